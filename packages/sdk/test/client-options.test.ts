@@ -1,0 +1,114 @@
+// Client options: env defaults (INCEPTION_* only), base URL forms, headers sent, timeouts wired through.
+import { HttpResponse, http } from "msw";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Mercury, VERSION } from "../src/index";
+import { fixtureJSON, server, useMockApi } from "./support/mock-api";
+
+useMockApi();
+afterEach(() => vi.unstubAllEnvs());
+
+const params = { model: "mercury-2", messages: [{ role: "user" as const, content: "hi" }] };
+
+/** Records the URL and headers of each chat request sent to `origin`. */
+function recordRequests(origin: string) {
+  const seen: { url: string; headers: Headers }[] = [];
+  server.use(
+    http.post(`${origin}/*`, ({ request }) => {
+      seen.push({ url: request.url, headers: request.headers });
+      return HttpResponse.json(fixtureJSON("chat-completion.json"));
+    }),
+  );
+  return seen;
+}
+
+describe("defaults from the environment", () => {
+  it("uses INCEPTION_API_KEY and Inception's URL, and never OPENAI_* variables", async () => {
+    vi.stubEnv("INCEPTION_API_KEY", "sk_inception");
+    vi.stubEnv("INCEPTION_BASE_URL", "");
+    vi.stubEnv("OPENAI_API_KEY", "sk-openai");
+    vi.stubEnv("OPENAI_BASE_URL", "https://api.openai.com/v1");
+    vi.stubEnv("OPENAI_ORG_ID", "org-leak");
+    vi.stubEnv("OPENAI_PROJECT_ID", "proj-leak");
+    const seen = recordRequests("https://api.inceptionlabs.ai");
+
+    const client = new Mercury();
+    await client.chat.completions.create(params);
+
+    expect(client.baseURL).toBe("https://api.inceptionlabs.ai/v1");
+    expect(seen[0]?.url).toBe("https://api.inceptionlabs.ai/v1/chat/completions");
+    expect(seen[0]?.headers.get("authorization")).toBe("Bearer sk_inception");
+    expect(seen[0]?.headers.get("openai-organization")).toBeNull();
+    expect(seen[0]?.headers.get("openai-project")).toBeNull();
+  });
+
+  it("uses INCEPTION_BASE_URL, adding /v1 to a bare origin as the Python SDK does", async () => {
+    vi.stubEnv("INCEPTION_BASE_URL", "http://localhost:8123/");
+    const seen = recordRequests("http://localhost:8123");
+    const client = new Mercury({ apiKey: "k" });
+    await client.chat.completions.create(params);
+    expect(client.baseURL).toBe("http://localhost:8123/v1");
+    expect(seen[0]?.url).toBe("http://localhost:8123/v1/chat/completions");
+  });
+
+  it("keeps a base URL that already has a path", () => {
+    expect(new Mercury({ baseURL: "https://proxy.example/inception/v1/" }).baseURL).toBe(
+      "https://proxy.example/inception/v1",
+    );
+  });
+
+  it("options beat the environment", () => {
+    vi.stubEnv("INCEPTION_BASE_URL", "http://from-env.test/v1");
+    expect(new Mercury({ baseURL: "http://from-option.test/v1" }).baseURL).toBe("http://from-option.test/v1");
+  });
+});
+
+describe("headers", () => {
+  it("sends no Authorization header without a key (local servers need none)", async () => {
+    vi.stubEnv("INCEPTION_API_KEY", "");
+    const seen = recordRequests("http://local.test");
+    await new Mercury({ baseURL: "http://local.test/v1" }).chat.completions.create(params);
+    expect(seen[0]?.headers.has("authorization")).toBe(false);
+  });
+
+  it("identifies itself, drops OpenAI's telemetry headers, and adds defaultHeaders", async () => {
+    const seen = recordRequests("http://local.test");
+    await new Mercury({
+      baseURL: "http://local.test/v1",
+      apiKey: "k",
+      defaultHeaders: { "x-team": "anneal" },
+    }).chat.completions.create(params, { headers: { "x-call": "1" } });
+    const headers = seen[0]?.headers as Headers;
+    expect(headers.get("user-agent")).toBe(`anneal-sdk/${VERSION}`);
+    expect([...headers.keys()].filter((name) => name.startsWith("x-stainless"))).toEqual([]);
+    expect(headers.get("x-team")).toBe("anneal");
+    expect(headers.get("x-call")).toBe("1");
+    expect(headers.get("content-type")).toBe("application/json");
+  });
+});
+
+describe("custom fetch and logging", () => {
+  it("routes requests through the given fetch", async () => {
+    const calls: string[] = [];
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      calls.push(String(input instanceof Request ? input.url : input));
+      return globalThis.fetch(input, init);
+    };
+    recordRequests("http://local.test");
+    await new Mercury({ baseURL: "http://local.test/v1", fetch }).chat.completions.create(params);
+    expect(calls).toEqual(["http://local.test/v1/chat/completions"]);
+  });
+
+  it("logs at debug level to the given logger, with the key redacted", async () => {
+    const lines: string[] = [];
+    const log = (message: string, ...rest: unknown[]) => lines.push([message, JSON.stringify(rest)].join(" "));
+    recordRequests("http://local.test");
+    await new Mercury({
+      baseURL: "http://local.test/v1",
+      apiKey: "sk_secret_value",
+      logLevel: "debug",
+      logger: { debug: log, info: log, warn: log, error: log },
+    }).chat.completions.create(params);
+    expect(lines.some((line) => line.includes("sending request"))).toBe(true);
+    expect(lines.join("\n")).not.toContain("sk_secret_value");
+  });
+});

@@ -1,0 +1,90 @@
+// edit.completions and apply.completions: the tagged prompt goes out as one user message; the reply is parsed.
+import { HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import {
+  applyNextEdit,
+  buildApplyEditPrompt,
+  buildNextEditPrompt,
+  parseApplyEditReply,
+  parseNextEditReply,
+} from "../src/index";
+import { BASE_URL, fixtureJSON, makeClient, server, sseResponse, useMockApi } from "./support/mock-api";
+
+useMockApi();
+
+function endpoint(path: string, fixture: string) {
+  const bodies: { messages: { role: string; content: string }[] }[] = [];
+  server.use(
+    http.post(`${BASE_URL}${path}`, async ({ request }) => {
+      bodies.push((await request.json()) as (typeof bodies)[number]);
+      return HttpResponse.json(fixtureJSON(fixture));
+    }),
+  );
+  return bodies;
+}
+
+const file = { path: "stats.py", content: "def mean(values):\n    return sum(xs) / len(xs)\n" };
+
+describe("edit.completions (next edit)", () => {
+  it("sends the built prompt and yields a suggestion that can be applied", async () => {
+    const bodies = endpoint("/edit/completions", "edit-completion.json");
+    const prompt = buildNextEditPrompt({ file, cursor: { line: 2, column: 18 } });
+    const completion = await makeClient().edit.completions.create({
+      model: "mercury-edit-2",
+      messages: prompt.messages,
+    });
+    const suggestion = parseNextEditReply(completion.choices[0]?.message.content, prompt);
+
+    expect(bodies[0]?.messages).toEqual([{ role: "user", content: prompt.content }]);
+    expect(bodies[0]?.messages[0]?.content).toContain("return sum(xs<|cursor|>) / len(xs)");
+    expect(suggestion).toEqual({ kind: "edit", text: "def mean(values):\n    return sum(values) / len(values)" });
+    expect(applyNextEdit(prompt, suggestion)).toBe("def mean(values):\n    return sum(values) / len(values)\n");
+  });
+
+  it("reads `None` as no suggestion", async () => {
+    endpoint("/edit/completions", "edit-no-suggestion.json");
+    const prompt = buildNextEditPrompt({ file, cursor: { line: 1, column: 1 } });
+    const completion = await makeClient().edit.completions.create({
+      model: "mercury-edit-2",
+      messages: prompt.messages,
+    });
+    expect(parseNextEditReply(completion.choices[0]?.message.content, prompt)).toEqual({ kind: "none" });
+  });
+
+  it("streams as append deltas where the server offers it", async () => {
+    server.use(
+      http.post(`${BASE_URL}/edit/completions`, () =>
+        sseResponse(
+          'data: {"id":"e","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"```\\nx = 1"},"finish_reason":null}]}\n\n' +
+            'data: {"id":"e","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\\n```"},"finish_reason":"stop"}]}\n\n' +
+            "data: [DONE]\n\n",
+        ),
+      ),
+    );
+    const stream = await makeClient().edit.completions.create({
+      model: "mercury-edit-2",
+      messages: [{ role: "user", content: "<|current_file_content|>…" }],
+      stream: true,
+    });
+    expect(parseNextEditReply(await stream.finalText())).toEqual({ kind: "edit", text: "x = 1" });
+  });
+});
+
+describe("apply.completions (apply edit)", () => {
+  it("sends original code and update snippet and returns the merged code", async () => {
+    const bodies = endpoint("/apply/completions", "apply-completion.json");
+    const prompt = buildApplyEditPrompt({
+      originalCode:
+        "class Counter:\n    def __init__(self):\n        self.n = 0\n\n    def inc(self):\n        self.n += 1\n",
+      updateSnippet: "// ... existing code ...\n    def reset(self):\n        self.n = 0\n",
+    });
+    const completion = await makeClient().apply.completions.create({
+      model: "mercury-edit-2",
+      messages: prompt.messages,
+    });
+
+    expect(bodies[0]?.messages[0]?.content).toBe(prompt.content);
+    expect(prompt.content).toMatch(/^<\|original_code\|>\nclass Counter:/);
+    expect(parseApplyEditReply(completion.choices[0]?.message.content)).toContain("def reset(self):");
+  });
+});

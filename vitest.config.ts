@@ -1,0 +1,9 @@
+// One vitest run for the whole workspace: package unit tests and the end-to-end tests in test/.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 20_000,
+  },
+});
