@@ -5,5 +5,6 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 20_000,
+    reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });
