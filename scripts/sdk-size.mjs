@@ -31,5 +31,7 @@ const results = {
 mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("../bench/results/sdk-size.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-console.log(`@anneal/sdk ESM, minified + gzipped: ${kb(results.sdkOnly.gzipped)} (${kb(results.sdkOnly.minified)} minified)`);
+console.log(
+  `@anneal/sdk ESM, minified + gzipped: ${kb(results.sdkOnly.gzipped)} (${kb(results.sdkOnly.minified)} minified)`,
+);
 console.log(`with openai, zod and eventsource-parser: ${kb(results.withDependencies.gzipped)}`);

@@ -1,7 +1,7 @@
 // Client options: env defaults (INCEPTION_* only), base URL forms, headers sent, timeouts wired through.
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Mercury, VERSION } from "../src/index";
+import { Mercury, MercuryError, VERSION } from "../src/index";
 import { fixtureJSON, server, useMockApi } from "./support/mock-api";
 
 useMockApi();
@@ -110,5 +110,17 @@ describe("custom fetch and logging", () => {
     }).chat.completions.create(params);
     expect(lines.some((line) => line.includes("sending request"))).toBe(true);
     expect(lines.join("\n")).not.toContain("sk_secret_value");
+  });
+});
+
+describe("browsers", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("refuses to start in a page unless dangerouslyAllowBrowser is set", () => {
+    vi.stubGlobal("window", { document: {} });
+    expect(() => new Mercury({ apiKey: "k" })).toThrow(MercuryError);
+    expect(() => new Mercury({ apiKey: "k" })).toThrow(/dangerouslyAllowBrowser/);
+    const allowed = new Mercury({ apiKey: "k", baseURL: "http://localhost:8000", dangerouslyAllowBrowser: true });
+    expect(allowed.baseURL).toBe("http://localhost:8000/v1");
   });
 });

@@ -2,6 +2,7 @@
 // we read the bodies ourselves (JSON, or SSE with idle timeout and Mercury's error frames).
 import OpenAI from "openai";
 import type { ResolvedOptions } from "../client-options";
+import { MercuryError } from "../errors";
 import type { Accumulator } from "../streaming/accumulator";
 import { CompletionStream } from "../streaming/completion-stream";
 import { readServerSentEvents } from "../streaming/server-sent-events";
@@ -19,26 +20,7 @@ export class Transport {
 
   constructor(options: ResolvedOptions) {
     this.#idleTimeout = options.idleTimeout;
-    this.#openai = new OpenAI({
-      // openai insists on a key; an empty one plus `authorization: null` below sends none.
-      apiKey: options.apiKey ?? "",
-      baseURL: options.baseURL,
-      timeout: options.timeout,
-      maxRetries: options.maxRetries,
-      // Explicit values, so that OPENAI_ORG_ID, OPENAI_PROJECT_ID and OPENAI_LOG are never read.
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      logLevel: options.logLevel ?? "warn",
-      logger: options.logger,
-      fetch: wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
-      dangerouslyAllowBrowser: options.dangerouslyAllowBrowser,
-      defaultHeaders: {
-        "User-Agent": `anneal-sdk/${VERSION}`,
-        ...(options.apiKey === undefined ? { Authorization: null } : {}),
-        ...options.defaultHeaders,
-      },
-    });
+    this.#openai = createOpenAIClient(options);
   }
 
   /** A request answered with JSON. */
@@ -103,4 +85,40 @@ export class Transport {
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/** The private openai client, told every setting explicitly. */
+function createOpenAIClient(options: ResolvedOptions): OpenAI {
+  if (isBrowser() && !options.dangerouslyAllowBrowser) {
+    throw new MercuryError(
+      "Refusing to run in a browser: an API key in a web page is visible to everyone who opens it. " +
+        "Pass `dangerouslyAllowBrowser: true` if this page talks to your own server or a proxy.",
+    );
+  }
+  return new OpenAI({
+    // openai insists on a key; an empty one plus `Authorization: null` below sends none.
+    apiKey: options.apiKey ?? "",
+    baseURL: options.baseURL,
+    timeout: options.timeout,
+    maxRetries: options.maxRetries,
+    // Explicit values, so that OPENAI_ORG_ID, OPENAI_PROJECT_ID and OPENAI_LOG are never read.
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    logLevel: options.logLevel ?? "warn",
+    logger: options.logger,
+    fetch: wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+    // We made the browser check above, with our own message.
+    dangerouslyAllowBrowser: true,
+    defaultHeaders: {
+      "User-Agent": `anneal-sdk/${VERSION}`,
+      ...(options.apiKey === undefined ? { Authorization: null } : {}),
+      ...options.defaultHeaders,
+    },
+  });
+}
+
+function isBrowser(): boolean {
+  const scope = globalThis as { window?: { document?: unknown } };
+  return typeof scope.window === "object" && typeof scope.window.document === "object";
 }
