@@ -1,13 +1,12 @@
 // chat.completions: request bodies, typed responses, and every streaming helper (append, diffusing, tools, summaries).
-import { HttpResponse, http } from "msw";
+import { HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import {
-  BASE_URL,
+  answerPosts,
   collect,
   fixtureJSON,
   fixtureText,
   makeClient,
-  server,
   sseResponse,
   useMockApi,
 } from "./support/mock-api";
@@ -16,17 +15,7 @@ useMockApi();
 
 const messages = [{ role: "user" as const, content: "Why do diffusion LLMs decode quickly?" }];
 
-/** Answers chat requests with `respond` and remembers every body it was sent. */
-function chatEndpoint(respond: () => Response) {
-  const bodies: Record<string, unknown>[] = [];
-  server.use(
-    http.post(`${BASE_URL}/chat/completions`, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      return respond();
-    }),
-  );
-  return bodies;
-}
+const chatEndpoint = (respond: () => Response) => answerPosts("/chat/completions", respond);
 
 describe("chat.completions.create without streaming", () => {
   it("sends every Mercury field as given and returns the completion", async () => {

@@ -29,9 +29,12 @@ describe("defaults from the environment", () => {
     vi.stubEnv("OPENAI_BASE_URL", "https://api.openai.com/v1");
     vi.stubEnv("OPENAI_ORG_ID", "org-leak");
     vi.stubEnv("OPENAI_PROJECT_ID", "proj-leak");
+    vi.stubEnv("OPENAI_LOG", "debug");
     const seen = recordRequests("https://api.inceptionlabs.ai");
+    const lines: string[] = [];
+    const log = (message: string) => lines.push(message);
 
-    const client = new Mercury();
+    const client = new Mercury({ logger: { debug: log, info: log, warn: log, error: log } });
     await client.chat.completions.create(params);
 
     expect(client.baseURL).toBe("https://api.inceptionlabs.ai/v1");
@@ -39,6 +42,7 @@ describe("defaults from the environment", () => {
     expect(seen[0]?.headers.get("authorization")).toBe("Bearer sk_inception");
     expect(seen[0]?.headers.get("openai-organization")).toBeNull();
     expect(seen[0]?.headers.get("openai-project")).toBeNull();
+    expect(lines).toEqual([]); // OPENAI_LOG=debug was not honoured
   });
 
   it("uses INCEPTION_BASE_URL, adding /v1 to a bare origin as the Python SDK does", async () => {

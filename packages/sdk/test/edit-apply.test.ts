@@ -8,20 +8,13 @@ import {
   parseApplyEditReply,
   parseNextEditReply,
 } from "../src/index";
-import { BASE_URL, fixtureJSON, makeClient, server, sseResponse, useMockApi } from "./support/mock-api";
+import { answerPosts, BASE_URL, fixtureJSON, makeClient, server, sseResponse, useMockApi } from "./support/mock-api";
 
 useMockApi();
 
-function endpoint(path: string, fixture: string) {
-  const bodies: { messages: { role: string; content: string }[] }[] = [];
-  server.use(
-    http.post(`${BASE_URL}${path}`, async ({ request }) => {
-      bodies.push((await request.json()) as (typeof bodies)[number]);
-      return HttpResponse.json(fixtureJSON(fixture));
-    }),
-  );
-  return bodies;
-}
+type TaggedBody = { messages: { role: string; content: string }[] };
+const endpoint = (path: string, fixture: string) =>
+  answerPosts<TaggedBody>(path, () => HttpResponse.json(fixtureJSON(fixture)));
 
 const file = { path: "stats.py", content: "def mean(values):\n    return sum(xs) / len(xs)\n" };
 
@@ -86,5 +79,26 @@ describe("apply.completions (apply edit)", () => {
     expect(bodies[0]?.messages[0]?.content).toBe(prompt.content);
     expect(prompt.content).toMatch(/^<\|original_code\|>\nclass Counter:/);
     expect(parseApplyEditReply(completion.choices[0]?.message.content)).toContain("def reset(self):");
+  });
+
+  it("streams the merged code as append deltas", async () => {
+    const bodies = answerPosts("/apply/completions", () =>
+      sseResponse(
+        'data: {"id":"a","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"a = 1\\n"},"finish_reason":null}]}\n\n' +
+          'data: {"id":"a","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"b = 2\\n"},"finish_reason":"stop"}]}\n\n' +
+          'data: {"id":"a","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":8,"total_tokens":17}}\n\n' +
+          "data: [DONE]\n\n",
+      ),
+    );
+    const prompt = buildApplyEditPrompt({ originalCode: "a = 1\n", updateSnippet: "b = 2\n" });
+    const stream = await makeClient().apply.completions.create({
+      model: "mercury-edit-2",
+      messages: prompt.messages,
+      stream: true,
+    });
+    const final = await stream.finalResponse();
+    expect(bodies[0]).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(parseApplyEditReply(final.choices[0]?.message.content)).toBe("a = 1\nb = 2\n");
+    expect(final.usage?.total_tokens).toBe(17);
   });
 });

@@ -1,13 +1,12 @@
 // fim.completions: prompt + suffix in, `choices[].text` out; streamed text is appended.
-import { HttpResponse, http } from "msw";
+import { HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import {
-  BASE_URL,
+  answerPosts,
   collect,
   fixtureJSON,
   fixtureText,
   makeClient,
-  server,
   sseResponse,
   useMockApi,
 } from "./support/mock-api";
@@ -16,16 +15,7 @@ useMockApi();
 
 const params = { model: "mercury-edit-2", prompt: "def mean(values):\n    ", suffix: "\n\nprint(mean([1, 2]))" };
 
-function fimEndpoint(respond: () => Response) {
-  const bodies: unknown[] = [];
-  server.use(
-    http.post(`${BASE_URL}/fim/completions`, async ({ request }) => {
-      bodies.push(await request.json());
-      return respond();
-    }),
-  );
-  return bodies;
-}
+const fimEndpoint = (respond: () => Response) => answerPosts("/fim/completions", respond);
 
 describe("fim.completions.create", () => {
   it("posts prompt and suffix and returns the completion", async () => {

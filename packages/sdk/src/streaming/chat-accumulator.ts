@@ -3,6 +3,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ReasoningSummary, ToolCall } from "../schema/chat";
 import type { FinishReason, Usage } from "../schema/common";
 import type { Accumulator } from "./accumulator";
+import { CompletionEnvelope } from "./completion-envelope";
 
 interface ChoiceState {
   content: string | null;
@@ -12,11 +13,7 @@ interface ChoiceState {
 }
 
 export class ChatCompletionAccumulator implements Accumulator<ChatCompletionChunk, ChatCompletion> {
-  #id = "";
-  #model = "";
-  #created = 0;
-  #usage: Usage | undefined;
-  #warning: string | undefined;
+  readonly #envelope = new CompletionEnvelope();
   readonly #summaries: ReasoningSummary[] = [];
   readonly #choices = new Map<number, ChoiceState>();
 
@@ -24,11 +21,7 @@ export class ChatCompletionAccumulator implements Accumulator<ChatCompletionChun
   constructor(private readonly diffusing: boolean) {}
 
   add(chunk: ChatCompletionChunk): void {
-    this.#id ||= chunk.id;
-    this.#model ||= chunk.model ?? "";
-    this.#created ||= chunk.created ?? 0;
-    if (chunk.usage) this.#usage = chunk.usage;
-    if (chunk.warning) this.#warning = chunk.warning;
+    this.#envelope.add(chunk);
     if (chunk.reasoning_summary) this.#summaries.push(chunk.reasoning_summary);
     for (const { index, delta, finish_reason } of chunk.choices) {
       const choice = this.#choice(index);
@@ -63,16 +56,16 @@ export class ChatCompletionAccumulator implements Accumulator<ChatCompletionChun
   }
 
   get usage(): Usage | undefined {
-    return this.#usage;
+    return this.#envelope.usage;
   }
 
   result(): ChatCompletion {
     const indices = [...this.#choices.keys()].sort((a, b) => a - b);
     return {
-      id: this.#id,
+      id: this.#envelope.id,
       object: "chat.completion",
-      created: this.#created,
-      model: this.#model,
+      created: this.#envelope.created,
+      model: this.#envelope.model,
       choices: indices.map((index) => {
         const state = this.#choices.get(index) as ChoiceState;
         const toolCalls = state.toolCalls.filter(Boolean);
@@ -87,9 +80,8 @@ export class ChatCompletionAccumulator implements Accumulator<ChatCompletionChun
           finish_reason: state.finishReason,
         };
       }),
-      ...(this.#usage ? { usage: this.#usage } : {}),
+      ...this.#envelope.optionalFields(),
       ...(this.#summaries.length > 0 ? { reasoning_summary: joinSummaries(this.#summaries) } : {}),
-      ...(this.#warning ? { warning: this.#warning } : {}),
     };
   }
 

@@ -2,21 +2,14 @@
 import type { FinishReason, Usage } from "../schema/common";
 import type { FimCompletion, FimCompletionChunk } from "../schema/fim";
 import type { Accumulator } from "./accumulator";
+import { CompletionEnvelope } from "./completion-envelope";
 
 export class FimCompletionAccumulator implements Accumulator<FimCompletionChunk, FimCompletion> {
-  #id = "";
-  #model = "";
-  #created = 0;
-  #usage: Usage | undefined;
-  #warning: string | undefined;
+  readonly #envelope = new CompletionEnvelope();
   readonly #choices = new Map<number, { text: string; finishReason: FinishReason | null }>();
 
   add(chunk: FimCompletionChunk): void {
-    this.#id ||= chunk.id;
-    this.#model ||= chunk.model ?? "";
-    this.#created ||= chunk.created ?? 0;
-    if (chunk.usage) this.#usage = chunk.usage;
-    if (chunk.warning) this.#warning = chunk.warning;
+    this.#envelope.add(chunk);
     for (const { index, text, finish_reason } of chunk.choices) {
       const choice = this.#choices.get(index) ?? { text: "", finishReason: null };
       choice.text += text;
@@ -34,22 +27,21 @@ export class FimCompletionAccumulator implements Accumulator<FimCompletionChunk,
   }
 
   get usage(): Usage | undefined {
-    return this.#usage;
+    return this.#envelope.usage;
   }
 
   result(): FimCompletion {
     const indices = [...this.#choices.keys()].sort((a, b) => a - b);
     return {
-      id: this.#id,
+      id: this.#envelope.id,
       object: "text_completion",
-      created: this.#created,
-      model: this.#model,
+      created: this.#envelope.created,
+      model: this.#envelope.model,
       choices: indices.map((index) => {
         const choice = this.#choices.get(index) as { text: string; finishReason: FinishReason | null };
         return { index, text: choice.text, finish_reason: choice.finishReason };
       }),
-      ...(this.#usage ? { usage: this.#usage } : {}),
-      ...(this.#warning ? { warning: this.#warning } : {}),
+      ...this.#envelope.optionalFields(),
     };
   }
 }

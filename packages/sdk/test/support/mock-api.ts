@@ -1,5 +1,5 @@
 // msw server and helpers for the SDK's HTTP tests: fixtures from files, SSE bodies with pacing and cancel hooks.
-import { HttpResponse } from "msw";
+import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { Mercury, type MercuryOptions } from "../../src/index";
@@ -67,4 +67,16 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of iterable) items.push(item);
   return items;
+}
+
+/** Answers POSTs to `path` (under BASE_URL) with `respond`, and returns the JSON bodies it receives. */
+export function answerPosts<Body = Record<string, unknown>>(path: string, respond: () => Response): Body[] {
+  const bodies: Body[] = [];
+  server.use(
+    http.post(`${BASE_URL}${path}`, async ({ request }) => {
+      bodies.push((await request.json()) as Body);
+      return respond();
+    }),
+  );
+  return bodies;
 }
