@@ -1,0 +1,481 @@
+// Node-API bindings. Heavy work (loading, forward passes) runs on libuv's worker threads and
+// resolves a Promise; C++ exceptions become JavaScript errors, never a crash.
+#include <napi.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "model.h"
+
+namespace anneal {
+namespace {
+
+// ---- reading JavaScript values ------------------------------------------------------------------
+
+int get_int(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw std::invalid_argument(std::string("expected a number for ") + key);
+  return v.As<Napi::Number>().Int32Value();
+}
+
+double get_number(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+bool get_bool(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+std::vector<int32_t> get_int32s(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw std::invalid_argument(std::string(what) + " must be an Int32Array");
+  }
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+std::vector<float> get_floats(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw std::invalid_argument(std::string(what) + " must be a Float32Array");
+  }
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
+}
+
+Napi::Float32Array to_js(Napi::Env env, const std::vector<float>& values) {
+  Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
+  std::copy(values.begin(), values.end(), out.Data());
+  return out;
+}
+
+ModelConfig read_config(const Napi::Object& o) {
+  ModelConfig c;
+  c.vocab = get_int(o, "vocab");
+  c.dim = get_int(o, "dim");
+  c.layers = get_int(o, "layers");
+  c.heads = get_int(o, "heads");
+  c.kv_heads = get_int(o, "kvHeads");
+  c.head_dim = get_int(o, "headDim");
+  c.ffn = get_int(o, "ffn");
+  c.eps = static_cast<float>(get_number(o, "eps", 1e-5));
+  c.rope_theta = static_cast<float>(get_number(o, "ropeTheta", 10000));
+  c.qkv_bias = get_bool(o, "qkvBias");
+  c.tied_embeddings = get_bool(o, "tiedEmbeddings");
+  return c;
+}
+
+SamplingParams read_sampling(const Napi::Object& o) {
+  SamplingParams s;
+  s.temperature = static_cast<float>(get_number(o, "temperature", 0));
+  s.top_p = static_cast<float>(get_number(o, "topP", 1));
+  s.top_k = static_cast<int32_t>(get_number(o, "topK", 0));
+  s.seed = static_cast<uint64_t>(get_number(o, "seed", 0));
+  return s;
+}
+
+Napi::Object stats_to_js(Napi::Env env, const std::vector<RowStats>& stats) {
+  const size_t n = stats.size();
+  Napi::Int32Array argmax = Napi::Int32Array::New(env, n), sample = Napi::Int32Array::New(env, n);
+  Napi::Float32Array confidence = Napi::Float32Array::New(env, n), margin = Napi::Float32Array::New(env, n);
+  Napi::Float32Array entropy = Napi::Float32Array::New(env, n), sample_prob = Napi::Float32Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) {
+    argmax[i] = stats[i].argmax;
+    confidence[i] = stats[i].confidence;
+    margin[i] = stats[i].margin;
+    entropy[i] = stats[i].entropy;
+    sample[i] = stats[i].sample;
+    sample_prob[i] = stats[i].sample_prob;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("argmax", argmax);
+  out.Set("confidence", confidence);
+  out.Set("margin", margin);
+  out.Set("entropy", entropy);
+  out.Set("sample", sample);
+  out.Set("sampleProb", sample_prob);
+  return out;
+}
+
+// ---- KV cache handle ----------------------------------------------------------------------------
+
+class CacheHandle : public Napi::ObjectWrap<CacheHandle> {
+ public:
+  static Napi::FunctionReference constructor;
+  static void Init(Napi::Env env) {
+    Napi::Function fn = DefineClass(env, "KvCache", {InstanceAccessor<&CacheHandle::Capacity>("capacity")});
+    constructor = Napi::Persistent(fn);
+  }
+  explicit CacheHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CacheHandle>(info) {}
+  Napi::Value Capacity(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), cache ? cache->capacity : 0); }
+  std::shared_ptr<KvCache> cache;
+};
+Napi::FunctionReference CacheHandle::constructor;
+
+// ---- Model --------------------------------------------------------------------------------------
+
+class ForwardWorker : public Napi::AsyncWorker {
+ public:
+  ForwardWorker(Napi::Env env, std::shared_ptr<Model> model, std::vector<SequenceInput> batch)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), model_(std::move(model)),
+        batch_(std::move(batch)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      outputs_ = model_->forward(batch_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Array results = Napi::Array::New(env, outputs_.size());
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      Napi::Object r = stats_to_js(env, outputs_[i].stats);
+      if (batch_[i].want_logits) r.Set("logits", to_js(env, outputs_[i].logits));
+      results[i] = r;
+    }
+    deferred_.Resolve(results);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Model> model_;
+  std::vector<SequenceInput> batch_;
+  std::vector<SequenceOutput> outputs_;
+};
+
+class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
+ public:
+  static Napi::FunctionReference constructor;
+  static void Init(Napi::Env env) {
+    Napi::Function fn = DefineClass(env, "Model",
+                                    {InstanceMethod<&ModelHandle::Forward>("forward"),
+                                     InstanceMethod<&ModelHandle::CreateCache>("createCache"),
+                                     InstanceMethod<&ModelHandle::Info>("info")});
+    constructor = Napi::Persistent(fn);
+  }
+  explicit ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {}
+  std::shared_ptr<Model> model;
+
+  // forward([{ tokens, rowBegin, rowEnd, attendLength, cache?, statRows, wantLogits?, sampling?, step? }])
+  Napi::Value Forward(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throw Napi::TypeError::New(env, "forward expects an array of sequences");
+    Napi::Array list = info[0].As<Napi::Array>();
+    std::vector<SequenceInput> batch;
+    try {
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        Napi::Value item = list[i];
+        if (!item.IsObject()) throw std::invalid_argument("each sequence must be an object");
+        Napi::Object o = item.As<Napi::Object>();
+        SequenceInput s;
+        s.tokens = get_int32s(o.Get("tokens"), "tokens");
+        const int length = static_cast<int>(s.tokens.size());
+        s.row_begin = static_cast<int>(get_number(o, "rowBegin", 0));
+        s.row_end = static_cast<int>(get_number(o, "rowEnd", length));
+        s.attend_length = static_cast<int>(get_number(o, "attendLength", s.row_end));
+        s.stat_rows = get_int32s(o.Get("statRows"), "statRows");
+        s.want_logits = get_bool(o, "wantLogits");
+        s.step = static_cast<uint64_t>(get_number(o, "step", 0));
+        if (o.Get("sampling").IsObject()) s.sampling = read_sampling(o.Get("sampling").As<Napi::Object>());
+        Napi::Value cache = o.Get("cache");
+        if (cache.IsObject() && cache.As<Napi::Object>().InstanceOf(CacheHandle::constructor.Value())) {
+          s.cache = CacheHandle::Unwrap(cache.As<Napi::Object>())->cache;
+        } else if (!cache.IsUndefined() && !cache.IsNull()) {
+          throw std::invalid_argument("cache must come from model.createCache()");
+        }
+        batch.push_back(std::move(s));
+      }
+    } catch (const std::exception& e) {
+      throw Napi::TypeError::New(env, e.what());
+    }
+    auto* worker = new ForwardWorker(env, model, std::move(batch));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value CreateCache(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() <= 0) {
+      throw Napi::TypeError::New(env, "createCache expects a positive capacity");
+    }
+    const ModelConfig& c = model->config();
+    Napi::Object handle = CacheHandle::constructor.New({});
+    CacheHandle::Unwrap(handle)->cache =
+        std::make_shared<KvCache>(c.layers, info[0].As<Napi::Number>().Int32Value(), c.kv_heads * c.head_dim);
+    return handle;
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("kernels", model->kernels_name());
+    out.Set("threads", static_cast<double>(model->threads()));
+    out.Set("parameters", static_cast<double>(model->parameter_count()));
+    return out;
+  }
+};
+Napi::FunctionReference ModelHandle::constructor;
+
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, ModelConfig config, std::vector<std::string> files, std::map<std::string, TensorSource> tensors,
+             size_t threads)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), config_(config), files_(std::move(files)),
+        tensors_(std::move(tensors)), threads_(threads) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      model_ = std::make_shared<Model>(config_, files_, tensors_, threads_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Object handle = ModelHandle::constructor.New({});
+    ModelHandle::Unwrap(handle)->model = model_;
+    deferred_.Resolve(handle);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ModelConfig config_;
+  std::vector<std::string> files_;
+  std::map<std::string, TensorSource> tensors_;
+  size_t threads_;
+  std::shared_ptr<Model> model_;
+};
+
+// loadModel(config, files: string[], tensors: { key: { name, file, offset, dtype, shape } }, threads)
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject() || !info[1].IsArray() || !info[2].IsObject()) {
+    throw Napi::TypeError::New(env, "loadModel(config, files, tensors, threads)");
+  }
+  ModelConfig config;
+  std::vector<std::string> files;
+  std::map<std::string, TensorSource> tensors;
+  try {
+    config = read_config(info[0].As<Napi::Object>());
+    Napi::Array list = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) files.push_back(list.Get(i).ToString().Utf8Value());
+    Napi::Object map = info[2].As<Napi::Object>();
+    Napi::Array keys = map.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const std::string key = keys.Get(i).ToString().Utf8Value();
+      Napi::Object t = map.Get(key).As<Napi::Object>();
+      TensorSource source;
+      source.name = t.Get("name").ToString().Utf8Value();
+      source.file = get_int(t, "file");
+      source.offset = static_cast<size_t>(get_number(t, "offset", 0));
+      source.dtype = parse_dtype(t.Get("dtype").ToString().Utf8Value());
+      Napi::Array shape = t.Get("shape").As<Napi::Array>();
+      for (uint32_t d = 0; d < shape.Length(); ++d) source.shape.push_back(shape.Get(d).As<Napi::Number>().Int64Value());
+      tensors[key] = source;
+    }
+  } catch (const std::exception& e) {
+    throw Napi::TypeError::New(env, e.what());
+  }
+  const size_t threads = info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
+  auto* worker = new LoadWorker(env, config, std::move(files), std::move(tensors), threads);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// ---- kernel hooks for tests and benchmarks -------------------------------------------------------
+
+const Kernels& kernels_named(const Napi::Value& v) {
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "best";
+  if (name == "portable") return kPortableKernels;
+  if (name == "avx2") {
+    if (!cpu_has_avx2_fma()) throw std::invalid_argument("this CPU has no AVX2/FMA");
+    return kAvx2Kernels;
+  }
+  return best_kernels();
+}
+
+ThreadPool& shared_pool() {
+  static ThreadPool pool(0);
+  return pool;
+}
+
+// gemm(x, rows, w, n, k, bias|null, kernels) -> y  (w is W[n][k])
+Napi::Value KernelGemm(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x"), w = get_floats(info[2], "w");
+    const int rows = info[1].As<Napi::Number>().Int32Value(), n = info[3].As<Napi::Number>().Int32Value();
+    const int k = info[4].As<Napi::Number>().Int32Value();
+    if (x.size() != static_cast<size_t>(rows) * k || w.size() != static_cast<size_t>(n) * k) {
+      throw std::invalid_argument("gemm: sizes do not match");
+    }
+    std::vector<float> bias;
+    if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
+    const Context ctx{kernels_named(info[6]), shared_pool()};
+    PackedWeight packed = pack_weight(w.data(), n, k);
+    std::vector<float> y(static_cast<size_t>(rows) * n);
+    gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
+    return to_js(info.Env(), y);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// rmsNorm(x, weight, rows, dim, eps, kernels) -> y
+Napi::Value KernelRmsNorm(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x"), w = get_floats(info[1], "weight");
+    const int rows = info[2].As<Napi::Number>().Int32Value(), dim = info[3].As<Napi::Number>().Int32Value();
+    if (x.size() != static_cast<size_t>(rows) * dim || w.size() != static_cast<size_t>(dim)) throw std::invalid_argument("rmsNorm: sizes do not match");
+    std::vector<float> y(x.size());
+    rms_norm(Context{kernels_named(info[5]), shared_pool()}, x.data(), w.data(), y.data(), rows, dim,
+             static_cast<float>(info[4].As<Napi::Number>().DoubleValue()));
+    return to_js(info.Env(), y);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// rope(x, positions, heads, headDim, theta) -> rotated copy of x
+Napi::Value KernelRope(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x");
+    std::vector<int32_t> positions = get_int32s(info[1], "positions");
+    const int heads = info[2].As<Napi::Number>().Int32Value(), head_dim = info[3].As<Napi::Number>().Int32Value();
+    if (x.size() != positions.size() * heads * head_dim) throw std::invalid_argument("rope: sizes do not match");
+    rope(Context{best_kernels(), shared_pool()}, x.data(), positions.data(), static_cast<int>(positions.size()), heads,
+         head_dim, static_cast<float>(info[4].As<Napi::Number>().DoubleValue()));
+    return to_js(info.Env(), x);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// attention(q, rows, keys, values, length, heads, kvHeads, headDim, kernels) -> out
+Napi::Value KernelAttention(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> q = get_floats(info[0], "q"), keys = get_floats(info[2], "keys"), values = get_floats(info[3], "values");
+    const int rows = info[1].As<Napi::Number>().Int32Value(), length = info[4].As<Napi::Number>().Int32Value();
+    const int heads = info[5].As<Napi::Number>().Int32Value(), kv_heads = info[6].As<Napi::Number>().Int32Value();
+    const int head_dim = info[7].As<Napi::Number>().Int32Value();
+    if (heads % kv_heads != 0 || q.size() != static_cast<size_t>(rows) * heads * head_dim ||
+        keys.size() != static_cast<size_t>(length) * kv_heads * head_dim || values.size() != keys.size()) {
+      throw std::invalid_argument("attention: sizes do not match");
+    }
+    std::vector<float> out(q.size());
+    attention(Context{kernels_named(info[8]), shared_pool()}, q.data(), rows, keys.data(), values.data(), length, heads,
+              kv_heads, head_dim, out.data());
+    return to_js(info.Env(), out);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// rowStats(logits, sampling, position, step) -> stats of one row
+Napi::Value KernelRowStats(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> logits = get_floats(info[0], "logits");
+    if (logits.empty()) throw std::invalid_argument("rowStats: empty row");
+    SamplingParams sampling = info[1].IsObject() ? read_sampling(info[1].As<Napi::Object>()) : SamplingParams{};
+    RowStats s = row_stats(logits.data(), static_cast<int>(logits.size()), sampling,
+                           static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()),
+                           static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value()));
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("argmax", s.argmax);
+    out.Set("confidence", s.confidence);
+    out.Set("margin", s.margin);
+    out.Set("entropy", s.entropy);
+    out.Set("sample", s.sample);
+    out.Set("sampleProb", s.sample_prob);
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// benchGemm(rows, n, k, threads, milliseconds, kernels) -> GFLOP/s of y = x · Wᵀ
+Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
+  const int rows = info[0].As<Napi::Number>().Int32Value(), n = info[1].As<Napi::Number>().Int32Value();
+  const int k = info[2].As<Napi::Number>().Int32Value();
+  ThreadPool pool(info[3].As<Napi::Number>().Uint32Value());
+  const double budget = info[4].As<Napi::Number>().DoubleValue() / 1000.0;
+  std::vector<float> x(static_cast<size_t>(rows) * k, 0.5f), w(static_cast<size_t>(n) * k, 0.25f), y(static_cast<size_t>(rows) * n);
+  PackedWeight packed = pack_weight(w.data(), n, k);
+  const Context ctx{kernels_named(info[5]), pool};
+  gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);  // warm up
+  auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  int64_t runs = 0;
+  do {
+    gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);
+    ++runs;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < budget);
+  return Napi::Number::New(info.Env(), 2.0 * rows * n * k * runs / elapsed / 1e9);
+}
+
+// benchPeakFma(threads, milliseconds, kernels) -> GFLOP/s of a register-only FMA loop on each thread
+Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
+  const unsigned threads = std::max(1u, info[0].As<Napi::Number>().Uint32Value());
+  const double budget = info[1].As<Napi::Number>().DoubleValue() / 1000.0;
+  const Kernels& kernels = kernels_named(info[2]);
+  const int64_t chunk = 1 << 20;
+  std::vector<double> rates(threads);
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      volatile float sink = 0;
+      auto start = std::chrono::steady_clock::now();
+      double elapsed = 0;
+      int64_t rounds = 0;
+      do {
+        sink = sink + kernels.fma_loop(chunk);
+        rounds += chunk;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      } while (elapsed < budget);
+      rates[t] = static_cast<double>(rounds) * kFmaLoopFlops / elapsed / 1e9;
+    });
+  }
+  for (auto& w : workers) w.join();
+  double total = 0;
+  for (double r : rates) total += r;
+  return Napi::Number::New(info.Env(), total);
+}
+
+Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("avx2", cpu_has_avx2_fma());
+  out.Set("kernels", best_kernels().name);
+  out.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  CacheHandle::Init(env);
+  ModelHandle::Init(env);
+  exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+  exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo));
+  Napi::Object kernels = Napi::Object::New(env);
+  kernels.Set("gemm", Napi::Function::New(env, KernelGemm));
+  kernels.Set("rmsNorm", Napi::Function::New(env, KernelRmsNorm));
+  kernels.Set("rope", Napi::Function::New(env, KernelRope));
+  kernels.Set("attention", Napi::Function::New(env, KernelAttention));
+  kernels.Set("rowStats", Napi::Function::New(env, KernelRowStats));
+  kernels.Set("benchGemm", Napi::Function::New(env, BenchGemm));
+  kernels.Set("benchPeakFma", Napi::Function::New(env, BenchPeakFma));
+  exports.Set("kernels", kernels);
+  return exports;
+}
+
+}  // namespace
+}  // namespace anneal
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return anneal::Init(env, exports); }
+
+NODE_API_MODULE(anneal, InitAddon)

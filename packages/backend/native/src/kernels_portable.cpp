@@ -1,0 +1,70 @@
+// Portable kernels: plain loops the compiler may vectorise for the baseline ISA. The reference the
+// AVX2 kernels are tested against, and what runs on CPUs without AVX2/FMA.
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels.h"
+
+namespace anneal {
+
+static void gemm_tile_portable(const float* x, int ldx, int rows, const float* panel, int k, const float* bias,
+                               float* y, int ldy, int cols, bool accumulate) {
+  // acc[r][j]: one output tile, rows × 16 columns.
+  float acc[kTileRows][kPanelWidth] = {};
+  for (int kk = 0; kk < k; ++kk) {
+    const float* w = panel + kk * kPanelWidth;
+    for (int r = 0; r < rows; ++r) {
+      float xv = x[r * ldx + kk];
+      for (int j = 0; j < kPanelWidth; ++j) acc[r][j] += xv * w[j];
+    }
+  }
+  for (int r = 0; r < rows; ++r) {
+    float* out = y + r * ldy;
+    for (int j = 0; j < cols; ++j) {
+      float v = acc[r][j] + (bias ? bias[j] : 0.0f);
+      out[j] = accumulate ? out[j] + v : v;
+    }
+  }
+}
+
+static float dot_portable(const float* a, const float* b, int n) {
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+static void axpy_portable(float alpha, const float* x, float* y, int n) {
+  for (int i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+static float fma_loop_portable(int64_t iterations) {
+  float acc[10 * 8] = {};
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int j = 0; j < 10 * 8; ++j) acc[j] = acc[j] * 0.999999f + 1e-7f;
+  }
+  float sum = 0;
+  for (float v : acc) sum += v;
+  return sum;
+}
+
+const Kernels kPortableKernels = {"portable", gemm_tile_portable, dot_portable, axpy_portable, fma_loop_portable};
+
+bool cpu_has_avx2_fma() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+const Kernels& best_kernels() {
+  const char* forced = std::getenv("ANNEAL_KERNELS");
+  if (forced && std::strcmp(forced, "portable") == 0) return kPortableKernels;
+#if defined(__x86_64__) || defined(__i386__)
+  if (cpu_has_avx2_fma()) return kAvx2Kernels;
+#endif
+  return kPortableKernels;
+}
+
+}  // namespace anneal

@@ -1,0 +1,241 @@
+// Loading weights into the engine's layout, and the forward pass.
+//
+// Shapes: R = rows computed this pass (all sequences together), D = dim, H/KV = query/key-value
+// heads, Dh = head dim, F = ffn size, V = vocab. Linear weights are W[out][in].
+#include "model.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace anneal {
+
+namespace {
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+// Reads a tensor, checks its shape, converts it to float32.
+class WeightReader {
+ public:
+  WeightReader(const std::vector<std::string>& files, const std::map<std::string, TensorSource>& tensors)
+      : tensors_(tensors) {
+    for (const auto& path : files) files_.push_back(std::make_unique<MappedFile>(path));
+  }
+
+  bool has(const std::string& key) const { return tensors_.count(key) > 0; }
+
+  std::vector<float> read(const std::string& key, std::vector<int64_t> expected) {
+    auto found = tensors_.find(key);
+    if (found == tensors_.end()) throw std::invalid_argument("missing tensor for " + key);
+    const TensorSource& t = found->second;
+    if (t.file < 0 || t.file >= static_cast<int>(files_.size())) {
+      throw std::invalid_argument(t.name + ": file index out of range");
+    }
+    const MappedFile& file = *files_[t.file];
+    if (t.shape != expected) {
+      throw std::invalid_argument(file.path() + ": tensor " + t.name + " has shape " + shape_string(t.shape) +
+                                  ", expected " + shape_string(expected));
+    }
+    size_t count = 1;
+    for (int64_t d : expected) count *= static_cast<size_t>(d);
+    const size_t bytes = count * dtype_size(t.dtype);
+    if (t.offset > file.size() || bytes > file.size() - t.offset) {
+      throw std::invalid_argument(file.path() + ": tensor " + t.name + " runs past the end of the file");
+    }
+    std::vector<float> out(count);
+    convert_to_f32(file.data() + t.offset, t.dtype, count, out.data());
+    return out;
+  }
+
+ private:
+  const std::map<std::string, TensorSource>& tensors_;
+  std::vector<std::unique_ptr<MappedFile>> files_;
+};
+
+void check_config(const ModelConfig& c) {
+  if (c.vocab <= 0 || c.dim <= 0 || c.layers <= 0 || c.heads <= 0 || c.kv_heads <= 0 || c.head_dim <= 0 ||
+      c.ffn <= 0) {
+    throw std::invalid_argument("model config: every size must be positive");
+  }
+  if (c.heads % c.kv_heads != 0) throw std::invalid_argument("model config: heads must be a multiple of kv heads");
+  if (c.head_dim % 2 != 0) throw std::invalid_argument("model config: head dim must be even for RoPE");
+}
+
+}  // namespace
+
+Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
+             const std::map<std::string, TensorSource>& tensors, size_t threads)
+    : config_(config), kernels_(best_kernels()), pool_(threads) {
+  check_config(config_);
+  WeightReader reader(files, tensors);
+  const int64_t D = config_.dim, V = config_.vocab, F = config_.ffn;
+  const int64_t QD = static_cast<int64_t>(config_.heads) * config_.head_dim;
+  const int64_t KD = static_cast<int64_t>(config_.kv_heads) * config_.head_dim;
+
+  auto linear = [&](const std::string& key, int64_t out, int64_t in) {
+    std::vector<float> w = reader.read(key, {out, in});
+    parameters_ += out * in;
+    return pack_weight(w.data(), static_cast<int>(out), static_cast<int>(in));
+  };
+  auto vector = [&](const std::string& key, int64_t n) {
+    parameters_ += n;
+    return reader.read(key, {n});
+  };
+
+  embed_ = reader.read("embed", {V, D});
+  parameters_ += V * D;
+  final_norm_ = vector("final_norm", D);
+  if (config_.tied_embeddings) {
+    head_ = pack_weight(embed_.data(), static_cast<int>(V), static_cast<int>(D));
+  } else {
+    head_ = linear("head", V, D);
+  }
+  for (int i = 0; i < config_.layers; ++i) {
+    const std::string p = "layers." + std::to_string(i) + ".";
+    Layer layer;
+    layer.attn_norm = vector(p + "attn_norm", D);
+    layer.q = linear(p + "q", QD, D);
+    layer.k = linear(p + "k", KD, D);
+    layer.v = linear(p + "v", KD, D);
+    if (config_.qkv_bias) {
+      layer.q_bias = vector(p + "q_bias", QD);
+      layer.k_bias = vector(p + "k_bias", KD);
+      layer.v_bias = vector(p + "v_bias", KD);
+    }
+    layer.o = linear(p + "o", D, QD);
+    layer.ffn_norm = vector(p + "ffn_norm", D);
+    layer.gate = linear(p + "gate", F, D);
+    layer.up = linear(p + "up", F, D);
+    layer.down = linear(p + "down", D, F);
+    layers_.push_back(std::move(layer));
+  }
+}
+
+static void check_input(const SequenceInput& s, const ModelConfig& c, size_t index) {
+  const std::string where = "sequence " + std::to_string(index) + ": ";
+  const int length = static_cast<int>(s.tokens.size());
+  if (length == 0) throw std::invalid_argument(where + "no tokens");
+  for (int32_t t : s.tokens) {
+    if (t < 0 || t >= c.vocab) throw std::invalid_argument(where + "token id " + std::to_string(t) + " is outside the vocabulary");
+  }
+  if (s.row_begin < 0 || s.row_end > length || s.row_begin >= s.row_end) {
+    throw std::invalid_argument(where + "rows must be a non-empty range inside the canvas");
+  }
+  if (s.attend_length < s.row_end || s.attend_length > length) {
+    throw std::invalid_argument(where + "attend length must cover the computed rows and stay inside the canvas");
+  }
+  if (s.cache) {
+    if (s.cache->capacity < length || s.cache->layers != c.layers) {
+      throw std::invalid_argument(where + "the KV cache is smaller than the canvas");
+    }
+  } else if (s.row_begin != 0 || s.row_end != s.attend_length) {
+    throw std::invalid_argument(where + "without a cache, the computed rows must be exactly the attended ones");
+  }
+  for (int32_t r : s.stat_rows) {
+    if (r < s.row_begin || r >= s.row_end) throw std::invalid_argument(where + "a stats row is outside the computed rows");
+  }
+}
+
+std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
+  std::lock_guard<std::mutex> lock(forward_mutex_);
+  const ModelConfig& c = config_;
+  const Context ctx{kernels_, pool_};
+  const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim;
+
+  // Row offsets of each sequence inside the batch's [R, ...] matrices.
+  std::vector<int> offset(batch.size() + 1, 0);
+  for (size_t s = 0; s < batch.size(); ++s) {
+    check_input(batch[s], c, s);
+    if (!batch[s].cache) {
+      batch[s].cache = std::make_shared<KvCache>(c.layers, static_cast<int>(batch[s].tokens.size()), KD);
+    }
+    offset[s + 1] = offset[s] + batch[s].row_end - batch[s].row_begin;
+  }
+  const int R = offset.back();
+
+  std::vector<int32_t> positions(R);
+  std::vector<float> x(static_cast<size_t>(R) * D), normed(x.size()), attn(static_cast<size_t>(R) * QD);
+  std::vector<float> q(static_cast<size_t>(R) * QD), k(static_cast<size_t>(R) * KD), v(k.size());
+  std::vector<float> gate(static_cast<size_t>(R) * c.ffn), up(gate.size());
+
+  // x[r] = embed[token at that row]
+  for (size_t s = 0; s < batch.size(); ++s) {
+    for (int p = batch[s].row_begin; p < batch[s].row_end; ++p) {
+      const int r = offset[s] + p - batch[s].row_begin;
+      positions[r] = p;
+      std::copy_n(embed_.data() + static_cast<size_t>(batch[s].tokens[p]) * D, D, x.data() + static_cast<size_t>(r) * D);
+    }
+  }
+
+  for (int l = 0; l < c.layers; ++l) {
+    const Layer& layer = layers_[l];
+    // Attention block: normed = norm(x); q, k, v projections; RoPE on q and k.
+    rms_norm(ctx, x.data(), layer.attn_norm.data(), normed.data(), R, D, c.eps);
+    gemm(ctx, normed.data(), R, layer.q, c.qkv_bias ? layer.q_bias.data() : nullptr, q.data(), false);
+    gemm(ctx, normed.data(), R, layer.k, c.qkv_bias ? layer.k_bias.data() : nullptr, k.data(), false);
+    gemm(ctx, normed.data(), R, layer.v, c.qkv_bias ? layer.v_bias.data() : nullptr, v.data(), false);
+    rope(ctx, q.data(), positions.data(), R, c.heads, c.head_dim, c.rope_theta);
+    rope(ctx, k.data(), positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta);
+    // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length).
+    for (size_t s = 0; s < batch.size(); ++s) {
+      SequenceInput& seq = batch[s];
+      const size_t rows = static_cast<size_t>(offset[s + 1] - offset[s]);
+      float* keys = seq.cache->layer_keys(l);
+      float* values = seq.cache->layer_values(l);
+      std::copy_n(k.data() + static_cast<size_t>(offset[s]) * KD, rows * KD, keys + static_cast<size_t>(seq.row_begin) * KD);
+      std::copy_n(v.data() + static_cast<size_t>(offset[s]) * KD, rows * KD, values + static_cast<size_t>(seq.row_begin) * KD);
+      attention(ctx, q.data() + static_cast<size_t>(offset[s]) * QD, static_cast<int>(rows), keys, values,
+                seq.attend_length, c.heads, c.kv_heads, c.head_dim, attn.data() + static_cast<size_t>(offset[s]) * QD);
+    }
+    gemm(ctx, attn.data(), R, layer.o, nullptr, x.data(), true);  // x += attn · Woᵀ
+    // MLP block: x += down(silu(gate(m)) * up(m)), m = norm(x)
+    rms_norm(ctx, x.data(), layer.ffn_norm.data(), normed.data(), R, D, c.eps);
+    gemm(ctx, normed.data(), R, layer.gate, nullptr, gate.data(), false);
+    gemm(ctx, normed.data(), R, layer.up, nullptr, up.data(), false);
+    silu_mul(ctx, gate.data(), up.data(), gate.data(), static_cast<int64_t>(gate.size()));
+    gemm(ctx, gate.data(), R, layer.down, nullptr, x.data(), true);
+  }
+
+  // The LM head runs only on the rows a sampler asked about.
+  std::vector<int> head_rows;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    for (int32_t p : batch[s].stat_rows) head_rows.push_back(offset[s] + p - batch[s].row_begin);
+  }
+  const int HR = static_cast<int>(head_rows.size());
+  std::vector<float> gathered(static_cast<size_t>(HR) * D), final_rows(gathered.size());
+  for (int i = 0; i < HR; ++i) std::copy_n(x.data() + static_cast<size_t>(head_rows[i]) * D, D, gathered.data() + static_cast<size_t>(i) * D);
+  rms_norm(ctx, gathered.data(), final_norm_.data(), final_rows.data(), HR, D, c.eps);
+  std::vector<float> logits(static_cast<size_t>(HR) * c.vocab);
+  if (HR > 0) gemm(ctx, final_rows.data(), HR, head_, nullptr, logits.data(), false);
+
+  std::vector<SequenceOutput> outputs(batch.size());
+  std::vector<RowStats> stats(HR);
+  std::vector<size_t> owner(HR);
+  std::vector<uint64_t> row_position(HR);
+  for (size_t s = 0, i = 0; s < batch.size(); ++s) {
+    for (int32_t p : batch[s].stat_rows) {
+      owner[i] = s;
+      row_position[i++] = static_cast<uint64_t>(p);
+    }
+  }
+  pool_.parallel_for(HR, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const SequenceInput& seq = batch[owner[i]];
+      stats[i] = row_stats(logits.data() + i * c.vocab, c.vocab, seq.sampling, row_position[i], seq.step);
+    }
+  });
+  for (int i = 0; i < HR; ++i) {
+    SequenceOutput& out = outputs[owner[i]];
+    out.stats.push_back(stats[i]);
+    if (batch[owner[i]].want_logits) {
+      out.logits.insert(out.logits.end(), logits.begin() + static_cast<size_t>(i) * c.vocab,
+                        logits.begin() + static_cast<size_t>(i + 1) * c.vocab);
+    }
+  }
+  return outputs;
+}
+
+}  // namespace anneal

@@ -1,0 +1,203 @@
+// Transformer operations over the kernel table: GEMM tiling and threading, norms, RoPE, attention,
+// and the per-row softmax statistics the samplers consume.
+#include "ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace anneal {
+
+PackedWeight pack_weight(const float* w, int n, int k) {
+  PackedWeight packed;
+  packed.n = n;
+  packed.k = k;
+  const int panels = (n + kPanelWidth - 1) / kPanelWidth;
+  packed.panels.assign(static_cast<size_t>(panels) * k * kPanelWidth, 0.0f);
+  // panel p, row kk, lane j  <-  W[p*16 + j][kk]
+  for (int p = 0; p < panels; ++p) {
+    float* dst = packed.panels.data() + static_cast<size_t>(p) * k * kPanelWidth;
+    for (int j = 0; j < kPanelWidth && p * kPanelWidth + j < n; ++j) {
+      const float* src = w + static_cast<size_t>(p * kPanelWidth + j) * k;
+      for (int kk = 0; kk < k; ++kk) dst[kk * kPanelWidth + j] = src[kk];
+    }
+  }
+  return packed;
+}
+
+void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias, float* y,
+          bool accumulate) {
+  const int panels = (w.n + kPanelWidth - 1) / kPanelWidth;
+  const int row_tiles = (rows + kTileRows - 1) / kTileRows;
+  // Work item = (panel, row tile), panel-major so a thread reuses each weight panel across row tiles.
+  const size_t items = static_cast<size_t>(panels) * row_tiles;
+  ctx.pool.parallel_for(items, [&](size_t begin, size_t end) {
+    for (size_t item = begin; item < end; ++item) {
+      const int p = static_cast<int>(item / row_tiles);
+      const int t = static_cast<int>(item % row_tiles);
+      const int r0 = t * kTileRows;
+      const int n0 = p * kPanelWidth;
+      ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * w.k, w.k, std::min(kTileRows, rows - r0),
+                            w.panels.data() + static_cast<size_t>(p) * w.k * kPanelWidth, w.k,
+                            bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * w.n + n0, w.n,
+                            std::min(kPanelWidth, w.n - n0), accumulate);
+    }
+  });
+}
+
+void rms_norm(const Context& ctx, const float* x, const float* weight, float* y, int rows, int dim, float eps) {
+  ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      const float* in = x + r * dim;
+      float* out = y + r * dim;
+      const float mean_square = ctx.kernels.dot(in, in, dim) / dim;
+      const float scale = 1.0f / std::sqrt(mean_square + eps);
+      for (int i = 0; i < dim; ++i) out[i] = in[i] * scale * weight[i];
+    }
+  });
+}
+
+void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta) {
+  const int half = head_dim / 2;
+  std::vector<float> inv_freq(half);
+  for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, static_cast<float>(2 * i) / head_dim);
+  ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
+    std::vector<float> cos_v(half), sin_v(half);
+    for (size_t r = begin; r < end; ++r) {
+      for (int i = 0; i < half; ++i) {
+        const float angle = static_cast<float>(positions[r]) * inv_freq[i];
+        cos_v[i] = std::cos(angle);
+        sin_v[i] = std::sin(angle);
+      }
+      // Each head: (x1, x2) = (first half, second half) -> (x1 cos - x2 sin, x2 cos + x1 sin).
+      for (int h = 0; h < heads; ++h) {
+        float* v = x + (r * heads + h) * head_dim;
+        for (int i = 0; i < half; ++i) {
+          const float x1 = v[i], x2 = v[i + half];
+          v[i] = x1 * cos_v[i] - x2 * sin_v[i];
+          v[i + half] = x2 * cos_v[i] + x1 * sin_v[i];
+        }
+      }
+    }
+  });
+}
+
+void silu_mul(const Context& ctx, const float* gate, const float* up, float* out, int64_t n) {
+  ctx.pool.parallel_for(static_cast<size_t>(n), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+  });
+}
+
+void attention(const Context& ctx, const float* q, int rows, const float* keys, const float* values, int length,
+               int heads, int kv_heads, int head_dim, float* out) {
+  const int group = heads / kv_heads;  // query heads that share one key/value head
+  const int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  ctx.pool.parallel_for(static_cast<size_t>(rows) * heads, [&](size_t begin, size_t end) {
+    std::vector<float> scores(length);
+    for (size_t item = begin; item < end; ++item) {
+      const int r = static_cast<int>(item / heads), h = static_cast<int>(item % heads);
+      const float* qv = q + static_cast<size_t>(r) * q_stride + h * head_dim;
+      const int kvh = h / group;
+      // scores[j] = q · k_j / sqrt(d), then a numerically stable softmax over j
+      float max_score = -std::numeric_limits<float>::infinity();
+      for (int j = 0; j < length; ++j) {
+        scores[j] = ctx.kernels.dot(qv, keys + static_cast<size_t>(j) * kv_stride + kvh * head_dim, head_dim) * scale;
+        max_score = std::max(max_score, scores[j]);
+      }
+      float total = 0;
+      for (int j = 0; j < length; ++j) total += (scores[j] = std::exp(scores[j] - max_score));
+      float* o = out + static_cast<size_t>(r) * q_stride + h * head_dim;
+      std::fill(o, o + head_dim, 0.0f);
+      for (int j = 0; j < length; ++j) {
+        ctx.kernels.axpy(scores[j] / total, values + static_cast<size_t>(j) * kv_stride + kvh * head_dim, o, head_dim);
+      }
+    }
+  });
+}
+
+// splitmix64: a counter-based generator, so draws depend only on (seed, position, step, token).
+static inline uint64_t mix(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static inline double uniform_open(uint64_t bits) {  // in (0, 1)
+  return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+RowStats row_stats(const float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step) {
+  RowStats stats;
+  // One pass: top-2 logits; then sum of exp and of p·log p in double (vocabularies reach 150k).
+  int best = 0;
+  float top1 = -std::numeric_limits<float>::infinity(), top2 = top1;
+  for (int i = 0; i < vocab; ++i) {
+    const float v = logits[i];
+    if (v > top1) {
+      top2 = top1;
+      top1 = v;
+      best = i;
+    } else if (v > top2) {
+      top2 = v;
+    }
+  }
+  double sum = 0, weighted = 0;  // sum e^(l-max), sum e^(l-max) * (l-max)
+  for (int i = 0; i < vocab; ++i) {
+    const double d = static_cast<double>(logits[i]) - top1;
+    const double e = std::exp(d);
+    sum += e;
+    weighted += e * d;
+  }
+  const double log_sum = std::log(sum);
+  stats.argmax = best;
+  stats.confidence = static_cast<float>(1.0 / sum);
+  stats.margin = static_cast<float>((1.0 - std::exp(static_cast<double>(top2) - top1)) / sum);
+  // H = -sum p log p with p = e^d / S:  H = log S - (sum e^d d) / S
+  stats.entropy = static_cast<float>(log_sum - weighted / sum);
+  stats.sample = best;
+  stats.sample_prob = stats.confidence;
+  if (sampling.temperature <= 0) return stats;
+
+  // Candidates in order of logit, cut by top-k, then by top-p over the tempered distribution.
+  std::vector<int32_t> order(vocab);
+  std::iota(order.begin(), order.end(), 0);
+  const int keep_k = sampling.top_k > 0 ? std::min(sampling.top_k, vocab) : vocab;
+  const bool needs_order = keep_k < vocab || sampling.top_p < 1.0f;
+  int kept = vocab;
+  if (needs_order) {
+    auto by_logit = [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+    std::partial_sort(order.begin(), order.begin() + keep_k, order.end(), by_logit);
+    kept = keep_k;
+    if (sampling.top_p < 1.0f) {
+      double tempered_sum = 0;
+      for (int i = 0; i < kept; ++i) tempered_sum += std::exp((logits[order[i]] - top1) / sampling.temperature);
+      double mass = 0;
+      for (int i = 0; i < kept; ++i) {
+        mass += std::exp((logits[order[i]] - top1) / sampling.temperature) / tempered_sum;
+        if (mass >= sampling.top_p) {
+          kept = i + 1;
+          break;
+        }
+      }
+    }
+  }
+  // Gumbel-max in double: argmax(l/T - log(-log u)) draws exactly from softmax(l/T).
+  const uint64_t key = mix(sampling.seed ^ mix(position * 0x632BE59BD9B4E019ull ^ mix(step + 1)));
+  double best_score = -std::numeric_limits<double>::infinity();
+  for (int i = 0; i < kept; ++i) {
+    const int32_t token = order[i];
+    const double u = uniform_open(mix(key ^ static_cast<uint64_t>(token) * 0xD1B54A32D192ED03ull));
+    const double score = static_cast<double>(logits[token]) / sampling.temperature - std::log(-std::log(u));
+    if (score > best_score) {
+      best_score = score;
+      stats.sample = token;
+    }
+  }
+  stats.sample_prob = static_cast<float>(std::exp(static_cast<double>(logits[stats.sample]) - top1) / sum);
+  return stats;
+}
+
+}  // namespace anneal

@@ -1,0 +1,66 @@
+// The transformer's operations on row-major float matrices, threaded, built on the kernel table.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace anneal {
+
+// A linear layer's weight W[n][k] (out × in, PyTorch layout) repacked into 16-wide k-major panels.
+struct PackedWeight {
+  int n = 0;
+  int k = 0;
+  std::vector<float> panels;  // ceil(n / 16) panels of k × 16 floats; padding columns are zero
+};
+
+PackedWeight pack_weight(const float* w, int n, int k);
+
+struct Context {
+  const Kernels& kernels;
+  ThreadPool& pool;
+};
+
+// y[m][n] (+)= x[m][:] · W[n][:] + bias[n], for x of shape [rows][w.k] and y of shape [rows][w.n].
+void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias, float* y,
+          bool accumulate);
+
+// y[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight, for `rows` rows of `dim` values.
+void rms_norm(const Context& ctx, const float* x, const float* weight, float* y, int rows, int dim, float eps);
+
+// Rotary embedding, rotate-half (NeoX) layout, fp32 angles: x is [rows][heads * head_dim], row r at
+// position positions[r]. inv_freq[i] = theta^(-2i / head_dim).
+void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta);
+
+// out[r] = silu(gate[r]) * up[r], elementwise over n values.
+void silu_mul(const Context& ctx, const float* gate, const float* up, float* out, int64_t n);
+
+// Bidirectional attention with grouped-query heads. q: [rows][heads * head_dim];
+// keys/values: [length][kv_heads * head_dim]; every query row attends to keys 0..length-1.
+void attention(const Context& ctx, const float* q, int rows, const float* keys, const float* values, int length,
+               int heads, int kv_heads, int head_dim, float* out);
+
+// What a sampler needs from one row of logits, computed without handing the row to JavaScript.
+struct RowStats {
+  int32_t argmax = 0;
+  float confidence = 0;  // softmax probability of argmax
+  float margin = 0;      // top-1 minus top-2 probability
+  float entropy = 0;     // -sum p log p, nats
+  int32_t sample = 0;    // drawn token (argmax when temperature is 0)
+  float sample_prob = 0; // softmax probability of the drawn token (untempered)
+};
+
+struct SamplingParams {
+  float temperature = 0;  // 0: greedy
+  float top_p = 1;        // nucleus mass kept, over the tempered distribution
+  int32_t top_k = 0;      // 0: no limit
+  uint64_t seed = 0;
+};
+
+// Stats for one row of `vocab` logits. `position` and `step` key the random draw, so a seed gives
+// the same tokens whatever the thread count or batch layout.
+RowStats row_stats(const float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step);
+
+}  // namespace anneal

@@ -1,0 +1,66 @@
+// The token canvas of one generation: [prompt | answer (masked at first) | suffix], with the latest
+// estimate for each still-masked answer position (what a diffusing view shows).
+
+export class Canvas {
+  readonly tokens: Int32Array;
+  /** Current best guess at each position (committed token, or the last argmax seen while masked). */
+  readonly estimates: Int32Array;
+  readonly answerStart: number;
+  readonly answerEnd: number;
+
+  constructor(
+    prompt: ArrayLike<number>,
+    answerLength: number,
+    suffix: ArrayLike<number>,
+    readonly maskId: number,
+  ) {
+    this.answerStart = prompt.length;
+    this.answerEnd = prompt.length + answerLength;
+    this.tokens = new Int32Array(this.answerEnd + suffix.length);
+    this.tokens.set(Array.from(prompt), 0);
+    this.tokens.fill(maskId, this.answerStart, this.answerEnd);
+    this.tokens.set(Array.from(suffix), this.answerEnd);
+    this.estimates = Int32Array.from(this.tokens);
+  }
+
+  get length(): number {
+    return this.tokens.length;
+  }
+
+  isMasked(position: number): boolean {
+    return this.tokens[position] === this.maskId;
+  }
+
+  /** Masked positions in [begin, end). */
+  maskedIn(begin: number, end: number): number[] {
+    const positions: number[] = [];
+    for (let p = begin; p < end; p++) if (this.tokens[p] === this.maskId) positions.push(p);
+    return positions;
+  }
+
+  commit(position: number, token: number): void {
+    this.tokens[position] = token;
+    this.estimates[position] = token;
+  }
+
+  estimate(position: number, token: number): void {
+    if (this.isMasked(position)) this.estimates[position] = token;
+  }
+
+  /** The answer as the model currently sees it: committed tokens and estimates elsewhere. */
+  draft(): Int32Array {
+    return this.estimates.slice(this.answerStart, this.answerEnd);
+  }
+
+  answerMask(): Uint8Array {
+    const masked = new Uint8Array(this.answerEnd - this.answerStart);
+    for (let i = 0; i < masked.length; i++) masked[i] = this.isMasked(this.answerStart + i) ? 1 : 0;
+    return masked;
+  }
+
+  /** The first stop token committed in the answer, if any. */
+  firstStop(stopIds: ReadonlySet<number>, end = this.answerEnd): number {
+    for (let p = this.answerStart; p < end; p++) if (stopIds.has(this.tokens[p] as number)) return p;
+    return -1;
+  }
+}

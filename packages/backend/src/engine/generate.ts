@@ -1,0 +1,241 @@
+// generate(): diffusion decoding of one answer, block by block (semi-autoregressive), yielding the
+// canvas after every step and returning the answer with its statistics.
+//
+// Per block [s, e): forward the rows the cache mode needs, read statistics for the block's masked
+// positions (row p − 1 for models whose logits are shifted), let the sampler pick what to commit.
+import type { NativeKvCache, NativeModel, NativeSequence, NativeStats } from "../native";
+import { Canvas } from "./canvas";
+import { SeededRandom } from "./random";
+import { type Candidate, type SamplerName, selectCommits, usesStepBudget } from "./sampler";
+import { linearQuota } from "./schedule";
+
+export type CacheMode = "none" | "prefix" | "dual";
+
+export interface GenerateOptions {
+  /** Answer length in tokens (the canvas); the answer may end earlier at a stop token. */
+  maxTokens: number;
+  /** Semi-autoregressive block size. Default min(32, maxTokens). */
+  blockLength?: number;
+  /** Step budget over the whole answer for fixed-step samplers. Default maxTokens (one token per step). */
+  steps?: number;
+  /** Default "threshold" (Fast-dLLM). */
+  sampler?: SamplerName;
+  /** Probability a token needs to be committed by the threshold sampler. Default 0.9. */
+  threshold?: number;
+  /** Fast-dLLM's factor rule parameter. Default 1. */
+  factor?: number;
+  /** Approximate KV cache: "prefix" reuses K/V before the block, "dual" also after it. Default "none". */
+  cache?: CacheMode;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  /** Ids that end the answer. Default: the model's. */
+  stopIds?: number[];
+  /** Stop after the block that commits a stop token. Default true. */
+  earlyStop?: boolean;
+  /** Infilling: the canvas sits between the prompt and these tokens. */
+  suffix?: number[];
+  /** Estimate every masked position at every step (for a live diffusing view), not just the block's. */
+  drafts?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface StepEvent {
+  type: "step";
+  /** Forward passes so far. */
+  step: number;
+  block: number;
+  /** The answer region now: committed tokens, estimates at still-masked positions. */
+  draft: Int32Array;
+  /** 1 where the answer is still masked. */
+  masked: Uint8Array;
+  /** Answer-relative positions committed by this step. */
+  committed: number[];
+}
+
+export interface GenerateResult {
+  /** The answer's tokens, cut before the first stop token. */
+  tokens: number[];
+  finishReason: "stop" | "length";
+  forwardPasses: number;
+  tokensPerForward: number;
+  timings: { totalMs: number; forwardMs: number; firstCommitMs: number };
+}
+
+/** What generate needs of a loaded model. */
+export interface GenerationModel {
+  model: Pick<NativeModel, "forward" | "createCache">;
+  architecture: { maskId: number; stopIds: number[]; shiftLogits: boolean };
+}
+
+export async function* generate(
+  target: GenerationModel,
+  prompt: ArrayLike<number>,
+  options: GenerateOptions,
+): AsyncGenerator<StepEvent, GenerateResult, undefined> {
+  const started = performance.now();
+  const { model, architecture } = target;
+  const o = withDefaults(options, architecture.stopIds);
+  const canvas = new Canvas(prompt, o.maxTokens, o.suffix, architecture.maskId);
+  const stopIds = new Set(o.stopIds);
+  const shift = architecture.shiftLogits ? 1 : 0;
+  const random = new SeededRandom(o.seed);
+  const cache: NativeKvCache | null = o.cache === "none" ? null : model.createCache(canvas.length);
+  const blocks = Math.ceil(o.maxTokens / o.blockLength);
+  const stepsPerBlock = Math.max(1, Math.round(o.steps / blocks));
+  let forwardPasses = 0;
+  let forwardMs = 0;
+  let firstCommitMs = -1;
+  let committedTokens = 0;
+
+  for (let block = 0; block < blocks; block++) {
+    const begin = canvas.answerStart + block * o.blockLength;
+    const end = Math.min(begin + o.blockLength, canvas.answerEnd);
+    const quotas = linearQuota(end - begin, stepsPerBlock);
+    let blockStep = 0;
+    while (canvas.maskedIn(begin, end).length > 0) {
+      if (o.signal?.aborted) throw abortReason(o.signal);
+      const budgeted = usesStepBudget(o.sampler);
+      const quota = budgeted ? (quotas[blockStep] ?? end - begin) : 0;
+      if (budgeted && quota === 0 && o.sampler !== "origin" && blockStep < stepsPerBlock - 1) {
+        blockStep++; // nothing to commit at this step of the schedule: skip its forward pass
+        continue;
+      }
+      const targets = canvas.maskedIn(begin, end);
+      const viewed = o.drafts ? canvas.maskedIn(canvas.answerStart, canvas.answerEnd) : targets;
+      const sequence = plan(canvas, { begin, end, firstStep: blockStep === 0, shift, cache, mode: o.cache }, viewed);
+      sequence.sampling = { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed };
+      sequence.step = forwardPasses;
+
+      const t0 = performance.now();
+      const [stats] = (await model.forward([sequence])) as [NativeStats];
+      forwardMs += performance.now() - t0;
+      forwardPasses++;
+
+      const candidates = readCandidates(canvas, viewed, sequence.statRows, stats, shift, o.temperature > 0);
+      const inBlock = candidates.filter((c) => c.position >= begin && c.position < end);
+      const chosen = selectCommits(inBlock, {
+        sampler: o.sampler,
+        quota,
+        step: Math.min(blockStep, stepsPerBlock - 1),
+        steps: stepsPerBlock,
+        threshold: o.threshold,
+        factor: o.factor,
+        random,
+      });
+      for (const c of chosen) canvas.commit(c.position, c.token);
+      committedTokens += chosen.length;
+      if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
+      blockStep++;
+      yield {
+        type: "step",
+        step: forwardPasses,
+        block,
+        draft: canvas.draft(),
+        masked: canvas.answerMask(),
+        committed: chosen.map((c) => c.position - canvas.answerStart).sort((a, b) => a - b),
+      };
+    }
+    if (o.earlyStop && canvas.firstStop(stopIds, end) >= 0) break;
+  }
+
+  const stop = canvas.firstStop(stopIds);
+  const answerEnd = stop >= 0 ? stop : canvas.answerEnd;
+  const tokens = Array.from(canvas.tokens.subarray(canvas.answerStart, answerEnd)).filter((t) => t !== canvas.maskId);
+  return {
+    tokens,
+    finishReason: stop >= 0 ? "stop" : "length",
+    forwardPasses,
+    tokensPerForward: forwardPasses > 0 ? committedTokens / forwardPasses : 0,
+    timings: { totalMs: performance.now() - started, forwardMs, firstCommitMs: Math.max(0, firstCommitMs) },
+  };
+}
+
+interface PassPlan {
+  begin: number;
+  end: number;
+  firstStep: boolean;
+  shift: number;
+  cache: NativeKvCache | null;
+  mode: CacheMode;
+}
+
+/**
+ * Which rows to compute. Without a cache: the whole canvas. With one, the block's first step
+ * refreshes every row; later steps recompute from the block on ("prefix") or only the block
+ * ("dual"), reading the other positions' keys and values from the cache. Shifted models also need
+ * the row just before the block.
+ */
+function plan(canvas: Canvas, p: PassPlan, viewed: number[]): NativeSequence {
+  const rowOf = (position: number) => Math.max(0, position - p.shift);
+  let rowBegin = 0;
+  let rowEnd = canvas.length;
+  if (p.cache && !p.firstStep) {
+    rowBegin = rowOf(p.begin);
+    if (p.mode === "dual") rowEnd = p.end;
+  }
+  const statRows = viewed.map(rowOf).filter((row) => row >= rowBegin && row < rowEnd);
+  return {
+    tokens: canvas.tokens,
+    rowBegin,
+    rowEnd,
+    attendLength: canvas.length,
+    cache: p.cache,
+    statRows: Int32Array.from(new Set(statRows)),
+  };
+}
+
+/** Pairs each viewed position with its statistics row (p − shift); records estimates for the draft. */
+function readCandidates(
+  canvas: Canvas,
+  viewed: number[],
+  statRows: Int32Array,
+  stats: NativeStats,
+  shift: number,
+  sampled: boolean,
+): Candidate[] {
+  const indexOfRow = new Map<number, number>();
+  statRows.forEach((row, i) => indexOfRow.set(row, i));
+  const candidates: Candidate[] = [];
+  for (const position of viewed) {
+    const i = indexOfRow.get(Math.max(0, position - shift));
+    if (i === undefined) continue; // not computed in this pass (outside a dual-cache block)
+    canvas.estimate(position, stats.argmax[i] as number);
+    candidates.push({
+      position,
+      token: (sampled ? stats.sample[i] : stats.argmax[i]) as number,
+      probability: (sampled ? stats.sampleProb[i] : stats.confidence[i]) as number,
+      margin: stats.margin[i] as number,
+      entropy: stats.entropy[i] as number,
+    });
+  }
+  return candidates;
+}
+
+function withDefaults(options: GenerateOptions, modelStops: number[]) {
+  const maxTokens = options.maxTokens;
+  if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new RangeError("maxTokens must be a positive integer");
+  return {
+    maxTokens,
+    blockLength: Math.max(1, Math.min(options.blockLength ?? 32, maxTokens)),
+    steps: Math.max(1, options.steps ?? maxTokens),
+    sampler: options.sampler ?? ("threshold" as SamplerName),
+    threshold: options.threshold ?? 0.9,
+    factor: options.factor ?? 1,
+    cache: options.cache ?? ("none" as CacheMode),
+    temperature: options.temperature ?? 0,
+    topP: options.topP ?? 1,
+    topK: options.topK ?? 0,
+    seed: options.seed ?? 0,
+    stopIds: options.stopIds ?? modelStops,
+    earlyStop: options.earlyStop ?? true,
+    suffix: options.suffix ?? [],
+    drafts: options.drafts ?? false,
+    signal: options.signal,
+  };
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The generation was aborted.", "AbortError");
+}

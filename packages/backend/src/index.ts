@@ -1,0 +1,17 @@
+// @anneal/backend: the diffusion engine (checkpoint loading, native forward pass, samplers).
+export { type Architecture, type Family, readArchitecture } from "./checkpoint/architecture";
+export { ChatTemplate, type TemplateMessage } from "./checkpoint/chat-template";
+export { type LoadedCheckpoint, type LoadOptions, loadCheckpoint } from "./checkpoint/load";
+export { readCheckpointTensors, readSafetensorsHeader, type TensorInfo } from "./checkpoint/safetensors";
+export { TextTokenizer } from "./checkpoint/tokenizer";
+export {
+  type CacheMode,
+  type GenerateOptions,
+  type GenerateResult,
+  type GenerationModel,
+  generate,
+  type StepEvent,
+} from "./engine/generate";
+export { SAMPLERS, type SamplerName } from "./engine/sampler";
+export { CheckpointError } from "./errors";
+export { type NativeModel, type NativeSequence, type NativeStats, native } from "./native";

@@ -1,0 +1,153 @@
+// Loads the C++ addon built by native/build.mjs and types what it exports.
+import { createRequire } from "node:module";
+
+export interface ModelShape {
+  vocab: number;
+  dim: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ffn: number;
+  eps: number;
+  ropeTheta: number;
+  qkvBias: boolean;
+  tiedEmbeddings: boolean;
+}
+
+/** Where one weight lives: `file` indexes the files list; `offset` is absolute in that file. */
+export interface NativeTensor {
+  name: string;
+  file: number;
+  offset: number;
+  dtype: "F32" | "F16" | "BF16";
+  shape: number[];
+}
+
+export interface NativeSampling {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+}
+
+/** One sequence's share of a forward pass. Rows are canvas positions. */
+export interface NativeSequence {
+  tokens: Int32Array;
+  /** Rows [rowBegin, rowEnd) are computed (default: the whole canvas). */
+  rowBegin?: number;
+  rowEnd?: number;
+  /** The computed rows attend to positions [0, attendLength) (default rowEnd). */
+  attendLength?: number;
+  /** Keys and values persist here between passes; without one, rows must cover [0, attendLength). */
+  cache?: NativeKvCache | null;
+  /** Positions whose logits are summarised. */
+  statRows: Int32Array;
+  wantLogits?: boolean;
+  sampling?: NativeSampling;
+  /** Keys the random draws together with the seed and position. */
+  step?: number;
+}
+
+/** Per stat row: argmax, its probability, top-1 minus top-2 probability, entropy, and a seeded draw. */
+export interface NativeStats {
+  argmax: Int32Array;
+  confidence: Float32Array;
+  margin: Float32Array;
+  entropy: Float32Array;
+  sample: Int32Array;
+  sampleProb: Float32Array;
+  logits?: Float32Array;
+}
+
+export interface NativeKvCache {
+  readonly capacity: number;
+}
+
+export interface NativeModel {
+  forward(batch: NativeSequence[]): Promise<NativeStats[]>;
+  createCache(capacity: number): NativeKvCache;
+  info(): { kernels: string; threads: number; parameters: number };
+}
+
+type KernelChoice = "portable" | "avx2" | "best";
+
+export interface NativeAddon {
+  loadModel(
+    shape: ModelShape,
+    files: string[],
+    tensors: Record<string, NativeTensor>,
+    threads?: number,
+  ): Promise<NativeModel>;
+  cpuInfo(): { avx2: boolean; kernels: string; hardwareThreads: number };
+  kernels: {
+    gemm(
+      x: Float32Array,
+      rows: number,
+      w: Float32Array,
+      n: number,
+      k: number,
+      bias: Float32Array | null,
+      kernels?: KernelChoice,
+    ): Float32Array;
+    rmsNorm(
+      x: Float32Array,
+      weight: Float32Array,
+      rows: number,
+      dim: number,
+      eps: number,
+      kernels?: KernelChoice,
+    ): Float32Array;
+    rope(x: Float32Array, positions: Int32Array, heads: number, headDim: number, theta: number): Float32Array;
+    attention(
+      q: Float32Array,
+      rows: number,
+      keys: Float32Array,
+      values: Float32Array,
+      length: number,
+      heads: number,
+      kvHeads: number,
+      headDim: number,
+      kernels?: KernelChoice,
+    ): Float32Array;
+    rowStats(
+      logits: Float32Array,
+      sampling: NativeSampling | null,
+      position: number,
+      step: number,
+    ): {
+      argmax: number;
+      confidence: number;
+      margin: number;
+      entropy: number;
+      sample: number;
+      sampleProb: number;
+    };
+    benchGemm(
+      rows: number,
+      n: number,
+      k: number,
+      threads: number,
+      milliseconds: number,
+      kernels?: KernelChoice,
+    ): number;
+    benchPeakFma(threads: number, milliseconds: number, kernels?: KernelChoice): number;
+  };
+}
+
+let addon: NativeAddon | undefined;
+
+/** The addon, loaded on first use from native/build (next to src/ and dist/ alike). */
+export function native(): NativeAddon {
+  if (!addon) {
+    const path = new URL("../native/build/anneal.node", import.meta.url).pathname;
+    try {
+      addon = createRequire(import.meta.url)(path) as NativeAddon;
+    } catch (error) {
+      throw new Error(
+        `The native engine is not built (${path}): run \`pnpm install\` (it runs native/build.mjs, which needs cmake and g++). ${(error as Error).message}`,
+      );
+    }
+  }
+  return addon;
+}

@@ -1,0 +1,106 @@
+// The reference forward pass: plain loops in float64, written to be read top to bottom. The native
+// engine is held to it within a tolerance. Shapes: L tokens, D dim, H heads (KV of them for keys and
+// values), Dh head dim, F ffn size, V vocab; linear weights are W[out][in].
+import type { TinyModelSpec, Weights } from "./write-checkpoint";
+
+type Matrix = Float64Array[];
+
+function get(weights: Weights, key: string): Float32Array {
+  const entry = weights.get(key);
+  if (!entry) throw new Error(`no weight ${key}`);
+  return entry.values;
+}
+
+/** y[r][n] = sum_k x[r][k] W[n][k] (+ bias[n]) */
+function linear(x: Matrix, w: Float32Array, outDim: number, bias?: Float32Array): Matrix {
+  const inDim = (x[0] as Float64Array).length;
+  return x.map((row) => {
+    const y = new Float64Array(outDim);
+    for (let n = 0; n < outDim; n++) {
+      let sum = bias ? (bias[n] as number) : 0;
+      for (let k = 0; k < inDim; k++) sum += (row[k] as number) * (w[n * inDim + k] as number);
+      y[n] = sum;
+    }
+    return y;
+  });
+}
+
+function rmsNorm(x: Matrix, weight: Float32Array, eps: number): Matrix {
+  return x.map((row) => {
+    let square = 0;
+    for (const v of row) square += v * v;
+    const scale = 1 / Math.sqrt(square / row.length + eps);
+    return row.map((v, i) => v * scale * (weight[i] as number));
+  });
+}
+
+/** Rotate-half RoPE on each head of each row; row r sits at position r. */
+function rope(x: Matrix, heads: number, headDim: number, theta: number): Matrix {
+  const half = headDim / 2;
+  return x.map((row, position) => {
+    const out = Float64Array.from(row);
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < half; i++) {
+        const angle = position * theta ** (-(2 * i) / headDim);
+        const a = row[h * headDim + i] as number;
+        const b = row[h * headDim + i + half] as number;
+        out[h * headDim + i] = a * Math.cos(angle) - b * Math.sin(angle);
+        out[h * headDim + i + half] = b * Math.cos(angle) + a * Math.sin(angle);
+      }
+    }
+    return out;
+  });
+}
+
+/** Bidirectional attention: every row attends to every row; query head h uses KV head h / (H/KV). */
+function attention(q: Matrix, k: Matrix, v: Matrix, heads: number, kvHeads: number, headDim: number): Matrix {
+  const group = heads / kvHeads;
+  return q.map((qRow) => {
+    const out = new Float64Array(heads * headDim);
+    for (let h = 0; h < heads; h++) {
+      const kvh = Math.floor(h / group);
+      const scores = k.map((kRow) => {
+        let dot = 0;
+        for (let d = 0; d < headDim; d++)
+          dot += (qRow[h * headDim + d] as number) * (kRow[kvh * headDim + d] as number);
+        return dot / Math.sqrt(headDim);
+      });
+      const max = Math.max(...scores);
+      const exps = scores.map((s) => Math.exp(s - max));
+      const total = exps.reduce((a, b) => a + b, 0);
+      exps.forEach((e, j) => {
+        for (let d = 0; d < headDim; d++)
+          out[h * headDim + d] += (e / total) * ((v[j] as Float64Array)[kvh * headDim + d] as number);
+      });
+    }
+    return out;
+  });
+}
+
+/** Logits [L][V] for every position of `tokens`. */
+export function referenceLogits(spec: TinyModelSpec, weights: Weights, tokens: ArrayLike<number>): Matrix {
+  const { dim, heads, kvHeads, ffn, vocab, eps, ropeTheta } = spec;
+  const headDim = dim / heads;
+  const embed = get(weights, "embed");
+  let x: Matrix = Array.from(tokens, (t) => Float64Array.from(embed.subarray(t * dim, (t + 1) * dim)));
+  for (let l = 0; l < spec.layers; l++) {
+    const p = `layers.${l}.`;
+    const bias = (name: string) => (spec.qkvBias ? get(weights, `${p}${name}_bias`) : undefined);
+    const n = rmsNorm(x, get(weights, `${p}attn_norm`), eps);
+    const q = rope(linear(n, get(weights, `${p}q`), heads * headDim, bias("q")), heads, headDim, ropeTheta);
+    const k = rope(linear(n, get(weights, `${p}k`), kvHeads * headDim, bias("k")), kvHeads, headDim, ropeTheta);
+    const v = linear(n, get(weights, `${p}v`), kvHeads * headDim, bias("v"));
+    const attn = linear(attention(q, k, v, heads, kvHeads, headDim), get(weights, `${p}o`), dim);
+    x = x.map((row, r) => row.map((value, i) => value + ((attn[r] as Float64Array)[i] as number)));
+    const m = rmsNorm(x, get(weights, `${p}ffn_norm`), eps);
+    const gate = linear(m, get(weights, `${p}gate`), ffn);
+    const up = linear(m, get(weights, `${p}up`), ffn);
+    const act = gate.map((row, r) =>
+      row.map((g, i) => (g / (1 + Math.exp(-g))) * ((up[r] as Float64Array)[i] as number)),
+    );
+    const down = linear(act, get(weights, `${p}down`), dim);
+    x = x.map((row, r) => row.map((value, i) => value + ((down[r] as Float64Array)[i] as number)));
+  }
+  const final = rmsNorm(x, get(weights, "final_norm"), eps);
+  return linear(final, spec.tied ? embed : get(weights, "head"), vocab);
+}

@@ -1,0 +1,12 @@
+// Builds @anneal/backend (ESM, Node only); the native addon stays in native/build.
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: { index: "src/index.ts" },
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+  platform: "node",
+});
