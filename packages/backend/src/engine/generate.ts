@@ -196,7 +196,9 @@ function readCandidates(
   sampled: boolean,
 ): Candidate[] {
   const indexOfRow = new Map<number, number>();
-  statRows.forEach((row, i) => indexOfRow.set(row, i));
+  statRows.forEach((row, i) => {
+    indexOfRow.set(row, i);
+  });
   const candidates: Candidate[] = [];
   for (const position of viewed) {
     const i = indexOfRow.get(Math.max(0, position - shift));
