@@ -70,7 +70,8 @@ function attention(q: Matrix, k: Matrix, v: Matrix, heads: number, kvHeads: numb
       const total = exps.reduce((a, b) => a + b, 0);
       exps.forEach((e, j) => {
         for (let d = 0; d < headDim; d++)
-          out[h * headDim + d] += (e / total) * ((v[j] as Float64Array)[kvh * headDim + d] as number);
+          out[h * headDim + d] =
+            (out[h * headDim + d] as number) + (e / total) * ((v[j] as Float64Array)[kvh * headDim + d] as number);
       });
     }
     return out;

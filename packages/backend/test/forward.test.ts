@@ -1,0 +1,170 @@
+// The native forward pass against the float64 reference, for both families and every dtype, plus
+// batching, row selection and the KV cache.
+import { describe, expect, it } from "vitest";
+import { loadCheckpoint } from "../src/index";
+import { maxLogitError } from "./support/compare";
+import { referenceLogits } from "./support/reference-model";
+import { MASK_ID, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+
+const tokens = Int32Array.from([1, 72, 101, MASK_ID, MASK_ID, 108, MASK_ID, 33, 200]);
+const allRows = Int32Array.from(tokens.keys());
+/** Logits of the engine stay within this fraction of the reference's largest logit. */
+const TOLERANCE = 1e-4;
+
+describe.each<[string, Partial<TinyModelSpec>]>([
+  ["LLaDA, F32", {}],
+  ["LLaDA, F16, 3 shards, GQA", { dtype: "F16", shards: 3, kvHeads: 2 }],
+  ["LLaDA, BF16, tied embeddings, qkv bias", { dtype: "BF16", tied: true, qkvBias: true }],
+  ["Dream, BF16, GQA, bias", { family: "dream", dtype: "BF16", kvHeads: 1 }],
+  ["Dream, F32, tied", { family: "dream", tied: true, heads: 6, kvHeads: 3 }],
+])("%s", (_, overrides) => {
+  it("matches the reference logits at every position", async () => {
+    const checkpoint = writeCheckpoint(overrides);
+    const { model } = await loadCheckpoint(checkpoint.dir, { threads: 2 });
+    const [out] = await model.forward([{ tokens, statRows: allRows, wantLogits: true }]);
+    const expected = referenceLogits(checkpoint.spec, checkpoint.weights, tokens);
+    const scale = Math.max(...expected.flatMap((row) => Array.from(row, Math.abs)));
+    expect(maxLogitError(out?.logits as Float32Array, expected, checkpoint.spec.vocab)).toBeLessThan(TOLERANCE * scale);
+  });
+});
+
+describe("one forward pass", () => {
+  it("summarises only the rows asked for, and matches the logits it summarises", async () => {
+    const checkpoint = writeCheckpoint({ seed: 3 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const statRows = Int32Array.from([3, 4, 6]);
+    const [out] = await model.forward([{ tokens, statRows, wantLogits: true }]);
+    const expected = referenceLogits(checkpoint.spec, checkpoint.weights, tokens);
+    const vocab = checkpoint.spec.vocab;
+    expect(out?.argmax).toHaveLength(3);
+    const logits = out?.logits as Float32Array;
+    statRows.forEach((row, i) => {
+      const reference = expected[row] as Float64Array;
+      const best = reference.indexOf(Math.max(...reference));
+      expect(out?.argmax[i]).toBe(best);
+      expect(maxLogitError(logits.subarray(i * vocab, (i + 1) * vocab), [reference], vocab)).toBeLessThan(1e-3);
+    });
+    const [statsOnly] = await model.forward([{ tokens, statRows }]);
+    expect(statsOnly?.logits).toBeUndefined();
+  });
+
+  it("batches sequences of different lengths with the same results as one at a time", async () => {
+    const checkpoint = writeCheckpoint({ seed: 4, kvHeads: 2 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const short = Int32Array.from([5, 6, MASK_ID]);
+    const long = Int32Array.from([9, 8, 7, MASK_ID, MASK_ID, MASK_ID, 1]);
+    const sampling = { temperature: 0.8, seed: 11 };
+    const a = { tokens: short, statRows: Int32Array.from([1, 2]), sampling, step: 2 };
+    const b = { tokens: long, statRows: Int32Array.from([2, 3, 4, 5]), sampling, step: 2 };
+    const together = await model.forward([a, b]);
+    const alone = [...(await model.forward([a])), ...(await model.forward([b]))];
+    together.forEach((stats, i) => {
+      expect(Array.from(stats.argmax)).toEqual(Array.from(alone[i]?.argmax ?? []));
+      expect(Array.from(stats.sample)).toEqual(Array.from(alone[i]?.sample ?? []));
+      stats.confidence.forEach((c, j) => {
+        expect(c).toBeCloseTo(alone[i]?.confidence[j] as number, 5);
+      });
+    });
+  });
+
+  it("gives the same answer with 1 and 2 threads", async () => {
+    const checkpoint = writeCheckpoint({ seed: 5 });
+    const one = await loadCheckpoint(checkpoint.dir, { threads: 1 });
+    const two = await loadCheckpoint(checkpoint.dir, { threads: 2 });
+    const sequence = { tokens, statRows: allRows, wantLogits: true };
+    const [a] = await one.model.forward([sequence]);
+    const [b] = await two.model.forward([sequence]);
+    expect(
+      maxLogitError(a?.logits as Float32Array, [Float64Array.from(b?.logits as Float32Array)], a?.logits?.length ?? 0),
+    ).toBe(0);
+    expect(one.model.info().threads).toBe(1);
+  });
+});
+
+describe("the KV cache", () => {
+  it("recomputing some rows against cached keys equals the full pass when the canvas is unchanged", async () => {
+    const checkpoint = writeCheckpoint({ seed: 6, kvHeads: 2 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const cache = model.createCache(tokens.length);
+    const statRows = Int32Array.from([4, 5]);
+    const [full] = await model.forward([{ tokens, statRows, cache, wantLogits: true }]);
+    // prefix style: rows 3.. ; dual style: rows 3..6 only, keys after them from the cache
+    const [prefix] = await model.forward([{ tokens, rowBegin: 3, statRows, cache, wantLogits: true }]);
+    const [dual] = await model.forward([
+      { tokens, rowBegin: 3, rowEnd: 6, attendLength: tokens.length, statRows, cache, wantLogits: true },
+    ]);
+    for (const partial of [prefix, dual]) {
+      expect(
+        maxLogitError(
+          partial?.logits as Float32Array,
+          [Float64Array.from(full?.logits as Float32Array)],
+          full?.logits?.length ?? 0,
+        ),
+      ).toBeLessThan(1e-5);
+    }
+    expect(cache.capacity).toBe(tokens.length);
+  });
+
+  it("reuses stale keys outside the recomputed rows (that is the approximation)", async () => {
+    const checkpoint = writeCheckpoint({ seed: 7 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const cache = model.createCache(tokens.length);
+    const statRows = Int32Array.from([3]);
+    await model.forward([{ tokens, statRows, cache }]);
+    const changed = Int32Array.from(tokens);
+    changed[8] = 17; // outside the recomputed rows: the cache still holds the old token's keys
+    const [stale] = await model.forward([
+      { tokens: changed, rowBegin: 3, rowEnd: 6, attendLength: tokens.length, statRows, cache, wantLogits: true },
+    ]);
+    const [fresh] = await model.forward([{ tokens: changed, statRows, wantLogits: true }]);
+    const [old] = await model.forward([{ tokens, statRows, wantLogits: true }]);
+    expect(
+      maxLogitError(
+        stale?.logits as Float32Array,
+        [Float64Array.from(old?.logits as Float32Array)],
+        old?.logits?.length ?? 0,
+      ),
+    ).toBeLessThan(1e-5);
+    expect(
+      maxLogitError(
+        stale?.logits as Float32Array,
+        [Float64Array.from(fresh?.logits as Float32Array)],
+        fresh?.logits?.length ?? 0,
+      ),
+    ).toBeGreaterThan(1e-6);
+  });
+});
+
+describe("bad forward input is rejected, never a crash", () => {
+  it.each([
+    [
+      "a token outside the vocabulary",
+      { tokens: Int32Array.from([1, 99999]), statRows: Int32Array.from([0]) },
+      /outside the vocabulary/,
+    ],
+    [
+      "a stats row outside the computed rows",
+      { tokens: Int32Array.from([1, 2, 3]), rowBegin: 0, rowEnd: 3, statRows: Int32Array.from([5]) },
+      /stats row/,
+    ],
+    [
+      "partial rows without a cache",
+      { tokens: Int32Array.from([1, 2, 3]), rowBegin: 1, statRows: Int32Array.from([1]) },
+      /without a cache/,
+    ],
+    ["an empty canvas", { tokens: new Int32Array(0), statRows: new Int32Array(0) }, /no tokens/],
+  ])("%s", async (_, sequence, message) => {
+    const { model } = await loadCheckpoint(writeCheckpoint({ seed: 8 }).dir);
+    await expect(model.forward([sequence])).rejects.toThrow(message);
+  });
+
+  it("wrong argument types throw TypeError", async () => {
+    const { model } = await loadCheckpoint(writeCheckpoint({ seed: 8 }).dir);
+    expect(() => model.forward([{ tokens: [1, 2] as unknown as Int32Array, statRows: new Int32Array(0) }])).toThrow(
+      /Int32Array/,
+    );
+    expect(() => model.forward("nope" as never)).toThrow(TypeError);
+    expect(() => model.createCache(-1)).toThrow(/positive capacity/);
+    expect(() => model.forward([{ tokens, statRows: allRows, cache: {} as never }])).toThrow(/createCache/);
+  });
+});

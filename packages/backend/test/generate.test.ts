@@ -1,0 +1,178 @@
+// generate() end to end on small random checkpoints: every sampler and cache mode decodes the whole
+// answer; seeds reproduce; aborts stop; stop tokens end early; infilling fills between prefix and suffix.
+import { describe, expect, it } from "vitest";
+import {
+  type GenerateResult,
+  generate,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  SAMPLERS,
+  type StepEvent,
+} from "../src/index";
+import { MASK_ID, writeCheckpoint } from "./support/write-checkpoint";
+
+const prompt = [72, 101, 108, 108, 111, 44, 32];
+
+async function run(checkpoint: LoadedCheckpoint, options: Parameters<typeof generate>[2]) {
+  const events: StepEvent[] = [];
+  const iterator = generate(checkpoint, prompt, options);
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return { events, result: next.value as GenerateResult };
+    events.push(next.value);
+  }
+}
+
+const llada = await loadCheckpoint(writeCheckpoint({ seed: 21 }).dir, { threads: 2 });
+const dream = await loadCheckpoint(writeCheckpoint({ family: "dream", seed: 22, kvHeads: 2 }).dir, { threads: 2 });
+
+describe.each([
+  ["LLaDA", llada],
+  ["Dream", dream],
+])("%s", (_, checkpoint) => {
+  it.each(SAMPLERS)("%s fills the whole canvas with real tokens", async (sampler) => {
+    const { events, result } = await run(checkpoint, {
+      maxTokens: 12,
+      blockLength: 4,
+      steps: 12,
+      sampler,
+      earlyStop: false,
+      stopIds: [],
+    });
+    expect(result.tokens).toHaveLength(12);
+    expect(result.tokens).not.toContain(MASK_ID);
+    expect(result.finishReason).toBe("length");
+    expect(result.forwardPasses).toBe(events.length);
+    expect(result.tokensPerForward).toBeCloseTo(12 / result.forwardPasses, 10);
+    expect(events.at(-1)?.masked.every((m) => m === 0)).toBe(true);
+    expect(new Set(events.flatMap((e) => e.committed)).size).toBe(12);
+  });
+
+  it.each(["prefix", "dual"] as const)(
+    "the %s cache decodes the canvas and agrees with no cache at one token per step",
+    async (cache) => {
+      const options = {
+        maxTokens: 8,
+        blockLength: 4,
+        sampler: "low_confidence" as const,
+        steps: 8,
+        earlyStop: false,
+        stopIds: [],
+      };
+      const cached = await run(checkpoint, { ...options, cache });
+      const plain = await run(checkpoint, options);
+      expect(cached.result.tokens).toHaveLength(8);
+      // A block's first step runs a fresh full pass, so the first commit always agrees.
+      const [first] = plain.events[0]?.committed ?? [];
+      expect(cached.events[0]?.committed).toEqual(plain.events[0]?.committed);
+      expect(cached.result.tokens[first as number]).toBe(plain.result.tokens[first as number]);
+      expect(cached.result.forwardPasses).toBe(plain.result.forwardPasses);
+    },
+  );
+});
+
+describe("generation options", () => {
+  it("the same seed gives the same tokens at temperature > 0; another seed differs", async () => {
+    const options = {
+      maxTokens: 16,
+      temperature: 1.5,
+      sampler: "low_confidence" as const,
+      earlyStop: false,
+      stopIds: [],
+    };
+    const a = await run(llada, { ...options, seed: 5 });
+    const b = await run(llada, { ...options, seed: 5 });
+    const c = await run(llada, { ...options, seed: 6 });
+    expect(a.result.tokens).toEqual(b.result.tokens);
+    expect(a.result.tokens).not.toEqual(c.result.tokens);
+  });
+
+  it("a threshold sampler commits several tokens per forward when confident enough", async () => {
+    const { result } = await run(llada, {
+      maxTokens: 16,
+      blockLength: 16,
+      sampler: "threshold",
+      threshold: 0,
+      earlyStop: false,
+      stopIds: [],
+    });
+    expect(result.forwardPasses).toBe(1);
+    expect(result.tokensPerForward).toBe(16);
+  });
+
+  it("stops after the block that commits a stop token and cuts the answer there", async () => {
+    const free = await run(llada, { maxTokens: 16, blockLength: 4, earlyStop: false, stopIds: [] });
+    const stopToken = free.result.tokens[5] as number; // pretend the sixth token ends the answer
+    const { result } = await run(llada, { maxTokens: 16, blockLength: 4, stopIds: [stopToken] });
+    expect(result.finishReason).toBe("stop");
+    const first = free.result.tokens.indexOf(stopToken);
+    expect(result.tokens).toEqual(free.result.tokens.slice(0, first));
+    expect(result.forwardPasses).toBeLessThan(free.result.forwardPasses);
+  });
+
+  it("infills between a prefix and a suffix", async () => {
+    const suffix = [33, 10];
+    const events: StepEvent[] = [];
+    const iterator = generate(llada, prompt, { maxTokens: 6, suffix, earlyStop: false, stopIds: [], drafts: true });
+    let next = await iterator.next();
+    while (!next.done) {
+      events.push(next.value);
+      next = await iterator.next();
+    }
+    expect(next.value.tokens).toHaveLength(6);
+    expect(events[0]?.draft).toHaveLength(6);
+  });
+
+  it("drafts: every masked position has an estimate after the first step", async () => {
+    const { events } = await run(llada, {
+      maxTokens: 12,
+      blockLength: 4,
+      drafts: true,
+      sampler: "low_confidence",
+      steps: 12,
+      earlyStop: false,
+      stopIds: [],
+    });
+    expect(Array.from(events[0]?.draft ?? []).filter((t) => t === MASK_ID)).toEqual([]);
+    const { events: blockOnly } = await run(llada, {
+      maxTokens: 12,
+      blockLength: 4,
+      sampler: "low_confidence",
+      steps: 12,
+      earlyStop: false,
+      stopIds: [],
+    });
+    expect(
+      Array.from(blockOnly[0]?.draft ?? [])
+        .slice(4)
+        .every((t) => t === MASK_ID),
+    ).toBe(true);
+  });
+
+  it("an abort signal stops between steps", async () => {
+    const controller = new AbortController();
+    const iterator = generate(llada, prompt, {
+      maxTokens: 32,
+      sampler: "low_confidence",
+      signal: controller.signal,
+      stopIds: [],
+    });
+    await iterator.next();
+    controller.abort(new Error("client went away"));
+    await expect(iterator.next()).rejects.toThrow("client went away");
+  });
+
+  it("rejects a non-positive length", async () => {
+    await expect(generate(llada, prompt, { maxTokens: 0 }).next()).rejects.toThrow(RangeError);
+  });
+});
+
+describe("tokenizer and chat template from the checkpoint", () => {
+  it("round-trips text and renders the template", () => {
+    const ids = llada.tokenizer.encode("héllo <|mask|>");
+    expect(ids.at(-1)).toBe(MASK_ID);
+    expect(llada.tokenizer.decode(ids, { skipSpecialTokens: false })).toBe("héllo <|mask|>");
+    expect(llada.tokenizer.decode(ids)).toBe("héllo ");
+    expect(llada.chatTemplate?.render([{ role: "user", content: "hi" }])).toBe("<|user|>hi<|assistant|>");
+  });
+});

@@ -1,0 +1,187 @@
+// Each kernel against a naive loop at odd sizes, for the portable and the AVX2 build.
+import { describe, expect, it } from "vitest";
+import { native } from "../src/native";
+
+const addon = native();
+const impls = addon.cpuInfo().avx2 ? (["portable", "avx2"] as const) : (["portable"] as const);
+
+function randomArray(n: number, seed: number): Float32Array {
+  let state = seed;
+  return Float32Array.from({ length: n }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  });
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number) {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+  expect(worst).toBeLessThan(tolerance);
+}
+
+describe.each(impls)("%s kernels", (impl) => {
+  it.each([
+    [1, 1, 1],
+    [5, 17, 3],
+    [7, 33, 19],
+    [13, 16, 64],
+    [6, 50, 37],
+  ])("gemm %i×%i×%i matches the naive product, with and without bias", (rows, n, k) => {
+    const x = randomArray(rows * k, rows + n);
+    const w = randomArray(n * k, k + 7);
+    const bias = randomArray(n, 3);
+    for (const b of [null, bias]) {
+      const expected = new Float64Array(rows * n);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < n; j++) {
+          let sum = b ? (b[j] as number) : 0;
+          for (let kk = 0; kk < k; kk++) sum += (x[r * k + kk] as number) * (w[j * k + kk] as number);
+          expected[r * n + j] = sum;
+        }
+      }
+      expectClose(addon.kernels.gemm(x, rows, w, n, k, b, impl), expected, 1e-5);
+    }
+  });
+
+  it("rmsNorm matches x / sqrt(mean(x²) + eps) · w", () => {
+    const [rows, dim, eps] = [3, 37, 1e-5];
+    const x = randomArray(rows * dim, 11);
+    const weight = randomArray(dim, 12);
+    const expected = new Float64Array(rows * dim);
+    for (let r = 0; r < rows; r++) {
+      let square = 0;
+      for (let i = 0; i < dim; i++) square += (x[r * dim + i] as number) ** 2;
+      const scale = 1 / Math.sqrt(square / dim + eps);
+      for (let i = 0; i < dim; i++) expected[r * dim + i] = (x[r * dim + i] as number) * scale * (weight[i] as number);
+    }
+    expectClose(addon.kernels.rmsNorm(x, weight, rows, dim, eps, impl), expected, 1e-5);
+  });
+
+  it.each([
+    [3, 4, 2, 10],
+    [5, 6, 3, 17],
+  ])(
+    "attention (%i query rows, %i heads, %i kv heads, %i keys) matches softmax(qkᵀ/√d)·v",
+    (rows, heads, kvHeads, length) => {
+      const headDim = 6;
+      const q = randomArray(rows * heads * headDim, 21);
+      const keys = randomArray(length * kvHeads * headDim, 22);
+      const values = randomArray(length * kvHeads * headDim, 23);
+      const expected = new Float64Array(rows * heads * headDim);
+      for (let r = 0; r < rows; r++) {
+        for (let h = 0; h < heads; h++) {
+          const kvh = Math.floor(h / (heads / kvHeads));
+          const scores = Array.from({ length }, (_, j) => {
+            let dot = 0;
+            for (let d = 0; d < headDim; d++) {
+              dot += (q[(r * heads + h) * headDim + d] as number) * (keys[(j * kvHeads + kvh) * headDim + d] as number);
+            }
+            return dot / Math.sqrt(headDim);
+          });
+          const max = Math.max(...scores);
+          const total = scores.reduce((sum, s) => sum + Math.exp(s - max), 0);
+          scores.forEach((s, j) => {
+            for (let d = 0; d < headDim; d++) {
+              const at = (r * heads + h) * headDim + d;
+              expected[at] =
+                (expected[at] as number) +
+                (Math.exp(s - max) / total) * (values[(j * kvHeads + kvh) * headDim + d] as number);
+            }
+          });
+        }
+      }
+      expectClose(
+        addon.kernels.attention(q, rows, keys, values, length, heads, kvHeads, headDim, impl),
+        expected,
+        1e-5,
+      );
+    },
+  );
+});
+
+describe("rope", () => {
+  it("rotates each head's halves by position · θ^(-2i/d), leaving norms unchanged", () => {
+    const [heads, headDim, theta] = [3, 8, 10000];
+    const positions = Int32Array.from([0, 1, 7, 300]);
+    const x = randomArray(positions.length * heads * headDim, 31);
+    const out = addon.kernels.rope(x, positions, heads, headDim, theta);
+    const half = headDim / 2;
+    positions.forEach((pos, r) => {
+      for (let h = 0; h < heads; h++) {
+        const base = (r * heads + h) * headDim;
+        for (let i = 0; i < half; i++) {
+          const angle = pos * theta ** (-(2 * i) / headDim);
+          const a = x[base + i] as number;
+          const b = x[base + i + half] as number;
+          expect(out[base + i]).toBeCloseTo(a * Math.cos(angle) - b * Math.sin(angle), 4);
+          expect(out[base + i + half]).toBeCloseTo(b * Math.cos(angle) + a * Math.sin(angle), 4);
+        }
+      }
+    });
+    expectClose(out.subarray(0, heads * headDim), x.subarray(0, heads * headDim), 1e-7); // position 0: identity
+  });
+});
+
+describe("rowStats", () => {
+  const logits = Float32Array.from([0.5, 2.0, -1.0, 1.5, 0.0, 1.9, -3.0]);
+  const probs = (() => {
+    const max = Math.max(...logits);
+    const e = Array.from(logits, (l) => Math.exp(l - max));
+    const total = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / total);
+  })();
+
+  it("reports argmax, its probability, the top-2 margin and the entropy", () => {
+    const stats = addon.kernels.rowStats(logits, null, 0, 0);
+    expect(stats.argmax).toBe(1);
+    expect(stats.confidence).toBeCloseTo(probs[1] as number, 6);
+    expect(stats.margin).toBeCloseTo((probs[1] as number) - (probs[5] as number), 6);
+    expect(stats.entropy).toBeCloseTo(-probs.reduce((h, p) => h + p * Math.log(p), 0), 5);
+    expect(stats.sample).toBe(1); // temperature 0: the draw is the argmax
+  });
+
+  it("draws the same token for the same seed, position and step", () => {
+    const sampling = { temperature: 1, seed: 42 };
+    const a = addon.kernels.rowStats(logits, sampling, 5, 3);
+    const b = addon.kernels.rowStats(logits, sampling, 5, 3);
+    expect(a.sample).toBe(b.sample);
+    expect(a.sampleProb).toBeCloseTo(probs[a.sample] as number, 6);
+  });
+
+  it("samples in proportion to softmax(logits / T)", () => {
+    const counts = new Array(logits.length).fill(0);
+    const draws = 4000;
+    for (let i = 0; i < draws; i++) counts[addon.kernels.rowStats(logits, { temperature: 1, seed: 7 }, i, 0).sample]++;
+    probs.forEach((p, token) => {
+      expect(Math.abs(counts[token] / draws - p)).toBeLessThan(0.03);
+    });
+  });
+
+  it("top-k 1 and a tiny top-p leave only the argmax", () => {
+    for (let seed = 0; seed < 20; seed++) {
+      expect(addon.kernels.rowStats(logits, { temperature: 2, topK: 1, seed }, 0, 0).sample).toBe(1);
+      expect(addon.kernels.rowStats(logits, { temperature: 2, topP: 0.01, seed }, 0, 0).sample).toBe(1);
+    }
+  });
+
+  it("top-k 2 draws only the two best tokens", () => {
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 200; seed++)
+      seen.add(addon.kernels.rowStats(logits, { temperature: 5, topK: 2, seed }, 0, 0).sample);
+    expect([...seen].sort()).toEqual([1, 5]);
+  });
+});
+
+describe("kernel errors", () => {
+  it("mismatched sizes throw instead of crashing", () => {
+    expect(() => addon.kernels.gemm(new Float32Array(5), 2, new Float32Array(6), 3, 2, null)).toThrow(
+      /sizes do not match/,
+    );
+    expect(() =>
+      addon.kernels.attention(new Float32Array(4), 1, new Float32Array(4), new Float32Array(4), 1, 3, 2, 2),
+    ).toThrow(/sizes do not match/);
+    expect(() => addon.kernels.rowStats(new Float32Array(0), null, 0, 0)).toThrow(/empty/);
+  });
+});
