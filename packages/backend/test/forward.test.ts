@@ -168,3 +168,26 @@ describe("bad forward input is rejected, never a crash", () => {
     expect(() => model.forward([{ tokens, statRows: allRows, cache: {} as never }])).toThrow(/createCache/);
   });
 });
+
+describe("off the JavaScript thread", () => {
+  it("timers keep firing while a forward pass runs", async () => {
+    const { model } = await loadCheckpoint(writeCheckpoint({ seed: 9, dim: 128, ffn: 384, layers: 4 }).dir, {
+      threads: 1,
+    });
+    const canvas = Int32Array.from({ length: 384 }, (_, i) => i % 256);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    let finished = false;
+    const pending = model
+      .forward(Array.from({ length: 4 }, () => ({ tokens: canvas, statRows: Int32Array.from([0]) })))
+      .then(() => {
+        finished = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The pass (four 384-token sequences on one thread) is still running, yet timers have fired.
+    expect(finished).toBe(false);
+    expect(ticks).toBeGreaterThan(0);
+    await pending;
+    clearInterval(timer);
+  });
+});

@@ -1,0 +1,127 @@
+// Engine benchmarks (`pnpm bench`): GEMM throughput next to this machine's measured FMA peak, forward
+// passes per second, and a 256-token answer per sampler and cache mode on a ~11M-parameter random
+// LLaDA-format model. Writes bench/results/engine.json. Ratios are measured in this one run.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { type GenerateOptions, generate, loadCheckpoint, native } from "../packages/backend/src/index";
+import { writeCheckpoint } from "../packages/backend/test/support/write-checkpoint";
+
+const THREADS = 2;
+const MS = Number(process.env.BENCH_MS ?? 1500);
+const spec = { vocab: 8192, dim: 256, layers: 8, heads: 4, kvHeads: 4, ffn: 768, seed: 7 };
+const PROMPT = 32;
+const ANSWER = 256;
+const CANVAS = PROMPT + ANSWER;
+
+const addon = native();
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+console.log(`cpu: ${cpus()[0]?.model} × ${cpus().length}; kernels ${addon.cpuInfo().kernels}`);
+const peak = {
+  oneThread: addon.kernels.benchPeakFma(1, MS, "best"),
+  twoThreads: addon.kernels.benchPeakFma(THREADS, MS, "best"),
+};
+console.log(
+  `peak FP32 FMA: ${round(peak.oneThread)} GFLOP/s (1 thread), ${round(peak.twoThreads)} GFLOP/s (${THREADS})`,
+);
+
+// The matrix products of one full-canvas forward pass of the bench model, [rows × in] · [out × in]ᵀ.
+const shapes = [
+  { name: "q/k/v/o projection", rows: CANVAS, n: spec.dim, k: spec.dim },
+  { name: "gate/up projection", rows: CANVAS, n: spec.ffn, k: spec.dim },
+  { name: "down projection", rows: CANVAS, n: spec.dim, k: spec.ffn },
+  { name: "LM head, one 32-token block", rows: 32, n: spec.vocab, k: spec.dim },
+];
+const gemm = shapes.map((s) => {
+  const gflops = addon.kernels.benchGemm(s.rows, s.n, s.k, THREADS, MS, "best");
+  const portable = addon.kernels.benchGemm(s.rows, s.n, s.k, THREADS, MS / 3, "portable");
+  const result = {
+    ...s,
+    gflops: round(gflops),
+    ofPeak: round(gflops / peak.twoThreads, 3),
+    portableGflops: round(portable),
+  };
+  console.log(
+    `gemm ${s.name} ${s.rows}×${s.n}×${s.k}: ${result.gflops} GFLOP/s = ${round(result.ofPeak * 100)}% of peak (portable ${result.portableGflops})`,
+  );
+  return result;
+});
+
+const checkpoint = await loadCheckpoint(writeCheckpoint(spec).dir, { threads: THREADS });
+const parameters = checkpoint.model.info().parameters;
+console.log(`model: ${(parameters / 1e6).toFixed(1)}M parameters, canvas ${CANVAS} tokens`);
+
+const tokens = Int32Array.from({ length: CANVAS }, (_, i) => (i * 37) % spec.vocab);
+const blockRows = Int32Array.from({ length: 32 }, (_, i) => PROMPT + i);
+let passes = 0;
+const forwardStart = performance.now();
+while (performance.now() - forwardStart < MS) {
+  await checkpoint.model.forward([{ tokens, statRows: blockRows }]);
+  passes++;
+}
+const forwardsPerSecond = (passes * 1000) / (performance.now() - forwardStart);
+console.log(`full-canvas forward passes: ${round(forwardsPerSecond, 2)}/s`);
+
+async function answer(name: string, options: Omit<GenerateOptions, "maxTokens">) {
+  const prompt = Array.from({ length: PROMPT }, (_, i) => (i * 11) % 256);
+  const iterator = generate(checkpoint, prompt, {
+    maxTokens: ANSWER,
+    blockLength: 32,
+    earlyStop: false,
+    stopIds: [],
+    ...options,
+  });
+  let next = await iterator.next();
+  while (!next.done) next = await iterator.next();
+  const r = next.value;
+  const tokensPerSecond = (r.tokens.length * 1000) / r.timings.totalMs;
+  const row = {
+    name,
+    forwardPasses: r.forwardPasses,
+    tokensPerForward: round(r.tokensPerForward, 2),
+    tokensPerSecond: round(tokensPerSecond, 1),
+    forwardsPerSecond: round((r.forwardPasses * 1000) / r.timings.forwardMs, 2),
+  };
+  console.log(
+    `${name}: ${row.tokensPerSecond} tokens/s, ${row.tokensPerForward} tokens/forward, ${row.forwardsPerSecond} forwards/s`,
+  );
+  return row;
+}
+
+const samplers = [
+  await answer("low_confidence, 256 steps", { sampler: "low_confidence", steps: ANSWER }),
+  await answer("low_confidence, 64 steps", { sampler: "low_confidence", steps: 64 }),
+  await answer("entropy, 64 steps", { sampler: "entropy", steps: 64 }),
+  await answer("threshold 0.9", { sampler: "threshold", threshold: 0.9 }),
+  await answer("threshold 0.7", { sampler: "threshold", threshold: 0.7 }),
+  await answer("factor 1", { sampler: "factor", factor: 1 }),
+];
+const caches = [
+  await answer("64 steps, no cache", { sampler: "low_confidence", steps: 64, cache: "none" }),
+  await answer("64 steps, prefix cache", { sampler: "low_confidence", steps: 64, cache: "prefix" }),
+  await answer("64 steps, dual cache", { sampler: "low_confidence", steps: 64, cache: "dual" }),
+];
+
+const results = {
+  measured: new Date().toISOString(),
+  machine: {
+    cpu: cpus()[0]?.model,
+    hardwareThreads: cpus().length,
+    kernels: addon.cpuInfo().kernels,
+    threads: THREADS,
+  },
+  note: "random weights: a random model is rarely confident, so threshold samplers commit about one token per forward here",
+  peakGflops: { oneThread: round(peak.oneThread), twoThreads: round(peak.twoThreads) },
+  gemm,
+  model: { ...spec, parameters, canvas: CANVAS, answer: ANSWER },
+  forwardsPerSecond: round(forwardsPerSecond, 2),
+  samplers,
+  caches,
+  cacheSpeedup: {
+    prefix: round((caches[1]?.tokensPerSecond ?? 0) / (caches[0]?.tokensPerSecond ?? 1), 2),
+    dual: round((caches[2]?.tokensPerSecond ?? 0) / (caches[0]?.tokensPerSecond ?? 1), 2),
+  },
+};
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(new URL("./results/engine.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`cache speed-up over no cache: prefix ${results.cacheSpeedup.prefix}×, dual ${results.cacheSpeedup.dual}×`);
