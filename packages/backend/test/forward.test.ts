@@ -165,6 +165,7 @@ describe("bad forward input is rejected, never a crash", () => {
     );
     expect(() => model.forward("nope" as never)).toThrow(TypeError);
     expect(() => model.createCache(-1)).toThrow(/positive capacity/);
+    expect(() => model.createCache(2_000_000_000)).toThrow(); // ~750 GB: std::bad_alloc becomes an Error
     expect(() => model.forward([{ tokens, statRows: allRows, cache: {} as never }])).toThrow(/createCache/);
   });
 });
