@@ -29,6 +29,8 @@ export interface NativeSampling {
   topP?: number;
   topK?: number;
   seed?: number;
+  /** Tokens never proposed (their logits count as −∞). */
+  suppress?: Int32Array;
 }
 
 /** One sequence's share of a forward pass. Rows are canvas positions. */

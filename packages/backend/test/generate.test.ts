@@ -110,6 +110,40 @@ describe("generation options", () => {
     expect(result.forwardPasses).toBeLessThan(free.result.forwardPasses);
   });
 
+  it("suppressed tokens are never proposed; deferred ones are committed last", async () => {
+    const free = await run(llada, {
+      maxTokens: 8,
+      blockLength: 8,
+      sampler: "low_confidence",
+      steps: 8,
+      earlyStop: false,
+      stopIds: [],
+    });
+    const common = free.result.tokens[0] as number;
+    const suppressed = await run(llada, {
+      maxTokens: 8,
+      blockLength: 8,
+      sampler: "low_confidence",
+      steps: 8,
+      earlyStop: false,
+      stopIds: [],
+      suppressTokens: [common],
+    });
+    expect(suppressed.result.tokens).not.toContain(common);
+    const firstCommit = free.result.tokens[free.events[0]?.committed[0] as number] as number;
+    const deferred = await run(llada, {
+      maxTokens: 8,
+      blockLength: 8,
+      sampler: "low_confidence",
+      steps: 8,
+      earlyStop: false,
+      stopIds: [],
+      deferTokens: [firstCommit],
+    });
+    const firstDeferred = deferred.events[0]?.committed[0] as number;
+    expect(deferred.result.tokens[firstDeferred]).not.toBe(firstCommit);
+  });
+
   it("infills between a prefix and a suffix", async () => {
     const suffix = [33, 10];
     const events: StepEvent[] = [];

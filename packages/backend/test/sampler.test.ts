@@ -14,7 +14,17 @@ const candidates: Candidate[] = [
 ];
 
 function context(sampler: SamplerName, overrides: Partial<StepContext> = {}): StepContext {
-  return { sampler, quota: 2, step: 0, steps: 4, threshold: 0.9, factor: 1, random: new SeededRandom(1), ...overrides };
+  return {
+    sampler,
+    quota: 2,
+    step: 0,
+    steps: 4,
+    threshold: 0.9,
+    factor: 1,
+    positionTemperature: 0,
+    random: new SeededRandom(1),
+    ...overrides,
+  };
 }
 
 const positions = (chosen: Candidate[]) => chosen.map((c) => c.position);
@@ -61,6 +71,20 @@ describe("selectCommits", () => {
     }
     expect(selectCommits(candidates, context("random", { quota: 3 }))).toHaveLength(3);
     expect(selectCommits(candidates, context("origin", { step: 3 }))).toHaveLength(5); // last step: all
+  });
+
+  it("with a position temperature, draws positions in proportion to exp(score / T)", () => {
+    const counts = new Map<number, number>();
+    const random = new SeededRandom(3);
+    for (let i = 0; i < 3000; i++) {
+      const [pick] = selectCommits(candidates, context("maskgit_plus", { positionTemperature: 0.1, random }));
+      counts.set(pick?.position as number, (counts.get(pick?.position as number) ?? 0) + 1);
+    }
+    const weights = candidates.map((c) => Math.exp(c.probability / 0.1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    candidates.forEach((c, i) => {
+      expect(Math.abs((counts.get(c.position) ?? 0) / 3000 - (weights[i] as number) / total)).toBeLessThan(0.03);
+    });
   });
 
   it("breaks ties by position", () => {

@@ -73,6 +73,7 @@ SamplingParams read_sampling(const Napi::Object& o) {
   s.top_p = static_cast<float>(get_number(o, "topP", 1));
   s.top_k = static_cast<int32_t>(get_number(o, "topK", 0));
   s.seed = static_cast<uint64_t>(get_number(o, "seed", 0));
+  if (o.Has("suppress") && !o.Get("suppress").IsUndefined()) s.suppress = get_int32s(o.Get("suppress"), "sampling.suppress");
   return s;
 }
 

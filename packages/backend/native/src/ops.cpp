@@ -129,8 +129,11 @@ static inline double uniform_open(uint64_t bits) {  // in (0, 1)
   return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-RowStats row_stats(const float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step) {
+RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step) {
   RowStats stats;
+  for (int32_t token : sampling.suppress) {
+    if (token >= 0 && token < vocab) logits[token] = -std::numeric_limits<float>::infinity();
+  }
   // One pass: top-2 logits; then sum of exp and of p·log p in double (vocabularies reach 150k).
   int best = 0;
   float top1 = -std::numeric_limits<float>::infinity(), top2 = top1;

@@ -57,10 +57,12 @@ struct SamplingParams {
   float top_p = 1;        // nucleus mass kept, over the tempered distribution
   int32_t top_k = 0;      // 0: no limit
   uint64_t seed = 0;
+  // Tokens never proposed: their logits count as -inf (LLaDA's `logits_eos_inf`).
+  std::vector<int32_t> suppress;
 };
 
-// Stats for one row of `vocab` logits. `position` and `step` key the random draw, so a seed gives
+// Stats for one row of `vocab` logits (suppressed tokens are set to -inf in place). `position` and `step` key the random draw, so a seed gives
 // the same tokens whatever the thread count or batch layout.
-RowStats row_stats(const float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step);
+RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step);
 
 }  // namespace anneal

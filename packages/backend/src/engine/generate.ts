@@ -36,6 +36,12 @@ export interface GenerateOptions {
   earlyStop?: boolean;
   /** Infilling: the canvas sits between the prompt and these tokens. */
   suffix?: number[];
+  /** Tokens never proposed, e.g. EOS for LLaDA's `logits_eos_inf`. */
+  suppressTokens?: number[];
+  /** Tokens committed only when nothing else is left (LLaDA's `confidence_eos_eot_inf`). */
+  deferTokens?: number[];
+  /** Dream's `alg_temp`: draw positions from softmax(score / it) instead of taking the top ones. */
+  positionTemperature?: number;
   /** Estimate every masked position at every step (for a live diffusing view), not just the block's. */
   drafts?: boolean;
   signal?: AbortSignal;
@@ -105,7 +111,13 @@ export async function* generate(
       const targets = canvas.maskedIn(begin, end);
       const viewed = o.drafts ? canvas.maskedIn(canvas.answerStart, canvas.answerEnd) : targets;
       const sequence = plan(canvas, { begin, end, firstStep: blockStep === 0, shift, cache, mode: o.cache }, viewed);
-      sequence.sampling = { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed };
+      sequence.sampling = {
+        temperature: o.temperature,
+        topP: o.topP,
+        topK: o.topK,
+        seed: o.seed,
+        suppress: o.suppress,
+      };
       sequence.step = forwardPasses;
 
       const t0 = performance.now();
@@ -114,7 +126,11 @@ export async function* generate(
       forwardPasses++;
 
       const candidates = readCandidates(canvas, viewed, sequence.statRows, stats, shift, o.temperature > 0);
-      const inBlock = candidates.filter((c) => c.position >= begin && c.position < end);
+      const inBlock = candidates
+        .filter((c) => c.position >= begin && c.position < end)
+        .map((c) =>
+          o.deferTokens.has(c.token) ? { ...c, probability: -1, margin: -1, entropy: Number.POSITIVE_INFINITY } : c,
+        );
       const chosen = selectCommits(inBlock, {
         sampler: o.sampler,
         quota,
@@ -122,6 +138,7 @@ export async function* generate(
         steps: stepsPerBlock,
         threshold: o.threshold,
         factor: o.factor,
+        positionTemperature: o.positionTemperature,
         random,
       });
       for (const c of chosen) canvas.commit(c.position, c.token);
@@ -233,6 +250,9 @@ function withDefaults(options: GenerateOptions, modelStops: number[]) {
     stopIds: options.stopIds ?? modelStops,
     earlyStop: options.earlyStop ?? true,
     suffix: options.suffix ?? [],
+    suppress: options.suppressTokens?.length ? Int32Array.from(options.suppressTokens) : undefined,
+    deferTokens: new Set(options.deferTokens ?? []),
+    positionTemperature: options.positionTemperature ?? 0,
     drafts: options.drafts ?? false,
     signal: options.signal,
   };

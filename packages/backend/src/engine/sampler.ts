@@ -44,6 +44,8 @@ export interface StepContext {
   steps: number;
   threshold: number;
   factor: number;
+  /** Dream's `alg_temp`: above 0, the timestep samplers draw positions from softmax(score / it). */
+  positionTemperature: number;
   random: SeededRandom;
 }
 
@@ -68,7 +70,9 @@ export function selectCommits(candidates: Candidate[], ctx: StepContext): Candid
         topk_margin: (c: Candidate) => c.margin,
         entropy: (c: Candidate) => -c.entropy,
       }[ctx.sampler];
-      return topBy(candidates, score, n);
+      return ctx.positionTemperature > 0
+        ? drawBy(candidates, score, n, ctx.positionTemperature, ctx.random)
+        : topBy(candidates, score, n);
     }
     case "threshold": {
       const ranked = topBy(candidates, (c) => c.probability, candidates.length);
@@ -101,4 +105,25 @@ function topBy(candidates: Candidate[], score: (c: Candidate) => number, count: 
     .sort((a, b) => b.score - a.score || a.candidate.position - b.candidate.position)
     .slice(0, Math.max(0, count))
     .map(({ candidate }) => candidate);
+}
+
+/** `count` candidates drawn without replacement with probability ∝ exp(score / temperature). */
+function drawBy(
+  candidates: Candidate[],
+  score: (c: Candidate) => number,
+  count: number,
+  temperature: number,
+  random: SeededRandom,
+): Candidate[] {
+  const pool = candidates.map((candidate) => ({ candidate, score: score(candidate) / temperature }));
+  const chosen: Candidate[] = [];
+  while (chosen.length < count && pool.length > 0) {
+    const max = Math.max(...pool.map((entry) => entry.score));
+    const weights = pool.map((entry) => Math.exp(entry.score - max));
+    let pick = random.next() * weights.reduce((a, b) => a + b, 0);
+    let index = 0;
+    while (index < pool.length - 1 && pick >= (weights[index] as number)) pick -= weights[index++] as number;
+    chosen.push((pool.splice(index, 1)[0] as { candidate: Candidate }).candidate);
+  }
+  return chosen;
 }
