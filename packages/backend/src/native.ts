@@ -49,6 +49,10 @@ export interface NativeSequence {
   sampling?: NativeSampling;
   /** Keys the random draws together with the seed and position. */
   step?: number;
+  /** Classifier-free guidance scale g: statistics come from l_u + (g + 1)(l_c − l_u). Needs no cache. */
+  guidance?: number;
+  /** The canvas with its prompt masked, for guidance. */
+  unconditional?: Int32Array;
 }
 
 /** Per stat row: argmax, its probability, top-1 minus top-2 probability, entropy, and a seeded draw. */

@@ -81,6 +81,39 @@ describe("one forward pass", () => {
   });
 });
 
+describe("classifier-free guidance", () => {
+  it("summarises l_u + (g + 1)(l_c − l_u) from one batched pass", async () => {
+    const checkpoint = writeCheckpoint({ seed: 10 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const unconditional = Int32Array.from(tokens, (t, i) => (i < 3 ? MASK_ID : t));
+    const statRows = Int32Array.from([3, 4]);
+    const [guided] = await model.forward([{ tokens, statRows, guidance: 1.5, unconditional, wantLogits: true }]);
+    const [cond] = await model.forward([{ tokens, statRows, wantLogits: true }]);
+    const [uncond] = await model.forward([{ tokens: unconditional, statRows, wantLogits: true }]);
+    const expected = Float64Array.from(
+      cond?.logits as Float32Array,
+      (l, i) => (uncond?.logits?.[i] as number) + 2.5 * (l - (uncond?.logits?.[i] as number)),
+    );
+    expect(maxLogitError(guided?.logits as Float32Array, [expected], expected.length)).toBeLessThan(1e-4);
+    const best = expected
+      .subarray(0, checkpoint.spec.vocab)
+      .indexOf(Math.max(...expected.subarray(0, checkpoint.spec.vocab)));
+    expect(guided?.argmax[0]).toBe(best);
+  });
+
+  it("refuses a cache or a mismatched unconditional canvas", async () => {
+    const { model } = await loadCheckpoint(writeCheckpoint({ seed: 10 }).dir);
+    const statRows = Int32Array.from([3]);
+    const cache = model.createCache(tokens.length);
+    await expect(model.forward([{ tokens, statRows, guidance: 1, unconditional: tokens, cache }])).rejects.toThrow(
+      /without a KV cache/,
+    );
+    await expect(
+      model.forward([{ tokens, statRows, guidance: 1, unconditional: Int32Array.from([1]) }]),
+    ).rejects.toThrow(/must match/);
+  });
+});
+
 describe("the KV cache", () => {
   it("recomputing some rows against cached keys equals the full pass when the canvas is unchanged", async () => {
     const checkpoint = writeCheckpoint({ seed: 6, kvHeads: 2 });

@@ -144,6 +144,17 @@ describe("generation options", () => {
     expect(deferred.result.tokens[firstDeferred]).not.toBe(firstCommit);
   });
 
+  it("guidance changes the answer and is refused with a cache", async () => {
+    const options = { maxTokens: 8, sampler: "low_confidence" as const, steps: 8, earlyStop: false, stopIds: [] };
+    const plain = await run(llada, options);
+    const guided = await run(llada, { ...options, guidance: 3 });
+    expect(guided.result.tokens).toHaveLength(8);
+    expect(guided.result.tokens).not.toEqual(plain.result.tokens);
+    await expect(generate(llada, prompt, { ...options, guidance: 1, cache: "dual" }).next()).rejects.toThrow(
+      /without a KV cache/,
+    );
+  });
+
   it("infills between a prefix and a suffix", async () => {
     const suffix = [33, 10];
     const events: StepEvent[] = [];

@@ -134,7 +134,7 @@ class ForwardWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Array results = Napi::Array::New(env, outputs_.size());
-    for (size_t i = 0; i < outputs_.size(); ++i) {
+    for (size_t i = 0; i < outputs_.size(); ++i) {  // guidance twins were appended after these
       Napi::Object r = stats_to_js(env, outputs_[i].stats);
       if (batch_[i].want_logits) r.Set("logits", to_js(env, outputs_[i].logits));
       results[i] = r;
@@ -184,6 +184,8 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
         s.want_logits = get_bool(o, "wantLogits");
         s.step = static_cast<uint64_t>(get_number(o, "step", 0));
         if (o.Get("sampling").IsObject()) s.sampling = read_sampling(o.Get("sampling").As<Napi::Object>());
+        s.guidance = static_cast<float>(get_number(o, "guidance", 0));
+        if (s.guidance > 0) s.unconditional = get_int32s(o.Get("unconditional"), "unconditional");
         Napi::Value cache = o.Get("cache");
         if (cache.IsObject() && cache.As<Napi::Object>().InstanceOf(CacheHandle::constructor.Value())) {
           s.cache = CacheHandle::Unwrap(cache.As<Napi::Object>())->cache;

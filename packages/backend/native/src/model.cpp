@@ -142,6 +142,21 @@ static void check_input(const SequenceInput& s, const ModelConfig& c, size_t ind
 std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
   std::lock_guard<std::mutex> lock(forward_mutex_);
   const ModelConfig& c = config_;
+  // Guided sequences get a twin over their unconditional tokens, appended to the same batch.
+  const size_t requested = batch.size();
+  std::vector<size_t> twin_of(requested, 0);
+  for (size_t s = 0; s < requested; ++s) {
+    if (batch[s].guidance <= 0) continue;
+    if (batch[s].cache) throw std::invalid_argument("sequence " + std::to_string(s) + ": guidance runs without a KV cache");
+    if (batch[s].unconditional.size() != batch[s].tokens.size()) {
+      throw std::invalid_argument("sequence " + std::to_string(s) + ": the unconditional canvas must match the canvas length");
+    }
+    SequenceInput twin = batch[s];
+    twin.tokens = batch[s].unconditional;
+    twin.guidance = 0;
+    twin_of[s] = batch.size();
+    batch.push_back(std::move(twin));
+  }
   const Context ctx{kernels_, pool_};
   const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim;
 
@@ -211,28 +226,39 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
   std::vector<float> logits(static_cast<size_t>(HR) * c.vocab);
   if (HR > 0) gemm(ctx, final_rows.data(), HR, head_, nullptr, logits.data(), false);
 
-  std::vector<SequenceOutput> outputs(batch.size());
-  std::vector<RowStats> stats(HR);
-  std::vector<size_t> owner(HR);
+  // Row i of `logits` belongs to sequence owner[i]; first_stat[s] is where sequence s's rows start.
+  std::vector<size_t> owner(HR), first_stat(batch.size());
   std::vector<uint64_t> row_position(HR);
   for (size_t s = 0, i = 0; s < batch.size(); ++s) {
+    first_stat[s] = i;
     for (int32_t p : batch[s].stat_rows) {
       owner[i] = s;
       row_position[i++] = static_cast<uint64_t>(p);
     }
   }
-  pool_.parallel_for(HR, [&](size_t begin, size_t end) {
+  // Guidance: l = l_u + (g + 1)(l_c − l_u), in place in the guided sequence's rows.
+  for (size_t s = 0; s < requested; ++s) {
+    if (batch[s].guidance <= 0) continue;
+    const float g = batch[s].guidance;
+    const size_t rows = batch[s].stat_rows.size();
+    float* conditional = logits.data() + first_stat[s] * c.vocab;
+    const float* unconditional = logits.data() + first_stat[twin_of[s]] * c.vocab;
+    for (size_t i = 0; i < rows * c.vocab; ++i) conditional[i] = unconditional[i] + (g + 1) * (conditional[i] - unconditional[i]);
+  }
+  const size_t answered = requested < batch.size() ? first_stat[requested] : static_cast<size_t>(HR);
+  std::vector<RowStats> stats(answered);
+  pool_.parallel_for(answered, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const SequenceInput& seq = batch[owner[i]];
       stats[i] = row_stats(logits.data() + i * c.vocab, c.vocab, seq.sampling, row_position[i], seq.step);
     }
   });
-  for (int i = 0; i < HR; ++i) {
+  std::vector<SequenceOutput> outputs(requested);
+  for (size_t i = 0; i < answered; ++i) {
     SequenceOutput& out = outputs[owner[i]];
     out.stats.push_back(stats[i]);
     if (batch[owner[i]].want_logits) {
-      out.logits.insert(out.logits.end(), logits.begin() + static_cast<size_t>(i) * c.vocab,
-                        logits.begin() + static_cast<size_t>(i + 1) * c.vocab);
+      out.logits.insert(out.logits.end(), logits.begin() + i * c.vocab, logits.begin() + (i + 1) * c.vocab);
     }
   }
   return outputs;

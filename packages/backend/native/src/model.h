@@ -60,6 +60,10 @@ struct SequenceInput {
   bool want_logits = false;        // also return those rows' full logits
   SamplingParams sampling;
   uint64_t step = 0;
+  // Unsupervised classifier-free guidance (LLaDA's cfg_scale): when > 0, the rows are also run over
+  // `unconditional` (the canvas with its prompt masked) and summarised from l_u + (g + 1)(l_c − l_u).
+  float guidance = 0;
+  std::vector<int32_t> unconditional;
 };
 
 struct SequenceOutput {

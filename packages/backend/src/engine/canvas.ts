@@ -52,6 +52,13 @@ export class Canvas {
     return this.estimates.slice(this.answerStart, this.answerEnd);
   }
 
+  /** The canvas with everything but the answer masked (the unconditional input of guidance). */
+  withoutContext(): Int32Array {
+    const tokens = new Int32Array(this.tokens.length).fill(this.maskId);
+    tokens.set(this.tokens.subarray(this.answerStart, this.answerEnd), this.answerStart);
+    return tokens;
+  }
+
   answerMask(): Uint8Array {
     const masked = new Uint8Array(this.answerEnd - this.answerStart);
     for (let i = 0; i < masked.length; i++) masked[i] = this.isMasked(this.answerStart + i) ? 1 : 0;

@@ -40,6 +40,8 @@ export interface GenerateOptions {
   suppressTokens?: number[];
   /** Tokens committed only when nothing else is left (LLaDA's `confidence_eos_eot_inf`). */
   deferTokens?: number[];
+  /** LLaDA's unsupervised classifier-free guidance scale (`cfg_scale`); needs `cache: "none"`. */
+  guidance?: number;
   /** Dream's `alg_temp`: draw positions from softmax(score / it) instead of taking the top ones. */
   positionTemperature?: number;
   /** Estimate every masked position at every step (for a live diffusing view), not just the block's. */
@@ -119,6 +121,10 @@ export async function* generate(
         suppress: o.suppress,
       };
       sequence.step = forwardPasses;
+      if (o.guidance > 0) {
+        sequence.guidance = o.guidance;
+        sequence.unconditional = canvas.withoutContext();
+      }
 
       const t0 = performance.now();
       const [stats] = (await model.forward([sequence])) as [NativeStats];
@@ -235,6 +241,9 @@ function readCandidates(
 function withDefaults(options: GenerateOptions, modelStops: number[]) {
   const maxTokens = options.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new RangeError("maxTokens must be a positive integer");
+  if ((options.guidance ?? 0) > 0 && (options.cache ?? "none") !== "none") {
+    throw new RangeError('guidance runs without a KV cache: use cache "none"');
+  }
   return {
     maxTokens,
     blockLength: Math.max(1, Math.min(options.blockLength ?? 32, maxTokens)),
@@ -253,6 +262,7 @@ function withDefaults(options: GenerateOptions, modelStops: number[]) {
     suppress: options.suppressTokens?.length ? Int32Array.from(options.suppressTokens) : undefined,
     deferTokens: new Set(options.deferTokens ?? []),
     positionTemperature: options.positionTemperature ?? 0,
+    guidance: options.guidance ?? 0,
     drafts: options.drafts ?? false,
     signal: options.signal,
   };
