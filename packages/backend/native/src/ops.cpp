@@ -89,30 +89,78 @@ void silu_mul(const Context& ctx, const float* gate, const float* up, float* out
   });
 }
 
+// Packs `n` vectors of length `k` read with a stride (vector i starts at src + i * stride) into
+// GEMM panels, as pack_weight does for a contiguous W[n][k].
+static void pack_strided(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {
+  const int count = (n + kPanelWidth - 1) / kPanelWidth;
+  panels.assign(static_cast<size_t>(count) * k * kPanelWidth, 0.0f);
+  for (int i = 0; i < n; ++i) {
+    float* dst = panels.data() + static_cast<size_t>(i / kPanelWidth) * k * kPanelWidth + (i % kPanelWidth);
+    const float* v = src + i * stride;
+    for (int kk = 0; kk < k; ++kk) dst[kk * kPanelWidth] = v[kk];
+  }
+}
+
+// Packs the transpose: panel lane j of row kk holds src[kk * stride + p * 16 + j] (n columns, k rows).
+static void pack_transposed(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {
+  const int count = (n + kPanelWidth - 1) / kPanelWidth;
+  panels.assign(static_cast<size_t>(count) * k * kPanelWidth, 0.0f);
+  for (int p = 0; p < count; ++p) {
+    float* dst = panels.data() + static_cast<size_t>(p) * k * kPanelWidth;
+    const int width = std::min(kPanelWidth, n - p * kPanelWidth);
+    for (int kk = 0; kk < k; ++kk) std::copy_n(src + kk * stride + p * kPanelWidth, width, dst + kk * kPanelWidth);
+  }
+}
+
+// Runs y[rows][n] = x[rows][k] · panels through the micro-kernel, one row tile at a time.
+static void gemm_rows(const Kernels& kernels, const float* x, int ldx, int rows, const float* panels, int n, int k,
+                      float* y, int ldy) {
+  for (int r0 = 0; r0 < rows; r0 += kTileRows) {
+    for (int p = 0; p * kPanelWidth < n; ++p) {
+      kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(kTileRows, rows - r0),
+                        panels + static_cast<size_t>(p) * k * kPanelWidth, k, nullptr,
+                        y + static_cast<size_t>(r0) * ldy + p * kPanelWidth, ldy, std::min(kPanelWidth, n - p * kPanelWidth),
+                        false);
+    }
+  }
+}
+
 void attention(const Context& ctx, const float* q, int rows, const float* keys, const float* values, int length,
                int heads, int kv_heads, int head_dim, float* out) {
   const int group = heads / kv_heads;  // query heads that share one key/value head
-  const int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim;
+  const size_t q_stride = static_cast<size_t>(heads) * head_dim, kv_stride = static_cast<size_t>(kv_heads) * head_dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  ctx.pool.parallel_for(static_cast<size_t>(rows) * heads, [&](size_t begin, size_t end) {
-    std::vector<float> scores(length);
+  // Per KV head: K as panels over keys (scores = Q·Kᵀ), V transposed as panels over head dims (out = P·V).
+  std::vector<std::vector<float>> packed_keys(kv_heads), packed_values(kv_heads);
+  ctx.pool.parallel_for(kv_heads, [&](size_t begin, size_t end) {
+    for (size_t h = begin; h < end; ++h) {
+      pack_strided(keys + h * head_dim, length, head_dim, kv_stride, packed_keys[h]);
+      pack_transposed(values + h * head_dim, head_dim, length, kv_stride, packed_values[h]);
+    }
+  });
+  // Work item = (query head, tile of query rows); scores for the tile live in a [tile][length] buffer.
+  constexpr int kRowsPerItem = 4 * kTileRows;
+  const int tiles = (rows + kRowsPerItem - 1) / kRowsPerItem;
+  ctx.pool.parallel_for(static_cast<size_t>(heads) * tiles, [&](size_t begin, size_t end) {
+    std::vector<float> scores(static_cast<size_t>(kRowsPerItem) * length);
     for (size_t item = begin; item < end; ++item) {
-      const int r = static_cast<int>(item / heads), h = static_cast<int>(item % heads);
-      const float* qv = q + static_cast<size_t>(r) * q_stride + h * head_dim;
-      const int kvh = h / group;
-      // scores[j] = q · k_j / sqrt(d), then a numerically stable softmax over j
-      float max_score = -std::numeric_limits<float>::infinity();
-      for (int j = 0; j < length; ++j) {
-        scores[j] = ctx.kernels.dot(qv, keys + static_cast<size_t>(j) * kv_stride + kvh * head_dim, head_dim) * scale;
-        max_score = std::max(max_score, scores[j]);
+      const int h = static_cast<int>(item / tiles), r0 = static_cast<int>(item % tiles) * kRowsPerItem;
+      const int n_rows = std::min(kRowsPerItem, rows - r0), kvh = h / group;
+      const float* q_tile = q + r0 * q_stride + h * head_dim;
+      gemm_rows(ctx.kernels, q_tile, static_cast<int>(q_stride), n_rows, packed_keys[kvh].data(), length, head_dim,
+                scores.data(), length);
+      // softmax over keys, row by row, with the 1/sqrt(d) scale folded in
+      for (int r = 0; r < n_rows; ++r) {
+        float* row = scores.data() + static_cast<size_t>(r) * length;
+        float max_score = -std::numeric_limits<float>::infinity();
+        for (int j = 0; j < length; ++j) max_score = std::max(max_score, row[j]);
+        float total = 0;
+        for (int j = 0; j < length; ++j) total += (row[j] = std::exp((row[j] - max_score) * scale));
+        const float inv = 1.0f / total;
+        for (int j = 0; j < length; ++j) row[j] *= inv;
       }
-      float total = 0;
-      for (int j = 0; j < length; ++j) total += (scores[j] = std::exp(scores[j] - max_score));
-      float* o = out + static_cast<size_t>(r) * q_stride + h * head_dim;
-      std::fill(o, o + head_dim, 0.0f);
-      for (int j = 0; j < length; ++j) {
-        ctx.kernels.axpy(scores[j] / total, values + static_cast<size_t>(j) * kv_stride + kvh * head_dim, o, head_dim);
-      }
+      gemm_rows(ctx.kernels, scores.data(), length, n_rows, packed_values[kvh].data(), head_dim, length,
+                out + r0 * q_stride + h * head_dim, static_cast<int>(q_stride));
     }
   });
 }
