@@ -26,24 +26,61 @@ PackedWeight pack_weight(const float* w, int n, int k) {
   return packed;
 }
 
-void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias, float* y,
-          bool accumulate) {
-  const int panels = (w.n + kPanelWidth - 1) / kPanelWidth;
+void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const float* panels, int n, int k,
+                 const float* bias, float* y, int ldy, bool accumulate) {
+  const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
   const int row_tiles = (rows + kTileRows - 1) / kTileRows;
   // Work item = (panel, row tile), panel-major so a thread reuses each weight panel across row tiles.
-  const size_t items = static_cast<size_t>(panels) * row_tiles;
+  const size_t items = static_cast<size_t>(panel_count) * row_tiles;
   ctx.pool.parallel_for(items, [&](size_t begin, size_t end) {
     for (size_t item = begin; item < end; ++item) {
       const int p = static_cast<int>(item / row_tiles);
-      const int t = static_cast<int>(item % row_tiles);
-      const int r0 = t * kTileRows;
+      const int r0 = static_cast<int>(item % row_tiles) * kTileRows;
       const int n0 = p * kPanelWidth;
-      ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * w.k, w.k, std::min(kTileRows, rows - r0),
-                            w.panels.data() + static_cast<size_t>(p) * w.k * kPanelWidth, w.k,
-                            bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * w.n + n0, w.n,
-                            std::min(kPanelWidth, w.n - n0), accumulate);
+      ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(kTileRows, rows - r0),
+                            panels + static_cast<size_t>(p) * k * kPanelWidth, k, bias ? bias + n0 : nullptr,
+                            y + static_cast<size_t>(r0) * ldy + n0, ldy, std::min(kPanelWidth, n - n0), accumulate);
     }
   });
+}
+
+void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias, float* y,
+          bool accumulate) {
+  gemm_panels(ctx, x, w.k, rows, w.panels.data(), w.n, w.k, bias, y, w.n, accumulate);
+}
+
+void pack_rows(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {
+  const int count = (n + kPanelWidth - 1) / kPanelWidth;
+  panels.assign(static_cast<size_t>(count) * k * kPanelWidth, 0.0f);
+  for (int i = 0; i < n; ++i) {
+    float* dst = panels.data() + static_cast<size_t>(i / kPanelWidth) * k * kPanelWidth + (i % kPanelWidth);
+    const float* v = src + i * stride;
+    for (int kk = 0; kk < k; ++kk) dst[kk * kPanelWidth] = v[kk];
+  }
+}
+
+void pack_columns(const float* src, int k, int n, size_t stride, std::vector<float>& panels) {
+  const int count = (n + kPanelWidth - 1) / kPanelWidth;
+  panels.assign(static_cast<size_t>(count) * k * kPanelWidth, 0.0f);
+  for (int p = 0; p < count; ++p) {
+    float* dst = panels.data() + static_cast<size_t>(p) * k * kPanelWidth;
+    const int width = std::min(kPanelWidth, n - p * kPanelWidth);
+    for (int kk = 0; kk < k; ++kk) std::copy_n(src + kk * stride + p * kPanelWidth, width, dst + kk * kPanelWidth);
+  }
+}
+
+void matmul(const Context& ctx, const float* a, int lda, int m, const float* b, int ldb, int k, int n, float* c, int ldc,
+            bool accumulate) {
+  std::vector<float> panels;
+  pack_columns(b, k, n, ldb, panels);
+  gemm_panels(ctx, a, lda, m, panels.data(), n, k, nullptr, c, ldc, accumulate);
+}
+
+void matmul_bt(const Context& ctx, const float* a, int lda, int m, const float* b, int ldb, int n, int k, float* c,
+               int ldc, bool accumulate) {
+  std::vector<float> panels;
+  pack_rows(b, n, k, ldb, panels);
+  gemm_panels(ctx, a, lda, m, panels.data(), n, k, nullptr, c, ldc, accumulate);
 }
 
 void rms_norm(const Context& ctx, const float* x, const float* weight, float* y, int rows, int dim, float eps) {
@@ -58,7 +95,9 @@ void rms_norm(const Context& ctx, const float* x, const float* weight, float* y,
   });
 }
 
-void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta) {
+void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta,
+          bool inverse) {
+  const float direction = inverse ? -1.0f : 1.0f;
   const int half = head_dim / 2;
   std::vector<float> inv_freq(half);
   for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, static_cast<float>(2 * i) / head_dim);
@@ -68,7 +107,7 @@ void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int 
       for (int i = 0; i < half; ++i) {
         const float angle = static_cast<float>(positions[r]) * inv_freq[i];
         cos_v[i] = std::cos(angle);
-        sin_v[i] = std::sin(angle);
+        sin_v[i] = direction * std::sin(angle);
       }
       // Each head: (x1, x2) = (first half, second half) -> (x1 cos - x2 sin, x2 cos + x1 sin).
       for (int h = 0; h < heads; ++h) {
@@ -89,29 +128,6 @@ void silu_mul(const Context& ctx, const float* gate, const float* up, float* out
   });
 }
 
-// Packs `n` vectors of length `k` read with a stride (vector i starts at src + i * stride) into
-// GEMM panels, as pack_weight does for a contiguous W[n][k].
-static void pack_strided(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {
-  const int count = (n + kPanelWidth - 1) / kPanelWidth;
-  panels.assign(static_cast<size_t>(count) * k * kPanelWidth, 0.0f);
-  for (int i = 0; i < n; ++i) {
-    float* dst = panels.data() + static_cast<size_t>(i / kPanelWidth) * k * kPanelWidth + (i % kPanelWidth);
-    const float* v = src + i * stride;
-    for (int kk = 0; kk < k; ++kk) dst[kk * kPanelWidth] = v[kk];
-  }
-}
-
-// Packs the transpose: panel lane j of row kk holds src[kk * stride + p * 16 + j] (n columns, k rows).
-static void pack_transposed(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {
-  const int count = (n + kPanelWidth - 1) / kPanelWidth;
-  panels.assign(static_cast<size_t>(count) * k * kPanelWidth, 0.0f);
-  for (int p = 0; p < count; ++p) {
-    float* dst = panels.data() + static_cast<size_t>(p) * k * kPanelWidth;
-    const int width = std::min(kPanelWidth, n - p * kPanelWidth);
-    for (int kk = 0; kk < k; ++kk) std::copy_n(src + kk * stride + p * kPanelWidth, width, dst + kk * kPanelWidth);
-  }
-}
-
 // Runs y[rows][n] = x[rows][k] · panels through the micro-kernel, one row tile at a time.
 static void gemm_rows(const Kernels& kernels, const float* x, int ldx, int rows, const float* panels, int n, int k,
                       float* y, int ldy) {
@@ -126,7 +142,7 @@ static void gemm_rows(const Kernels& kernels, const float* x, int ldx, int rows,
 }
 
 void attention(const Context& ctx, const float* q, int rows, const float* keys, const float* values, int length,
-               int heads, int kv_heads, int head_dim, float* out) {
+               int heads, int kv_heads, int head_dim, float* out, float* probs) {
   const int group = heads / kv_heads;  // query heads that share one key/value head
   const size_t q_stride = static_cast<size_t>(heads) * head_dim, kv_stride = static_cast<size_t>(kv_heads) * head_dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -134,8 +150,8 @@ void attention(const Context& ctx, const float* q, int rows, const float* keys, 
   std::vector<std::vector<float>> packed_keys(kv_heads), packed_values(kv_heads);
   ctx.pool.parallel_for(kv_heads, [&](size_t begin, size_t end) {
     for (size_t h = begin; h < end; ++h) {
-      pack_strided(keys + h * head_dim, length, head_dim, kv_stride, packed_keys[h]);
-      pack_transposed(values + h * head_dim, head_dim, length, kv_stride, packed_values[h]);
+      pack_rows(keys + h * head_dim, length, head_dim, kv_stride, packed_keys[h]);
+      pack_columns(values + h * head_dim, length, head_dim, kv_stride, packed_values[h]);
     }
   });
   // Work item = (query head, tile of query rows); scores for the tile live in a [tile][length] buffer.
@@ -158,6 +174,7 @@ void attention(const Context& ctx, const float* q, int rows, const float* keys, 
         for (int j = 0; j < length; ++j) total += (row[j] = std::exp((row[j] - max_score) * scale));
         const float inv = 1.0f / total;
         for (int j = 0; j < length; ++j) row[j] *= inv;
+        if (probs) std::copy_n(row, length, probs + (static_cast<size_t>(h) * rows + r0 + r) * length);
       }
       gemm_rows(ctx.kernels, scores.data(), length, n_rows, packed_values[kvh].data(), head_dim, length,
                 out + r0 * q_stride + h * head_dim, static_cast<int>(q_stride));

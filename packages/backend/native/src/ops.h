@@ -27,20 +27,39 @@ struct Context {
 void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias, float* y,
           bool accumulate);
 
+// The same over any panels: y[r][0..n) (+)= x[r][0..k) · panels (+ bias), with row strides ldx and ldy.
+void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const float* panels, int n, int k,
+                 const float* bias, float* y, int ldy, bool accumulate);
+
+// Panels from n vectors of length k, vector i at src + i * stride (so x · panels = x · Vᵀ).
+void pack_rows(const float* src, int n, int k, size_t stride, std::vector<float>& panels);
+// Panels from a k × n matrix with row stride `stride` (so x · panels = x · B).
+void pack_columns(const float* src, int k, int n, size_t stride, std::vector<float>& panels);
+
+// c[m][n] (+)= a[m][k] · b[k][n]   (b row-major with stride ldb)
+void matmul(const Context& ctx, const float* a, int lda, int m, const float* b, int ldb, int k, int n, float* c, int ldc,
+            bool accumulate);
+// c[m][n] (+)= a[m][k] · b[n][k]ᵀ  (b's rows are the output features)
+void matmul_bt(const Context& ctx, const float* a, int lda, int m, const float* b, int ldb, int n, int k, float* c,
+               int ldc, bool accumulate);
+
 // y[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight, for `rows` rows of `dim` values.
 void rms_norm(const Context& ctx, const float* x, const float* weight, float* y, int rows, int dim, float eps);
 
 // Rotary embedding, rotate-half (NeoX) layout, fp32 angles: x is [rows][heads * head_dim], row r at
 // position positions[r]. inv_freq[i] = theta^(-2i / head_dim).
-void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta);
+// `inverse` rotates by −angle: the backward pass of RoPE (the rotation is orthogonal).
+void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta,
+          bool inverse = false);
 
 // out[r] = silu(gate[r]) * up[r], elementwise over n values.
 void silu_mul(const Context& ctx, const float* gate, const float* up, float* out, int64_t n);
 
 // Bidirectional attention with grouped-query heads. q: [rows][heads * head_dim];
 // keys/values: [length][kv_heads * head_dim]; every query row attends to keys 0..length-1.
+// When `probs` is given, the attention probabilities are kept there as [heads][rows][length] (training).
 void attention(const Context& ctx, const float* q, int rows, const float* keys, const float* values, int length,
-               int heads, int kv_heads, int head_dim, float* out);
+               int heads, int kv_heads, int head_dim, float* out, float* probs = nullptr);
 
 // What a sampler needs from one row of logits, computed without handing the row to JavaScript.
 struct RowStats {
