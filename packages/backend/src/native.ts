@@ -76,6 +76,48 @@ export interface NativeModel {
   info(): { kernels: string; threads: number; parameters: number };
 }
 
+/** B sequences of T tokens, flattened: the noised canvas, the clean tokens, a loss weight per position. */
+export interface NativeTrainBatch {
+  batch: number;
+  length: number;
+  inputs: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
+}
+
+export interface NativeTrainResult {
+  /** Sum of weight × cross-entropy over the weighted positions. */
+  loss: number;
+  counted: number;
+  correct: number;
+  /** Global gradient norm before clipping (0 for evaluate). */
+  gradNorm: number;
+}
+
+export interface AdamWSettings {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  /** Global gradient-norm limit; 0 disables. */
+  clip?: number;
+}
+
+export type TensorPart = "value" | "grad" | "m" | "v";
+
+export interface NativeTrainer {
+  step(batch: NativeTrainBatch, settings: AdamWSettings): Promise<NativeTrainResult>;
+  gradients(batch: NativeTrainBatch): Promise<NativeTrainResult>;
+  evaluate(batch: NativeTrainBatch): Promise<NativeTrainResult>;
+  /** Engine keys of the trainable tensors (embed, final_norm, head, layers.{i}.q …). */
+  keys(): string[];
+  get(key: string, part?: TensorPart): Float32Array;
+  set(key: string, part: TensorPart, values: Float32Array): void;
+  /** AdamW's step counter t (bias correction); part of an exact resume. */
+  stepCount: number;
+}
+
 type KernelChoice = "portable" | "avx2" | "best";
 
 export interface NativeAddon {
@@ -85,6 +127,11 @@ export interface NativeAddon {
     tensors: Record<string, NativeTensor>,
     threads?: number,
   ): Promise<NativeModel>;
+  createTrainer(
+    shape: ModelShape,
+    init: { seed: number } | { files: string[]; tensors: Record<string, NativeTensor> },
+    threads?: number,
+  ): Promise<NativeTrainer>;
   cpuInfo(): { avx2: boolean; kernels: string; hardwareThreads: number };
   kernels: {
     gemm(

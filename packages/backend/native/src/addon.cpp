@@ -3,10 +3,12 @@
 #include <napi.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 
 #include "model.h"
+#include "trainer.h"
 
 namespace anneal {
 namespace {
@@ -98,6 +100,28 @@ Napi::Object stats_to_js(Napi::Env env, const std::vector<RowStats>& stats) {
   out.Set("sample", sample);
   out.Set("sampleProb", sample_prob);
   return out;
+}
+
+// files: string[]; tensors: { key: { name, file, offset, dtype, shape } }
+void read_sources(const Napi::Value& file_list, const Napi::Value& tensor_map, std::vector<std::string>& files,
+                  std::map<std::string, TensorSource>& tensors) {
+  if (!file_list.IsArray() || !tensor_map.IsObject()) throw std::invalid_argument("expected files and tensors");
+  Napi::Array list = file_list.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) files.push_back(list.Get(i).ToString().Utf8Value());
+  Napi::Object map = tensor_map.As<Napi::Object>();
+  Napi::Array keys = map.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).ToString().Utf8Value();
+    Napi::Object t = map.Get(key).As<Napi::Object>();
+    TensorSource source;
+    source.name = t.Get("name").ToString().Utf8Value();
+    source.file = get_int(t, "file");
+    source.offset = static_cast<size_t>(get_number(t, "offset", 0));
+    source.dtype = parse_dtype(t.Get("dtype").ToString().Utf8Value());
+    Napi::Array shape = t.Get("shape").As<Napi::Array>();
+    for (uint32_t d = 0; d < shape.Length(); ++d) source.shape.push_back(shape.Get(d).As<Napi::Number>().Int64Value());
+    tensors[key] = source;
+  }
 }
 
 // ---- KV cache handle ----------------------------------------------------------------------------
@@ -266,22 +290,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   std::map<std::string, TensorSource> tensors;
   try {
     config = read_config(info[0].As<Napi::Object>());
-    Napi::Array list = info[1].As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); ++i) files.push_back(list.Get(i).ToString().Utf8Value());
-    Napi::Object map = info[2].As<Napi::Object>();
-    Napi::Array keys = map.GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      const std::string key = keys.Get(i).ToString().Utf8Value();
-      Napi::Object t = map.Get(key).As<Napi::Object>();
-      TensorSource source;
-      source.name = t.Get("name").ToString().Utf8Value();
-      source.file = get_int(t, "file");
-      source.offset = static_cast<size_t>(get_number(t, "offset", 0));
-      source.dtype = parse_dtype(t.Get("dtype").ToString().Utf8Value());
-      Napi::Array shape = t.Get("shape").As<Napi::Array>();
-      for (uint32_t d = 0; d < shape.Length(); ++d) source.shape.push_back(shape.Get(d).As<Napi::Number>().Int64Value());
-      tensors[key] = source;
-    }
+    read_sources(info[1], info[2], files, tensors);
   } catch (const std::exception& e) {
     throw Napi::TypeError::New(env, e.what());
   }
@@ -290,6 +299,180 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
+}
+
+
+// ---- Trainer ------------------------------------------------------------------------------------
+
+// Runs `work` on a libuv worker thread; resolves with `done(env)` or rejects with the exception text.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  PromiseWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), done_(std::move(done)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      work_();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(done_(Env())); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> done_;
+};
+
+Napi::Promise queue(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done) {
+  auto* worker = new PromiseWorker(env, std::move(work), std::move(done));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+TrainBatch read_batch(const Napi::Value& v) {
+  if (!v.IsObject()) throw std::invalid_argument("expected a training batch object");
+  Napi::Object o = v.As<Napi::Object>();
+  TrainBatch batch;
+  batch.batch = get_int(o, "batch");
+  batch.length = get_int(o, "length");
+  batch.inputs = get_int32s(o.Get("inputs"), "inputs");
+  batch.targets = get_int32s(o.Get("targets"), "targets");
+  batch.weights = get_floats(o.Get("weights"), "weights");
+  return batch;
+}
+
+Napi::Object result_to_js(Napi::Env env, const TrainResult& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("loss", r.loss);
+  out.Set("counted", static_cast<double>(r.counted));
+  out.Set("correct", static_cast<double>(r.correct));
+  out.Set("gradNorm", r.grad_norm);
+  return out;
+}
+
+std::vector<float>& tensor_part(TrainTensor& t, const std::string& part) {
+  if (part == "value") return t.value;
+  if (part == "grad") return t.grad;
+  if (part == "m") return t.m;
+  if (part == "v") return t.v;
+  throw std::invalid_argument("tensor part must be value, grad, m or v");
+}
+
+class TrainerHandle : public Napi::ObjectWrap<TrainerHandle> {
+ public:
+  static Napi::FunctionReference constructor;
+  static void Init(Napi::Env env) {
+    Napi::Function fn = DefineClass(env, "Trainer",
+                                    {InstanceMethod<&TrainerHandle::Step>("step"),
+                                     InstanceMethod<&TrainerHandle::Gradients>("gradients"),
+                                     InstanceMethod<&TrainerHandle::Evaluate>("evaluate"),
+                                     InstanceMethod<&TrainerHandle::Keys>("keys"),
+                                     InstanceMethod<&TrainerHandle::Get>("get"),
+                                     InstanceMethod<&TrainerHandle::Set>("set"),
+                                     InstanceAccessor<&TrainerHandle::GetStep, &TrainerHandle::SetStep>("stepCount")});
+    constructor = Napi::Persistent(fn);
+  }
+  explicit TrainerHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerHandle>(info) {}
+  std::shared_ptr<Trainer> trainer;
+
+  // step(batch, { lr, beta1, beta2, eps, weightDecay, clip }) -> Promise<result>
+  Napi::Value Step(const Napi::CallbackInfo& info) {
+    TrainBatch batch = read_batch(info[0]);
+    AdamWParams hp;
+    if (info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      hp.lr = static_cast<float>(get_number(o, "lr", hp.lr));
+      hp.beta1 = static_cast<float>(get_number(o, "beta1", hp.beta1));
+      hp.beta2 = static_cast<float>(get_number(o, "beta2", hp.beta2));
+      hp.eps = static_cast<float>(get_number(o, "eps", hp.eps));
+      hp.weight_decay = static_cast<float>(get_number(o, "weightDecay", hp.weight_decay));
+      hp.clip = static_cast<float>(get_number(o, "clip", hp.clip));
+    }
+    auto trainer = this->trainer;
+    auto result = std::make_shared<TrainResult>();
+    return queue(
+        info.Env(),
+        [trainer, batch = std::move(batch), hp, result] {
+          std::lock_guard<std::mutex> lock(trainer->mutex);
+          *result = trainer->step(batch, hp);
+        },
+        [result](Napi::Env env) { return result_to_js(env, *result); });
+  }
+
+  Napi::Value Gradients(const Napi::CallbackInfo& info) { return run(info, true); }
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) { return run(info, false); }
+
+  Napi::Value Keys(const Napi::CallbackInfo& info) {
+    Napi::Array keys = Napi::Array::New(info.Env());
+    uint32_t i = 0;
+    for (const TrainTensor& t : trainer->tensors()) keys[i++] = Napi::String::New(info.Env(), t.key);
+    return keys;
+  }
+
+  // get(key, part = "value") -> Float32Array copy
+  Napi::Value Get(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lock(trainer->mutex);
+    TrainTensor& t = trainer->tensor(info[0].ToString().Utf8Value());
+    return to_js(info.Env(), tensor_part(t, info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "value"));
+  }
+
+  // set(key, part, Float32Array)
+  Napi::Value Set(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lock(trainer->mutex);
+    TrainTensor& t = trainer->tensor(info[0].ToString().Utf8Value());
+    std::vector<float>& target = tensor_part(t, info[1].ToString().Utf8Value());
+    std::vector<float> values = get_floats(info[2], "values");
+    if (values.size() != target.size()) throw std::invalid_argument(t.key + ": expected " + std::to_string(target.size()) + " values");
+    target = std::move(values);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value GetStep(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(trainer->step_count)); }
+  void SetStep(const Napi::CallbackInfo&, const Napi::Value& value) { trainer->step_count = value.As<Napi::Number>().Int64Value(); }
+
+ private:
+  Napi::Value run(const Napi::CallbackInfo& info, bool backward) {
+    TrainBatch batch = read_batch(info[0]);
+    auto trainer = this->trainer;
+    auto result = std::make_shared<TrainResult>();
+    return queue(
+        info.Env(),
+        [trainer, batch = std::move(batch), backward, result] {
+          std::lock_guard<std::mutex> lock(trainer->mutex);
+          *result = backward ? trainer->gradients(batch) : trainer->evaluate(batch);
+        },
+        [result](Napi::Env env) { return result_to_js(env, *result); });
+  }
+};
+Napi::FunctionReference TrainerHandle::constructor;
+
+// createTrainer(config, init: { seed } | { files, tensors }, threads) -> Promise<Trainer>
+Napi::Value CreateTrainer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject() || !info[1].IsObject()) throw Napi::TypeError::New(env, "createTrainer(config, init, threads)");
+  ModelConfig config = read_config(info[0].As<Napi::Object>());
+  Napi::Object init = info[1].As<Napi::Object>();
+  const size_t threads = info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 0;
+  auto holder = std::make_shared<std::shared_ptr<Trainer>>();
+  std::function<void()> work;
+  if (init.Has("files")) {
+    auto files = std::make_shared<std::vector<std::string>>();
+    auto tensors = std::make_shared<std::map<std::string, TensorSource>>();
+    read_sources(init.Get("files"), init.Get("tensors"), *files, *tensors);
+    work = [holder, config, files, tensors, threads] { *holder = std::make_shared<Trainer>(config, *files, *tensors, threads); };
+  } else {
+    const uint64_t seed = static_cast<uint64_t>(get_number(init, "seed", 0));
+    work = [holder, config, seed, threads] { *holder = std::make_shared<Trainer>(config, seed, threads); };
+  }
+  return queue(env, work, [holder](Napi::Env) {
+    Napi::Object handle = TrainerHandle::constructor.New({});
+    TrainerHandle::Unwrap(handle)->trainer = *holder;
+    return static_cast<Napi::Value>(handle);
+  });
 }
 
 // ---- kernel hooks for tests and benchmarks -------------------------------------------------------
@@ -462,7 +645,9 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   CacheHandle::Init(env);
   ModelHandle::Init(env);
+  TrainerHandle::Init(env);
   exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+  exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
   exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo));
   Napi::Object kernels = Napi::Object::New(env);
   kernels.Set("gemm", Napi::Function::New(env, KernelGemm));

@@ -7,53 +7,11 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "weight_reader.h"
+
 namespace anneal {
 
 namespace {
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
-// Reads a tensor, checks its shape, converts it to float32.
-class WeightReader {
- public:
-  WeightReader(const std::vector<std::string>& files, const std::map<std::string, TensorSource>& tensors)
-      : tensors_(tensors) {
-    for (const auto& path : files) files_.push_back(std::make_unique<MappedFile>(path));
-  }
-
-  bool has(const std::string& key) const { return tensors_.count(key) > 0; }
-
-  std::vector<float> read(const std::string& key, std::vector<int64_t> expected) {
-    auto found = tensors_.find(key);
-    if (found == tensors_.end()) throw std::invalid_argument("missing tensor for " + key);
-    const TensorSource& t = found->second;
-    if (t.file < 0 || t.file >= static_cast<int>(files_.size())) {
-      throw std::invalid_argument(t.name + ": file index out of range");
-    }
-    const MappedFile& file = *files_[t.file];
-    if (t.shape != expected) {
-      throw std::invalid_argument(file.path() + ": tensor " + t.name + " has shape " + shape_string(t.shape) +
-                                  ", expected " + shape_string(expected));
-    }
-    size_t count = 1;
-    for (int64_t d : expected) count *= static_cast<size_t>(d);
-    const size_t bytes = count * dtype_size(t.dtype);
-    if (t.offset > file.size() || bytes > file.size() - t.offset) {
-      throw std::invalid_argument(file.path() + ": tensor " + t.name + " runs past the end of the file");
-    }
-    std::vector<float> out(count);
-    convert_to_f32(file.data() + t.offset, t.dtype, count, out.data());
-    return out;
-  }
-
- private:
-  const std::map<std::string, TensorSource>& tensors_;
-  std::vector<std::unique_ptr<MappedFile>> files_;
-};
 
 void check_config(const ModelConfig& c) {
   if (c.vocab <= 0 || c.dim <= 0 || c.layers <= 0 || c.heads <= 0 || c.kv_heads <= 0 || c.head_dim <= 0 ||

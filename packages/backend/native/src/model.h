@@ -12,6 +12,7 @@
 #include "dtype.h"
 #include "mapped_file.h"
 #include "ops.h"
+#include "weight_reader.h"
 
 namespace anneal {
 
@@ -27,15 +28,6 @@ struct ModelConfig {
   float rope_theta = 10000.0f;
   bool qkv_bias = false;
   bool tied_embeddings = false;
-};
-
-// Where one tensor lives: a file, a byte range, a dtype and a shape (checked against the config).
-struct TensorSource {
-  std::string name;  // the checkpoint's name, for error messages
-  int file = 0;
-  size_t offset = 0;
-  DType dtype = DType::F32;
-  std::vector<int64_t> shape;
 };
 
 // Per-layer K and V for up to `capacity` positions of one sequence: [layers][capacity][kv_dim].

@@ -1,0 +1,401 @@
+// The training forward and backward passes. Shapes: B sequences of T tokens, N = B·T rows, D dim,
+// H/KV heads, Dh head dim (QD = H·Dh, KD = KV·Dh), F ffn size, V vocab, L rows that carry a loss.
+// Linear weights are W[out][in]: y = x · Wᵀ, so dx = dy · W and dW += dyᵀ · x.
+#include "trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "weight_reader.h"
+
+namespace anneal {
+
+namespace {
+
+// ---- building blocks ------------------------------------------------------------------------------
+
+// dst[c][r] = src[r][c] for a rows × cols block with row stride `stride`.
+void transpose(const float* src, int rows, int cols, size_t stride, std::vector<float>& dst) {
+  dst.resize(static_cast<size_t>(rows) * cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) dst[static_cast<size_t>(c) * rows + r] = src[r * stride + c];
+  }
+}
+
+// y[N][out] = x[N][in] · Wᵀ (+ bias)
+void linear_forward(const Context& ctx, const float* x, int rows, const TrainTensor& w, const TrainTensor* bias,
+                    float* y) {
+  const int out = static_cast<int>(w.shape[0]), in = static_cast<int>(w.shape[1]);
+  matmul_bt(ctx, x, in, rows, w.value.data(), in, out, in, y, out, false);
+  if (bias) {
+    for (int r = 0; r < rows; ++r) {
+      for (int j = 0; j < out; ++j) y[static_cast<size_t>(r) * out + j] += bias->value[j];
+    }
+  }
+}
+
+// Given dy[N][out]: dx (+)= dy · W (when dx is given), dW += dyᵀ · x, dbias += Σ_rows dy.
+void linear_backward(const Context& ctx, const float* x, int rows, TrainTensor& w, TrainTensor* bias, const float* dy,
+                     float* dx, bool accumulate_dx) {
+  const int out = static_cast<int>(w.shape[0]), in = static_cast<int>(w.shape[1]);
+  if (dx) matmul(ctx, dy, out, rows, w.value.data(), in, out, in, dx, in, accumulate_dx);
+  std::vector<float> dy_t;
+  transpose(dy, rows, out, out, dy_t);
+  matmul(ctx, dy_t.data(), rows, out, x, in, rows, in, w.grad.data(), in, true);
+  if (bias) {
+    ctx.pool.parallel_for(out, [&](size_t begin, size_t end) {
+      for (size_t j = begin; j < end; ++j) {
+        float sum = 0;
+        for (int r = 0; r < rows; ++r) sum += dy[static_cast<size_t>(r) * out + j];
+        bias->grad[j] += sum;
+      }
+    });
+  }
+}
+
+// y = x · inv_rms · w, keeping inv_rms per row for the backward pass.
+void rms_norm_forward(const Context& ctx, const float* x, const TrainTensor& w, float* y, float* inv_rms, int rows,
+                      int dim, float eps) {
+  ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      const float* in = x + r * dim;
+      double square = 0;
+      for (int i = 0; i < dim; ++i) square += static_cast<double>(in[i]) * in[i];
+      inv_rms[r] = static_cast<float>(1.0 / std::sqrt(square / dim + eps));
+      for (int i = 0; i < dim; ++i) y[r * dim + i] = in[i] * inv_rms[r] * w.value[i];
+    }
+  });
+}
+
+// With g = dy·w:  dx (+)= r·g − x·(r³/D)·Σ(g·x);  dw += Σ_rows dy·x·r.
+void rms_norm_backward(const Context& ctx, const float* x, TrainTensor& w, const float* inv_rms, const float* dy,
+                       float* dx, int rows, int dim) {
+  ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      const float* in = x + r * dim;
+      const float* d = dy + r * dim;
+      const float ir = inv_rms[r];
+      double dot = 0;
+      for (int i = 0; i < dim; ++i) dot += static_cast<double>(d[i]) * w.value[i] * in[i];
+      const float coefficient = static_cast<float>(dot) * ir * ir * ir / dim;
+      for (int i = 0; i < dim; ++i) dx[r * dim + i] += ir * d[i] * w.value[i] - in[i] * coefficient;
+    }
+  });
+  ctx.pool.parallel_for(dim, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      double sum = 0;
+      for (int r = 0; r < rows; ++r) sum += static_cast<double>(dy[static_cast<size_t>(r) * dim + i]) * x[static_cast<size_t>(r) * dim + i] * inv_rms[r];
+      w.grad[i] += static_cast<float>(sum);
+    }
+  });
+}
+
+struct LayerActivations {
+  std::vector<float> x_in, n1, inv1, q, k, v, probs, attn, x_mid, n2, inv2, gate, up, act;
+};
+
+uint64_t splitmix(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+// ---- parameters -----------------------------------------------------------------------------------
+
+void Trainer::build_tensors() {
+  const ModelConfig& c = config_;
+  const int64_t QD = static_cast<int64_t>(c.heads) * c.head_dim, KD = static_cast<int64_t>(c.kv_heads) * c.head_dim;
+  auto add = [&](const std::string& key, std::vector<int64_t> shape, bool decay) {
+    TrainTensor t;
+    t.key = key;
+    t.shape = shape;
+    size_t count = 1;
+    for (int64_t d : shape) count *= static_cast<size_t>(d);
+    t.value.assign(count, 0.0f);
+    t.grad.assign(count, 0.0f);
+    t.m.assign(count, 0.0f);
+    t.v.assign(count, 0.0f);
+    t.decay = decay;
+    index_[key] = tensors_.size();
+    tensors_.push_back(std::move(t));
+  };
+  add("embed", {c.vocab, c.dim}, true);
+  add("final_norm", {c.dim}, false);
+  if (!c.tied_embeddings) add("head", {c.vocab, c.dim}, true);
+  for (int l = 0; l < c.layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    add(p + "attn_norm", {c.dim}, false);
+    add(p + "q", {QD, c.dim}, true);
+    add(p + "k", {KD, c.dim}, true);
+    add(p + "v", {KD, c.dim}, true);
+    if (c.qkv_bias) {
+      add(p + "q_bias", {QD}, false);
+      add(p + "k_bias", {KD}, false);
+      add(p + "v_bias", {KD}, false);
+    }
+    add(p + "o", {c.dim, QD}, true);
+    add(p + "ffn_norm", {c.dim}, false);
+    add(p + "gate", {c.ffn, c.dim}, true);
+    add(p + "up", {c.ffn, c.dim}, true);
+    add(p + "down", {c.dim, c.ffn}, true);
+  }
+}
+
+Trainer::Trainer(const ModelConfig& config, uint64_t seed, size_t threads)
+    : config_(config), kernels_(best_kernels()), pool_(threads) {
+  build_tensors();
+  uint64_t state = seed * 0x2545F4914F6CDD1Dull + 1;
+  const float residual_scale = 1.0f / std::sqrt(2.0f * config_.layers);
+  for (TrainTensor& t : tensors_) {
+    const std::string leaf = t.key.substr(t.key.rfind('.') + 1);
+    if (leaf == "attn_norm" || leaf == "ffn_norm" || leaf == "final_norm") {
+      std::fill(t.value.begin(), t.value.end(), 1.0f);
+    } else if (leaf.size() > 5 && leaf.compare(leaf.size() - 5, 5, "_bias") == 0) {
+      // biases start at zero
+    } else {
+      const float std = 0.02f * ((leaf == "o" || leaf == "down") ? residual_scale : 1.0f);
+      for (size_t i = 0; i < t.value.size(); i += 2) {  // Box–Muller pairs
+        const double u1 = (static_cast<double>(splitmix(state) >> 11) + 0.5) / 9007199254740992.0;
+        const double u2 = (static_cast<double>(splitmix(state) >> 11) + 0.5) / 9007199254740992.0;
+        const double radius = std::sqrt(-2.0 * std::log(u1));
+        t.value[i] = static_cast<float>(std * radius * std::cos(2 * M_PI * u2));
+        if (i + 1 < t.value.size()) t.value[i + 1] = static_cast<float>(std * radius * std::sin(2 * M_PI * u2));
+      }
+    }
+  }
+}
+
+Trainer::Trainer(const ModelConfig& config, const std::vector<std::string>& files,
+                 const std::map<std::string, TensorSource>& sources, size_t threads)
+    : config_(config), kernels_(best_kernels()), pool_(threads) {
+  build_tensors();
+  WeightReader reader(files, sources);
+  for (TrainTensor& t : tensors_) t.value = reader.read(t.key, t.shape);
+}
+
+TrainTensor& Trainer::tensor(const std::string& key) {
+  auto found = index_.find(key);
+  if (found == index_.end()) throw std::invalid_argument("no trainable tensor " + key);
+  return tensors_[found->second];
+}
+
+// ---- one pass -------------------------------------------------------------------------------------
+
+TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
+  const ModelConfig& c = config_;
+  const Context ctx{kernels_, pool_};
+  const int B = batch.batch, T = batch.length, N = B * T, D = c.dim, F = c.ffn, V = c.vocab;
+  const int H = c.heads, KV = c.kv_heads, Dh = c.head_dim, QD = H * Dh, KD = KV * Dh;
+  if (B <= 0 || T <= 0 || batch.inputs.size() != static_cast<size_t>(N) || batch.targets.size() != static_cast<size_t>(N) ||
+      batch.weights.size() != static_cast<size_t>(N)) {
+    throw std::invalid_argument("training batch: inputs, targets and weights must each hold batch × length values");
+  }
+  for (int i = 0; i < N; ++i) {
+    if (batch.inputs[i] < 0 || batch.inputs[i] >= V || batch.targets[i] < 0 || batch.targets[i] >= V) {
+      throw std::invalid_argument("training batch: token id outside the vocabulary");
+    }
+  }
+  auto W = [&](const std::string& key) -> TrainTensor& { return tensor(key); };
+  std::vector<int32_t> positions(N);
+  for (int r = 0; r < N; ++r) positions[r] = r % T;
+
+  // ---- forward, keeping what the backward pass needs ----
+  std::vector<float> x(static_cast<size_t>(N) * D);
+  const TrainTensor& embed = W("embed");
+  for (int r = 0; r < N; ++r) std::copy_n(embed.value.data() + static_cast<size_t>(batch.inputs[r]) * D, D, x.data() + static_cast<size_t>(r) * D);
+
+  std::vector<LayerActivations> saved(c.layers);
+  for (int l = 0; l < c.layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    LayerActivations& a = saved[l];
+    a.x_in = x;
+    a.n1.resize(x.size());
+    a.inv1.resize(N);
+    rms_norm_forward(ctx, x.data(), W(p + "attn_norm"), a.n1.data(), a.inv1.data(), N, D, c.eps);
+    a.q.resize(static_cast<size_t>(N) * QD);
+    a.k.resize(static_cast<size_t>(N) * KD);
+    a.v.resize(static_cast<size_t>(N) * KD);
+    linear_forward(ctx, a.n1.data(), N, W(p + "q"), c.qkv_bias ? &W(p + "q_bias") : nullptr, a.q.data());
+    linear_forward(ctx, a.n1.data(), N, W(p + "k"), c.qkv_bias ? &W(p + "k_bias") : nullptr, a.k.data());
+    linear_forward(ctx, a.n1.data(), N, W(p + "v"), c.qkv_bias ? &W(p + "v_bias") : nullptr, a.v.data());
+    rope(ctx, a.q.data(), positions.data(), N, H, Dh, c.rope_theta);
+    rope(ctx, a.k.data(), positions.data(), N, KV, Dh, c.rope_theta);
+    a.attn.resize(static_cast<size_t>(N) * QD);
+    a.probs.resize(static_cast<size_t>(B) * H * T * T);
+    for (int b = 0; b < B; ++b) {  // each sequence attends within itself
+      attention(ctx, a.q.data() + static_cast<size_t>(b) * T * QD, T, a.k.data() + static_cast<size_t>(b) * T * KD,
+                a.v.data() + static_cast<size_t>(b) * T * KD, T, H, KV, Dh, a.attn.data() + static_cast<size_t>(b) * T * QD,
+                a.probs.data() + static_cast<size_t>(b) * H * T * T);
+    }
+    std::vector<float> projected(x.size());
+    linear_forward(ctx, a.attn.data(), N, W(p + "o"), nullptr, projected.data());
+    for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+    a.x_mid = x;
+    a.n2.resize(x.size());
+    a.inv2.resize(N);
+    rms_norm_forward(ctx, x.data(), W(p + "ffn_norm"), a.n2.data(), a.inv2.data(), N, D, c.eps);
+    a.gate.resize(static_cast<size_t>(N) * F);
+    a.up.resize(a.gate.size());
+    a.act.resize(a.gate.size());
+    linear_forward(ctx, a.n2.data(), N, W(p + "gate"), nullptr, a.gate.data());
+    linear_forward(ctx, a.n2.data(), N, W(p + "up"), nullptr, a.up.data());
+    for (size_t i = 0; i < a.act.size(); ++i) a.act[i] = a.gate[i] / (1.0f + std::exp(-a.gate[i])) * a.up[i];
+    linear_forward(ctx, a.act.data(), N, W(p + "down"), nullptr, projected.data());
+    for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+  }
+
+  // ---- loss rows: final norm, LM head, weighted cross-entropy ----
+  std::vector<int> rows;
+  for (int r = 0; r < N; ++r) {
+    if (batch.weights[r] != 0.0f) rows.push_back(r);
+  }
+  const int Lr = static_cast<int>(rows.size());
+  std::vector<float> x_rows(static_cast<size_t>(Lr) * D), normed(x_rows.size()), inv_final(Lr);
+  for (int i = 0; i < Lr; ++i) std::copy_n(x.data() + static_cast<size_t>(rows[i]) * D, D, x_rows.data() + static_cast<size_t>(i) * D);
+  TrainTensor& final_norm = W("final_norm");
+  rms_norm_forward(ctx, x_rows.data(), final_norm, normed.data(), inv_final.data(), Lr, D, c.eps);
+  TrainTensor& head = c.tied_embeddings ? W("embed") : W("head");
+  std::vector<float> logits(static_cast<size_t>(Lr) * V);
+  if (Lr > 0) matmul_bt(ctx, normed.data(), D, Lr, head.value.data(), D, V, D, logits.data(), V, false);
+  // Each row: loss_i = w_i (logsumexp − l[target]); dlogits_i = w_i (softmax − onehot(target)), in place.
+  std::vector<double> row_loss(Lr);
+  std::vector<uint8_t> row_correct(Lr);
+  pool_.parallel_for(Lr, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      float* row = logits.data() + i * V;
+      const int target = batch.targets[rows[i]];
+      const float w = batch.weights[rows[i]];
+      int best = 0;
+      for (int j = 1; j < V; ++j) {
+        if (row[j] > row[best]) best = j;
+      }
+      const float max = row[best];
+      double sum = 0;
+      for (int j = 0; j < V; ++j) sum += std::exp(static_cast<double>(row[j]) - max);
+      row_loss[i] = w * (std::log(sum) + max - row[target]);
+      row_correct[i] = best == target;
+      if (backward) {
+        for (int j = 0; j < V; ++j) row[j] = static_cast<float>(w * std::exp(static_cast<double>(row[j]) - max) / sum);
+        row[target] -= w;
+      }
+    }
+  });
+  TrainResult result;
+  for (int i = 0; i < Lr; ++i) {
+    result.loss += row_loss[i];
+    result.correct += row_correct[i];
+  }
+  result.counted = Lr;
+  if (!backward) return result;
+
+  // ---- backward ----
+  for (TrainTensor& t : tensors_) std::fill(t.grad.begin(), t.grad.end(), 0.0f);
+  std::vector<float> d_normed(static_cast<size_t>(Lr) * D, 0.0f), d_rows(d_normed.size(), 0.0f);
+  if (Lr > 0) linear_backward(ctx, normed.data(), Lr, head, nullptr, logits.data(), d_normed.data(), false);
+  rms_norm_backward(ctx, x_rows.data(), final_norm, inv_final.data(), d_normed.data(), d_rows.data(), Lr, D);
+  std::vector<float> dx(x.size(), 0.0f);
+  for (int i = 0; i < Lr; ++i) std::copy_n(d_rows.data() + static_cast<size_t>(i) * D, D, dx.data() + static_cast<size_t>(rows[i]) * D);
+
+  std::vector<float> d_act(static_cast<size_t>(N) * F), d_gate(d_act.size()), d_up(d_act.size());
+  std::vector<float> d_n(x.size()), d_attn(static_cast<size_t>(N) * QD);
+  std::vector<float> dq(static_cast<size_t>(N) * QD), dk(static_cast<size_t>(N) * KD), dv(dk.size());
+  std::vector<float> probs_t, ds_t, d_probs(static_cast<size_t>(T) * T);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
+  for (int l = c.layers - 1; l >= 0; --l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    LayerActivations& a = saved[l];
+    // MLP: x += down(silu(gate(n2)) · up(n2))
+    linear_backward(ctx, a.act.data(), N, W(p + "down"), nullptr, dx.data(), d_act.data(), false);
+    for (size_t i = 0; i < d_act.size(); ++i) {
+      const float g = a.gate[i], s = 1.0f / (1.0f + std::exp(-g));
+      d_up[i] = d_act[i] * g * s;
+      d_gate[i] = d_act[i] * a.up[i] * s * (1.0f + g * (1.0f - s));
+    }
+    linear_backward(ctx, a.n2.data(), N, W(p + "gate"), nullptr, d_gate.data(), d_n.data(), false);
+    linear_backward(ctx, a.n2.data(), N, W(p + "up"), nullptr, d_up.data(), d_n.data(), true);
+    rms_norm_backward(ctx, a.x_mid.data(), W(p + "ffn_norm"), a.inv2.data(), d_n.data(), dx.data(), N, D);
+    // Attention: x += o(attention(rope(q(n1)), rope(k(n1)), v(n1)))
+    linear_backward(ctx, a.attn.data(), N, W(p + "o"), nullptr, dx.data(), d_attn.data(), false);
+    std::fill(dk.begin(), dk.end(), 0.0f);
+    std::fill(dv.begin(), dv.end(), 0.0f);
+    for (int b = 0; b < B; ++b) {
+      const size_t qo = static_cast<size_t>(b) * T * QD, ko = static_cast<size_t>(b) * T * KD;
+      for (int h = 0; h < H; ++h) {
+        const int kvh = h / (H / KV);
+        const float* P = a.probs.data() + (static_cast<size_t>(b) * H + h) * T * T;
+        const float* dO = d_attn.data() + qo + h * Dh;
+        // dV += Pᵀ · dO ;  dP = dO · Vᵀ
+        transpose(P, T, T, T, probs_t);
+        matmul(ctx, probs_t.data(), T, T, dO, QD, T, Dh, dv.data() + ko + kvh * Dh, KD, true);
+        matmul_bt(ctx, dO, QD, T, a.v.data() + ko + kvh * Dh, KD, T, Dh, d_probs.data(), T, false);
+        // dS = P ⊙ (dP − Σ_j dP·P) · scale   (softmax backward, with the 1/√d of the scores)
+        for (int i = 0; i < T; ++i) {
+          float* dp = d_probs.data() + static_cast<size_t>(i) * T;
+          const float* pr = P + static_cast<size_t>(i) * T;
+          double dot = 0;
+          for (int j = 0; j < T; ++j) dot += static_cast<double>(dp[j]) * pr[j];
+          for (int j = 0; j < T; ++j) dp[j] = pr[j] * (dp[j] - static_cast<float>(dot)) * scale;
+        }
+        // dQ = dS · K ;  dK += dSᵀ · Q
+        matmul(ctx, d_probs.data(), T, T, a.k.data() + ko + kvh * Dh, KD, T, Dh, dq.data() + qo + h * Dh, QD, false);
+        transpose(d_probs.data(), T, T, T, ds_t);
+        matmul(ctx, ds_t.data(), T, T, a.q.data() + qo + h * Dh, QD, T, Dh, dk.data() + ko + kvh * Dh, KD, true);
+      }
+    }
+    rope(ctx, dq.data(), positions.data(), N, H, Dh, c.rope_theta, true);
+    rope(ctx, dk.data(), positions.data(), N, KV, Dh, c.rope_theta, true);
+    linear_backward(ctx, a.n1.data(), N, W(p + "q"), c.qkv_bias ? &W(p + "q_bias") : nullptr, dq.data(), d_n.data(), false);
+    linear_backward(ctx, a.n1.data(), N, W(p + "k"), c.qkv_bias ? &W(p + "k_bias") : nullptr, dk.data(), d_n.data(), true);
+    linear_backward(ctx, a.n1.data(), N, W(p + "v"), c.qkv_bias ? &W(p + "v_bias") : nullptr, dv.data(), d_n.data(), true);
+    rms_norm_backward(ctx, a.x_in.data(), W(p + "attn_norm"), a.inv1.data(), d_n.data(), dx.data(), N, D);
+  }
+  TrainTensor& embed_grad = W("embed");
+  for (int r = 0; r < N; ++r) {
+    float* g = embed_grad.grad.data() + static_cast<size_t>(batch.inputs[r]) * D;
+    const float* d = dx.data() + static_cast<size_t>(r) * D;
+    for (int i = 0; i < D; ++i) g[i] += d[i];
+  }
+  double square = 0;
+  for (const TrainTensor& t : tensors_) {
+    for (float g : t.grad) square += static_cast<double>(g) * g;
+  }
+  result.grad_norm = std::sqrt(square);
+  return result;
+}
+
+void Trainer::update(const AdamWParams& hp, double grad_norm) {
+  ++step_count;
+  const float clip_scale = (hp.clip > 0 && grad_norm > hp.clip) ? static_cast<float>(hp.clip / grad_norm) : 1.0f;
+  const double correction1 = 1.0 - std::pow(static_cast<double>(hp.beta1), static_cast<double>(step_count));
+  const double correction2 = 1.0 - std::pow(static_cast<double>(hp.beta2), static_cast<double>(step_count));
+  for (TrainTensor& t : tensors_) {
+    const float decay = t.decay ? hp.weight_decay : 0.0f;
+    pool_.parallel_for(t.value.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const float g = t.grad[i] * clip_scale;
+        t.m[i] = hp.beta1 * t.m[i] + (1 - hp.beta1) * g;
+        t.v[i] = hp.beta2 * t.v[i] + (1 - hp.beta2) * g * g;
+        const double m_hat = t.m[i] / correction1, v_hat = t.v[i] / correction2;
+        // decoupled weight decay (AdamW): shrink the weight, then take the Adam step
+        t.value[i] -= hp.lr * (static_cast<float>(m_hat / (std::sqrt(v_hat) + hp.eps)) + decay * t.value[i]);
+      }
+    });
+  }
+}
+
+TrainResult Trainer::step(const TrainBatch& batch, const AdamWParams& params) {
+  TrainResult result = run(batch, true);
+  update(params, result.grad_norm);
+  return result;
+}
+
+TrainResult Trainer::gradients(const TrainBatch& batch) { return run(batch, true); }
+
+TrainResult Trainer::evaluate(const TrainBatch& batch) { return run(batch, false); }
+
+}  // namespace anneal
