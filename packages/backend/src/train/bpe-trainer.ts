@@ -80,13 +80,13 @@ export function trainBpe(texts: Iterable<string>, vocabSize: number, minCount = 
       const key = (symbols[i] as number) * PAIR_BASE + (symbols[i + 1] as number);
       pairCount.set(key, (pairCount.get(key) ?? 0) + sign * count);
       if (sign > 0) {
-        let set = pairWords.get(key);
-        if (!set) pairWords.set(key, (set = new Set()));
+        const set = pairWords.get(key) ?? new Set<number>();
         set.add(w);
+        pairWords.set(key, set);
       }
     }
   };
-  words.forEach((_, w) => addPairs(w, 1));
+  for (let w = 0; w < words.length; w++) addPairs(w, 1);
   const heap = new PairHeap();
   for (const [key, count] of pairCount) heap.push(count, key);
 
