@@ -3,7 +3,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { safetensorsBytes, toBf16 } from "../../src/checkpoint/safetensors-writer";
 import { byteTokenizerJson, CHAT_TEMPLATE, SPECIAL_TOKENS } from "./byte-tokenizer";
+
+export { safetensorsBytes };
 
 export type Family = "llada" | "dream";
 export type DType = "F32" | "F16" | "BF16";
@@ -147,49 +150,10 @@ export function tensorName(family: Family, key: string): string {
   return `model.layers.${i}.${names[leaf]}`;
 }
 
-function encode(values: Float32Array, dtype: DType): Buffer {
-  if (dtype === "F32") return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  const out = Buffer.alloc(values.length * 2);
-  const bits = new Uint32Array(Float32Array.from(values).buffer);
-  for (let i = 0; i < values.length; i++) {
-    out.writeUInt16LE(dtype === "BF16" ? (bits[i] as number) >>> 16 : toHalf(bits[i] as number), i * 2);
-  }
-  return out;
-}
-
-/** Rounds in place to the nearest bfloat16 (ties to even), so the reference sees the stored values. */
+/** Rounds in place to the nearest bfloat16, so the reference sees exactly the stored values. */
 function roundToBf16(values: Float32Array): void {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < bits.length; i++) {
-    const b = bits[i] as number;
-    bits[i] = ((b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000) >>> 0;
-  }
-}
-
-/** float32 bits -> float16 bits, for values that half represents exactly (normal range). */
-function toHalf(bits: number): number {
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0) return sign;
-  const e = exponent - 127 + 15;
-  if (e <= 0) return sign; // too small for these tests' values
-  return sign | (e << 10) | (mantissa >>> 13);
-}
-
-/** Bytes of one safetensors file holding `tensors` (name → data, dtype, shape). */
-export function safetensorsBytes(tensors: { name: string; dtype: string; shape: number[]; data: Buffer }[]): Buffer {
-  const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
-  let offset = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.length] };
-    offset += t.data.length;
-  }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (json.length % 8)) % 8); // data starts 8-byte aligned, as writers do
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  return Buffer.concat([prefix, Buffer.from(json), ...tensors.map((t) => t.data)]);
+  for (let i = 0; i < bits.length; i++) bits[i] = (toBf16(bits[i] as number) << 16) >>> 0;
 }
 
 function configJson(spec: TinyModelSpec): object {
@@ -242,19 +206,18 @@ export function writeCheckpoint(overrides: Partial<TinyModelSpec> = {}, dir?: st
   if (spec.dtype === "BF16") for (const entry of weights.values()) roundToBf16(entry.values);
   const tensors = [...weights].map(([key, { values, shape }]) => ({
     name: tensorName(spec.family, key),
-    dtype: spec.dtype,
     shape,
-    data: encode(values, spec.dtype),
+    values,
   }));
   if (spec.shards <= 1) {
-    writeFileSync(join(target, "model.safetensors"), safetensorsBytes(tensors));
+    writeFileSync(join(target, "model.safetensors"), safetensorsBytes(tensors, spec.dtype));
   } else {
     const weightMap: Record<string, string> = {};
     for (let s = 0; s < spec.shards; s++) {
       const file = `model-${String(s + 1).padStart(5, "0")}-of-${String(spec.shards).padStart(5, "0")}.safetensors`;
       const part = tensors.filter((_, i) => i % spec.shards === s);
       for (const t of part) weightMap[t.name] = file;
-      writeFileSync(join(target, file), safetensorsBytes(part));
+      writeFileSync(join(target, file), safetensorsBytes(part, spec.dtype));
     }
     writeFileSync(
       join(target, "model.safetensors.index.json"),
