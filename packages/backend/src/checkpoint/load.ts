@@ -49,7 +49,7 @@ export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}
 }
 
 /** Finds every weight the engine needs and checks its dtype and shape before any byte is read. */
-function locateWeights(dir: string, architecture: Architecture) {
+export function locateWeights(dir: string, architecture: Architecture) {
   const available = readCheckpointTensors(dir);
   const files: string[] = [];
   const tensors: Record<string, NativeTensor> = {};
@@ -72,7 +72,7 @@ function locateWeights(dir: string, architecture: Architecture) {
   return { files, tensors };
 }
 
-function readJSON(file: string): Record<string, unknown> {
+export function readJSON(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new CheckpointError(file, "file not found");
   let parsed: unknown;
   try {
