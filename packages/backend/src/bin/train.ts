@@ -1,13 +1,24 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 // anneal-train: train a new diffusion model or fine-tune a checkpoint from the command line.
 // (`anneal train` in the CLI will call the same library function.)
 import { parseArgs } from "node:util";
+import { workspacePackageRoots } from "../train/corpus";
 import { DEFAULT_SETTINGS, type TrainSettings, train } from "../train/train";
+
+function findWorkspaceRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 const USAGE = `usage: anneal-train --out DIR [--data DIR ...] [--from CHECKPOINT] [options]
 
   --out DIR            checkpoint folder to write (resumes when it holds training state)
-  --data DIR           folder of .ts/.js/.md files to train on (repeatable)
+  --data DIR           folder or file of .ts/.js/.md to train on (repeatable; default: the
+                       workspace's installed dependencies, node_modules/.pnpm)
   --from DIR           fine-tune this checkpoint instead of starting a new model
   --steps N            total optimiser steps (default ${DEFAULT_SETTINGS.steps})
   --batch N            sequences per step (default ${DEFAULT_SETTINGS.batchSize})
@@ -89,7 +100,12 @@ const settings: TrainSettings = {
   threads: number("threads", DEFAULT_SETTINGS.threads),
   stopAfter: args["stop-after"] === undefined ? undefined : number("stop-after", 0),
 };
-if (settings.data.length === 0) fail("--data is required (folders of code and docs to train on)");
+if (settings.data.length === 0) {
+  // Default corpus: the sources and docs of the workspace's installed dependencies, as the lockfile pinned them.
+  const root = findWorkspaceRoot(process.cwd());
+  settings.data = root ? workspacePackageRoots(root) : [];
+  if (settings.data.length === 0) fail("no --data given and no pnpm workspace with installed packages found here");
+}
 
 const format = (seconds: number) =>
   seconds >= 3600
