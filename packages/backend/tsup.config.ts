@@ -2,7 +2,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "bin/train": "src/bin/train.ts" },
+  entry: { index: "src/index.ts", "bin/train": "src/bin/train.ts", "bin/eval": "src/bin/eval.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,

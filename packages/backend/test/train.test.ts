@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate, loadCheckpoint } from "../src/index";
+import { collectDocuments } from "../src/train/corpus";
+import { evaluateModel, infillCases } from "../src/train/evaluate-model";
 import { DEFAULT_SETTINGS, type TrainSettings, train } from "../src/train/train";
 
 /** A small corpus of documented functions and prose, written to a temp folder. */
@@ -105,6 +107,27 @@ describe("train", () => {
       JSON.parse(readFileSync(join(base, "config.json"), "utf8")),
     );
     await expect(loadCheckpoint(tuned)).resolves.toBeDefined();
+  });
+
+  it("evaluates a checkpoint: masked accuracy and infilling per sampler setting", async () => {
+    const out = temp();
+    await train(settings(out, { steps: 8 }));
+    const documents = collectDocuments([data]);
+    const result = await evaluateModel(await loadCheckpoint(out), {
+      documents,
+      cases: 3,
+      sequences: 8,
+      length: 48,
+      canvas: 8,
+    });
+    expect(result.heldOutAccuracy).toBeGreaterThanOrEqual(0);
+    expect(result.heldOutAccuracy).toBeLessThanOrEqual(1);
+    expect(result.infill.map((r) => r.setting)).toEqual(["one token per step", "threshold 0.9", "threshold 0.7"]);
+    for (const r of result.infill) {
+      expect(r.cases).toBe(3);
+      expect(r.tokensPerForward).toBeGreaterThan(0);
+    }
+    expect(infillCases(documents, 5, 7)).toEqual(infillCases(documents, 5, 7));
   });
 
   it("says clearly when there is nothing to train on", async () => {
