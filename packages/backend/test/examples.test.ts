@@ -84,3 +84,19 @@ describe("docCommentPairs", () => {
     ]);
   });
 });
+
+describe("lossCurveSvg", () => {
+  it("draws the smoothed loss and the held-out accuracy", async () => {
+    const { lossCurveSvg } = await import("../src/train/loss-plot");
+    const history = Array.from({ length: 50 }, (_, i) => ({
+      step: i + 1,
+      loss: 8 - i / 10,
+      lr: 1e-3,
+      ...(i % 10 === 9 ? { heldOutAccuracy: i / 100 } : {}),
+    }));
+    const svg = lossCurveSvg(history, "a <test> run");
+    expect(svg).toMatch(/^<svg xmlns/);
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(svg).toContain("a &lt;test> run");
+  });
+});
