@@ -28,7 +28,7 @@ export function lossCurveSvg(history: TrainingState["history"], title: string): 
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="15" text-anchor="middle" font-size="13">${escape(title)}</text>`,
+    `<text x="${WIDTH / 2}" y="15" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`,
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`,
     ...ticks.map((t) => {
       const y = MARGIN.top + plotHeight - t * plotHeight;
@@ -54,6 +54,6 @@ function movingAverage(values: number[], window: number): number[] {
   });
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }
