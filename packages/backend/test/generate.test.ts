@@ -155,6 +155,22 @@ describe("generation options", () => {
     );
   });
 
+  it("a shorter first block commits its tokens first", async () => {
+    const { events } = await run(llada, {
+      maxTokens: 12,
+      blockLength: 8,
+      firstBlockLength: 2,
+      sampler: "threshold",
+      threshold: 0,
+      earlyStop: false,
+      stopIds: [],
+    });
+    expect(events[0]?.block).toBe(0);
+    expect(events[0]?.committed).toEqual([0, 1]);
+    expect(events[1]?.committed).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(events[2]?.committed).toEqual([10, 11]);
+  });
+
   it("infills between a prefix and a suffix", async () => {
     const suffix = [33, 10];
     const events: StepEvent[] = [];

@@ -16,6 +16,8 @@ export interface GenerateOptions {
   maxTokens: number;
   /** Semi-autoregressive block size. Default min(32, maxTokens). */
   blockLength?: number;
+  /** A smaller first block for a faster first commit (Mercury's `realtime`). Default blockLength. */
+  firstBlockLength?: number;
   /** Step budget over the whole answer for fixed-step samplers. Default maxTokens (one token per step). */
   steps?: number;
   /** Default "threshold" (Fast-dLLM). */
@@ -90,7 +92,8 @@ export async function* generate(
   const shift = architecture.shiftLogits ? 1 : 0;
   const random = new SeededRandom(o.seed);
   const cache: NativeKvCache | null = o.cache === "none" ? null : model.createCache(canvas.length);
-  const blocks = Math.ceil(o.maxTokens / o.blockLength);
+  const bounds = blockBounds(canvas.answerStart, o.maxTokens, o.firstBlockLength, o.blockLength);
+  const blocks = bounds.length;
   const stepsPerBlock = Math.max(1, Math.round(o.steps / blocks));
   let forwardPasses = 0;
   let forwardMs = 0;
@@ -98,8 +101,7 @@ export async function* generate(
   let committedTokens = 0;
 
   for (let block = 0; block < blocks; block++) {
-    const begin = canvas.answerStart + block * o.blockLength;
-    const end = Math.min(begin + o.blockLength, canvas.answerEnd);
+    const [begin, end] = bounds[block] as [number, number];
     const quotas = linearQuota(end - begin, stepsPerBlock);
     let blockStep = 0;
     while (canvas.maskedIn(begin, end).length > 0) {
@@ -238,6 +240,17 @@ function readCandidates(
   return candidates;
 }
 
+/** [begin, end) of each block: the first may be shorter, the last takes what is left. */
+function blockBounds(start: number, length: number, first: number, size: number): [number, number][] {
+  const bounds: [number, number][] = [];
+  for (let begin = start; begin < start + length; ) {
+    const end = Math.min(begin + (bounds.length === 0 ? first : size), start + length);
+    bounds.push([begin, end]);
+    begin = end;
+  }
+  return bounds;
+}
+
 function withDefaults(options: GenerateOptions, modelStops: number[]) {
   const maxTokens = options.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new RangeError("maxTokens must be a positive integer");
@@ -247,6 +260,7 @@ function withDefaults(options: GenerateOptions, modelStops: number[]) {
   return {
     maxTokens,
     blockLength: Math.max(1, Math.min(options.blockLength ?? 32, maxTokens)),
+    firstBlockLength: Math.max(1, Math.min(options.firstBlockLength ?? options.blockLength ?? 32, maxTokens)),
     steps: Math.max(1, options.steps ?? maxTokens),
     sampler: options.sampler ?? ("threshold" as SamplerName),
     threshold: options.threshold ?? 0.9,

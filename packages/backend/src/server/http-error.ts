@@ -1,0 +1,35 @@
+// Errors with an HTTP status and an OpenAI-style body: {"error": {message, type, param, code}}.
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  body() {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const badRequest = (message: string, param: string | null = null, code = "invalid_request") =>
+  new HttpError(400, message, "invalid_request_error", code, param);
+
+export const notFound = (message: string, code = "not_found") =>
+  new HttpError(404, message, "invalid_request_error", code);
+
+/** Turns zod issues into one readable line and the first offending field. */
+export function validationError(issues: { path: PropertyKey[]; message: string }[]): HttpError {
+  const describe = (i: { path: PropertyKey[]; message: string }) =>
+    `${i.path.map(String).join(".") || "body"}: ${i.message}`;
+  const first = issues[0];
+  return badRequest(
+    issues.slice(0, 10).map(describe).join("; "),
+    first ? first.path.map(String).join(".") || null : null,
+  );
+}
