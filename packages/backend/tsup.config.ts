@@ -2,7 +2,12 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "bin/train": "src/bin/train.ts", "bin/eval": "src/bin/eval.ts" },
+  entry: {
+    index: "src/index.ts",
+    "bin/train": "src/bin/train.ts",
+    "bin/eval": "src/bin/eval.ts",
+    "bin/serve": "src/bin/serve.ts",
+  },
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -234,6 +234,7 @@ describe("tokenizer and chat template from the checkpoint", () => {
     expect(ids.at(-1)).toBe(MASK_ID);
     expect(llada.tokenizer.decode(ids, { skipSpecialTokens: false })).toBe("héllo <|mask|>");
     expect(llada.tokenizer.decode(ids)).toBe("héllo ");
+    expect(llada.tokenizer.decode([])).toBe("");
     expect(llada.chatTemplate?.render([{ role: "user", content: "hi" }])).toBe("<|user|>hi<|assistant|>");
   });
 });

@@ -19,6 +19,7 @@ export class TextTokenizer {
   }
 
   decode(ids: ArrayLike<number>, { skipSpecialTokens = true } = {}): string {
+    if (ids.length === 0) return ""; // the library rejects an empty list
     return this.#tokenizer.decode(Array.from(ids), { skip_special_tokens: skipSpecialTokens });
   }
 

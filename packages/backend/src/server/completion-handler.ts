@@ -1,0 +1,292 @@
+// The shared life of a completion request: admission, cancellation on disconnect, a time limit,
+// streaming (append deltas or diffusing drafts) or one JSON answer, usage and metrics.
+import { randomUUID } from "node:crypto";
+import type { ResponseFormat } from "@anneal/sdk/schema";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type Admission, QueueFullError } from "./admission";
+import { parseToolCalls } from "./chat-prompt";
+import { HttpError } from "./http-error";
+import { jsonOutputProblem } from "./json-output";
+import type { ServerMetrics } from "./metrics";
+import type { ServedModel } from "./served-model";
+import { SseWriter } from "./sse";
+import { generateText, type TextOutcome, type TextRequest } from "./text-stream";
+
+export interface CompletionPlan extends TextRequest {
+  served: ServedModel;
+  endpoint: string;
+  /** "chat": chat.completion objects; "text": text_completion objects (FIM). */
+  shape: "chat" | "text";
+  stream: boolean;
+  includeUsage: boolean;
+  tools: boolean;
+  responseFormat: ResponseFormat | undefined;
+}
+
+export interface HandlerContext {
+  admission: Admission;
+  metrics: ServerMetrics;
+  requestTimeoutMs: number;
+  /** Aborted on shutdown, after the grace period. */
+  shutdown: AbortSignal;
+}
+
+/** Attempts at a schema-valid answer before giving up (each with the next seed). */
+const JSON_ATTEMPTS = 3;
+
+export async function handleCompletion(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  plan: CompletionPlan,
+  ctx: HandlerContext,
+) {
+  const started = performance.now();
+  const id = `${plan.shape === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = plan.served.id;
+  // Stop as soon as the client goes away, the time limit passes, or the server shuts down.
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
+  };
+  reply.raw.on("close", onClose);
+  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(ctx.requestTimeoutMs), ctx.shutdown]);
+
+  let release: () => void;
+  try {
+    ctx.metrics.queueDepth.set(ctx.admission.queued + 1);
+    release = await ctx.admission.acquire(signal);
+  } catch (error) {
+    if (error instanceof QueueFullError) {
+      throw new HttpError(429, "The server is at capacity; retry shortly.", "rate_limit_error", "server_busy", null, {
+        "retry-after": "1",
+      });
+    }
+    throw error;
+  } finally {
+    ctx.metrics.queueDepth.set(ctx.admission.queued);
+  }
+  ctx.metrics.running.inc();
+  ctx.metrics.promptTokens.inc({ model }, plan.prompt.length);
+  const options = { ...plan.options, signal };
+  try {
+    if (plan.stream)
+      return await streamCompletion(reply, plan, { ...plan, options }, { id, created, model, started, ctx });
+    const outcome = await completeWithFormat({ ...plan, options });
+    record(ctx, plan, outcome, started);
+    return reply.header("x-request-id", request.id).send(completionBody(plan, outcome, id, created, model));
+  } catch (error) {
+    if (signal.aborted && !(error instanceof HttpError)) {
+      if (controller.signal.aborted) return reply; // the client is gone: nothing to answer
+      throw new HttpError(
+        504,
+        "The generation did not finish within the server's time limit.",
+        "timeout_error",
+        "timeout",
+      );
+    }
+    throw error;
+  } finally {
+    reply.raw.off("close", onClose);
+    ctx.metrics.running.dec();
+    release();
+  }
+}
+
+/** Runs to completion; with a JSON response_format, retries with new seeds until the answer validates. */
+async function completeWithFormat(plan: CompletionPlan): Promise<TextOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    const seed = (plan.options.seed ?? 0) + attempt;
+    const run = generateText(plan.served, {
+      ...plan,
+      options: {
+        ...plan.options,
+        seed,
+        temperature: attempt > 0 ? Math.max(plan.options.temperature ?? 0, 0.7) : plan.options.temperature,
+      },
+    });
+    let next = await run.next();
+    while (!next.done) next = await run.next();
+    const problem = jsonOutputProblem(next.value.text, plan.responseFormat);
+    if (!problem) return next.value;
+    if (attempt + 1 >= JSON_ATTEMPTS) {
+      throw new HttpError(
+        422,
+        `The model could not produce output matching response_format in ${JSON_ATTEMPTS} attempts: ${problem}.`,
+        "invalid_request_error",
+        "invalid_output",
+      );
+    }
+  }
+}
+
+interface StreamIds {
+  id: string;
+  created: number;
+  model: string;
+  started: number;
+  ctx: HandlerContext;
+}
+
+async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: CompletionPlan, ids: StreamIds) {
+  reply.hijack();
+  const sse = new SseWriter(reply.raw, { "x-request-id": String(reply.request.id) });
+  const chunk = (text: string | undefined, finish: string | null, first = false) =>
+    plan.shape === "chat"
+      ? {
+          id: ids.id,
+          object: "chat.completion.chunk",
+          created: ids.created,
+          model: ids.model,
+          choices: [
+            {
+              index: 0,
+              delta: { ...(first ? { role: "assistant" } : {}), ...(text !== undefined ? { content: text } : {}) },
+              finish_reason: finish,
+            },
+          ],
+        }
+      : {
+          id: ids.id,
+          object: "text_completion",
+          created: ids.created,
+          model: ids.model,
+          choices: [{ index: 0, text: text ?? "", finish_reason: finish, logprobs: null }],
+        };
+  let first = true;
+  try {
+    // Tool calls and JSON formats can only be judged whole: those answers are sent at the end.
+    const buffered = plan.tools || (plan.responseFormat && plan.responseFormat.type !== "text");
+    let outcome: TextOutcome;
+    if (buffered) {
+      outcome = await completeWithFormat(run);
+    } else {
+      const stream = generateText(plan.served, run);
+      let next = await stream.next();
+      while (!next.done) {
+        if (first)
+          ids.ctx.metrics.timeToFirstToken.observe(
+            { endpoint: plan.endpoint },
+            (performance.now() - ids.started) / 1000,
+          );
+        sse.send(chunk(next.value.text, null, first));
+        first = false;
+        next = await stream.next();
+      }
+      outcome = next.value;
+    }
+    const tail = buffered ? finalParts(plan, outcome) : undefined;
+    if (tail?.toolCalls) {
+      sse.send({
+        ...chunk(undefined, null, first),
+        choices: [
+          {
+            index: 0,
+            delta: {
+              ...(first ? { role: "assistant" } : {}),
+              tool_calls: tail.toolCalls.map((call, index) => ({ index, ...call })),
+            },
+            finish_reason: null,
+          },
+        ],
+      });
+    } else if (tail) {
+      sse.send(chunk(tail.content ?? "", null, first));
+    }
+    sse.send(
+      chunk(
+        plan.diffusing && !buffered ? outcome.text : undefined,
+        tail?.finishReason ?? outcome.finishReason,
+        first && !tail,
+      ),
+    );
+    if (plan.includeUsage)
+      sse.send({
+        id: ids.id,
+        object: plan.shape === "chat" ? "chat.completion.chunk" : "text_completion",
+        created: ids.created,
+        model: ids.model,
+        choices: [],
+        usage: usage(plan, outcome),
+      });
+    record(ids.ctx, plan, outcome, ids.started);
+    sse.done();
+  } catch (error) {
+    // The status line is gone: report in the stream, as Mercury does, then end it.
+    const http =
+      error instanceof HttpError
+        ? error
+        : new HttpError(
+            500,
+            reply.raw.destroyed ? "client disconnected" : "The generation failed.",
+            "server_error",
+            "internal_error",
+          );
+    if (!sse.closed) {
+      sse.send(http.body());
+      sse.done();
+    }
+  }
+}
+
+function finalParts(plan: CompletionPlan, outcome: TextOutcome) {
+  if (!plan.tools) return { content: outcome.text, finishReason: outcome.finishReason as string, toolCalls: undefined };
+  const { content, calls } = parseToolCalls(outcome.text);
+  if (calls.length === 0)
+    return { content: outcome.text, finishReason: outcome.finishReason as string, toolCalls: undefined };
+  const toolCalls = calls.map((call) => ({
+    id: `call_${randomUUID().replaceAll("-", "").slice(0, 20)}`,
+    type: "function" as const,
+    function: call,
+  }));
+  return { content: content || null, finishReason: "tool_calls", toolCalls };
+}
+
+function completionBody(plan: CompletionPlan, outcome: TextOutcome, id: string, created: number, model: string) {
+  if (plan.shape === "text") {
+    return {
+      id,
+      object: "text_completion",
+      created,
+      model,
+      choices: [{ index: 0, text: outcome.text, finish_reason: outcome.finishReason, logprobs: null }],
+      usage: usage(plan, outcome),
+    };
+  }
+  const parts = finalParts(plan, outcome);
+  const message = {
+    role: "assistant",
+    content: parts.content,
+    ...(parts.toolCalls ? { tool_calls: parts.toolCalls } : {}),
+  };
+  return {
+    id,
+    object: "chat.completion",
+    created,
+    model,
+    choices: [{ index: 0, message, finish_reason: parts.finishReason }],
+    usage: usage(plan, outcome),
+  };
+}
+
+function usage(plan: CompletionPlan, outcome: TextOutcome) {
+  const prompt = plan.prompt.length + (plan.options.suffix?.length ?? 0);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: outcome.completionTokens,
+    total_tokens: prompt + outcome.completionTokens,
+    reasoning_tokens: 0,
+    cached_input_tokens: 0,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 },
+    /** Anneal extension: how the diffusion decode went. */
+    forward_passes: outcome.forwardPasses,
+    tokens_per_forward: Number(outcome.tokensPerForward.toFixed(3)),
+  };
+}
+
+function record(ctx: HandlerContext, plan: CompletionPlan, outcome: TextOutcome, started: number) {
+  ctx.metrics.generatedTokens.inc({ model: plan.served.id }, outcome.completionTokens);
+  ctx.metrics.tokensPerForward.observe(outcome.tokensPerForward);
+  ctx.metrics.latency.observe({ endpoint: plan.endpoint }, (performance.now() - started) / 1000);
+}

@@ -1,0 +1,65 @@
+// The models a server answers for, by id (plus aliases such as Mercury's model names), loaded once.
+import { basename } from "node:path";
+import { loadCheckpoint } from "../checkpoint/load";
+import { notFound } from "./http-error";
+import type { ServerMetrics } from "./metrics";
+import { type ServedModel, serveModel } from "./served-model";
+
+export interface ModelSource {
+  /** The id clients send; defaults to the folder name. */
+  id?: string;
+  dir: string;
+}
+
+/** Mercury's model names, answered by the first model so Mercury clients work unchanged. */
+export const MERCURY_ALIASES = [
+  "mercury-2",
+  "mercury-2.5",
+  "mercury",
+  "mercury-coder",
+  "mercury-coder-small",
+  "mercury-edit",
+  "mercury-edit-2",
+];
+
+export class ModelRegistry {
+  readonly #models = new Map<string, ServedModel>();
+  readonly #aliases = new Map<string, string>();
+  #loaded = false;
+
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  get models(): ServedModel[] {
+    return [...this.#models.values()];
+  }
+
+  async load(sources: ModelSource[], metrics: ServerMetrics, threads: number): Promise<void> {
+    for (const source of sources) {
+      const id = source.id ?? basename(source.dir);
+      if (this.#models.has(id)) throw new Error(`two models share the id ${id}; give one another id (id=DIR)`);
+      const checkpoint = await loadCheckpoint(source.dir, { threads });
+      this.#models.set(
+        id,
+        serveModel(id, checkpoint, (sequences) => {
+          metrics.forwardPasses.inc({ model: id });
+          metrics.batchSize.observe({ model: id }, sequences);
+        }),
+      );
+    }
+    const first = this.models[0];
+    if (first) for (const alias of MERCURY_ALIASES) if (!this.#models.has(alias)) this.#aliases.set(alias, first.id);
+    this.#loaded = true;
+  }
+
+  get(id: string): ServedModel {
+    const model = this.#models.get(id) ?? this.#models.get(this.#aliases.get(id) ?? "");
+    if (!model)
+      throw notFound(
+        `The model "${id}" does not exist here. Available: ${[...this.#models.keys()].join(", ")}.`,
+        "model_not_found",
+      );
+    return model;
+  }
+}

@@ -1,0 +1,177 @@
+// POST /v1/chat/completions, /v1/fim/completions (and /v1/completions), /v1/edit/completions and
+// /v1/apply/completions: validate with the SDK's schemas, build the prompt, hand over to the handler.
+import {
+  ApplyCompletionCreateParamsSchema,
+  ChatCompletionCreateParamsSchema,
+  EditCompletionCreateParamsSchema,
+  FimCompletionCreateParamsSchema,
+} from "@anneal/sdk/schema";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import { chatPromptTokens } from "../chat-prompt";
+import { type CompletionPlan, type HandlerContext, handleCompletion } from "../completion-handler";
+import { decodingBudget } from "../decoding-budget";
+import { badRequest, validationError } from "../http-error";
+import { schemaProblem } from "../json-output";
+import type { ModelRegistry } from "../model-registry";
+import type { ServedModel } from "../served-model";
+
+export interface CompletionLimits {
+  /** Largest max_tokens a request may ask for. */
+  maxTokens: number;
+  defaultChatTokens: number;
+  defaultFimTokens: number;
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw validationError(result.error.issues);
+  return result.data;
+}
+
+function stops(stop: string | string[] | null | undefined): string[] {
+  if (!stop) return [];
+  return typeof stop === "string" ? [stop] : stop;
+}
+
+/** max_tokens within the server's cap and the model's context; a request that cannot fit is a 400. */
+function answerLength(
+  served: ServedModel,
+  promptLength: number,
+  asked: number | undefined,
+  fallback: number,
+  limits: CompletionLimits,
+): number {
+  if (asked !== undefined && asked > limits.maxTokens) {
+    throw badRequest(`max_tokens is ${asked}, but this server allows at most ${limits.maxTokens}.`, "max_tokens");
+  }
+  const room = served.contextLength - promptLength;
+  const length = asked ?? Math.min(fallback, limits.maxTokens, room);
+  if (promptLength + length > served.contextLength || length < 1) {
+    throw badRequest(
+      `This model's context is ${served.contextLength} tokens; the prompt has ${promptLength} and the answer needs ${length}.`,
+      "messages",
+      "context_length_exceeded",
+    );
+  }
+  return length;
+}
+
+export function completionRoutes(
+  app: FastifyInstance,
+  registry: ModelRegistry,
+  limits: CompletionLimits,
+  ctx: HandlerContext,
+) {
+  app.post("/v1/chat/completions", async (request, reply) => {
+    const params = parse(ChatCompletionCreateParamsSchema, request.body);
+    const served = registry.get(params.model);
+    const problem = schemaProblem(params.response_format);
+    if (problem) throw badRequest(problem, "response_format");
+    const prompt = chatPromptTokens(served, params.messages, params.tool_choice === "none" ? undefined : params.tools);
+    const maxTokens = answerLength(
+      served,
+      prompt.length,
+      params.max_tokens ?? params.max_completion_tokens,
+      limits.defaultChatTokens,
+      limits,
+    );
+    const plan: CompletionPlan = {
+      served,
+      endpoint: "chat",
+      shape: "chat",
+      stream: params.stream === true,
+      includeUsage: params.stream_options?.include_usage === true,
+      tools: (params.tools?.length ?? 0) > 0 && params.tool_choice !== "none",
+      responseFormat: params.response_format,
+      prompt,
+      stop: stops(params.stop),
+      diffusing: params.diffusing === true,
+      options: {
+        ...decodingBudget(params.reasoning_effort, params.realtime, maxTokens),
+        maxTokens,
+        temperature: params.temperature ?? 0,
+        topP: params.top_p ?? 1,
+        topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
+        seed: params.seed ?? 0,
+      },
+    };
+    return handleCompletion(request, reply, plan, ctx);
+  });
+
+  const fim = async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = parse(FimCompletionCreateParamsSchema, request.body);
+    const served = registry.get(params.model);
+    const { tokenizer } = served.checkpoint;
+    const prompt = tokenizer.encode(params.prompt);
+    const suffix = tokenizer.encode(params.suffix ?? "");
+    const maxTokens = answerLength(
+      served,
+      prompt.length + suffix.length,
+      params.max_tokens ?? params.max_completion_tokens,
+      limits.defaultFimTokens,
+      limits,
+    );
+    const plan: CompletionPlan = {
+      served,
+      endpoint: "fim",
+      shape: "text",
+      stream: params.stream === true,
+      includeUsage: params.stream_options?.include_usage === true,
+      tools: false,
+      responseFormat: undefined,
+      prompt,
+      stop: stops(params.stop),
+      diffusing: false,
+      options: {
+        ...decodingBudget("medium", false, maxTokens),
+        maxTokens,
+        suffix,
+        temperature: params.temperature ?? 0,
+        topP: params.top_p ?? 1,
+        seed: params.seed ?? 0,
+      },
+    };
+    return handleCompletion(request, reply, plan, ctx);
+  };
+  app.post("/v1/fim/completions", fim);
+  app.post("/v1/completions", fim); // the legacy path Continue and OpenAI-style clients use
+
+  for (const [path, schema, endpoint] of [
+    ["/v1/edit/completions", EditCompletionCreateParamsSchema, "edit"],
+    ["/v1/apply/completions", ApplyCompletionCreateParamsSchema, "apply"],
+  ] as const) {
+    app.post(path, async (request, reply) => {
+      const params = parse(schema, request.body);
+      const served = registry.get(params.model);
+      const prompt = chatPromptTokens(served, params.messages, undefined);
+      const maxTokens = answerLength(
+        served,
+        prompt.length,
+        params.max_tokens ?? params.max_completion_tokens,
+        limits.defaultChatTokens,
+        limits,
+      );
+      const plan: CompletionPlan = {
+        served,
+        endpoint,
+        shape: "chat",
+        stream: params.stream === true,
+        includeUsage: params.stream_options?.include_usage === true,
+        tools: false,
+        responseFormat: undefined,
+        prompt,
+        stop: stops(params.stop),
+        diffusing: false,
+        options: {
+          ...decodingBudget("medium", false, maxTokens),
+          maxTokens,
+          temperature: params.temperature ?? 0,
+          topP: params.top_p ?? 1,
+          seed: params.seed ?? 0,
+        },
+      };
+      return handleCompletion(request, reply, plan, ctx);
+    });
+  }
+}

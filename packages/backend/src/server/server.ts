@@ -1,0 +1,169 @@
+// createServer(): the Mercury-style API over Anneal's engine (fastify). Models load after the
+// server starts listening; /health answers 503 until they are ready.
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { Admission } from "./admission";
+import { ApiKeys } from "./auth";
+import type { HandlerContext } from "./completion-handler";
+import { HttpError } from "./http-error";
+import { ServerMetrics } from "./metrics";
+import { ModelRegistry, type ModelSource } from "./model-registry";
+import { completionRoutes } from "./routes/completions";
+import { modelRoutes } from "./routes/models";
+
+export interface ServerOptions {
+  models: ModelSource[];
+  /** Bearer keys; empty = no authentication. */
+  apiKeys?: string[];
+  /** Generations that run at once (their forward passes are batched together). Default 4. */
+  maxConcurrent?: number;
+  /** Requests that may wait for a slot; beyond that 429. Default 16. */
+  maxQueue?: number;
+  /** Largest max_tokens. Default 1024. */
+  maxTokens?: number;
+  /** Request bodies larger than this are refused with 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** A generation still running after this is stopped (504, or an error in the stream). Default 300 s. */
+  requestTimeoutMs?: number;
+  /** On shutdown, in-flight generations get this long to finish before they are cancelled. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** Engine threads per model; default one per core. */
+  threads?: number;
+  /** pino logging: false, true, or pino options. Default false. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export interface AnnealServer {
+  app: FastifyInstance;
+  registry: ModelRegistry;
+  metrics: ServerMetrics;
+  /** Resolves when every model is loaded (rejects if one fails to load). */
+  ready: Promise<void>;
+  /** Starts listening; resolves to the address. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets generations finish (up to the grace period), cancels the rest, closes. */
+  close(): Promise<void>;
+}
+
+export function createServer(options: ServerOptions): AnnealServer {
+  const app = Fastify({
+    logger:
+      options.logger === undefined || options.logger === false
+        ? false
+        : { ...(options.logger === true ? {} : options.logger), redact: ["req.headers.authorization"] },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.-]{1,64}$/.test(given)
+        ? given
+        : `req_${randomUUID().replaceAll("-", "")}`;
+    },
+  });
+  const metrics = new ServerMetrics();
+  const registry = new ModelRegistry();
+  const keys = new ApiKeys(options.apiKeys ?? []);
+  const admission = new Admission(options.maxConcurrent ?? 4, options.maxQueue ?? 16);
+  const shutdown = new AbortController();
+  const context: HandlerContext = {
+    admission,
+    metrics,
+    requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
+    shutdown: shutdown.signal,
+  };
+  const maxTokens = options.maxTokens ?? 1024;
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    if (!request.url.startsWith("/v1/")) return; // /health and /metrics stay public
+    if (!keys.allows(request.headers.authorization)) {
+      throw new HttpError(
+        401,
+        "Invalid or missing API key: send Authorization: Bearer <key>.",
+        "authentication_error",
+        "invalid_api_key",
+      );
+    }
+    if (!registry.loaded)
+      throw new HttpError(503, "The model is still loading.", "unavailable_error", "loading", null, {
+        "retry-after": "1",
+      });
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.requests.inc({ endpoint: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) });
+  });
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const http = toHttpError(error);
+    if (http.status >= 500) request.log.error({ err: error }, "request failed");
+    return reply.status(http.status).headers(http.headers).send(http.body());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(
+        new HttpError(
+          404,
+          `No route for ${request.method} ${request.url}.`,
+          "invalid_request_error",
+          "not_found",
+        ).body(),
+      ),
+  );
+
+  app.get("/health", async (_request, reply) =>
+    registry.loaded
+      ? { status: "ok", models: registry.models.map((m) => m.id) }
+      : reply
+          .status(503)
+          .header("retry-after", "1")
+          .send({ error: { message: "Loading model", type: "unavailable_error", param: null, code: "loading" } }),
+  );
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  modelRoutes(app, registry, maxTokens);
+  completionRoutes(
+    app,
+    registry,
+    { maxTokens, defaultChatTokens: Math.min(256, maxTokens), defaultFimTokens: Math.min(64, maxTokens) },
+    context,
+  );
+
+  const ready = registry.load(options.models, metrics, options.threads ?? 0);
+  ready.catch((error: unknown) => app.log.error({ err: error }, "model loading failed"));
+
+  return {
+    app,
+    registry,
+    metrics,
+    ready,
+    async listen(port = 8000, host = "127.0.0.1") {
+      return app.listen({ port, host });
+    },
+    async close() {
+      app.server.close(); // stop accepting connections
+      const deadline = Date.now() + (options.shutdownGraceMs ?? 10_000);
+      while (admission.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      shutdown.abort(new Error("server shutting down"));
+      while (admission.running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await app.close();
+    },
+  };
+}
+
+/** Fastify's own errors (bad JSON, wrong content type, body too large) in the OpenAI shape. */
+function toHttpError(error: FastifyError | HttpError): HttpError {
+  if (error instanceof HttpError) return error;
+  const status = error.statusCode ?? 500;
+  if (status === 413)
+    return new HttpError(413, "The request body is too large.", "invalid_request_error", "payload_too_large");
+  if (status === 415)
+    return new HttpError(
+      415,
+      "Send JSON: Content-Type: application/json.",
+      "invalid_request_error",
+      "unsupported_media_type",
+    );
+  if (status >= 400 && status < 500)
+    return new HttpError(status, error.message, "invalid_request_error", error.code ?? "invalid_request");
+  return new HttpError(500, "The server failed to handle the request.", "server_error", "internal_error");
+}

@@ -1,0 +1,104 @@
+// Runs a generation and turns its steps into text: append deltas as the answer's committed prefix
+// grows, or whole drafts (diffusing), with stop strings applied and the final outcome.
+import { type GenerateOptions, generate } from "../engine/generate";
+import type { ServedModel } from "./served-model";
+
+export type TextEvent = { kind: "delta"; text: string } | { kind: "draft"; text: string };
+
+export interface TextOutcome {
+  text: string;
+  finishReason: "stop" | "length";
+  completionTokens: number;
+  forwardPasses: number;
+  tokensPerForward: number;
+}
+
+export interface TextRequest {
+  prompt: number[];
+  options: GenerateOptions;
+  stop: string[];
+  /** Emit whole drafts at every step instead of append deltas. */
+  diffusing: boolean;
+}
+
+export async function* generateText(
+  served: ServedModel,
+  request: TextRequest,
+): AsyncGenerator<TextEvent, TextOutcome, undefined> {
+  const { tokenizer, architecture } = served.checkpoint;
+  const stopIds = new Set(request.options.stopIds ?? architecture.stopIds);
+  const decode = (tokens: ArrayLike<number>) => {
+    const ids: number[] = [];
+    for (const t of Array.from(tokens)) {
+      if (stopIds.has(t)) break;
+      if (t !== architecture.maskId) ids.push(t);
+    }
+    return tokenizer.decode(ids);
+  };
+  const run = generate(served.engine, request.prompt, { ...request.options, drafts: request.diffusing });
+  let emitted = "";
+  let lastDraft = "";
+  let next = await run.next();
+  while (!next.done) {
+    const step = next.value;
+    if (request.diffusing) {
+      const draft = cutAtStop(decode(step.draft), request.stop).text;
+      if (draft !== lastDraft) {
+        lastDraft = draft;
+        yield { kind: "draft", text: draft };
+      }
+    } else {
+      // The committed prefix: answer positions committed contiguously from the start.
+      let prefix = 0;
+      while (prefix < step.masked.length && step.masked[prefix] === 0) prefix++;
+      const { text, stopped } = cutAtStop(decode(step.draft.subarray(0, prefix)), request.stop);
+      const settled = stopped || prefix === step.masked.length ? text : holdBack(text, request.stop);
+      if (settled.length > emitted.length && settled.startsWith(emitted)) {
+        yield { kind: "delta", text: settled.slice(emitted.length) };
+        emitted = settled;
+      }
+    }
+    next = await run.next();
+  }
+  const result = next.value;
+  const { text, stopped } = cutAtStop(tokenizer.decode(result.tokens), request.stop);
+  if (!request.diffusing && text.length > emitted.length && text.startsWith(emitted)) {
+    yield { kind: "delta", text: text.slice(emitted.length) };
+  }
+  if (request.diffusing && text !== lastDraft) yield { kind: "draft", text };
+  return {
+    text,
+    finishReason: stopped || result.finishReason === "stop" ? "stop" : "length",
+    completionTokens: stopped ? tokenizer.encode(text).length : result.tokens.length,
+    forwardPasses: result.forwardPasses,
+    tokensPerForward: result.tokensPerForward,
+  };
+}
+
+/** The text before the first stop string, and whether one was found. */
+export function cutAtStop(text: string, stops: string[]): { text: string; stopped: boolean } {
+  let cut = text.length;
+  for (const stop of stops) {
+    const at = stop ? text.indexOf(stop) : -1;
+    if (at >= 0 && at < cut) cut = at;
+  }
+  return { text: text.slice(0, cut), stopped: cut < text.length };
+}
+
+/**
+ * Text safe to send before the answer is final: without a trailing replacement character (a
+ * multi-byte character split across tokens) or a tail that could still grow into a stop string.
+ */
+function holdBack(text: string, stops: string[]): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "\uFFFD") end--;
+  for (const stop of stops) {
+    for (let keep = Math.min(stop.length - 1, end); keep > 0; keep--) {
+      if (stop.startsWith(text.slice(end - keep, end))) {
+        end -= keep;
+        break;
+      }
+    }
+  }
+  return text.slice(0, end);
+}
