@@ -4,6 +4,7 @@ export { ChatTemplate, type TemplateMessage } from "./checkpoint/chat-template";
 export { type LoadedCheckpoint, type LoadOptions, loadCheckpoint } from "./checkpoint/load";
 export { readCheckpointTensors, readSafetensorsHeader, type TensorInfo } from "./checkpoint/safetensors";
 export { TextTokenizer } from "./checkpoint/tokenizer";
+export { DEFAULT_MODEL_NAME, defaultModelDir } from "./default-model";
 export {
   type CacheMode,
   type GenerateOptions,
@@ -15,3 +16,5 @@ export {
 export { SAMPLERS, type SamplerName } from "./engine/sampler";
 export { CheckpointError } from "./errors";
 export { type NativeModel, type NativeSequence, type NativeStats, native } from "./native";
+export { type AnnealServer, createServer, type ServerOptions } from "./server/server";
+export { DEFAULT_SETTINGS as DEFAULT_TRAIN_SETTINGS, type TrainSettings, train } from "./train/train";

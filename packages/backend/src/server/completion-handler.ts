@@ -131,84 +131,65 @@ interface StreamIds {
 async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: CompletionPlan, ids: StreamIds) {
   reply.hijack();
   const sse = new SseWriter(reply.raw, { "x-request-id": String(reply.request.id) });
-  const chunk = (text: string | undefined, finish: string | null, first = false) =>
-    plan.shape === "chat"
-      ? {
-          id: ids.id,
-          object: "chat.completion.chunk",
-          created: ids.created,
-          model: ids.model,
-          choices: [
-            {
-              index: 0,
-              delta: { ...(first ? { role: "assistant" } : {}), ...(text !== undefined ? { content: text } : {}) },
-              finish_reason: finish,
+  let sent = false;
+  // Every frame goes through here: the first one carries the assistant role and sets time to first token.
+  const send = (delta: Record<string, unknown>, text: string | undefined, finish: string | null) => {
+    if (!sent)
+      ids.ctx.metrics.timeToFirstToken.observe({ endpoint: plan.endpoint }, (performance.now() - ids.started) / 1000);
+    const choice =
+      plan.shape === "chat"
+        ? {
+            index: 0,
+            delta: {
+              ...(sent ? {} : { role: "assistant" }),
+              ...delta,
+              ...(text !== undefined ? { content: text } : {}),
             },
-          ],
-        }
-      : {
-          id: ids.id,
-          object: "text_completion",
-          created: ids.created,
-          model: ids.model,
-          choices: [{ index: 0, text: text ?? "", finish_reason: finish, logprobs: null }],
-        };
-  let first = true;
+            finish_reason: finish,
+          }
+        : { index: 0, text: text ?? "", finish_reason: finish, logprobs: null };
+    sse.send({
+      id: ids.id,
+      object: plan.shape === "chat" ? "chat.completion.chunk" : "text_completion",
+      created: ids.created,
+      model: ids.model,
+      choices: [choice],
+    });
+    sent = true;
+  };
   try {
     // Tool calls and JSON formats can only be judged whole: those answers are sent at the end.
-    const buffered = plan.tools || (plan.responseFormat && plan.responseFormat.type !== "text");
+    const buffered = plan.tools || (plan.responseFormat !== undefined && plan.responseFormat.type !== "text");
     let outcome: TextOutcome;
     if (buffered) {
       outcome = await completeWithFormat(run);
+      const tail = finalParts(plan, outcome);
+      if (tail.toolCalls)
+        send({ tool_calls: tail.toolCalls.map((call, index) => ({ index, ...call })) }, undefined, null);
+      else send({}, tail.content ?? "", null);
+      send({}, undefined, tail.finishReason);
     } else {
       const stream = generateText(plan.served, run);
       let next = await stream.next();
       while (!next.done) {
-        if (first)
-          ids.ctx.metrics.timeToFirstToken.observe(
-            { endpoint: plan.endpoint },
-            (performance.now() - ids.started) / 1000,
-          );
-        sse.send(chunk(next.value.text, null, first));
-        first = false;
+        send({}, next.value.text, null);
         next = await stream.next();
       }
       outcome = next.value;
+      // Diffusing: the last frame repeats the final answer, so a replacing client ends on it.
+      send({}, plan.diffusing ? outcome.text : undefined, outcome.finishReason);
     }
-    const tail = buffered ? finalParts(plan, outcome) : undefined;
-    if (tail?.toolCalls) {
-      sse.send({
-        ...chunk(undefined, null, first),
-        choices: [
-          {
-            index: 0,
-            delta: {
-              ...(first ? { role: "assistant" } : {}),
-              tool_calls: tail.toolCalls.map((call, index) => ({ index, ...call })),
-            },
-            finish_reason: null,
-          },
-        ],
-      });
-    } else if (tail) {
-      sse.send(chunk(tail.content ?? "", null, first));
-    }
-    sse.send(
-      chunk(
-        plan.diffusing && !buffered ? outcome.text : undefined,
-        tail?.finishReason ?? outcome.finishReason,
-        first && !tail,
-      ),
-    );
-    if (plan.includeUsage)
+    if (plan.includeUsage) {
+      const object = plan.shape === "chat" ? "chat.completion.chunk" : "text_completion";
       sse.send({
         id: ids.id,
-        object: plan.shape === "chat" ? "chat.completion.chunk" : "text_completion",
+        object,
         created: ids.created,
         model: ids.model,
         choices: [],
         usage: usage(plan, outcome),
       });
+    }
     record(ids.ctx, plan, outcome, ids.started);
     sse.done();
   } catch (error) {

@@ -87,6 +87,14 @@ export function createServer(options: ServerOptions): AnnealServer {
       throw new HttpError(503, "The model is still loading.", "unavailable_error", "loading", null, {
         "retry-after": "1",
       });
+    if (request.method === "POST" && !/^application\/(.+\+)?json\b/i.test(request.headers["content-type"] ?? "")) {
+      throw new HttpError(
+        415,
+        "Send JSON: Content-Type: application/json.",
+        "invalid_request_error",
+        "unsupported_media_type",
+      );
+    }
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.requests.inc({ endpoint: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) });

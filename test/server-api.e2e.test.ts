@@ -1,0 +1,172 @@
+// The real server with the built-in model, driven by @anneal/sdk, the official openai client and raw
+// HTTP: every endpoint, streaming and not, diffusing drafts, the usage chunk, error bodies.
+import { Mercury, NotFoundError } from "@anneal/sdk";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalServer, startLocalServer } from "./support/local-server";
+
+let local: LocalServer;
+let client: Mercury;
+beforeAll(async () => {
+  local = await startLocalServer();
+  client = new Mercury({ baseURL: local.baseURL, maxRetries: 0 });
+});
+afterAll(() => local.close());
+
+const messages = [{ role: "user" as const, content: "Write a function that adds two numbers." }];
+const MODEL = "anneal-code-11m";
+
+describe("chat through the SDK", () => {
+  it("answers, with usage and the decode statistics", async () => {
+    const completion = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 24 });
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.model).toBe(MODEL);
+    expect(typeof completion.choices[0]?.message.content).toBe("string");
+    expect(["stop", "length"]).toContain(completion.choices[0]?.finish_reason);
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(5);
+    expect(completion.usage?.total_tokens).toBe((completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0));
+    expect((completion.usage as { forward_passes?: number }).forward_passes).toBeGreaterThan(0);
+  });
+
+  it("streams deltas that add up to the non-streamed answer (greedy decoding is deterministic)", async () => {
+    const params = { model: MODEL, messages, max_tokens: 40, reasoning_effort: "high" as const };
+    const whole = await client.chat.completions.create(params);
+    const stream = await client.chat.completions.create({ ...params, stream: true });
+    const final = await stream.finalResponse();
+    expect(final.choices[0]?.message.content ?? "").toBe(whole.choices[0]?.message.content ?? "");
+    expect(final.choices[0]?.finish_reason).toBe(whole.choices[0]?.finish_reason);
+    expect(stream.usage?.completion_tokens).toBe(whole.usage?.completion_tokens);
+  });
+
+  it("diffusing streams whole drafts whose last one is the answer", async () => {
+    const params = { model: MODEL, messages, max_tokens: 32, reasoning_effort: "high" as const };
+    const whole = await client.chat.completions.create(params);
+    const stream = await client.chat.completions.create({ ...params, stream: true, diffusing: true });
+    const drafts: string[] = [];
+    for await (const draft of stream.drafts()) drafts.push(draft);
+    expect(drafts.length).toBeGreaterThan(0);
+    expect(drafts.at(-1)).toBe(whole.choices[0]?.message.content ?? "");
+  });
+
+  it("honours a stop string", async () => {
+    const whole = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40 });
+    const text = whole.choices[0]?.message.content ?? "";
+    const stop = text.slice(2, 4);
+    if (text.length >= 4 && stop.trim()) {
+      const cut = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40, stop: [stop] });
+      expect(cut.choices[0]?.message.content).toBe(text.slice(0, text.indexOf(stop)));
+      expect(cut.choices[0]?.finish_reason).toBe("stop");
+    } else {
+      expect(whole.choices[0]?.finish_reason).toBeDefined(); // the model answered too briefly to cut
+    }
+  });
+});
+
+describe("FIM, next edit, apply edit, models", () => {
+  it("infills between prompt and suffix, streaming and not", async () => {
+    const params = { model: MODEL, prompt: "export function add(a: number, b: number) {\n  return ", suffix: ";\n}\n", max_tokens: 16 };
+    const whole = await client.fim.completions.create(params);
+    expect(whole.object).toBe("text_completion");
+    const stream = await client.fim.completions.create({ ...params, stream: true });
+    expect(await stream.finalText()).toBe(whole.choices[0]?.text);
+    const legacy = await fetch(`${local.baseURL}/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) });
+    expect(((await legacy.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe(whole.choices[0]?.text);
+  });
+
+  it("next edit and apply edit take the tagged prompts", async () => {
+    const { buildApplyEditPrompt, buildNextEditPrompt } = await import("@anneal/sdk");
+    const edit = buildNextEditPrompt({ file: { path: "a.ts", content: "const x = 1;\nconst y = x +;\n" }, cursor: { line: 2, column: 13 } });
+    const next = await client.edit.completions.create({ model: "mercury-edit-2", messages: edit.messages, max_tokens: 24 });
+    expect(next.object).toBe("chat.completion");
+    const apply = buildApplyEditPrompt({ originalCode: "const a = 1;\n", updateSnippet: "const b = 2;\n" });
+    const merged = await client.apply.completions.create({ model: MODEL, messages: apply.messages, max_tokens: 24, stream: true });
+    expect(typeof (await merged.finalText())).toBe("string");
+  });
+
+  it("lists models, per endpoint too, with context length and capabilities", async () => {
+    for (const list of [client.models.list(), client.models.listChat(), client.models.listFim(), client.models.listEdit()]) {
+      const [model] = (await list).data;
+      expect(model?.id).toBe(MODEL);
+      expect(model?.context_length).toBeGreaterThan(256);
+      expect(model?.supported_features).toContain("structured_outputs");
+    }
+  });
+
+  it("answers Mercury's model names, and 404s an unknown one", async () => {
+    const reply = await client.chat.completions.create({ model: "mercury-2", messages, max_tokens: 4 });
+    expect(reply.model).toBe(MODEL);
+    await expect(client.chat.completions.create({ model: "gpt-9", messages })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("the official openai client", () => {
+  it("chats, streams and lists models", async () => {
+    const openai = new OpenAI({ baseURL: local.baseURL, apiKey: "unused", maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: MODEL, messages, max_tokens: 16 });
+    expect(completion.choices[0]?.message.role).toBe("assistant");
+    const stream = await openai.chat.completions.create({ model: MODEL, messages, max_tokens: 16, stream: true, stream_options: { include_usage: true } });
+    let text = "";
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe(completion.choices[0]?.message.content ?? "");
+    expect(usage).toMatchObject({ prompt_tokens: completion.usage?.prompt_tokens });
+    const models = await openai.models.list();
+    expect(models.data.map((m) => m.id)).toContain(MODEL);
+  });
+});
+
+describe("raw HTTP", () => {
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${local.baseURL}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+
+  it("frames SSE as data lines, ends with [DONE], and sends usage only when asked", async () => {
+    for (const includeUsage of [false, true]) {
+      const response = await post("/chat/completions", { model: MODEL, messages, max_tokens: 12, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+      expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+      const frames = (await response.text()).split("\n\n").filter(Boolean);
+      expect(frames.every((f) => f.startsWith("data: ") || f.startsWith(":"))).toBe(true);
+      expect(frames.at(-1)).toBe("data: [DONE]");
+      const payloads = frames.slice(0, -1).filter((f) => f.startsWith("data: ")).map((f) => JSON.parse(f.slice(6)));
+      expect(payloads.some((p) => p.usage)).toBe(includeUsage);
+      expect(payloads.filter((p) => p.choices.length > 0).at(-1)?.choices[0].finish_reason).toMatch(/stop|length/);
+    }
+  });
+
+  it.each([
+    { name: "broken JSON", body: "{nope", status: 400, message: /JSON/ },
+    { name: "no messages", body: { model: MODEL }, status: 400, message: /messages/ },
+    { name: "a bad reasoning_effort", body: { model: MODEL, messages, reasoning_effort: "banana" }, status: 400, message: /reasoning_effort/ },
+    { name: "diffusing without stream", body: { model: MODEL, messages, diffusing: true }, status: 400, message: /diffusing requires stream/ },
+    { name: "max_tokens over the cap", body: { model: MODEL, messages, max_tokens: 50_000 }, status: 400, message: /at most 1024/ },
+    { name: "an unknown model", body: { model: "nope", messages }, status: 404, message: /does not exist/ },
+  ])("$name → $status with an OpenAI error body", async ({ body, status, message }) => {
+    const response = await post("/chat/completions", body);
+    expect(response.status).toBe(status);
+    const json = (await response.json()) as { error: { message: string; type: string } };
+    expect(json.error.message).toMatch(message);
+    expect(typeof json.error.type).toBe("string");
+  });
+
+  it("a context overflow names the limit", async () => {
+    const long = "word ".repeat(5000);
+    const response = await post("/chat/completions", { model: MODEL, messages: [{ role: "user", content: long }] });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "context_length_exceeded", message: expect.stringMatching(/context is 4096 tokens/) });
+  });
+
+  it("wrong content type → 415, unknown route → 404, health and metrics are public", async () => {
+    const wrongType = await post("/chat/completions", "a=b", { "content-type": "text/plain" });
+    expect(wrongType.status).toBe(415);
+    const missing = await fetch(`${local.baseURL}/nothing`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/No route/);
+    expect(await (await fetch(`${local.origin}/health`)).json()).toEqual({ status: "ok", models: [MODEL] });
+    const metrics = await (await fetch(`${local.origin}/metrics`)).text();
+    expect(metrics).toMatch(/anneal_forward_passes_total\{model="anneal-code-11m"\} \d+/);
+    expect(metrics).toMatch(/anneal_time_to_first_token_seconds_bucket/);
+  });
+});
