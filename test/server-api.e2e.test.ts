@@ -24,7 +24,9 @@ describe("chat through the SDK", () => {
     expect(typeof completion.choices[0]?.message.content).toBe("string");
     expect(["stop", "length"]).toContain(completion.choices[0]?.finish_reason);
     expect(completion.usage?.prompt_tokens).toBeGreaterThan(5);
-    expect(completion.usage?.total_tokens).toBe((completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0));
+    expect(completion.usage?.total_tokens).toBe(
+      (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+    );
     expect((completion.usage as { forward_passes?: number }).forward_passes).toBeGreaterThan(0);
   });
 
@@ -64,27 +66,53 @@ describe("chat through the SDK", () => {
 
 describe("FIM, next edit, apply edit, models", () => {
   it("infills between prompt and suffix, streaming and not", async () => {
-    const params = { model: MODEL, prompt: "export function add(a: number, b: number) {\n  return ", suffix: ";\n}\n", max_tokens: 16 };
+    const params = {
+      model: MODEL,
+      prompt: "export function add(a: number, b: number) {\n  return ",
+      suffix: ";\n}\n",
+      max_tokens: 16,
+    };
     const whole = await client.fim.completions.create(params);
     expect(whole.object).toBe("text_completion");
     const stream = await client.fim.completions.create({ ...params, stream: true });
     expect(await stream.finalText()).toBe(whole.choices[0]?.text);
-    const legacy = await fetch(`${local.baseURL}/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) });
+    const legacy = await fetch(`${local.baseURL}/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(params),
+    });
     expect(((await legacy.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe(whole.choices[0]?.text);
   });
 
   it("next edit and apply edit take the tagged prompts", async () => {
     const { buildApplyEditPrompt, buildNextEditPrompt } = await import("@anneal/sdk");
-    const edit = buildNextEditPrompt({ file: { path: "a.ts", content: "const x = 1;\nconst y = x +;\n" }, cursor: { line: 2, column: 13 } });
-    const next = await client.edit.completions.create({ model: "mercury-edit-2", messages: edit.messages, max_tokens: 24 });
+    const edit = buildNextEditPrompt({
+      file: { path: "a.ts", content: "const x = 1;\nconst y = x +;\n" },
+      cursor: { line: 2, column: 13 },
+    });
+    const next = await client.edit.completions.create({
+      model: "mercury-edit-2",
+      messages: edit.messages,
+      max_tokens: 24,
+    });
     expect(next.object).toBe("chat.completion");
     const apply = buildApplyEditPrompt({ originalCode: "const a = 1;\n", updateSnippet: "const b = 2;\n" });
-    const merged = await client.apply.completions.create({ model: MODEL, messages: apply.messages, max_tokens: 24, stream: true });
+    const merged = await client.apply.completions.create({
+      model: MODEL,
+      messages: apply.messages,
+      max_tokens: 24,
+      stream: true,
+    });
     expect(typeof (await merged.finalText())).toBe("string");
   });
 
   it("lists models, per endpoint too, with context length and capabilities", async () => {
-    for (const list of [client.models.list(), client.models.listChat(), client.models.listFim(), client.models.listEdit()]) {
+    for (const list of [
+      client.models.list(),
+      client.models.listChat(),
+      client.models.listFim(),
+      client.models.listEdit(),
+    ]) {
       const [model] = (await list).data;
       expect(model?.id).toBe(MODEL);
       expect(model?.context_length).toBeGreaterThan(256);
@@ -104,7 +132,13 @@ describe("the official openai client", () => {
     const openai = new OpenAI({ baseURL: local.baseURL, apiKey: "unused", maxRetries: 0 });
     const completion = await openai.chat.completions.create({ model: MODEL, messages, max_tokens: 16 });
     expect(completion.choices[0]?.message.role).toBe("assistant");
-    const stream = await openai.chat.completions.create({ model: MODEL, messages, max_tokens: 16, stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let usage: unknown;
     for await (const chunk of stream) {
@@ -120,17 +154,30 @@ describe("the official openai client", () => {
 
 describe("raw HTTP", () => {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${local.baseURL}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    fetch(`${local.baseURL}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
 
   it("frames SSE as data lines, ends with [DONE], and sends usage only when asked", async () => {
     for (const includeUsage of [false, true]) {
-      const response = await post("/chat/completions", { model: MODEL, messages, max_tokens: 12, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+      const response = await post("/chat/completions", {
+        model: MODEL,
+        messages,
+        max_tokens: 12,
+        stream: true,
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+      });
       expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
       expect(response.headers.get("x-request-id")).toMatch(/^req_/);
       const frames = (await response.text()).split("\n\n").filter(Boolean);
       expect(frames.every((f) => f.startsWith("data: ") || f.startsWith(":"))).toBe(true);
       expect(frames.at(-1)).toBe("data: [DONE]");
-      const payloads = frames.slice(0, -1).filter((f) => f.startsWith("data: ")).map((f) => JSON.parse(f.slice(6)));
+      const payloads = frames
+        .slice(0, -1)
+        .filter((f) => f.startsWith("data: "))
+        .map((f) => JSON.parse(f.slice(6)));
       expect(payloads.some((p) => p.usage)).toBe(includeUsage);
       expect(payloads.filter((p) => p.choices.length > 0).at(-1)?.choices[0].finish_reason).toMatch(/stop|length/);
     }
@@ -139,9 +186,24 @@ describe("raw HTTP", () => {
   it.each([
     { name: "broken JSON", body: "{nope", status: 400, message: /JSON/ },
     { name: "no messages", body: { model: MODEL }, status: 400, message: /messages/ },
-    { name: "a bad reasoning_effort", body: { model: MODEL, messages, reasoning_effort: "banana" }, status: 400, message: /reasoning_effort/ },
-    { name: "diffusing without stream", body: { model: MODEL, messages, diffusing: true }, status: 400, message: /diffusing requires stream/ },
-    { name: "max_tokens over the cap", body: { model: MODEL, messages, max_tokens: 50_000 }, status: 400, message: /at most 1024/ },
+    {
+      name: "a bad reasoning_effort",
+      body: { model: MODEL, messages, reasoning_effort: "banana" },
+      status: 400,
+      message: /reasoning_effort/,
+    },
+    {
+      name: "diffusing without stream",
+      body: { model: MODEL, messages, diffusing: true },
+      status: 400,
+      message: /diffusing requires stream/,
+    },
+    {
+      name: "max_tokens over the cap",
+      body: { model: MODEL, messages, max_tokens: 50_000 },
+      status: 400,
+      message: /at most 1024/,
+    },
     { name: "an unknown model", body: { model: "nope", messages }, status: 404, message: /does not exist/ },
   ])("$name → $status with an OpenAI error body", async ({ body, status, message }) => {
     const response = await post("/chat/completions", body);
@@ -155,7 +217,10 @@ describe("raw HTTP", () => {
     const long = "word ".repeat(5000);
     const response = await post("/chat/completions", { model: MODEL, messages: [{ role: "user", content: long }] });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "context_length_exceeded", message: expect.stringMatching(/context is 4096 tokens/) });
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "context_length_exceeded",
+      message: expect.stringMatching(/context is 4096 tokens/),
+    });
   });
 
   it("wrong content type → 415, unknown route → 404, health and metrics are public", async () => {
