@@ -1,5 +1,5 @@
-// Shares forward passes between concurrent generations: calls that arrive while a pass runs are
-// joined into the next one (one native call over all their sequences).
+// Shares forward passes between concurrent generations: calls that arrive while a pass runs, or in
+// the same event-loop turn as it ends, are joined into the next one (one native call over them all).
 import type { NativeModel, NativeSequence, NativeStats } from "../native";
 
 interface Pending {
@@ -30,6 +30,9 @@ export class ForwardBatcher {
     this.#running = true;
     try {
       while (this.#pending.length > 0) {
+        // Let the callers whose previous pass just finished submit their next step (they do so
+        // within this turn of the event loop), so concurrent generations stay in one pass.
+        await new Promise((resolve) => setImmediate(resolve));
         const group = this.#pending.splice(0);
         const all = group.flatMap((p) => p.sequences);
         this.onPass(all.length);

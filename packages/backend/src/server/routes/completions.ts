@@ -29,6 +29,14 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   return result.data;
 }
 
+/**
+ * Anneal's request extensions (outside the schema, which drops unknown fields): `ignore_eos` runs the
+ * whole canvas even after EOS, as vLLM's does, for benchmarks and load tests.
+ */
+function extensions(body: unknown): { stopIds?: number[]; earlyStop?: boolean } {
+  return (body as { ignore_eos?: unknown } | null)?.ignore_eos === true ? { stopIds: [], earlyStop: false } : {};
+}
+
 function stops(stop: string | string[] | null | undefined): string[] {
   if (!stop) return [];
   return typeof stop === "string" ? [stop] : stop;
@@ -94,6 +102,7 @@ export function completionRoutes(
         topP: params.top_p ?? 1,
         topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
         seed: params.seed ?? 0,
+        ...extensions(request.body),
       },
     };
     return handleCompletion(request, reply, plan, ctx);
@@ -130,6 +139,7 @@ export function completionRoutes(
         temperature: params.temperature ?? 0,
         topP: params.top_p ?? 1,
         seed: params.seed ?? 0,
+        ...extensions(request.body),
       },
     };
     return handleCompletion(request, reply, plan, ctx);
@@ -169,6 +179,7 @@ export function completionRoutes(
           temperature: params.temperature ?? 0,
           topP: params.top_p ?? 1,
           seed: params.seed ?? 0,
+          ...extensions(request.body),
         },
       };
       return handleCompletion(request, reply, plan, ctx);
