@@ -30,7 +30,12 @@ describe("API keys", () => {
   afterAll(() => local.close());
 
   it("401s a missing or wrong key with the standard body, and admits either right key", async () => {
-    for (const headers of [{}, { authorization: "Bearer sk_wrong" }, { authorization: "sk_test_one" }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer sk_wrong" },
+      { authorization: "sk_test_one" },
+    ];
+    for (const headers of attempts) {
       const response = await post(local.baseURL, "/chat/completions", { model: MODEL, messages }, headers);
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ error: { type: "authentication_error", code: "invalid_api_key" } });
