@@ -12,4 +12,5 @@ const completion = await client.apply.completions.create({
   model: process.env.ANNEAL_EDIT_MODEL ?? "mercury-edit-2",
   messages: prompt.messages,
 });
-console.log(`merged:\n${parseApplyEditReply(completion.choices[0]?.message.content)}`);
+const reply = completion.choices[0]?.message.content;
+console.log(reply?.trim() ? `merged:\n${parseApplyEditReply(reply)}` : "the model returned no merged code");
