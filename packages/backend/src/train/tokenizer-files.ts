@@ -30,18 +30,23 @@ export interface TokenizerFiles {
   vocabSize: number;
 }
 
-export function tokenizerFiles(bpe: BpeVocabulary): TokenizerFiles {
-  const vocab: Record<string, number> = Object.fromEntries(bpe.vocab);
-  let next = bpe.vocab.size;
-  const ids = {} as Record<keyof typeof SPECIAL_TOKENS, number>;
-  const added = Object.entries(SPECIAL_TOKENS).map(([name, content]) => {
-    const id = next++;
-    ids[name as keyof typeof SPECIAL_TOKENS] = id;
-    vocab[content] = id;
-    return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
-  });
+/** A byte-level BPE tokenizer.json: ByteLevel pre-tokenizer and decoder, the BPE model, special tokens. */
+export function byteLevelTokenizerJson(
+  vocab: Record<string, number>,
+  merges: string[],
+  specials: { id: number; content: string }[],
+): object {
+  const added = specials.map(({ id, content }) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
   const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  const tokenizerJson = {
+  return {
     version: "1.0",
     truncation: null,
     padding: null,
@@ -59,10 +64,25 @@ export function tokenizerFiles(bpe: BpeVocabulary): TokenizerFiles {
       fuse_unk: false,
       byte_fallback: false,
       ignore_merges: false,
-      vocab,
-      merges: bpe.merges.map(([a, b]) => `${a} ${b}`),
+      vocab: { ...vocab, ...Object.fromEntries(specials.map(({ id, content }) => [content, id])) },
+      merges,
     },
   };
+}
+
+export function tokenizerFiles(bpe: BpeVocabulary): TokenizerFiles {
+  const ids = {} as Record<keyof typeof SPECIAL_TOKENS, number>;
+  const specials = Object.entries(SPECIAL_TOKENS).map(([name, content], i) => {
+    const id = bpe.vocab.size + i;
+    ids[name as keyof typeof SPECIAL_TOKENS] = id;
+    return { id, content };
+  });
+  const tokenizerJson = byteLevelTokenizerJson(
+    Object.fromEntries(bpe.vocab),
+    bpe.merges.map(([a, b]) => `${a} ${b}`),
+    specials,
+  );
+  const next = bpe.vocab.size + specials.length;
   const tokenizerConfig = {
     tokenizer_class: "PreTrainedTokenizerFast",
     bos_token: null,

@@ -65,6 +65,48 @@ function answerLength(
   return length;
 }
 
+/** The request fields every completion endpoint shares. */
+interface CommonParams {
+  stream?: boolean | null | undefined;
+  stream_options?: { include_usage?: boolean | undefined } | null | undefined;
+  stop?: string | string[] | null | undefined;
+  temperature?: number | undefined;
+  top_p?: number | undefined;
+  top_k?: number | undefined;
+  seed?: number | undefined;
+}
+
+/** A plan with the shared defaults (medium effort, greedy); `extra` sets what an endpoint adds. */
+function planFor(
+  base: Pick<CompletionPlan, "served" | "endpoint" | "shape" | "prompt">,
+  params: CommonParams,
+  maxTokens: number,
+  body: unknown,
+  extra: Partial<Omit<CompletionPlan, "options">> & { options?: Partial<CompletionPlan["options"]> } = {},
+): CompletionPlan {
+  const { options, ...rest } = extra;
+  return {
+    ...base,
+    stream: params.stream === true,
+    includeUsage: params.stream_options?.include_usage === true,
+    tools: false,
+    responseFormat: undefined,
+    stop: stops(params.stop),
+    diffusing: false,
+    ...rest,
+    options: {
+      ...decodingBudget("medium", false, maxTokens),
+      maxTokens,
+      temperature: params.temperature ?? 0,
+      topP: params.top_p ?? 1,
+      topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
+      seed: params.seed ?? 0,
+      ...options,
+      ...extensions(body),
+    },
+  };
+}
+
 export function completionRoutes(
   app: FastifyInstance,
   registry: ModelRegistry,
@@ -76,7 +118,8 @@ export function completionRoutes(
     const served = registry.get(params.model);
     const problem = schemaProblem(params.response_format);
     if (problem) throw badRequest(problem, "response_format");
-    const prompt = chatPromptTokens(served, params.messages, params.tool_choice === "none" ? undefined : params.tools);
+    const tools = params.tool_choice === "none" ? undefined : params.tools;
+    const prompt = chatPromptTokens(served, params.messages, tools);
     const maxTokens = answerLength(
       served,
       prompt.length,
@@ -84,27 +127,12 @@ export function completionRoutes(
       limits.defaultChatTokens,
       limits,
     );
-    const plan: CompletionPlan = {
-      served,
-      endpoint: "chat",
-      shape: "chat",
-      stream: params.stream === true,
-      includeUsage: params.stream_options?.include_usage === true,
-      tools: (params.tools?.length ?? 0) > 0 && params.tool_choice !== "none",
+    const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, request.body, {
+      tools: (tools?.length ?? 0) > 0,
       responseFormat: params.response_format,
-      prompt,
-      stop: stops(params.stop),
       diffusing: params.diffusing === true,
-      options: {
-        ...decodingBudget(params.reasoning_effort, params.realtime, maxTokens),
-        maxTokens,
-        temperature: params.temperature ?? 0,
-        topP: params.top_p ?? 1,
-        topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
-        seed: params.seed ?? 0,
-        ...extensions(request.body),
-      },
-    };
+      options: decodingBudget(params.reasoning_effort, params.realtime, maxTokens),
+    });
     return handleCompletion(request, reply, plan, ctx);
   });
 
@@ -121,27 +149,9 @@ export function completionRoutes(
       limits.defaultFimTokens,
       limits,
     );
-    const plan: CompletionPlan = {
-      served,
-      endpoint: "fim",
-      shape: "text",
-      stream: params.stream === true,
-      includeUsage: params.stream_options?.include_usage === true,
-      tools: false,
-      responseFormat: undefined,
-      prompt,
-      stop: stops(params.stop),
-      diffusing: false,
-      options: {
-        ...decodingBudget("medium", false, maxTokens),
-        maxTokens,
-        suffix,
-        temperature: params.temperature ?? 0,
-        topP: params.top_p ?? 1,
-        seed: params.seed ?? 0,
-        ...extensions(request.body),
-      },
-    };
+    const plan = planFor({ served, endpoint: "fim", shape: "text", prompt }, params, maxTokens, request.body, {
+      options: { suffix },
+    });
     return handleCompletion(request, reply, plan, ctx);
   };
   app.post("/v1/fim/completions", fim);
@@ -162,27 +172,12 @@ export function completionRoutes(
         limits.defaultChatTokens,
         limits,
       );
-      const plan: CompletionPlan = {
-        served,
-        endpoint,
-        shape: "chat",
-        stream: params.stream === true,
-        includeUsage: params.stream_options?.include_usage === true,
-        tools: false,
-        responseFormat: undefined,
-        prompt,
-        stop: stops(params.stop),
-        diffusing: false,
-        options: {
-          ...decodingBudget("medium", false, maxTokens),
-          maxTokens,
-          temperature: params.temperature ?? 0,
-          topP: params.top_p ?? 1,
-          seed: params.seed ?? 0,
-          ...extensions(request.body),
-        },
-      };
-      return handleCompletion(request, reply, plan, ctx);
+      return handleCompletion(
+        request,
+        reply,
+        planFor({ served, endpoint, shape: "chat", prompt }, params, maxTokens, request.body),
+        ctx,
+      );
     });
   }
 }
