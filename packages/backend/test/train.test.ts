@@ -8,6 +8,7 @@ import { generate, loadCheckpoint } from "../src/index";
 import { collectDocuments } from "../src/train/corpus";
 import { evaluateModel, infillCases } from "../src/train/evaluate-model";
 import { DEFAULT_SETTINGS, type TrainSettings, train } from "../src/train/train";
+import { writeCheckpoint } from "./support/write-checkpoint";
 
 /** A small corpus of documented functions and prose, written to a temp folder. */
 function corpus(): string {
@@ -128,6 +129,17 @@ describe("train", () => {
       expect(r.tokensPerForward).toBeGreaterThan(0);
     }
     expect(infillCases(documents, 5, 7)).toEqual(infillCases(documents, 5, 7));
+  });
+
+  it("fine-tunes a Dream-format checkpoint (shifted targets) and keeps its layout", async () => {
+    const dream = writeCheckpoint({ family: "dream", seed: 31, kvHeads: 2 });
+    const tuned = temp();
+    const progress: number[] = [];
+    await train(settings(tuned, { from: dream.dir, steps: 3, length: 24 }), (p) => progress.push(p.loss));
+    expect(progress.every(Number.isFinite)).toBe(true);
+    const loaded = await loadCheckpoint(tuned);
+    expect(loaded.architecture.family).toBe("dream");
+    expect(loaded.architecture.shiftLogits).toBe(true);
   });
 
   it("says clearly when there is nothing to train on", async () => {
