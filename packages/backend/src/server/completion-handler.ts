@@ -31,6 +31,13 @@ export interface HandlerContext {
   shutdown: AbortSignal;
 }
 
+/** Nobody will read the answer; 499 (client closed request) keeps the logs and metrics honest. */
+function clientGone(reply: FastifyReply) {
+  return reply
+    .code(499)
+    .send({ error: { message: "client closed the request", type: "client_closed", param: null, code: null } });
+}
+
 /** Attempts at a schema-valid answer before giving up (each with the next seed). */
 const JSON_ATTEMPTS = 3;
 
@@ -62,6 +69,7 @@ export async function handleCompletion(
         "retry-after": "1",
       });
     }
+    if (controller.signal.aborted) return clientGone(reply); // it left while queued
     throw error;
   } finally {
     ctx.metrics.queueDepth.set(ctx.admission.queued);
@@ -77,7 +85,7 @@ export async function handleCompletion(
     return reply.header("x-request-id", request.id).send(completionBody(plan, outcome, id, created, model));
   } catch (error) {
     if (signal.aborted && !(error instanceof HttpError)) {
-      if (controller.signal.aborted) return reply; // the client is gone: nothing to answer
+      if (controller.signal.aborted) return clientGone(reply);
       throw new HttpError(
         504,
         "The generation did not finish within the server's time limit.",
