@@ -60,11 +60,13 @@ describe("train", () => {
     const out = temp();
     const progress: number[] = [];
     const summary = await train(settings(out, { steps: 40 }), (p) => progress.push(p.loss));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(progress).toHaveLength(40);
-    expect(mean(progress.slice(-10))).toBeLessThan(mean(progress.slice(0, 10)) * 0.8);
-    expect(summary.heldOutAccuracy).toBeGreaterThan(0);
-    expect(summary.history.filter((h) => h.heldOutAccuracy !== undefined)).toHaveLength(5);
+    expect(progress.every(Number.isFinite)).toBe(true);
+    // The fixed evaluation batches (same windows, same masks) before and after training.
+    const evaluations = summary.history.filter((h) => h.heldOutLoss !== undefined);
+    expect(evaluations.map((h) => h.step)).toEqual([0, 8, 16, 24, 32, 40]);
+    expect(summary.heldOutLoss).toBeLessThan((evaluations[0]?.heldOutLoss as number) * 0.8);
+    expect(summary.heldOutAccuracy).toBeGreaterThan(evaluations[0]?.heldOutAccuracy as number);
 
     const loaded = await loadCheckpoint(out);
     expect(loaded.architecture.family).toBe("llada");

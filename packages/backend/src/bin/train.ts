@@ -118,7 +118,7 @@ try {
   const summary = await train(settings, (p) => {
     const accuracy = p.heldOutAccuracy === undefined ? "" : `  held-out acc ${(p.heldOutAccuracy * 100).toFixed(1)}%`;
     process.stderr.write(
-      `step ${p.step}/${p.steps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.tokensPerSecond.toFixed(0)} tok/s  ETA ${format(p.etaSeconds)}${accuracy}\n`,
+      `step ${p.step}/${p.steps}  loss ${p.loss.toFixed(4)}  |g| ${p.gradNorm.toFixed(2)}  lr ${p.lr.toExponential(2)}  ${p.tokensPerSecond.toFixed(0)} tok/s  ETA ${format(p.etaSeconds)}${accuracy}\n`,
     );
   });
   process.stdout.write(`${JSON.stringify({ ...summary, history: undefined })}\n`);

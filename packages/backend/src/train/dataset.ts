@@ -53,22 +53,29 @@ export class TrainingData {
     return this.#pairs.length;
   }
 
-  /** Batch number `step`: `size` sequences mixed by kind, flattened for the trainer. */
+  /**
+   * Batch number `step`: `size` sequences mixed by kind, flattened for the trainer. Mask rates are
+   * stratified over the batch (t_i = (u + i) / size, as MDLM's low-discrepancy sampler does), which
+   * keeps the 1/p-weighted loss from swinging with a batch that happens to draw only tiny t.
+   */
   batch(step: number, size: number, seed: number): NativeTrainBatch {
-    const examples = Array.from({ length: size }, (_, i) => this.#example(new SeededRandom(mixSeed(seed, step, i))));
+    const offset = new SeededRandom(mixSeed(seed, step, -1)).next();
+    const examples = Array.from({ length: size }, (_, i) =>
+      this.#example(new SeededRandom(mixSeed(seed, step, i)), (offset + i) / size),
+    );
     return flatten(examples, this.length, 1 / size);
   }
 
-  #example(random: SeededRandom): Example {
+  #example(random: SeededRandom, t: number): Example {
     const kind = random.next();
     if (kind < this.mix.sft && this.#pairs.length > 0) {
-      const example = this.#sft(random);
+      const example = this.#sft(random, t);
       if (example) return example;
     } else if (kind < this.mix.sft + this.mix.fim) {
-      const example = this.#fim(random);
+      const example = this.#fim(random, t);
       if (example) return example;
     }
-    return pretrainingExample(this.#window(random), this.ids, random);
+    return pretrainingExample(this.#window(random), this.ids, random, t);
   }
 
   #window(random: SeededRandom): Int32Array {
@@ -76,15 +83,15 @@ export class TrainingData {
     return this.stream.slice(start, start + this.length);
   }
 
-  #sft(random: SeededRandom): Example | undefined {
+  #sft(random: SeededRandom, t: number): Example | undefined {
     const pair = this.#pairs[Math.floor(random.next() * this.#pairs.length)] as { request: string; code: string };
     const prompt = this.tokenizer.encode(this.template.render([{ role: "user", content: pair.request }]));
     const answer = [...this.tokenizer.encode(pair.code), this.ids.eos];
-    return sftExample(prompt, answer, this.length, this.ids, random);
+    return sftExample(prompt, answer, this.length, this.ids, random, t);
   }
 
   /** One to three lines of a document as the middle, the text around it as prefix and suffix. */
-  #fim(random: SeededRandom): Example | undefined {
+  #fim(random: SeededRandom, t: number): Example | undefined {
     const doc = this.#documents[Math.floor(random.next() * this.#documents.length)] as Document;
     const lines = doc.text.split("\n");
     if (lines.length < 4) return undefined;
@@ -103,7 +110,7 @@ export class TrainingData {
     const prefixLength = Math.min(prefixTokens.length, Math.max(room - suffixTokens.length, Math.ceil(room / 2)));
     const prefix = prefixTokens.slice(prefixTokens.length - prefixLength);
     const suffix = suffixTokens.slice(0, room - prefix.length);
-    const example = fimExample(prefix, middle, suffix, padding, this.ids, random);
+    const example = fimExample(prefix, middle, suffix, padding, this.ids, random, t);
     return example.inputs.length === this.length ? example : undefined;
   }
 }

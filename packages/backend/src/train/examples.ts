@@ -54,8 +54,8 @@ export function maskSpan(
 }
 
 /** Pre-training: a window of the token stream, every position eligible; loss per token of the window. */
-export function pretrainingExample(window: Int32Array, ids: SpecialIds, random: SeededRandom): Example {
-  return scaled(maskSpan(window, 0, window.length, ids, random), 1 / window.length);
+export function pretrainingExample(window: Int32Array, ids: SpecialIds, random: SeededRandom, t?: number): Example {
+  return scaled(maskSpan(window, 0, window.length, ids, random, t), 1 / window.length);
 }
 
 /**
@@ -68,12 +68,13 @@ export function sftExample(
   length: number,
   ids: SpecialIds,
   random: SeededRandom,
+  t?: number,
 ): Example | undefined {
   if (prompt.length + answer.length + 1 > length) return undefined;
   const clean = new Int32Array(length).fill(ids.eos);
   clean.set(prompt, 0);
   clean.set(answer, prompt.length);
-  return scaled(maskSpan(clean, prompt.length, length, ids, random), 1 / (length - prompt.length));
+  return scaled(maskSpan(clean, prompt.length, length, ids, random, t), 1 / (length - prompt.length));
 }
 
 /**
@@ -87,13 +88,14 @@ export function fimExample(
   padding: number,
   ids: SpecialIds,
   random: SeededRandom,
+  t?: number,
 ): Example {
   const region = middle.length + padding;
   const clean = new Int32Array(prefix.length + region + suffix.length).fill(ids.eos);
   clean.set(prefix, 0);
   clean.set(middle, prefix.length);
   clean.set(suffix, prefix.length + region);
-  return scaled(maskSpan(clean, prefix.length, prefix.length + region, ids, random), 1 / region);
+  return scaled(maskSpan(clean, prefix.length, prefix.length + region, ids, random, t), 1 / region);
 }
 
 function scaled(example: Example, factor: number): Example {

@@ -96,7 +96,7 @@ export interface TrainingState {
   /** The settings the run was started with (a resume keeps them). */
   settings: Record<string, unknown>;
   /** Loss per logged step, for the loss curve. */
-  history: { step: number; loss: number; lr: number; heldOutAccuracy?: number }[];
+  history: { step: number; loss: number; lr: number; heldOutAccuracy?: number; heldOutLoss?: number }[];
 }
 
 /** Weights and AdamW moments in float32 plus state.json: everything a bit-exact resume needs. */

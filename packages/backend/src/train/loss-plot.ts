@@ -9,6 +9,7 @@ const MARGIN = { left: 56, right: 56, top: 24, bottom: 40 };
 export function lossCurveSvg(history: TrainingState["history"], title: string): string {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  history = history.filter((h) => Number.isFinite(h.loss) || h.heldOutAccuracy !== undefined);
   const steps = history.map((h) => h.step);
   const maxStep = Math.max(1, ...steps);
   const smoothed = movingAverage(

@@ -104,6 +104,8 @@ export interface TrainSummary {
   parameters: number;
   finalLoss: number;
   heldOutAccuracy: number;
+  /** Masked cross-entropy on the fixed evaluation batches (the training objective, without its noise). */
+  heldOutLoss: number;
   corpusTokens: number;
   history: TrainingState["history"];
 }
@@ -144,6 +146,11 @@ export async function train(input: TrainSettings, onProgress: (p: Progress) => v
     writeModel(settings.out, trainer, model.files, settings.dtype);
     writeTrainingState(settings.out, trainer, state);
   };
+  if (state.step === 0) {
+    // Step 0: where the model starts, for the loss curve and for judging the run.
+    const held = await evaluate();
+    state.history.push({ step: 0, loss: Number.NaN, lr: 0, heldOutAccuracy: held.accuracy, heldOutLoss: held.loss });
+  }
   const started = performance.now();
   const firstStep = state.step;
   let loss = Number.NaN;
@@ -163,8 +170,11 @@ export async function train(input: TrainSettings, onProgress: (p: Progress) => v
     state.step++;
     state.adamStep = trainer.stepCount;
     const entry: TrainingState["history"][number] = { step: state.step, loss, lr };
-    if (state.step % settings.evalEvery === 0 || state.step === settings.steps)
-      entry.heldOutAccuracy = (await evaluate()).accuracy;
+    if (state.step % settings.evalEvery === 0 || state.step === settings.steps) {
+      const held = await evaluate();
+      entry.heldOutAccuracy = held.accuracy;
+      entry.heldOutLoss = held.loss;
+    }
     state.history.push(entry);
     const seconds = (performance.now() - started) / 1000;
     const done = state.step - firstStep;
@@ -188,6 +198,7 @@ export async function train(input: TrainSettings, onProgress: (p: Progress) => v
     parameters: countParameters(model.files.architecture.shape),
     finalLoss: loss,
     heldOutAccuracy: finalEval.accuracy,
+    heldOutLoss: finalEval.loss,
     corpusTokens: data.tokenCount,
     history: state.history,
   };
