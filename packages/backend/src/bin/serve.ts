@@ -16,6 +16,7 @@ const USAGE = `usage: anneal-serve [--model [ID=]DIR ...] [--port N] [--host ADD
   --max-tokens N       largest max_tokens (default 1024)
   --timeout S          stop a generation after S seconds (default 300)
   --threads N          engine threads per model (default: one per core)
+  --device D           cpu or auto (cuda needs a build with the CUDA engine)
   --config FILE        JSON with any of these options (flags win)
   --log                structured request logs (pino) on stdout
 `;
@@ -39,6 +40,7 @@ try {
       "max-tokens": { type: "string" },
       timeout: { type: "string" },
       threads: { type: "string" },
+      device: { type: "string" },
       config: { type: "string" },
       log: { type: "boolean" },
       help: { type: "boolean" },
@@ -51,6 +53,9 @@ if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
+const device = (values.device as string | undefined) ?? "auto";
+if (!["cpu", "auto", "cuda"].includes(device)) fail(`--device must be cpu, cuda or auto (got ${device})`);
+if (device === "cuda") fail("--device cuda: this build has no CUDA engine yet; use cpu or auto");
 
 const file = typeof values.config === "string" ? readConfig(values.config) : {};
 function readConfig(path: string): Record<string, unknown> {

@@ -1,0 +1,23 @@
+// anneal fim FILE --at LINE:COL: infill at the cursor (prefix and suffix from the file); --write applies it.
+import type { Context } from "../context";
+import { offsetOf, parsePosition } from "../files/position";
+import { readSource } from "../files/read-source";
+import { positiveInteger } from "./ask";
+import { showOrWrite } from "./code-change";
+
+export async function fim(
+  file: string,
+  options: { at: string; write?: boolean; maxTokens?: string },
+  ctx: Context,
+): Promise<void> {
+  const content = readSource(file);
+  const cursor = offsetOf(content, parsePosition(options.at, "--at"), file);
+  const completion = await ctx.client().fim.completions.create({
+    model: ctx.settings.model,
+    prompt: content.slice(0, cursor),
+    suffix: content.slice(cursor),
+    max_tokens: options.maxTokens ? positiveInteger(options.maxTokens, "--max-tokens") : 64,
+  });
+  const infill = completion.choices[0]?.text ?? "";
+  showOrWrite(file, content, content.slice(0, cursor) + infill + content.slice(cursor), options.write === true, ctx);
+}

@@ -1,0 +1,29 @@
+// Where each setting comes from: a flag, then the environment, then the profile, then the default.
+import type { Profile } from "./store";
+
+export interface Settings {
+  baseURL: string | undefined;
+  apiKey: string | undefined;
+  model: string;
+  effort: Profile["effort"];
+}
+
+export interface SettingFlags {
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
+  model?: string | undefined;
+  effort?: string | undefined;
+}
+
+export const DEFAULT_MODEL = "mercury-2";
+
+export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, profile: Profile): Settings {
+  // An empty variable counts as unset, as the SDK treats it.
+  const fromEnv = (name: string) => env[name]?.trim() || undefined;
+  return {
+    baseURL: flags.baseUrl ?? fromEnv("INCEPTION_BASE_URL") ?? profile.baseURL,
+    apiKey: flags.apiKey ?? fromEnv("INCEPTION_API_KEY") ?? profile.apiKey,
+    model: flags.model ?? fromEnv("ANNEAL_MODEL") ?? profile.model ?? DEFAULT_MODEL,
+    effort: (flags.effort ?? fromEnv("ANNEAL_EFFORT") ?? profile.effort) as Profile["effort"],
+  };
+}

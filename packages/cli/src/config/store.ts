@@ -1,0 +1,44 @@
+// Profiles on disk: $XDG_CONFIG_HOME/anneal/config.json (or ~/.config/…), written with mode 0600
+// because it may hold API keys.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { UsageError } from "../exit-codes";
+
+export interface Profile {
+  baseURL?: string;
+  apiKey?: string;
+  model?: string;
+  effort?: "instant" | "low" | "medium" | "high";
+}
+
+export interface ConfigFile {
+  /** The profile used when --profile is not given. */
+  current: string;
+  profiles: Record<string, Profile>;
+}
+
+export const PROFILE_KEYS = { "base-url": "baseURL", "api-key": "apiKey", model: "model", effort: "effort" } as const;
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return join(base, "anneal", "config.json");
+}
+
+export function readConfig(path = configPath()): ConfigFile {
+  if (!existsSync(path)) return { current: "default", profiles: {} };
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<ConfigFile>;
+    return { current: parsed.current ?? "default", profiles: parsed.profiles ?? {} };
+  } catch (error) {
+    throw new UsageError(`${path}: not valid JSON (${(error as Error).message}); fix or delete it`);
+  }
+}
+
+export function writeConfig(config: ConfigFile, path = configPath()): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
+  chmodSync(path, 0o600);
+}

@@ -1,0 +1,48 @@
+// The `anneal` command's exit codes (documented in the README) and the one-line message for each failure.
+import {
+  APIConnectionError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  PermissionDeniedError,
+  RateLimitError,
+} from "@anneal/sdk";
+
+export const EXIT = {
+  ok: 0,
+  /** The API answered with an error, or the answer could not be used. */
+  failure: 1,
+  /** Bad flags, arguments or files. */
+  usage: 2,
+  /** 401/403: the key is missing or wrong. */
+  auth: 3,
+  /** 429: try again later. */
+  rateLimited: 4,
+  /** The server could not be reached. */
+  connection: 5,
+  /** Ctrl+C. */
+  interrupted: 130,
+} as const;
+
+/** A problem with how the command was called: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+export function describeFailure(error: unknown, baseURL?: string): { message: string; code: number } {
+  if (error instanceof UsageError) return { message: error.message, code: EXIT.usage };
+  if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {
+    return {
+      message: `${error.message} — set INCEPTION_API_KEY or run \`anneal config set api-key <key>\``,
+      code: EXIT.auth,
+    };
+  }
+  if (error instanceof RateLimitError) {
+    const wait = error.retryAfterMs !== undefined ? ` (retry in ${Math.ceil(error.retryAfterMs / 1000)} s)` : "";
+    return { message: `rate limited${wait}: ${error.message}`, code: EXIT.rateLimited };
+  }
+  if (error instanceof APIUserAbortError) return { message: "interrupted", code: EXIT.interrupted };
+  if (error instanceof APIConnectionError) {
+    return { message: `cannot reach ${baseURL ?? "the server"}: ${error.message}`, code: EXIT.connection };
+  }
+  if (error instanceof APIError) return { message: `server error: ${error.message}`, code: EXIT.failure };
+  return { message: error instanceof Error ? error.message : String(error), code: EXIT.failure };
+}

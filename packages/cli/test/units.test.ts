@@ -1,0 +1,100 @@
+// The CLI's pure parts: setting precedence, positions, diffs, exit codes, atomic writes, the config file.
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { APIConnectionError, AuthenticationError, InternalServerError, RateLimitError } from "@anneal/sdk";
+import { describe, expect, it } from "vitest";
+import { resolveSettings } from "../src/config/resolve";
+import { readConfig, writeConfig } from "../src/config/store";
+import { describeFailure, EXIT, UsageError } from "../src/exit-codes";
+import { writeFileAtomic } from "../src/files/atomic-write";
+import { offsetOf, parsePosition } from "../src/files/position";
+import { renderDiff } from "../src/render/diff";
+
+describe("settings precedence", () => {
+  const profile = { baseURL: "http://profile", apiKey: "sk_profile", model: "profile-model", effort: "low" as const };
+  it("flags beat the environment, which beats the profile, which beats the defaults", () => {
+    const env = { INCEPTION_BASE_URL: "http://env", INCEPTION_API_KEY: "sk_env", ANNEAL_MODEL: "env-model" };
+    expect(resolveSettings({ baseUrl: "http://flag", model: "flag-model" }, env, profile)).toEqual({
+      baseURL: "http://flag",
+      apiKey: "sk_env",
+      model: "flag-model",
+      effort: "low",
+    });
+    expect(resolveSettings({}, {}, profile).model).toBe("profile-model");
+    expect(resolveSettings({}, {}, {})).toEqual({
+      baseURL: undefined,
+      apiKey: undefined,
+      model: "mercury-2",
+      effort: undefined,
+    });
+  });
+});
+
+describe("positions", () => {
+  it("parses LINE:COL and finds the offset, refusing positions outside the file", () => {
+    expect(parsePosition("3:5", "--at")).toEqual({ line: 3, column: 5 });
+    expect(() => parsePosition("3", "--at")).toThrow(UsageError);
+    expect(() => parsePosition("0:1", "--at")).toThrow(/1-based/);
+    const text = "ab\ncde\nf";
+    expect(offsetOf(text, { line: 2, column: 2 }, "f.ts")).toBe(4);
+    expect(offsetOf(text, { line: 3, column: 2 }, "f.ts")).toBe(text.length);
+    expect(() => offsetOf(text, { line: 4, column: 1 }, "f.ts")).toThrow(/has 3 lines/);
+    expect(() => offsetOf(text, { line: 1, column: 4 }, "f.ts")).toThrow(/past its end/);
+  });
+});
+
+describe("renderDiff", () => {
+  it("prints a unified diff, coloured only when asked", () => {
+    const plain = renderDiff("a.ts", "x = 1\ny = 2\n", "x = 1\ny = 3\n", false);
+    expect(plain).toContain("--- a.ts");
+    expect(plain).toContain("-y = 2");
+    expect(plain).toContain("+y = 3");
+    expect(plain).not.toContain("\x1b[");
+    expect(renderDiff("a.ts", "a\n", "b\n", true)).toContain("\x1b[32m+b");
+  });
+});
+
+describe("exit codes", () => {
+  it("maps each failure to its code and one line", () => {
+    const headers = new Headers({ "retry-after": "7" });
+    expect(describeFailure(new UsageError("bad"))).toEqual({ message: "bad", code: EXIT.usage });
+    expect(
+      describeFailure(new AuthenticationError({ status: 401, headers, body: { error: { message: "no key" } } })).code,
+    ).toBe(EXIT.auth);
+    expect(describeFailure(new AuthenticationError({ status: 401, headers, body: {} })).message).toMatch(
+      /INCEPTION_API_KEY/,
+    );
+    expect(describeFailure(new RateLimitError({ status: 429, headers, body: {} })).message).toMatch(/retry in 7 s/);
+    expect(describeFailure(new APIConnectionError({ message: "refused" }), "http://x").message).toBe(
+      "cannot reach http://x: refused",
+    );
+    expect(
+      describeFailure(new InternalServerError({ status: 500, headers, body: { error: { message: "boom" } } })),
+    ).toEqual({
+      message: "server error: 500 boom",
+      code: EXIT.failure,
+    });
+  });
+});
+
+describe("files", () => {
+  it("writeFileAtomic replaces content, keeps the mode and leaves no temp file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "anneal-cli-"));
+    const file = join(dir, "x.sh");
+    writeFileSync(file, "old", { mode: 0o755 });
+    writeFileAtomic(file, "new");
+    expect(readFileSync(file, "utf8")).toBe("new");
+    expect(statSync(file).mode & 0o777).toBe(0o755);
+    expect(readdirSync(dir)).toEqual(["x.sh"]);
+  });
+
+  it("the config file is written 0600 and read back; broken JSON is a usage error", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "anneal-config-")), "anneal", "config.json");
+    writeConfig({ current: "work", profiles: { work: { apiKey: "sk_secret" } } }, path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readConfig(path).profiles.work?.apiKey).toBe("sk_secret");
+    writeFileSync(path, "{");
+    expect(() => readConfig(path)).toThrow(UsageError);
+  });
+});

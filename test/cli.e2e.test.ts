@@ -1,0 +1,183 @@
+// The built `anneal` binary as a child process against the real server and built-in model: answers,
+// JSON and JSONL output, code commands writing files, config profiles, and every exit code.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalServer, startLocalServer } from "./support/local-server";
+
+const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
+const configHome = mkdtempSync(join(tmpdir(), "anneal-xdg-"));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function anneal(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        env: {
+          ...process.env,
+          XDG_CONFIG_HOME: configHome,
+          INCEPTION_API_KEY: "",
+          INCEPTION_BASE_URL: "",
+          NO_COLOR: "1",
+          ...options.env,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+let local: LocalServer;
+let limited: LocalServer;
+beforeAll(async () => {
+  local = await startLocalServer();
+  limited = await startLocalServer({ maxConcurrent: 1, maxQueue: 0, apiKeys: ["sk_cli"] });
+});
+afterAll(async () => {
+  await local.close();
+  await limited.close();
+});
+const server = () => ["--base-url", local.baseURL];
+
+describe("anneal ask", () => {
+  it("answers a prompt given as arguments or piped in, and exits 0", async () => {
+    const fromArgs = await anneal([...server(), "ask", "--max-tokens", "16", "Write", "a", "function"]);
+    expect(fromArgs.code).toBe(0);
+    expect(fromArgs.stdout.endsWith("\n")).toBe(true);
+    const piped = await anneal([...server(), "ask", "--max-tokens", "16"], { input: "Write a function" });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(fromArgs.stdout); // greedy decoding: the same answer
+  });
+
+  it("--json prints the final response; --jsonl prints every chunk", async () => {
+    const json = await anneal([...server(), "ask", "--json", "--max-tokens", "8", "hi"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      object: "chat.completion",
+      choices: [{ message: { role: "assistant" } }],
+    });
+    const jsonl = await anneal([...server(), "ask", "--jsonl", "--max-tokens", "8", "hi"]);
+    const events = jsonl.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.every((e) => e.object === "chat.completion.chunk")).toBe(true);
+    expect(events.at(-1).usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  it("lists models", async () => {
+    const result = await anneal([...server(), "models"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^model\s+context\s+features\nanneal-code-11m\s+4096\s+tools/);
+  });
+});
+
+describe("code commands", () => {
+  it("fim --write changes only the file it was given, atomically, and shows the diff", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "anneal-fim-"));
+    const file = join(dir, "add.ts");
+    const before = "export function add(a: number, b: number) {\n  return \n}\n";
+    writeFileSync(file, before);
+    const result = await anneal([...server(), "fim", file, "--at", "2:10", "--max-tokens", "8", "--write"]);
+    expect(result.code).toBe(0);
+    const after = readFileSync(file, "utf8");
+    if (after === before) {
+      expect(result.stderr).toContain("no change");
+    } else {
+      expect(after.startsWith("export function add(a: number, b: number) {\n  return ")).toBe(true);
+      expect(after.endsWith("\n}\n")).toBe(true);
+      expect(result.stdout).toContain(`--- ${file}`);
+      expect(result.stderr).toContain(`wrote ${file}`);
+    }
+  });
+
+  it("apply and edit run against the server; without --write the file is untouched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "anneal-apply-"));
+    const file = join(dir, "c.ts");
+    const snippet = join(dir, "snippet.ts");
+    writeFileSync(file, "const a = 1;\n");
+    writeFileSync(snippet, "// ... existing code ...\nconst b = 2;\n");
+    const applied = await anneal([...server(), "apply", file, snippet]);
+    expect([0, 1]).toContain(applied.code); // 1: the small model returned no merged code, said in one line
+    if (applied.code === 1) expect(applied.stderr.trim().split("\n")).toHaveLength(1);
+    const edited = await anneal([...server(), "edit", file, "--cursor", "1:5"]);
+    expect(edited.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe("const a = 1;\n");
+  });
+});
+
+describe("config profiles", () => {
+  it("stores settings 0600 and uses them; flags and env still win", async () => {
+    expect((await anneal(["config", "set", "base-url", local.baseURL, "--profile", "local"])).code).toBe(0);
+    expect((await anneal(["config", "use", "local"])).code).toBe(0);
+    const path = (await anneal(["config", "path"])).stdout.trim();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect((await anneal(["config", "get", "base-url"])).stdout.trim()).toBe(local.baseURL);
+    const viaProfile = await anneal(["models", "--json"]);
+    expect(JSON.parse(viaProfile.stdout)[0].id).toBe("anneal-code-11m");
+    const overridden = await anneal(["models"], { env: { INCEPTION_BASE_URL: "http://127.0.0.1:9/v1" } });
+    expect(overridden.code).toBe(5);
+    expect((await anneal(["config", "set", "effort", "extreme"])).code).toBe(2);
+    expect((await anneal(["--profile", "nope", "models"])).stderr).toMatch(/no profile "nope"/);
+  });
+});
+
+describe("exit codes", () => {
+  it.each([
+    { name: "an unknown flag", args: ["--nope"], code: 2, message: /unknown option '--nope'/ },
+    { name: "a missing file", args: ["fim", "/no/such/file.ts", "--at", "1:1"], code: 2, message: /no such file/ },
+    { name: "a bad position", args: ["fim", "/etc/hostname", "--at", "one"], code: 2, message: /LINE:COL/ },
+    { name: "no prompt", args: ["ask"], code: 2, message: /prompt is empty/ },
+    {
+      name: "an unreachable server",
+      args: ["--base-url", "http://127.0.0.1:9/v1", "models"],
+      code: 5,
+      message: /cannot reach/,
+    },
+  ])("$name → $code with one line on stderr", async ({ args, code, message }) => {
+    const result = await anneal(args);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("401 → 3 with how to set the key; 429 → 4 with when to retry", async () => {
+    const denied = await anneal(["--base-url", limited.baseURL, "models"]);
+    expect(denied.code).toBe(3);
+    expect(denied.stderr).toMatch(/set INCEPTION_API_KEY/);
+    const hold = new AbortController();
+    const busy = fetch(`${limited.baseURL}/chat/completions`, {
+      method: "POST",
+      signal: hold.signal,
+      headers: { "content-type": "application/json", authorization: "Bearer sk_cli" },
+      body: JSON.stringify({
+        model: "anneal-code-11m",
+        messages: [{ role: "user", content: "x" }],
+        max_tokens: 400,
+        reasoning_effort: "high",
+        ignore_eos: true,
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const limitedRun = await anneal(["--base-url", limited.baseURL, "--api-key", "sk_cli", "ask", "--json", "hi"], {
+      env: { ANNEAL_RETRIES: "0" },
+    });
+    expect(limitedRun.code).toBe(4);
+    expect(limitedRun.stderr).toMatch(/rate limited \(retry in 1 s\)/);
+    hold.abort();
+    await busy.catch(() => {});
+  });
+});
