@@ -24,6 +24,7 @@ export class Admission {
 
   /** Resolves to a release function once a slot is free; `signal` abandons the wait. */
   async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
     if (this.#running < this.concurrency) {
       this.#running++;
       return this.#releaser();
