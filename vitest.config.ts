@@ -2,8 +2,10 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The CLI's ink components are TSX with React's automatic runtime.
+  esbuild: { jsx: "automatic" },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.{ts,tsx}", "test/**/*.test.ts"],
     testTimeout: 20_000,
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },

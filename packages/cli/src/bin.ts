@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { apply } from "./commands/apply";
 import { ask } from "./commands/ask";
 import { runBackend } from "./commands/backend";
+import { chat } from "./commands/chat";
 import { configGet, configList, configPathCommand, configSet, configUse } from "./commands/config";
 import { edit } from "./commands/edit";
 import { fim } from "./commands/fim";
@@ -43,6 +44,14 @@ program
   .option("--max-tokens <n>", "answer length limit")
   .option("--temperature <x>", "sampling temperature")
   .action((words: string[], options) => ask(words, options, ctx()));
+
+program
+  .command("chat")
+  .description("interactive chat with a live diffusion view (/help inside)")
+  .option("-s, --system <text>", "system message")
+  .option("--diffusing", "start with the diffusion view on")
+  .option("--resume [name]", "continue a saved session (the latest without a name)")
+  .action((options) => chat(options, ctx()));
 
 program
   .command("models")
