@@ -84,6 +84,28 @@ describe("anneal ask", () => {
   });
 });
 
+describe("anneal bench", () => {
+  it("reports throughput and latency per concurrency level, as a table and as JSON", async () => {
+    const table = await anneal([...server(), "bench", "--concurrency", "1,2", "--requests", "1", "--max-tokens", "8"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/concurrency\s+requests\s+tok\/s\s+TTFT p50/);
+    expect(table.stdout.trim().split("\n")).toHaveLength(3);
+    const json = await anneal([
+      ...server(),
+      "bench",
+      "--concurrency",
+      "2",
+      "--requests",
+      "1",
+      "--max-tokens",
+      "8",
+      "--json",
+    ]);
+    expect(JSON.parse(json.stdout).rows[0]).toMatchObject({ concurrency: 2, requests: 2 });
+    expect((await anneal([...server(), "bench", "--concurrency", "0"])).code).toBe(2);
+  });
+});
+
 describe("code commands", () => {
   it("fim --write changes only the file it was given, atomically, and shows the diff", async () => {
     const dir = mkdtempSync(join(tmpdir(), "anneal-fim-"));

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { apply } from "./commands/apply";
 import { ask } from "./commands/ask";
 import { runBackend } from "./commands/backend";
+import { bench } from "./commands/bench";
 import { chat } from "./commands/chat";
 import { configGet, configList, configPathCommand, configSet, configUse } from "./commands/config";
 import { edit } from "./commands/edit";
@@ -84,6 +85,16 @@ program
   .argument("<snippet>")
   .option("--write", "write the result into the file")
   .action((file: string, snippet: string, options) => apply(file, snippet, options, ctx()));
+
+program
+  .command("bench")
+  .description("throughput and latency of the endpoint: concurrent streamed requests")
+  .option("--concurrency <levels>", "comma-separated client counts", "1,4,16")
+  .option("--requests <n>", "requests per client at each level", "4")
+  .option("--max-tokens <n>", "answer length", "64")
+  .option("--prompt <text>", "the question every request asks", "Write a function that parses a date string.")
+  .option("--json", "print JSON")
+  .action((options) => bench(options, ctx()));
 
 for (const [name, description] of [
   ["serve", "run the local server (anneal serve --help for its options)"],
