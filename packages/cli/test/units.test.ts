@@ -98,3 +98,13 @@ describe("files", () => {
     expect(() => readConfig(path)).toThrow(UsageError);
   });
 });
+
+describe("renderMarkdown", () => {
+  it("renders headings, inline code and fenced code for the terminal", async () => {
+    const { renderMarkdown } = await import("../src/render/markdown");
+    const out = renderMarkdown("# Title\n\nUse `sum`.\n\n```ts\nconst x = 1;\n```\n", 60);
+    expect(out).toContain("Title");
+    expect(out).toContain("const x = 1;");
+    expect(out).not.toContain("```"); // fences become an indented block
+  });
+});

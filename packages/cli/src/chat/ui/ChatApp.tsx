@@ -1,8 +1,9 @@
 // The interactive chat: finished messages in <Static> (printed once, never redrawn), a small live
 // area for the answer being written (diffusing drafts with unsettled text dimmed), the input and a footer.
-import { Box, Static, Text, useApp, useInput } from "ink";
+import { Box, Static, Text, useApp, useInput, useStdout } from "ink";
 import { useRef, useState } from "react";
 import { describeFailure } from "../../exit-codes";
+import { renderMarkdown } from "../../render/markdown";
 import type { ChatSession } from "../chat-session";
 import type { SessionStore } from "../session-store";
 import { runSlash } from "../slash";
@@ -28,6 +29,7 @@ const FRAME_MS = 40;
 
 export function ChatApp({ client, session: initial, store, banner }: ChatAppProps) {
   const { exit } = useApp();
+  const { stdout } = useStdout();
   const [session, setSession] = useState(initial);
   const [entries, setEntries] = useState<Entry[]>(banner ? [{ id: 0, kind: "notice", text: banner }] : []);
   const [input, setInput] = useState("");
@@ -56,7 +58,10 @@ export function ChatApp({ client, session: initial, store, banner }: ChatAppProp
     add("user", prompt);
     past.current.push(prompt);
     runTurn(client, session, prompt, controller.signal, drawLive)
-      .then((result) => add("assistant", result.content || "(empty answer)"))
+      // Finished answers are printed once, as rendered Markdown with highlighted code.
+      .then((result) =>
+        add("assistant", result.content ? renderMarkdown(result.content, stdout.columns || 80) : "(empty answer)"),
+      )
       .catch((error: unknown) => {
         if (controller.signal.aborted) {
           add("notice", "cancelled");
