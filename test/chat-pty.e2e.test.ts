@@ -2,6 +2,7 @@
 // question, see it answered, use a slash command, then leave with Ctrl+C.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "./support/local-server";
 
@@ -12,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => local.close());
 
-const strip = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+const strip = (text: string) => stripVTControlCharacters(text).replace(/\r/g, "");
 
 describe("anneal chat in a terminal", () => {
   it("answers, runs a slash command, and exits 0 on Ctrl+C", async () => {
