@@ -176,6 +176,21 @@ describe("exit codes", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("an API error → 1; Ctrl+C ends a running answer with SIGINT (status 130 in a shell)", async () => {
+    const unknown = await anneal([...server(), "-m", "no-such-model", "ask", "hi"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^anneal: server error: 404 The model "no-such-model" does not exist/);
+    const child = execFile(process.execPath, [bin, ...server(), "ask", "--max-tokens", "400", "long"], {
+      env: { ...process.env, XDG_CONFIG_HOME: configHome },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    child.kill("SIGINT");
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.on("exit", (c, s) => resolve([c, s])),
+    );
+    expect(code === 130 || signal === "SIGINT").toBe(true);
+  });
+
   it("401 → 3 with how to set the key; 429 → 4 with when to retry", async () => {
     const denied = await anneal(["--base-url", limited.baseURL, "models"]);
     expect(denied.code).toBe(3);

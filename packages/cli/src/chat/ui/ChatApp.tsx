@@ -148,7 +148,7 @@ export function ChatApp({ client, session: initial, store, banner }: ChatAppProp
           </Box>
         )}
       </Static>
-      {live && (
+      {live && session.diffusing && (
         <Text>
           {withOffsets(live.segments).map(({ segment, offset }) => (
             <Text key={offset} dimColor={!segment.settled}>
@@ -156,6 +156,9 @@ export function ChatApp({ client, session: initial, store, banner }: ChatAppProp
             </Text>
           ))}
         </Text>
+      )}
+      {live && !session.diffusing && (
+        <Text>{renderMarkdown(live.segments.map((s) => s.text).join(""), stdout.columns || 80)}</Text>
       )}
       {!busy && (
         <Text>
