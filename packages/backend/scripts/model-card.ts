@@ -1,12 +1,13 @@
 // Writes MODEL_CARD.md and loss.svg for a model trained with anneal-train: training figures from its
-// state, evaluation on the held-out split, the exact command. Usage:
-//   tsx packages/backend/scripts/model-card.ts --run /tmp/train-default --model packages/backend/models/NAME --command "…"
+// state, evaluation on the held-out split (or the JSON `pnpm bench` wrote), the exact command. Usage:
+//   tsx packages/backend/scripts/model-card.ts --run /tmp/train-default --model packages/backend/models/NAME \
+//     --command "…" [--evaluation bench/results/default-model.json]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCheckpoint } from "../src/checkpoint/load";
 import { collectDocuments, splitHeldOut, workspacePackageRoots } from "../src/train/corpus";
-import { evaluateModel } from "../src/train/evaluate-model";
+import { evaluateModel, type ModelEvaluation } from "../src/train/evaluate-model";
 import type { TrainingState } from "../src/train/export";
 import { lossCurveSvg } from "../src/train/loss-plot";
 
@@ -27,8 +28,10 @@ const documents = collectDocuments(workspacePackageRoots(workspace));
 const { train, heldOut } = splitHeldOut(documents, Number(settings.heldOutFraction));
 const checkpoint = await loadCheckpoint(values.model);
 const started = performance.now();
-const evaluation = await evaluateModel(checkpoint, { documents: heldOut, cases: Number(values.cases ?? 60) });
-const evalSeconds = (performance.now() - started) / 1000;
+const evaluation = values.evaluation
+  ? (JSON.parse(readFileSync(values.evaluation, "utf8")) as ModelEvaluation & { seconds: number })
+  : await evaluateModel(checkpoint, { documents: heldOut, cases: Number(values.cases ?? 60) });
+const evalSeconds = "seconds" in evaluation ? evaluation.seconds : (performance.now() - started) / 1000;
 const info = checkpoint.model.info();
 const shape = checkpoint.architecture.shape;
 const last = state.history.slice(-100);
@@ -99,7 +102,7 @@ trailing whitespace):
 | --- | --- | --- |
 ${evaluation.infill.map((r) => `| ${r.setting} | ${pct(r.exactMatch)} | ${r.tokensPerForward.toFixed(2)} |`).join("\n")}
 
-(\`tsx packages/backend/scripts/model-card.ts\`, ${evalSeconds.toFixed(0)} s on this machine.)
+(\`tsx bench/default-model.ts\`, part of \`pnpm bench\`: ${evalSeconds.toFixed(0)} s on this machine.)
 
 ## Limits
 
