@@ -17,6 +17,7 @@ const { values } = parseArgs({
     model: { type: "string" },
     command: { type: "string" },
     cases: { type: "string" },
+    evaluation: { type: "string" },
   },
 });
 if (!values.run || !values.model || !values.command) throw new Error("--run, --model and --command are required");
@@ -31,7 +32,7 @@ const started = performance.now();
 const evaluation = values.evaluation
   ? (JSON.parse(readFileSync(values.evaluation, "utf8")) as ModelEvaluation & { seconds: number })
   : await evaluateModel(checkpoint, { documents: heldOut, cases: Number(values.cases ?? 60) });
-const evalSeconds = "seconds" in evaluation ? evaluation.seconds : (performance.now() - started) / 1000;
+const evalSeconds: number = "seconds" in evaluation ? evaluation.seconds : (performance.now() - started) / 1000;
 const info = checkpoint.model.info();
 const shape = checkpoint.architecture.shape;
 const last = state.history.slice(-100);
