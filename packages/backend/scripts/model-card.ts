@@ -29,10 +29,12 @@ const documents = collectDocuments(workspacePackageRoots(workspace));
 const { train, heldOut } = splitHeldOut(documents, Number(settings.heldOutFraction));
 const checkpoint = await loadCheckpoint(values.model);
 const started = performance.now();
-const evaluation = values.evaluation
+const saved = values.evaluation
   ? (JSON.parse(readFileSync(values.evaluation, "utf8")) as ModelEvaluation & { seconds: number })
-  : await evaluateModel(checkpoint, { documents: heldOut, cases: Number(values.cases ?? 60) });
-const evalSeconds: number = "seconds" in evaluation ? evaluation.seconds : (performance.now() - started) / 1000;
+  : undefined;
+const evaluation: ModelEvaluation =
+  saved ?? (await evaluateModel(checkpoint, { documents: heldOut, cases: Number(values.cases ?? 60) }));
+const evalSeconds = saved ? saved.seconds : (performance.now() - started) / 1000;
 const info = checkpoint.model.info();
 const shape = checkpoint.architecture.shape;
 const last = state.history.slice(-100);
