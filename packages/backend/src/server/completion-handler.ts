@@ -70,6 +70,10 @@ export async function handleCompletion(
       });
     }
     if (controller.signal.aborted) return clientGone(reply); // it left while queued
+    if (signal.aborted)
+      throw new HttpError(503, "No generation slot freed up in time.", "unavailable_error", "timeout", null, {
+        "retry-after": "1",
+      });
     throw error;
   } finally {
     ctx.metrics.queueDepth.set(ctx.admission.queued);
