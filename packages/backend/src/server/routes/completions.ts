@@ -65,6 +65,17 @@ function answerLength(
   return length;
 }
 
+/** The answer length of a chat-shaped request (chat, edit, apply), which may name either limit field. */
+function chatAnswerLength(
+  served: ServedModel,
+  promptLength: number,
+  params: { max_tokens?: number | null | undefined; max_completion_tokens?: number | null | undefined },
+  limits: CompletionLimits,
+): number {
+  const asked = params.max_tokens ?? params.max_completion_tokens ?? undefined;
+  return answerLength(served, promptLength, asked, limits.defaultChatTokens, limits);
+}
+
 /** The request fields every completion endpoint shares. */
 interface CommonParams {
   stream?: boolean | null | undefined;
@@ -120,13 +131,7 @@ export function completionRoutes(
     if (problem) throw badRequest(problem, "response_format");
     const tools = params.tool_choice === "none" ? undefined : params.tools;
     const prompt = chatPromptTokens(served, params.messages, tools);
-    const maxTokens = answerLength(
-      served,
-      prompt.length,
-      params.max_tokens ?? params.max_completion_tokens,
-      limits.defaultChatTokens,
-      limits,
-    );
+    const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
     const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, request.body, {
       tools: (tools?.length ?? 0) > 0,
       responseFormat: params.response_format,
@@ -165,13 +170,7 @@ export function completionRoutes(
       const params = parse(schema, request.body);
       const served = registry.get(params.model);
       const prompt = chatPromptTokens(served, params.messages, undefined);
-      const maxTokens = answerLength(
-        served,
-        prompt.length,
-        params.max_tokens ?? params.max_completion_tokens,
-        limits.defaultChatTokens,
-        limits,
-      );
+      const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
       return handleCompletion(
         request,
         reply,
