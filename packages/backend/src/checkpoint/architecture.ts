@@ -46,6 +46,18 @@ function ids(value: unknown): number[] {
 }
 
 /** LLaDA: OLMo-style keys and names (`model.transformer.blocks.{i}.q_proj`), logits not shifted. */
+/** Mask, stop and pad ids from config.json, with the family's published ids where a config omits them. */
+function specialTokens(
+  config: Config,
+  defaults: { mask: number; eos: number },
+): Pick<Architecture, "maskId" | "stopIds" | "padId"> {
+  return {
+    maskId: typeof config.mask_token_id === "number" ? config.mask_token_id : defaults.mask,
+    stopIds: ids(config.eos_token_id ?? defaults.eos),
+    padId: typeof config.pad_token_id === "number" ? config.pad_token_id : undefined,
+  };
+}
+
 function llada(config: Config, file: string): Architecture {
   const dim = int(config, file, "d_model");
   const heads = int(config, file, "n_heads");
@@ -90,9 +102,7 @@ function llada(config: Config, file: string): Architecture {
   return {
     family: "llada",
     shape,
-    maskId: typeof config.mask_token_id === "number" ? config.mask_token_id : 126336,
-    stopIds: ids(config.eos_token_id ?? 126081),
-    padId: typeof config.pad_token_id === "number" ? config.pad_token_id : undefined,
+    ...specialTokens(config, { mask: 126336, eos: 126081 }),
     shiftLogits: false,
     contextLength: int(config, file, "max_sequence_length", 4096),
     tensorNames: names,
@@ -140,9 +150,7 @@ function dream(config: Config, file: string): Architecture {
   return {
     family: "dream",
     shape,
-    maskId: typeof config.mask_token_id === "number" ? config.mask_token_id : 151666,
-    stopIds: ids(config.eos_token_id ?? 151643),
-    padId: typeof config.pad_token_id === "number" ? config.pad_token_id : undefined,
+    ...specialTokens(config, { mask: 151666, eos: 151643 }),
     shiftLogits: true,
     contextLength: int(config, file, "max_position_embeddings", 2048),
     tensorNames: names,
