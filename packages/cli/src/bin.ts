@@ -1,11 +1,11 @@
 // The `anneal` command: commander wires flags to one file per command; every failure becomes one line
 // on stderr and a documented exit code (see exit-codes.ts), never a stack trace unless --verbose.
 import { Command, CommanderError } from "commander";
+import { drawEveryFrameOnTerminals } from "./chat/draw-every-frame";
 import { apply } from "./commands/apply";
 import { ask } from "./commands/ask";
 import { runBackend } from "./commands/backend";
 import { bench } from "./commands/bench";
-import { chat } from "./commands/chat";
 import { configGet, configList, configPathCommand, configSet, configUse } from "./commands/config";
 import { edit } from "./commands/edit";
 import { fim } from "./commands/fim";
@@ -52,7 +52,12 @@ program
   .option("-s, --system <text>", "system message")
   .option("--diffusing", "start with the diffusion view on")
   .option("--resume [name]", "continue a saved session (the latest without a name)")
-  .action((options) => chat(options, ctx()));
+  .action(async (options) => {
+    // ink is loaded only for the chat (the other commands start faster), after it is told to draw every frame.
+    drawEveryFrameOnTerminals();
+    const { chat } = await import("./commands/chat");
+    return chat(options, ctx());
+  });
 
 program
   .command("models")
