@@ -16,12 +16,24 @@ namespace {
 
 // ---- building blocks ------------------------------------------------------------------------------
 
-// dst[c][r] = src[r][c] for a rows × cols block with row stride `stride`.
-void transpose(const float* src, int rows, int cols, size_t stride, std::vector<float>& dst) {
+// dst[c][r] = src[r][c] for a rows × cols block with row stride `stride`. In 32 × 32 tiles, so both
+// sides stay in cache (a plain column-order write misses on every element at these sizes), split
+// over the threads by column tiles, which own disjoint rows of dst.
+void transpose(const Context& ctx, const float* src, int rows, int cols, size_t stride, std::vector<float>& dst) {
+  constexpr int TILE = 32;
   dst.resize(static_cast<size_t>(rows) * cols);
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) dst[static_cast<size_t>(c) * rows + r] = src[r * stride + c];
-  }
+  float* out = dst.data();
+  ctx.pool.parallel_for((cols + TILE - 1) / TILE, [&](size_t begin, size_t end) {
+    for (size_t tile = begin; tile < end; ++tile) {
+      const int c0 = static_cast<int>(tile) * TILE, c1 = std::min(cols, c0 + TILE);
+      for (int r0 = 0; r0 < rows; r0 += TILE) {
+        const int r1 = std::min(rows, r0 + TILE);
+        for (int r = r0; r < r1; ++r) {
+          for (int c = c0; c < c1; ++c) out[static_cast<size_t>(c) * rows + r] = src[r * stride + c];
+        }
+      }
+    }
+  });
 }
 
 // y[N][out] = x[N][in] · Wᵀ (+ bias)
@@ -42,7 +54,7 @@ void linear_backward(const Context& ctx, const float* x, int rows, TrainTensor& 
   const int out = static_cast<int>(w.shape[0]), in = static_cast<int>(w.shape[1]);
   if (dx) matmul(ctx, dy, out, rows, w.value.data(), in, out, in, dx, in, accumulate_dx);
   std::vector<float> dy_t;
-  transpose(dy, rows, out, out, dy_t);
+  transpose(ctx, dy, rows, out, out, dy_t);
   matmul(ctx, dy_t.data(), rows, out, x, in, rows, in, w.grad.data(), in, true);
   if (bias) {
     ctx.pool.parallel_for(out, [&](size_t begin, size_t end) {
@@ -105,6 +117,14 @@ uint64_t splitmix(uint64_t& state) {
 
 }  // namespace
 
+struct TrainWorkspace {
+  std::vector<LayerActivations> layers;
+  std::vector<float> x, projected, x_rows, normed, inv_final, logits, d_normed, d_rows, dx;
+  std::vector<float> d_act, d_gate, d_up, d_n, d_attn, dq, dk, dv, probs_t, ds_t, d_probs;
+};
+
+Trainer::~Trainer() = default;
+
 // ---- parameters -----------------------------------------------------------------------------------
 
 void Trainer::build_tensors() {
@@ -147,7 +167,7 @@ void Trainer::build_tensors() {
 }
 
 Trainer::Trainer(const ModelConfig& config, uint64_t seed, size_t threads)
-    : config_(config), kernels_(best_kernels()), pool_(threads) {
+    : config_(config), kernels_(best_kernels()), pool_(threads), workspace_(std::make_unique<TrainWorkspace>()) {
   build_tensors();
   uint64_t state = seed * 0x2545F4914F6CDD1Dull + 1;
   const float residual_scale = 1.0f / std::sqrt(2.0f * config_.layers);
@@ -172,7 +192,7 @@ Trainer::Trainer(const ModelConfig& config, uint64_t seed, size_t threads)
 
 Trainer::Trainer(const ModelConfig& config, const std::vector<std::string>& files,
                  const std::map<std::string, TensorSource>& sources, size_t threads)
-    : config_(config), kernels_(best_kernels()), pool_(threads) {
+    : config_(config), kernels_(best_kernels()), pool_(threads), workspace_(std::make_unique<TrainWorkspace>()) {
   build_tensors();
   WeightReader reader(files, sources);
   for (TrainTensor& t : tensors_) t.value = reader.read(t.key, t.shape);
@@ -205,11 +225,14 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
   for (int r = 0; r < N; ++r) positions[r] = r % T;
 
   // ---- forward, keeping what the backward pass needs ----
-  std::vector<float> x(static_cast<size_t>(N) * D);
+  TrainWorkspace& ws = *workspace_;
+  std::vector<float>& x = ws.x;
+  x.resize(static_cast<size_t>(N) * D);
   const TrainTensor& embed = W("embed");
   for (int r = 0; r < N; ++r) std::copy_n(embed.value.data() + static_cast<size_t>(batch.inputs[r]) * D, D, x.data() + static_cast<size_t>(r) * D);
 
-  std::vector<LayerActivations> saved(c.layers);
+  std::vector<LayerActivations>& saved = ws.layers;
+  saved.resize(c.layers);
   for (int l = 0; l < c.layers; ++l) {
     const std::string p = "layers." + std::to_string(l) + ".";
     LayerActivations& a = saved[l];
@@ -232,7 +255,8 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
                 a.v.data() + static_cast<size_t>(b) * T * KD, T, H, KV, Dh, a.attn.data() + static_cast<size_t>(b) * T * QD,
                 a.probs.data() + static_cast<size_t>(b) * H * T * T);
     }
-    std::vector<float> projected(x.size());
+    std::vector<float>& projected = ws.projected;
+    projected.resize(x.size());
     linear_forward(ctx, a.attn.data(), N, W(p + "o"), nullptr, projected.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
     a.x_mid = x;
@@ -244,7 +268,9 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
     a.act.resize(a.gate.size());
     linear_forward(ctx, a.n2.data(), N, W(p + "gate"), nullptr, a.gate.data());
     linear_forward(ctx, a.n2.data(), N, W(p + "up"), nullptr, a.up.data());
-    for (size_t i = 0; i < a.act.size(); ++i) a.act[i] = a.gate[i] / (1.0f + std::exp(-a.gate[i])) * a.up[i];
+    pool_.parallel_for(a.act.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) a.act[i] = a.gate[i] / (1.0f + std::exp(-a.gate[i])) * a.up[i];
+    });
     linear_forward(ctx, a.act.data(), N, W(p + "down"), nullptr, projected.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
   }
@@ -255,12 +281,16 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
     if (batch.weights[r] != 0.0f) rows.push_back(r);
   }
   const int Lr = static_cast<int>(rows.size());
-  std::vector<float> x_rows(static_cast<size_t>(Lr) * D), normed(x_rows.size()), inv_final(Lr);
+  std::vector<float>&x_rows = ws.x_rows, &normed = ws.normed, &inv_final = ws.inv_final;
+  x_rows.resize(static_cast<size_t>(Lr) * D);
+  normed.resize(x_rows.size());
+  inv_final.resize(Lr);
   for (int i = 0; i < Lr; ++i) std::copy_n(x.data() + static_cast<size_t>(rows[i]) * D, D, x_rows.data() + static_cast<size_t>(i) * D);
   TrainTensor& final_norm = W("final_norm");
   rms_norm_forward(ctx, x_rows.data(), final_norm, normed.data(), inv_final.data(), Lr, D, c.eps);
   TrainTensor& head = c.tied_embeddings ? W("embed") : W("head");
-  std::vector<float> logits(static_cast<size_t>(Lr) * V);
+  std::vector<float>& logits = ws.logits;
+  logits.resize(static_cast<size_t>(Lr) * V);
   if (Lr > 0) matmul_bt(ctx, normed.data(), D, Lr, head.value.data(), D, V, D, logits.data(), V, false);
   // Each row: loss_i = w_i (logsumexp − l[target]); dlogits_i = w_i (softmax − onehot(target)), in place.
   std::vector<double> row_loss(Lr);
@@ -295,27 +325,39 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
 
   // ---- backward ----
   for (TrainTensor& t : tensors_) std::fill(t.grad.begin(), t.grad.end(), 0.0f);
-  std::vector<float> d_normed(static_cast<size_t>(Lr) * D, 0.0f), d_rows(d_normed.size(), 0.0f);
+  std::vector<float>&d_normed = ws.d_normed, &d_rows = ws.d_rows, &dx = ws.dx;
+  d_normed.assign(static_cast<size_t>(Lr) * D, 0.0f);
+  d_rows.assign(d_normed.size(), 0.0f);
   if (Lr > 0) linear_backward(ctx, normed.data(), Lr, head, nullptr, logits.data(), d_normed.data(), false);
   rms_norm_backward(ctx, x_rows.data(), final_norm, inv_final.data(), d_normed.data(), d_rows.data(), Lr, D);
-  std::vector<float> dx(x.size(), 0.0f);
+  dx.assign(x.size(), 0.0f);
   for (int i = 0; i < Lr; ++i) std::copy_n(d_rows.data() + static_cast<size_t>(i) * D, D, dx.data() + static_cast<size_t>(rows[i]) * D);
 
-  std::vector<float> d_act(static_cast<size_t>(N) * F), d_gate(d_act.size()), d_up(d_act.size());
-  std::vector<float> d_n(x.size()), d_attn(static_cast<size_t>(N) * QD);
-  std::vector<float> dq(static_cast<size_t>(N) * QD), dk(static_cast<size_t>(N) * KD), dv(dk.size());
-  std::vector<float> probs_t, ds_t, d_probs(static_cast<size_t>(T) * T);
+  // Every buffer below is fully written before it is read (dk and dv are cleared per layer).
+  std::vector<float>&d_act = ws.d_act, &d_gate = ws.d_gate, &d_up = ws.d_up, &d_n = ws.d_n, &d_attn = ws.d_attn;
+  std::vector<float>&dq = ws.dq, &dk = ws.dk, &dv = ws.dv, &probs_t = ws.probs_t, &ds_t = ws.ds_t, &d_probs = ws.d_probs;
+  d_act.resize(static_cast<size_t>(N) * F);
+  d_gate.resize(d_act.size());
+  d_up.resize(d_act.size());
+  d_n.resize(x.size());
+  d_attn.resize(static_cast<size_t>(N) * QD);
+  dq.resize(static_cast<size_t>(N) * QD);
+  dk.resize(static_cast<size_t>(N) * KD);
+  dv.resize(dk.size());
+  d_probs.resize(static_cast<size_t>(T) * T);
   const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
   for (int l = c.layers - 1; l >= 0; --l) {
     const std::string p = "layers." + std::to_string(l) + ".";
     LayerActivations& a = saved[l];
     // MLP: x += down(silu(gate(n2)) · up(n2))
     linear_backward(ctx, a.act.data(), N, W(p + "down"), nullptr, dx.data(), d_act.data(), false);
-    for (size_t i = 0; i < d_act.size(); ++i) {
-      const float g = a.gate[i], s = 1.0f / (1.0f + std::exp(-g));
-      d_up[i] = d_act[i] * g * s;
-      d_gate[i] = d_act[i] * a.up[i] * s * (1.0f + g * (1.0f - s));
-    }
+    pool_.parallel_for(d_act.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const float g = a.gate[i], s = 1.0f / (1.0f + std::exp(-g));
+        d_up[i] = d_act[i] * g * s;
+        d_gate[i] = d_act[i] * a.up[i] * s * (1.0f + g * (1.0f - s));
+      }
+    });
     linear_backward(ctx, a.n2.data(), N, W(p + "gate"), nullptr, d_gate.data(), d_n.data(), false);
     linear_backward(ctx, a.n2.data(), N, W(p + "up"), nullptr, d_up.data(), d_n.data(), true);
     rms_norm_backward(ctx, a.x_mid.data(), W(p + "ffn_norm"), a.inv2.data(), d_n.data(), dx.data(), N, D);
@@ -330,7 +372,7 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
         const float* P = a.probs.data() + (static_cast<size_t>(b) * H + h) * T * T;
         const float* dO = d_attn.data() + qo + h * Dh;
         // dV += Pᵀ · dO ;  dP = dO · Vᵀ
-        transpose(P, T, T, T, probs_t);
+        transpose(ctx, P, T, T, T, probs_t);
         matmul(ctx, probs_t.data(), T, T, dO, QD, T, Dh, dv.data() + ko + kvh * Dh, KD, true);
         matmul_bt(ctx, dO, QD, T, a.v.data() + ko + kvh * Dh, KD, T, Dh, d_probs.data(), T, false);
         // dS = P ⊙ (dP − Σ_j dP·P) · scale   (softmax backward, with the 1/√d of the scores)
@@ -343,7 +385,7 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
         }
         // dQ = dS · K ;  dK += dSᵀ · Q
         matmul(ctx, d_probs.data(), T, T, a.k.data() + ko + kvh * Dh, KD, T, Dh, dq.data() + qo + h * Dh, QD, false);
-        transpose(d_probs.data(), T, T, T, ds_t);
+        transpose(ctx, d_probs.data(), T, T, T, ds_t);
         matmul(ctx, ds_t.data(), T, T, a.q.data() + qo + h * Dh, QD, T, Dh, dk.data() + ko + kvh * Dh, KD, true);
       }
     }
