@@ -112,6 +112,9 @@ function planFor(
       topP: params.top_p ?? 1,
       topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
       seed: params.seed ?? 0,
+      // A chat answer's end is committed last within its block (LLaDA's confidence_eos_eot_inf): small
+      // models are most confident about EOS everywhere and would otherwise answer with nothing.
+      ...(base.shape === "chat" ? { deferTokens: base.served.checkpoint.architecture.stopIds } : {}),
       ...options,
       ...extensions(body),
     },
