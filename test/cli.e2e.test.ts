@@ -183,7 +183,9 @@ describe("exit codes", () => {
     const child = execFile(process.execPath, [bin, ...server(), "ask", "--max-tokens", "400", "long"], {
       env: { ...process.env, XDG_CONFIG_HOME: configHome },
     });
-    const exited = new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.on("exit", (c, s) => resolve([c, s])),
+    );
     // Interrupt once the answer is streaming (a fixed delay raced the process start on a loaded machine).
     await new Promise((resolve) => child.stdout?.once("data", resolve));
     child.kill("SIGINT");
