@@ -15,6 +15,14 @@ export {
 } from "./engine/generate";
 export { SAMPLERS, type SamplerName } from "./engine/sampler";
 export { CheckpointError } from "./errors";
-export { type NativeModel, type NativeSequence, type NativeStats, native } from "./native";
+export {
+  type CudaInfo,
+  type Device,
+  type GemmBackend,
+  type NativeModel,
+  type NativeSequence,
+  type NativeStats,
+  native,
+} from "./native";
 export { type AnnealServer, createServer, type ServerOptions } from "./server/server";
 export { DEFAULT_SETTINGS as DEFAULT_TRAIN_SETTINGS, type TrainSettings, train } from "./train/train";

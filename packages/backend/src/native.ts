@@ -73,7 +73,8 @@ export interface NativeKvCache {
 export interface NativeModel {
   forward(batch: NativeSequence[]): Promise<NativeStats[]>;
   createCache(capacity: number): NativeKvCache;
-  info(): { kernels: string; threads: number; parameters: number };
+  /** `device` is "cpu" or "cuda:0 <GPU name>"; `kernels` the CPU kernel set or "cuda-wmma" / "cuda-cublas". */
+  info(): { kernels: string; threads: number; parameters: number; device: string };
 }
 
 /** B sequences of T tokens, flattened: the noised canvas, the clean tokens, a loss weight per position. */
@@ -120,13 +121,79 @@ export interface NativeTrainer {
 
 type KernelChoice = "portable" | "avx2" | "best";
 
+export type Device = "cpu" | "cuda" | "auto";
+/** Which matrix products the CUDA engine uses: our tensor-core kernels or cuBLAS (when built with it). */
+export type GemmBackend = "wmma" | "cublas";
+
+export interface EngineChoice {
+  device?: Device;
+  gemm?: GemmBackend;
+}
+
+export interface CudaInfo {
+  /** The addon was compiled with the CUDA kernels. */
+  built: boolean;
+  /** …and with cuBLAS (the default GEMM then). */
+  cublas: boolean;
+  devices: number;
+  name: string;
+  /** e.g. 90 for an H100; the engine needs 80 or more. */
+  computeCapability: number;
+  memoryGiB: number;
+  /** Why no device answers, when none does. */
+  error: string;
+}
+
+export interface CudaKernels {
+  gemm(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    yIn: Float32Array | null,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: boolean,
+    backend: GemmBackend,
+  ): Float32Array;
+  rmsNorm(x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): Float32Array;
+  rope(x: Float32Array, positions: Int32Array, heads: number, headDim: number, theta: number): Float32Array;
+  attention(
+    q: Float32Array,
+    rows: number,
+    keys: Float32Array,
+    values: Float32Array,
+    length: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+  ): Float32Array;
+  siluMul(gate: Float32Array, up: Float32Array): Float32Array;
+  rowStats(
+    logits: Float32Array,
+    rows: number,
+    vocab: number,
+    sampling: NativeSampling | null,
+    positions: number[],
+    step: number,
+  ): NativeStats;
+}
+
 export interface NativeAddon {
+  /** Loads on the CPU unless `device` says otherwise ("auto": CUDA when a capable GPU answers). */
   loadModel(
     shape: ModelShape,
     files: string[],
     tensors: Record<string, NativeTensor>,
     threads?: number,
+    options?: EngineChoice,
   ): Promise<NativeModel>;
+  /** A model of this shape with random BF16 weights made on the GPU (benchmarks of large shapes). */
+  createRandomModel(shape: ModelShape, seed: number, options?: EngineChoice): Promise<NativeModel>;
+  /** Whether this build has CUDA kernels and whether a GPU answers. Never throws. */
+  cudaInfo(): CudaInfo;
+  /** The CUDA kernels on host arrays, for tests against their CPU twins (CUDA builds only). */
+  cudaKernels?: CudaKernels;
   createTrainer(
     shape: ModelShape,
     init: { seed: number } | { files: string[]; tensors: Record<string, NativeTensor> },

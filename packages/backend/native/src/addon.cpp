@@ -7,122 +7,17 @@
 #include <memory>
 #include <thread>
 
+#include "js_values.h"
 #include "model.h"
 #include "trainer.h"
 
+#ifdef ANNEAL_WITH_CUDA
+#include "../cuda/cuda_engine.h"
+#include "addon_cuda.h"
+#endif
+
 namespace anneal {
 namespace {
-
-// ---- reading JavaScript values ------------------------------------------------------------------
-
-int get_int(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw std::invalid_argument(std::string("expected a number for ") + key);
-  return v.As<Napi::Number>().Int32Value();
-}
-
-double get_number(const Napi::Object& o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
-}
-
-bool get_bool(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
-}
-
-std::vector<int32_t> get_int32s(const Napi::Value& v, const char* what) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    throw std::invalid_argument(std::string(what) + " must be an Int32Array");
-  }
-  Napi::Int32Array a = v.As<Napi::Int32Array>();
-  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
-}
-
-std::vector<float> get_floats(const Napi::Value& v, const char* what) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw std::invalid_argument(std::string(what) + " must be a Float32Array");
-  }
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
-  return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
-}
-
-Napi::Float32Array to_js(Napi::Env env, const std::vector<float>& values) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
-  std::copy(values.begin(), values.end(), out.Data());
-  return out;
-}
-
-ModelConfig read_config(const Napi::Object& o) {
-  ModelConfig c;
-  c.vocab = get_int(o, "vocab");
-  c.dim = get_int(o, "dim");
-  c.layers = get_int(o, "layers");
-  c.heads = get_int(o, "heads");
-  c.kv_heads = get_int(o, "kvHeads");
-  c.head_dim = get_int(o, "headDim");
-  c.ffn = get_int(o, "ffn");
-  c.eps = static_cast<float>(get_number(o, "eps", 1e-5));
-  c.rope_theta = static_cast<float>(get_number(o, "ropeTheta", 10000));
-  c.qkv_bias = get_bool(o, "qkvBias");
-  c.tied_embeddings = get_bool(o, "tiedEmbeddings");
-  return c;
-}
-
-SamplingParams read_sampling(const Napi::Object& o) {
-  SamplingParams s;
-  s.temperature = static_cast<float>(get_number(o, "temperature", 0));
-  s.top_p = static_cast<float>(get_number(o, "topP", 1));
-  s.top_k = static_cast<int32_t>(get_number(o, "topK", 0));
-  s.seed = static_cast<uint64_t>(get_number(o, "seed", 0));
-  if (o.Has("suppress") && !o.Get("suppress").IsUndefined()) s.suppress = get_int32s(o.Get("suppress"), "sampling.suppress");
-  return s;
-}
-
-Napi::Object stats_to_js(Napi::Env env, const std::vector<RowStats>& stats) {
-  const size_t n = stats.size();
-  Napi::Int32Array argmax = Napi::Int32Array::New(env, n), sample = Napi::Int32Array::New(env, n);
-  Napi::Float32Array confidence = Napi::Float32Array::New(env, n), margin = Napi::Float32Array::New(env, n);
-  Napi::Float32Array entropy = Napi::Float32Array::New(env, n), sample_prob = Napi::Float32Array::New(env, n);
-  for (size_t i = 0; i < n; ++i) {
-    argmax[i] = stats[i].argmax;
-    confidence[i] = stats[i].confidence;
-    margin[i] = stats[i].margin;
-    entropy[i] = stats[i].entropy;
-    sample[i] = stats[i].sample;
-    sample_prob[i] = stats[i].sample_prob;
-  }
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("argmax", argmax);
-  out.Set("confidence", confidence);
-  out.Set("margin", margin);
-  out.Set("entropy", entropy);
-  out.Set("sample", sample);
-  out.Set("sampleProb", sample_prob);
-  return out;
-}
-
-// files: string[]; tensors: { key: { name, file, offset, dtype, shape } }
-void read_sources(const Napi::Value& file_list, const Napi::Value& tensor_map, std::vector<std::string>& files,
-                  std::map<std::string, TensorSource>& tensors) {
-  if (!file_list.IsArray() || !tensor_map.IsObject()) throw std::invalid_argument("expected files and tensors");
-  Napi::Array list = file_list.As<Napi::Array>();
-  for (uint32_t i = 0; i < list.Length(); ++i) files.push_back(list.Get(i).ToString().Utf8Value());
-  Napi::Object map = tensor_map.As<Napi::Object>();
-  Napi::Array keys = map.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    const std::string key = keys.Get(i).ToString().Utf8Value();
-    Napi::Object t = map.Get(key).As<Napi::Object>();
-    TensorSource source;
-    source.name = t.Get("name").ToString().Utf8Value();
-    source.file = get_int(t, "file");
-    source.offset = static_cast<size_t>(get_number(t, "offset", 0));
-    source.dtype = parse_dtype(t.Get("dtype").ToString().Utf8Value());
-    Napi::Array shape = t.Get("shape").As<Napi::Array>();
-    for (uint32_t d = 0; d < shape.Length(); ++d) source.shape.push_back(shape.Get(d).As<Napi::Number>().Int64Value());
-    tensors[key] = source;
-  }
-}
 
 // ---- KV cache handle ----------------------------------------------------------------------------
 
@@ -143,7 +38,7 @@ Napi::FunctionReference CacheHandle::constructor;
 
 class ForwardWorker : public Napi::AsyncWorker {
  public:
-  ForwardWorker(Napi::Env env, std::shared_ptr<Model> model, std::vector<SequenceInput> batch)
+  ForwardWorker(Napi::Env env, std::shared_ptr<Engine> model, std::vector<SequenceInput> batch)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), model_(std::move(model)),
         batch_(std::move(batch)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
@@ -169,7 +64,7 @@ class ForwardWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::shared_ptr<Model> model_;
+  std::shared_ptr<Engine> model_;
   std::vector<SequenceInput> batch_;
   std::vector<SequenceOutput> outputs_;
 };
@@ -185,7 +80,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
     constructor = Napi::Persistent(fn);
   }
   explicit ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {}
-  std::shared_ptr<Model> model;
+  std::shared_ptr<Engine> model;
 
   // forward([{ tokens, rowBegin, rowEnd, attendLength, cache?, statRows, wantLogits?, sampling?, step? }])
   Napi::Value Forward(const Napi::CallbackInfo& info) {
@@ -232,16 +127,19 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
     if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() <= 0) {
       throw Napi::TypeError::New(env, "createCache expects a positive capacity");
     }
-    const ModelConfig& c = model->config();
     Napi::Object handle = CacheHandle::constructor.New({});
-    CacheHandle::Unwrap(handle)->cache =
-        std::make_shared<KvCache>(c.layers, info[0].As<Napi::Number>().Int32Value(), c.kv_heads * c.head_dim);
+    try {
+      CacheHandle::Unwrap(handle)->cache = model->create_cache(info[0].As<Napi::Number>().Int32Value());
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());  // e.g. the device is out of memory
+    }
     return handle;
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Object out = Napi::Object::New(info.Env());
     out.Set("kernels", model->kernels_name());
+    out.Set("device", model->device());
     out.Set("threads", static_cast<double>(model->threads()));
     out.Set("parameters", static_cast<double>(model->parameter_count()));
     return out;
@@ -249,16 +147,15 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
 };
 Napi::FunctionReference ModelHandle::constructor;
 
+// Runs an engine factory on a worker thread and resolves with a Model handle.
 class LoadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, ModelConfig config, std::vector<std::string> files, std::map<std::string, TensorSource> tensors,
-             size_t threads)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), config_(config), files_(std::move(files)),
-        tensors_(std::move(tensors)), threads_(threads) {}
+  LoadWorker(Napi::Env env, std::function<std::shared_ptr<Engine>()> make)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), make_(std::move(make)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      model_ = std::make_shared<Model>(config_, files_, tensors_, threads_);
+      model_ = make_();
     } catch (const std::exception& e) {
       SetError(e.what());
     }
@@ -272,35 +169,128 @@ class LoadWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
-  ModelConfig config_;
-  std::vector<std::string> files_;
-  std::map<std::string, TensorSource> tensors_;
-  size_t threads_;
-  std::shared_ptr<Model> model_;
+  std::function<std::shared_ptr<Engine>()> make_;
+  std::shared_ptr<Engine> model_;
 };
 
-// loadModel(config, files: string[], tensors: { key: { name, file, offset, dtype, shape } }, threads)
+// Which engine a load asks for: "cpu", "cuda", or "auto" (CUDA when a capable GPU answers, else CPU).
+struct DeviceChoice {
+  std::string device = "cpu";
+  std::string gemm;  // "wmma" or "cublas"; empty: the build's default
+};
+
+DeviceChoice read_device_choice(const Napi::Value& v) {
+  DeviceChoice choice;
+  if (!v.IsObject()) return choice;
+  Napi::Object o = v.As<Napi::Object>();
+  if (o.Get("device").IsString()) choice.device = o.Get("device").ToString().Utf8Value();
+  if (o.Get("gemm").IsString()) choice.gemm = o.Get("gemm").ToString().Utf8Value();
+  if (choice.device != "cpu" && choice.device != "cuda" && choice.device != "auto") {
+    throw std::invalid_argument("device must be \"cpu\", \"cuda\" or \"auto\" (got \"" + choice.device + "\")");
+  }
+  if (!choice.gemm.empty() && choice.gemm != "wmma" && choice.gemm != "cublas") {
+    throw std::invalid_argument("gemm must be \"wmma\" or \"cublas\" (got \"" + choice.gemm + "\")");
+  }
+  return choice;
+}
+
+#ifdef ANNEAL_WITH_CUDA
+cuda::EngineOptions cuda_options(const DeviceChoice& choice) {
+  cuda::EngineOptions options;
+  if (choice.gemm == "wmma") options.gemm = cuda::GemmBackend::Wmma;
+  if (choice.gemm == "cublas") options.gemm = cuda::GemmBackend::Cublas;
+  return options;
+}
+bool cuda_usable() {
+  const cuda::DeviceProbe found = cuda::probe();
+  return found.count > 0 && found.compute_capability >= 80;
+}
+#endif
+
+// loadModel(config, files, tensors: { key: { name, file, offset, dtype, shape } }, threads, { device, gemm })
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject() || !info[1].IsArray() || !info[2].IsObject()) {
-    throw Napi::TypeError::New(env, "loadModel(config, files, tensors, threads)");
+    throw Napi::TypeError::New(env, "loadModel(config, files, tensors, threads, options)");
   }
   ModelConfig config;
-  std::vector<std::string> files;
-  std::map<std::string, TensorSource> tensors;
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto tensors = std::make_shared<std::map<std::string, TensorSource>>();
+  DeviceChoice choice;
   try {
     config = read_config(info[0].As<Napi::Object>());
-    read_sources(info[1], info[2], files, tensors);
+    read_sources(info[1], info[2], *files, *tensors);
+    choice = read_device_choice(info[4]);
   } catch (const std::exception& e) {
     throw Napi::TypeError::New(env, e.what());
   }
   const size_t threads = info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
-  auto* worker = new LoadWorker(env, config, std::move(files), std::move(tensors), threads);
+  auto* worker = new LoadWorker(env, [=]() -> std::shared_ptr<Engine> {
+#ifdef ANNEAL_WITH_CUDA
+    if (choice.device == "cuda" || (choice.device == "auto" && cuda_usable())) {
+      return cuda::load_engine(config, *files, *tensors, cuda_options(choice));
+    }
+#else
+    if (choice.device == "cuda") {
+      throw std::runtime_error("this build of the engine has no CUDA kernels (no CUDA toolkit was found when it was built)");
+    }
+#endif
+    return std::make_shared<Model>(config, *files, *tensors, threads);
+  });
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
 }
 
+// createRandomModel(config, seed, { gemm }) -> Promise<Model> on the GPU, weights made on the device
+Napi::Value CreateRandomModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "createRandomModel(config, seed, options)");
+  ModelConfig config;
+  DeviceChoice choice;
+  try {
+    config = read_config(info[0].As<Napi::Object>());
+    choice = read_device_choice(info[2]);
+  } catch (const std::exception& e) {
+    throw Napi::TypeError::New(env, e.what());
+  }
+  const uint64_t seed = info[1].IsNumber() ? static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()) : 1;
+  auto* worker = new LoadWorker(env, [=]() -> std::shared_ptr<Engine> {
+#ifdef ANNEAL_WITH_CUDA
+    return cuda::random_engine(config, seed, cuda_options(choice));
+#else
+    (void)seed;
+    throw std::runtime_error("this build of the engine has no CUDA kernels (no CUDA toolkit was found when it was built)");
+#endif
+  });
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// cudaInfo() -> { built, cublas, devices, name, computeCapability, memoryGiB, error }. Never throws.
+Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+#ifdef ANNEAL_WITH_CUDA
+  const cuda::DeviceProbe found = cuda::probe();
+  out.Set("built", true);
+  out.Set("cublas", cuda::cublas_built());
+  out.Set("devices", found.count);
+  out.Set("name", found.name);
+  out.Set("computeCapability", found.compute_capability);
+  out.Set("memoryGiB", found.memory_gib);
+  out.Set("error", found.error);
+#else
+  out.Set("built", false);
+  out.Set("cublas", false);
+  out.Set("devices", 0);
+  out.Set("name", "");
+  out.Set("computeCapability", 0);
+  out.Set("memoryGiB", 0);
+  out.Set("error", "this build has no CUDA kernels");
+#endif
+  return out;
+}
 
 // ---- Trainer ------------------------------------------------------------------------------------
 
@@ -649,6 +639,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New(env, LoadModel));
   exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
   exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo));
+  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo));
+  exports.Set("createRandomModel", Napi::Function::New(env, CreateRandomModel));
+#ifdef ANNEAL_WITH_CUDA
+  exports.Set("cudaKernels", cuda_kernel_bindings(env));
+#endif
   Napi::Object kernels = Napi::Object::New(env);
   kernels.Set("gemm", Napi::Function::New(env, KernelGemm));
   kernels.Set("rmsNorm", Napi::Function::New(env, KernelRmsNorm));

@@ -11,19 +11,6 @@
 
 namespace anneal {
 
-namespace {
-
-void check_config(const ModelConfig& c) {
-  if (c.vocab <= 0 || c.dim <= 0 || c.layers <= 0 || c.heads <= 0 || c.kv_heads <= 0 || c.head_dim <= 0 ||
-      c.ffn <= 0) {
-    throw std::invalid_argument("model config: every size must be positive");
-  }
-  if (c.heads % c.kv_heads != 0) throw std::invalid_argument("model config: heads must be a multiple of kv heads");
-  if (c.head_dim % 2 != 0) throw std::invalid_argument("model config: head dim must be even for RoPE");
-}
-
-}  // namespace
-
 Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
              const std::map<std::string, TensorSource>& tensors, size_t threads)
     : config_(config), kernels_(best_kernels()), pool_(threads) {
@@ -72,56 +59,22 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
   }
 }
 
-static void check_input(const SequenceInput& s, const ModelConfig& c, size_t index) {
-  const std::string where = "sequence " + std::to_string(index) + ": ";
-  const int length = static_cast<int>(s.tokens.size());
-  if (length == 0) throw std::invalid_argument(where + "no tokens");
-  for (int32_t t : s.tokens) {
-    if (t < 0 || t >= c.vocab) throw std::invalid_argument(where + "token id " + std::to_string(t) + " is outside the vocabulary");
-  }
-  if (s.row_begin < 0 || s.row_end > length || s.row_begin >= s.row_end) {
-    throw std::invalid_argument(where + "rows must be a non-empty range inside the canvas");
-  }
-  if (s.attend_length < s.row_end || s.attend_length > length) {
-    throw std::invalid_argument(where + "attend length must cover the computed rows and stay inside the canvas");
-  }
-  if (s.cache) {
-    if (s.cache->capacity < length || s.cache->layers != c.layers) {
-      throw std::invalid_argument(where + "the KV cache is smaller than the canvas");
-    }
-  } else if (s.row_begin != 0 || s.row_end != s.attend_length) {
-    throw std::invalid_argument(where + "without a cache, the computed rows must be exactly the attended ones");
-  }
-  for (int32_t r : s.stat_rows) {
-    if (r < s.row_begin || r >= s.row_end) throw std::invalid_argument(where + "a stats row is outside the computed rows");
-  }
-}
-
 std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
   std::lock_guard<std::mutex> lock(forward_mutex_);
   const ModelConfig& c = config_;
   // Guided sequences get a twin over their unconditional tokens, appended to the same batch.
   const size_t requested = batch.size();
-  std::vector<size_t> twin_of(requested, 0);
-  for (size_t s = 0; s < requested; ++s) {
-    if (batch[s].guidance <= 0) continue;
-    if (batch[s].cache) throw std::invalid_argument("sequence " + std::to_string(s) + ": guidance runs without a KV cache");
-    if (batch[s].unconditional.size() != batch[s].tokens.size()) {
-      throw std::invalid_argument("sequence " + std::to_string(s) + ": the unconditional canvas must match the canvas length");
-    }
-    SequenceInput twin = batch[s];
-    twin.tokens = batch[s].unconditional;
-    twin.guidance = 0;
-    twin_of[s] = batch.size();
-    batch.push_back(std::move(twin));
-  }
+  const std::vector<size_t> twin_of = add_guidance_twins(batch);
   const Context ctx{kernels_, pool_};
   const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim;
 
   // Row offsets of each sequence inside the batch's [R, ...] matrices.
   std::vector<int> offset(batch.size() + 1, 0);
   for (size_t s = 0; s < batch.size(); ++s) {
-    check_input(batch[s], c, s);
+    check_sequence(batch[s], c, s);
+    if (batch[s].cache && batch[s].cache->keys.empty()) {
+      throw std::invalid_argument("sequence " + std::to_string(s) + ": the KV cache was made by another device's engine");
+    }
     if (!batch[s].cache) {
       batch[s].cache = std::make_shared<KvCache>(c.layers, static_cast<int>(batch[s].tokens.size()), KD);
     }

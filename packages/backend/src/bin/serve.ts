@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultModelDir } from "../default-model";
+import { type Device, native } from "../native";
 import { createServer, type ServerOptions } from "../server/server";
 
 const USAGE = `usage: anneal-serve [--model [ID=]DIR ...] [--port N] [--host ADDR] [--api-key KEY ...] [options]
@@ -16,7 +17,7 @@ const USAGE = `usage: anneal-serve [--model [ID=]DIR ...] [--port N] [--host ADD
   --max-tokens N       largest max_tokens (default 1024)
   --timeout S          stop a generation after S seconds (default 300)
   --threads N          engine threads per model (default: one per core)
-  --device D           cpu or auto (cuda needs a build with the CUDA engine)
+  --device D           auto (default: CUDA when a GPU answers, else CPU), cpu or cuda
   --config FILE        JSON with any of these options (flags win)
   --log                structured request logs (pino) on stdout
 `;
@@ -55,7 +56,12 @@ if (values.help) {
 }
 const device = (values.device as string | undefined) ?? "auto";
 if (!["cpu", "auto", "cuda"].includes(device)) fail(`--device must be cpu, cuda or auto (got ${device})`);
-if (device === "cuda") fail("--device cuda: this build has no CUDA engine yet; use cpu or auto");
+if (device === "cuda") {
+  const cuda = native().cudaInfo();
+  if (!cuda.built)
+    fail("--device cuda: this build of the engine has no CUDA kernels (no CUDA toolkit at install time)");
+  if (cuda.devices === 0) fail(`--device cuda: no GPU answers (${cuda.error}); use --device cpu or auto`);
+}
 
 const file = typeof values.config === "string" ? readConfig(values.config) : {};
 function readConfig(path: string): Record<string, unknown> {
@@ -102,6 +108,7 @@ const options: ServerOptions = {
   maxTokens: num("max-tokens", "maxTokens", 1024),
   requestTimeoutMs: num("timeout", "timeout", 300) * 1000,
   threads: num("threads", "threads", 0),
+  device: device as Device,
   logger: values.log === true,
 };
 
@@ -116,7 +123,7 @@ process.stderr.write(
 server.ready.then(
   () =>
     process.stderr.write(
-      `anneal-serve: ready — ${server.registry.models.map((m) => m.id).join(", ")}${apiKeys.length ? " (API key required)" : ""}\n`,
+      `anneal-serve: ready — ${server.registry.models.map((m) => `${m.id} on ${m.checkpoint.model.info().device}`).join(", ")}${apiKeys.length ? " (API key required)" : ""}\n`,
     ),
   (error: unknown) => {
     process.stderr.write(`anneal-serve: ${(error as Error).message}\n`);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
-import { type NativeModel, type NativeTensor, native } from "../native";
+import { type Device, type GemmBackend, type NativeModel, type NativeTensor, native } from "../native";
 import { type Architecture, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
@@ -23,6 +23,10 @@ export interface LoadedCheckpoint {
 export interface LoadOptions {
   /** Engine threads; default one per hardware thread. */
   threads?: number;
+  /** "cpu" (default), "cuda", or "auto": CUDA when a GPU with BF16 tensor cores answers, else the CPU. */
+  device?: Device;
+  /** The CUDA engine's matrix products: cuBLAS when the build has it, else our WMMA kernels. */
+  gemm?: GemmBackend;
 }
 
 export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
@@ -44,7 +48,10 @@ export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}
     ? new ChatTemplate(templateSource, specialTokens(tokenizerConfig), tokenizerConfigFile)
     : undefined;
 
-  const model = await native().loadModel(architecture.shape, files, tensors, options.threads ?? 0);
+  const model = await native().loadModel(architecture.shape, files, tensors, options.threads ?? 0, {
+    device: options.device ?? "cpu",
+    ...(options.gemm ? { gemm: options.gemm } : {}),
+  });
   return { dir, architecture, model, tokenizer, chatTemplate, generationConfig };
 }
 

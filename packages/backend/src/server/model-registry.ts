@@ -1,6 +1,6 @@
 // The models a server answers for, by id (plus aliases such as Mercury's model names), loaded once.
 import { basename } from "node:path";
-import { loadCheckpoint } from "../checkpoint/load";
+import { type LoadOptions, loadCheckpoint } from "../checkpoint/load";
 import { notFound } from "./http-error";
 import type { ServerMetrics } from "./metrics";
 import { type ServedModel, serveModel } from "./served-model";
@@ -35,11 +35,15 @@ export class ModelRegistry {
     return [...this.#models.values()];
   }
 
-  async load(sources: ModelSource[], metrics: ServerMetrics, threads: number): Promise<void> {
+  async load(
+    sources: ModelSource[],
+    metrics: ServerMetrics,
+    engine: Pick<LoadOptions, "threads" | "device">,
+  ): Promise<void> {
     for (const source of sources) {
       const id = source.id ?? basename(source.dir);
       if (this.#models.has(id)) throw new Error(`two models share the id ${id}; give one another id (id=DIR)`);
-      const checkpoint = await loadCheckpoint(source.dir, { threads });
+      const checkpoint = await loadCheckpoint(source.dir, engine);
       this.#models.set(
         id,
         serveModel(id, checkpoint, (sequences) => {

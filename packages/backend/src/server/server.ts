@@ -2,6 +2,7 @@
 // server starts listening; /health answers 503 until they are ready.
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Device } from "../native";
 import { Admission } from "./admission";
 import { ApiKeys } from "./auth";
 import type { HandlerContext } from "./completion-handler";
@@ -29,6 +30,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Engine threads per model; default one per core. */
   threads?: number;
+  /** Where models run: "auto" (default: CUDA when a capable GPU answers, else the CPU), "cpu" or "cuda". */
+  device?: Device;
   /** pino logging: false, true, or pino options. Default false. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -136,7 +139,10 @@ export function createServer(options: ServerOptions): AnnealServer {
     context,
   );
 
-  const ready = registry.load(options.models, metrics, options.threads ?? 0);
+  const ready = registry.load(options.models, metrics, {
+    threads: options.threads ?? 0,
+    device: options.device ?? "auto",
+  });
   ready.catch((error: unknown) => app.log.error({ err: error }, "model loading failed"));
 
   return {

@@ -150,8 +150,8 @@ export function tensorName(family: Family, key: string): string {
   return `model.layers.${i}.${names[leaf]}`;
 }
 
-/** Rounds in place to the nearest bfloat16, so the reference sees exactly the stored values. */
-function roundToBf16(values: Float32Array): void {
+/** Rounds in place to the nearest bfloat16 (as stored, and as the CUDA engine rounds GEMM inputs). */
+export function roundToBf16(values: Float32Array): void {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let i = 0; i < bits.length; i++) bits[i] = (toBf16(bits[i] as number) << 16) >>> 0;
 }

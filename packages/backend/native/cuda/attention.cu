@@ -1,0 +1,141 @@
+// Flash-style bidirectional attention with grouped-query heads: a block takes 16 query rows of one
+// head, streams the keys and values through shared memory 32 at a time, and keeps a running max and
+// sum per row (the online softmax), so the [rows × length] scores never exist in memory.
+//
+// Inside a block each warp owns 4 rows. Per key tile, lane j scores key j against the row; the
+// warp reduces max and sum with shuffles; then every lane accumulates its own pairs of output dims
+// over the tile's 32 keys, with each probability broadcast from the lane that computed it.
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "ops.cuh"
+
+namespace anneal::cuda {
+
+namespace {
+
+constexpr int ROWS = 16;      // query rows per block
+constexpr int WARPS = 4;      // so 4 rows per warp
+constexpr int ROWS_PER_WARP = ROWS / WARPS;
+constexpr int KEYS = 32;      // keys per tile: one per lane
+constexpr int MAX_PAIRS = 4;  // head_dim ≤ 256: lane owns dim pairs lane, lane + 32, lane + 64, lane + 96
+constexpr unsigned FULL = 0xffffffffu;
+
+__device__ float warp_max(float v) {
+  for (int offset = 16; offset > 0; offset /= 2) v = fmaxf(v, __shfl_xor_sync(FULL, v, offset));
+  return v;
+}
+__device__ float warp_sum(float v) {
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(FULL, v, offset);
+  return v;
+}
+
+__global__ void __launch_bounds__(WARPS * 32)
+    attention_kernel(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
+                     int kv_heads, int head_dim, float scale) {
+  extern __shared__ unsigned char shared[];
+  const int pairs = head_dim / 2;
+  const int stride = head_dim + 2;  // BF16 per K/V row in shared memory; the pad spreads rows over banks
+  float* qs = reinterpret_cast<float*>(shared);        // [ROWS][head_dim], pre-scaled by 1/√d
+  bf16* ks = reinterpret_cast<bf16*>(qs + ROWS * head_dim);  // [KEYS][stride]
+  bf16* vs = ks + KEYS * stride;
+  const int h = blockIdx.y, kv_head = h / (heads / kv_heads);
+  const int row0 = blockIdx.x * ROWS;
+  const size_t qd = static_cast<size_t>(heads) * head_dim, kd = static_cast<size_t>(kv_heads) * head_dim;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+
+  for (int i = threadIdx.x; i < ROWS * head_dim; i += blockDim.x) {
+    const int r = i / head_dim, d = i % head_dim;
+    qs[i] = row0 + r < rows ? q[(row0 + r) * qd + h * head_dim + d] * scale : 0.0f;
+  }
+  float running_max[ROWS_PER_WARP], running_sum[ROWS_PER_WARP], acc[ROWS_PER_WARP][2 * MAX_PAIRS];
+  for (int i = 0; i < ROWS_PER_WARP; ++i) {
+    running_max[i] = -INFINITY;
+    running_sum[i] = 0;
+    for (int c = 0; c < 2 * MAX_PAIRS; ++c) acc[i][c] = 0;
+  }
+
+  for (int k0 = 0; k0 < length; k0 += KEYS) {
+    __syncthreads();  // the previous tile is consumed (and qs is written, the first time)
+    const __nv_bfloat162 zero = __floats2bfloat162_rn(0.0f, 0.0f);
+    for (int i = threadIdx.x; i < KEYS * pairs; i += blockDim.x) {
+      const int j = i / pairs, p = i % pairs;
+      __nv_bfloat162 k = zero, v = zero;
+      if (k0 + j < length) {
+        const size_t at = (k0 + j) * kd + kv_head * head_dim;
+        k = reinterpret_cast<const __nv_bfloat162*>(keys + at)[p];
+        v = reinterpret_cast<const __nv_bfloat162*>(values + at)[p];
+      }
+      reinterpret_cast<__nv_bfloat162*>(ks + j * stride)[p] = k;
+      reinterpret_cast<__nv_bfloat162*>(vs + j * stride)[p] = v;
+    }
+    __syncthreads();
+    const bool valid = k0 + lane < length;
+    const int tile_keys = min(KEYS, length - k0);
+    for (int i = 0; i < ROWS_PER_WARP; ++i) {
+      const int r = warp * ROWS_PER_WARP + i;
+      if (row0 + r >= rows) break;  // the same for the whole warp
+      const float* qr = qs + r * head_dim;
+      const __nv_bfloat162* kr = reinterpret_cast<const __nv_bfloat162*>(ks + lane * stride);
+      float score = 0;
+      for (int p = 0; p < pairs; ++p) {
+        const float2 k = __bfloat1622float2(kr[p]);
+        score += qr[2 * p] * k.x + qr[2 * p + 1] * k.y;
+      }
+      score = valid ? score : -INFINITY;
+      const float new_max = fmaxf(running_max[i], warp_max(score));
+      const float correction = expf(running_max[i] - new_max);  // 0 on the first tile
+      const float p = valid ? expf(score - new_max) : 0.0f;
+      running_sum[i] = running_sum[i] * correction + warp_sum(p);
+      running_max[i] = new_max;
+      for (int c = 0; c < 2 * MAX_PAIRS; ++c) acc[i][c] *= correction;
+      for (int j = 0; j < tile_keys; ++j) {
+        const float pj = __shfl_sync(FULL, p, j);
+        const __nv_bfloat162* vr = reinterpret_cast<const __nv_bfloat162*>(vs + j * stride);
+#pragma unroll
+        for (int c = 0; c < MAX_PAIRS; ++c) {
+          const int pair = lane + 32 * c;
+          if (pair < pairs) {
+            const float2 v = __bfloat1622float2(vr[pair]);
+            acc[i][2 * c] += pj * v.x;
+            acc[i][2 * c + 1] += pj * v.y;
+          }
+        }
+      }
+    }
+  }
+
+  for (int i = 0; i < ROWS_PER_WARP; ++i) {
+    const int r = warp * ROWS_PER_WARP + i;
+    if (row0 + r >= rows) break;
+    const float inv = 1.0f / running_sum[i];
+    __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(out + (row0 + r) * qd + h * head_dim);
+#pragma unroll
+    for (int c = 0; c < MAX_PAIRS; ++c) {
+      const int pair = lane + 32 * c;
+      if (pair < pairs) o[pair] = __floats2bfloat162_rn(acc[i][2 * c] * inv, acc[i][2 * c + 1] * inv);
+    }
+  }
+}
+
+}  // namespace
+
+void attention(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
+               int kv_heads, int head_dim, cudaStream_t stream) {
+  if (head_dim > 2 * 32 * MAX_PAIRS || head_dim % 2 != 0) {
+    throw std::invalid_argument("CUDA attention: head dim must be even and at most 256 (got " + std::to_string(head_dim) + ")");
+  }
+  if (rows == 0 || length == 0) return;
+  const size_t bytes = ROWS * head_dim * sizeof(float) + 2 * KEYS * (head_dim + 2) * sizeof(bf16);
+  if (bytes > 48 * 1024) {
+    check(cudaFuncSetAttribute(attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
+          "attention shared memory");
+  }
+  const dim3 grid((rows + ROWS - 1) / ROWS, heads);
+  attention_kernel<<<grid, WARPS * 32, bytes, stream>>>(q, keys, values, out, rows, length, heads, kv_heads, head_dim,
+                                                         1.0f / sqrtf(static_cast<float>(head_dim)));
+  check_launch("attention");
+}
+
+}  // namespace anneal::cuda

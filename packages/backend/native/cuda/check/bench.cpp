@@ -1,0 +1,170 @@
+// The GPU benchmarks: forward passes per second of a LLaDA-8B-shaped model (random BF16 weights made
+// on the device) for a 32-token block over a 512-token cached prefix and for a whole 1,024-token
+// canvas, with our WMMA kernels and with cuBLAS when built; the default model's shape on the GPU and
+// on the CPU engine; and the rooflines they are measured against.
+#include <cuda_runtime_api.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "../../src/model.h"
+#include "check.h"
+
+namespace anneal::check {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+ModelConfig llada_8b() {
+  ModelConfig c;
+  c.vocab = 126464;
+  c.dim = 4096;
+  c.layers = 32;
+  c.heads = 32;
+  c.kv_heads = 32;
+  c.head_dim = 128;
+  c.ffn = 12288;
+  c.rope_theta = 500000;
+  return c;
+}
+
+ModelConfig default_model() {  // anneal-code-11m's shape
+  ModelConfig c;
+  c.vocab = 8192;
+  c.dim = 256;
+  c.layers = 8;
+  c.heads = 4;
+  c.kv_heads = 4;
+  c.head_dim = 64;
+  c.ffn = 768;
+  return c;
+}
+
+int64_t parameters(const ModelConfig& c) {
+  const int64_t D = c.dim, QD = int64_t(c.heads) * c.head_dim, KD = int64_t(c.kv_heads) * c.head_dim;
+  return int64_t(c.vocab) * D * (c.tied_embeddings ? 1 : 2) + D +
+         c.layers * (2 * D + (QD + 2 * KD) * D + D * QD + 3 * int64_t(c.ffn) * D);
+}
+
+// Forward passes per second of one shape: a `block` of rows after a `prefix` held in the KV cache
+// (prefix 0: the whole canvas, no cache). The LM head runs on the computed rows.
+double forwards_per_second(Engine& engine, int prefix, int block, double seconds) {
+  const int length = prefix + block;
+  std::vector<int32_t> tokens(length);
+  for (int i = 0; i < length; ++i) tokens[i] = (i * 7919) % engine.config().vocab;
+  std::shared_ptr<KvCache> cache;
+  if (prefix > 0) {
+    cache = engine.create_cache(length);
+    std::vector<SequenceInput> fill(1);
+    fill[0].tokens = tokens;
+    fill[0].row_end = fill[0].attend_length = length;
+    fill[0].cache = cache;
+    fill[0].stat_rows = {0};
+    engine.forward(fill);
+  }
+  auto pass = [&] {
+    std::vector<SequenceInput> batch(1);
+    batch[0].tokens = tokens;
+    batch[0].row_begin = prefix;
+    batch[0].row_end = batch[0].attend_length = length;
+    batch[0].cache = cache;
+    for (int i = prefix; i < length; ++i) batch[0].stat_rows.push_back(i);
+    engine.forward(batch);  // returns after the device has finished (the stats are on the host)
+  };
+  pass();
+  pass();
+  int runs = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  while (runs < 3 || elapsed < seconds) {
+    pass();
+    ++runs;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return runs / elapsed;
+}
+
+// Device-to-device copy bandwidth, counting bytes read and written: what streaming weights can reach.
+double copy_bandwidth() {
+  const size_t bytes = size_t(1) << 30;
+  void *a = nullptr, *b = nullptr;
+  if (cudaMalloc(&a, bytes) != cudaSuccess || cudaMalloc(&b, bytes) != cudaSuccess) {
+    cudaFree(a);
+    return 0;
+  }
+  cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice);
+  cudaDeviceSynchronize();
+  const int runs = 20;
+  const auto start = Clock::now();
+  for (int i = 0; i < runs; ++i) cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice);
+  cudaDeviceSynchronize();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  cudaFree(a);
+  cudaFree(b);
+  return 2.0 * bytes * runs / seconds;
+}
+
+// Published peaks (dense BF16 tensor FLOP/s, HBM bytes/s) for the GPUs we run on; 0 when unknown.
+std::pair<double, double> published_peaks(const std::string& name) {
+  if (name.find("H200") != std::string::npos) return {989e12, 4.8e12};
+  if (name.find("H100") != std::string::npos && name.find("PCIe") != std::string::npos) return {756e12, 2.0e12};
+  if (name.find("H100") != std::string::npos) return {989e12, 3.35e12};
+  if (name.find("A100") != std::string::npos) return {312e12, 2.0e12};
+  return {0, 0};
+}
+
+}  // namespace
+
+std::string run_benchmarks(int seconds_per_case) {
+  const cuda::DeviceProbe device = cuda::probe();
+  const auto [peak_flops, peak_bandwidth] = published_peaks(device.name);
+  const double measured_bandwidth = copy_bandwidth();
+  std::ostringstream json;
+  json << "{\n  \"device\": \"" << device.name << "\",\n  \"published_bf16_flops\": " << peak_flops
+       << ",\n  \"published_bandwidth_bytes_per_s\": " << peak_bandwidth
+       << ",\n  \"measured_copy_bandwidth_bytes_per_s\": " << measured_bandwidth << ",\n  \"cases\": [";
+  bool first = true;
+  auto record = [&](const std::string& model, const std::string& engine, const ModelConfig& c, int prefix, int block, double fps) {
+    const double weight_bytes = 2.0 * parameters(c);  // BF16, read once per forward
+    const double flops = 2.0 * parameters(c) * block;
+    const double bandwidth_roofline = peak_bandwidth > 0 ? peak_bandwidth / weight_bytes : 0;
+    const double flop_roofline = peak_flops > 0 ? peak_flops / flops : 0;
+    const double roofline = std::min(bandwidth_roofline, flop_roofline);
+    std::printf("%-14s %-12s prefix %4d block %4d: %8.2f forwards/s  (roofline %8.2f: %.0f%%)\n", model.c_str(),
+                engine.c_str(), prefix, block, fps, roofline, roofline > 0 ? 100 * fps / roofline : 0.0);
+    json << (first ? "\n" : ",\n") << "    {\"model\": \"" << model << "\", \"engine\": \"" << engine
+         << "\", \"cached_prefix\": " << prefix << ", \"rows\": " << block << ", \"forwards_per_s\": " << fps
+         << ", \"weight_bytes\": " << weight_bytes << ", \"flops_per_forward\": " << flops
+         << ", \"bandwidth_roofline_forwards_per_s\": " << bandwidth_roofline
+         << ", \"flop_roofline_forwards_per_s\": " << flop_roofline
+         << ", \"fraction_of_roofline\": " << (roofline > 0 ? fps / roofline : 0) << "}";
+    first = false;
+  };
+
+  std::vector<cuda::GemmBackend> backends{cuda::GemmBackend::Wmma};
+  if (cuda::cublas_built()) backends.push_back(cuda::GemmBackend::Cublas);
+  for (auto backend : backends) {
+    const std::string name = backend == cuda::GemmBackend::Cublas ? "cuda-cublas" : "cuda-wmma";
+    cuda::EngineOptions options;
+    options.gemm = backend;
+    {
+      auto engine = cuda::random_engine(llada_8b(), 1, options);
+      record("llada-8b-shape", name, llada_8b(), 512, 32, forwards_per_second(*engine, 512, 32, seconds_per_case));
+      record("llada-8b-shape", name, llada_8b(), 0, 1024, forwards_per_second(*engine, 0, 1024, seconds_per_case));
+    }
+    auto small = cuda::random_engine(default_model(), 1, options);
+    record("anneal-code-11m-shape", name, default_model(), 224, 32, forwards_per_second(*small, 224, 32, seconds_per_case));
+    record("anneal-code-11m-shape", name, default_model(), 0, 256, forwards_per_second(*small, 0, 256, seconds_per_case));
+  }
+  const RandomWeights weights = write_random_weights(default_model(), 3, "/tmp/anneal-default-shape.bin");
+  Model cpu(default_model(), {weights.file}, weights.tensors, 0);
+  const std::string cpu_name = "cpu-" + cpu.kernels_name() + "-" + std::to_string(cpu.threads()) + "t";
+  record("anneal-code-11m-shape", cpu_name, default_model(), 224, 32, forwards_per_second(cpu, 224, 32, seconds_per_case));
+  record("anneal-code-11m-shape", cpu_name, default_model(), 0, 256, forwards_per_second(cpu, 0, 256, seconds_per_case));
+  json << "\n  ]\n}";
+  return json.str();
+}
+
+}  // namespace anneal::check

@@ -1,0 +1,28 @@
+// anneal-cuda-check: the GPU checks and benchmarks bench/device.sh runs on a machine with a GPU and
+// no Node.js. Checks hold every CUDA kernel and whole models to the CPU engine; benchmarks time
+// LLaDA-8B-shaped and default-model-shaped forward passes against the hardware's rooflines.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../cuda_engine.h"
+
+namespace anneal::check {
+
+// Runs every check, printing one line each; returns how many failed.
+int run_checks();
+
+// Runs the benchmarks and returns them as a JSON object (text).
+std::string run_benchmarks(int seconds_per_case);
+
+// Random weights for `config` written to one raw F32 file, with the tensor map both engines load.
+struct RandomWeights {
+  std::string file;
+  std::map<std::string, TensorSource> tensors;
+};
+RandomWeights write_random_weights(const ModelConfig& config, uint64_t seed, const std::string& path);
+
+}  // namespace anneal::check

@@ -1,0 +1,262 @@
+// The GPU checks: each CUDA kernel against its CPU twin (ops.h) at odd sizes, then whole models
+// (LLaDA-like, Dream-like with q/k/v bias and GQA, tied embeddings) against the CPU engine.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <random>
+
+#include "../../src/model.h"
+#include "../../src/ops.h"
+#include "check.h"
+
+namespace anneal::check {
+
+namespace {
+
+int failures = 0;
+
+void report(bool ok, const std::string& what, double error, double limit) {
+  std::printf("%s  %-72s error %.2e (limit %.0e)\n", ok ? "PASS" : "FAIL", what.c_str(), error, limit);
+  if (!ok) ++failures;
+}
+
+std::vector<float> random_values(size_t n, uint64_t seed, float scale = 1.0f) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  std::vector<float> out(n);
+  for (float& v : out) v = dist(rng);
+  return out;
+}
+
+// Rounds to the nearest BF16, as the CUDA engine stores weights and GEMM inputs.
+std::vector<float> bf16_rounded(std::vector<float> v) {
+  for (float& x : v) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
+    std::memcpy(&x, &bits, 4);
+  }
+  return v;
+}
+
+// max |a − b| / max |b|
+double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double worst = 0, scale = 1e-12;
+  for (size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, std::fabs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(double(b[i])));
+  }
+  return worst / scale;
+}
+
+void check_kernels() {
+  ThreadPool pool(4);
+  const Context ctx{best_kernels(), pool};
+  const std::vector<cuda::GemmBackend> backends =
+      cuda::cublas_built() ? std::vector<cuda::GemmBackend>{cuda::GemmBackend::Wmma, cuda::GemmBackend::Cublas}
+                           : std::vector<cuda::GemmBackend>{cuda::GemmBackend::Wmma};
+  for (auto [m, n, k] : std::vector<std::array<int, 3>>{{1, 1, 1}, {37, 45, 29}, {32, 96, 64}, {70, 130, 64}, {129, 67, 136}}) {
+    const auto x = bf16_rounded(random_values(size_t(m) * k, m)), w = bf16_rounded(random_values(size_t(n) * k, n + 1));
+    const auto bias = random_values(n, 3), start = random_values(size_t(m) * n, 4);
+    std::vector<float> expected(size_t(m) * n), accumulated = start;
+    const PackedWeight packed = pack_weight(w.data(), n, k);
+    gemm(ctx, x.data(), m, packed, bias.data(), expected.data(), false);
+    gemm(ctx, x.data(), m, packed, bias.data(), accumulated.data(), true);
+    for (auto backend : backends) {
+      const std::string name = std::string(backend == cuda::GemmBackend::Cublas ? "cublas" : "wmma") + " gemm " +
+                               std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
+      const double e1 = relative_error(cuda::kernels::gemm(x, w, bias, {}, m, n, k, false, backend), expected);
+      const double e2 = relative_error(cuda::kernels::gemm(x, w, bias, start, m, n, k, true, backend), accumulated);
+      report(e1 < 1e-4 && e2 < 1e-4, name + " (and accumulating)", std::max(e1, e2), 1e-4);
+    }
+  }
+  {
+    const int rows = 5, dim = 77;
+    const auto x = random_values(size_t(rows) * dim, 5, 3), weight = random_values(dim, 6);
+    std::vector<float> expected(x.size());
+    rms_norm(ctx, x.data(), weight.data(), expected.data(), rows, dim, 1e-5f);
+    const double e = relative_error(cuda::kernels::rms_norm(x, weight, rows, dim, 1e-5f), expected);
+    report(e < 1.0 / 128, "rms_norm 5x77", e, 1.0 / 128);
+  }
+  {
+    const std::vector<int32_t> positions{0, 1, 7, 255, 511, 1023, 4095};
+    const int heads = 3, head_dim = 10;
+    const auto x = random_values(positions.size() * heads * head_dim, 7);
+    std::vector<float> expected = x;
+    rope(ctx, expected.data(), positions.data(), int(positions.size()), heads, head_dim, 10000.0f);
+    const double e = relative_error(cuda::kernels::rope(x, positions, int(positions.size()), heads, head_dim, 10000.0f), expected);
+    report(e < 1e-3, "rope, positions up to 4095", e, 1e-3);
+  }
+  for (auto [rows, length, heads, kv, dim] :
+       std::vector<std::array<int, 5>>{{19, 45, 6, 2, 18}, {1, 1, 1, 1, 2}, {33, 70, 4, 4, 128}, {16, 300, 8, 1, 64}, {5, 33, 2, 1, 256}, {32, 544, 32, 32, 128}}) {
+    const auto q = random_values(size_t(rows) * heads * dim, rows, 2);
+    const auto keys = bf16_rounded(random_values(size_t(length) * kv * dim, length, 2));
+    const auto values = bf16_rounded(random_values(size_t(length) * kv * dim, length + 9));
+    std::vector<float> expected(q.size());
+    attention(ctx, q.data(), rows, keys.data(), values.data(), length, heads, kv, dim, expected.data());
+    const double e = relative_error(cuda::kernels::attention(q, keys, values, rows, length, heads, kv, dim), expected);
+    report(e < 1.0 / 64, "attention rows " + std::to_string(rows) + " keys " + std::to_string(length) + " heads " +
+                             std::to_string(heads) + "/" + std::to_string(kv) + " dim " + std::to_string(dim),
+           e, 1.0 / 64);
+  }
+  {
+    const auto gate = random_values(1001, 8, 4), up = random_values(1001, 9, 2);
+    std::vector<float> expected(gate.size());
+    silu_mul(ctx, gate.data(), up.data(), expected.data(), int64_t(gate.size()));
+    const double e = relative_error(cuda::kernels::silu_mul(gate, up), expected);
+    report(e < 1.0 / 128, "silu_mul 1001", e, 1.0 / 128);
+  }
+  for (float temperature : {0.0f, 0.8f}) {
+    const int rows = 3, vocab = 126464;
+    const auto logits = random_values(size_t(rows) * vocab, 10, 6);
+    SamplingParams sampling;
+    sampling.temperature = temperature;
+    sampling.seed = 42;
+    const std::vector<uint64_t> positions{3, 17, 400};
+    const auto device = cuda::kernels::row_stats(logits, rows, vocab, sampling, positions, 5);
+    double worst = 0;
+    bool same_tokens = true;
+    for (int r = 0; r < rows; ++r) {
+      std::vector<float> row(logits.begin() + size_t(r) * vocab, logits.begin() + size_t(r + 1) * vocab);
+      const RowStats host = row_stats(row.data(), vocab, sampling, positions[r], 5);
+      same_tokens = same_tokens && host.argmax == device[r].argmax && host.sample == device[r].sample;
+      for (auto [a, b] : {std::pair{host.confidence, device[r].confidence}, {host.margin, device[r].margin},
+                          {host.sample_prob, device[r].sample_prob}}) {
+        worst = std::max(worst, double(std::fabs(a - b)) / std::max(1e-12, double(std::fabs(a))));
+      }
+      worst = std::max(worst, double(std::fabs(host.entropy - device[r].entropy)) / std::max(1.0, double(host.entropy)));
+    }
+    report(same_tokens && worst < 1e-3,
+           "row_stats over 126464 logits, temperature " + std::to_string(temperature).substr(0, 3) + " (same tokens)",
+           worst, 1e-3);
+  }
+}
+
+void check_models() {
+  struct Case {
+    const char* name;
+    ModelConfig config;
+  };
+  auto make = [](int kv, bool bias, bool tied, int head_dim) {
+    ModelConfig c;
+    c.vocab = 1000;
+    c.dim = 4 * head_dim;
+    c.layers = 3;
+    c.heads = 4;
+    c.kv_heads = kv;
+    c.head_dim = head_dim;
+    c.ffn = 3 * c.dim + 8;
+    c.qkv_bias = bias;
+    c.tied_embeddings = tied;
+    return c;
+  };
+  const std::vector<Case> cases{{"LLaDA-like (MHA, no bias)", make(4, false, false, 64)},
+                                {"Dream-like (GQA 4/2, q/k/v bias)", make(2, true, false, 32)},
+                                {"tied embeddings, GQA 4/1, head dim 128", make(1, false, true, 128)}};
+  std::vector<int32_t> tokens(45);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t((i * 37 + 11) % 1000);
+  for (const Case& test : cases) {
+    const RandomWeights weights = write_random_weights(test.config, 7, "/tmp/anneal-cuda-check.bin");
+    Model cpu(test.config, {weights.file}, weights.tensors, 4);
+    auto gpu = cuda::load_engine(test.config, {weights.file}, weights.tensors, cuda::EngineOptions{});
+    auto whole = [&](Engine& engine) {
+      std::vector<SequenceInput> batch(1);
+      batch[0].tokens = tokens;
+      batch[0].row_end = batch[0].attend_length = int(tokens.size());
+      for (int i = 0; i < int(tokens.size()); ++i) batch[0].stat_rows.push_back(i);
+      batch[0].want_logits = true;
+      return engine.forward(batch)[0];
+    };
+    const SequenceOutput expected = whole(cpu), actual = whole(*gpu);
+    const double e = relative_error(actual.logits, expected.logits);
+    int confident = 0, agree = 0;
+    for (size_t i = 0; i < expected.stats.size(); ++i) {
+      if (expected.stats[i].margin < 0.02f) continue;
+      ++confident;
+      agree += expected.stats[i].argmax == actual.stats[i].argmax;
+    }
+    report(e < 0.03 && agree == confident, std::string(test.name) + ": logits; argmax on " + std::to_string(confident) + " rows", e, 0.03);
+
+    // The same rows through a KV cache, batched with a second sequence, match the whole-canvas pass.
+    auto cache = gpu->create_cache(int(tokens.size()));
+    std::vector<SequenceInput> prefix(1);
+    prefix[0].tokens = tokens;
+    prefix[0].row_end = prefix[0].attend_length = int(tokens.size());
+    prefix[0].cache = cache;
+    prefix[0].stat_rows = {0};
+    gpu->forward(prefix);
+    std::vector<SequenceInput> batch(2);
+    batch[0].tokens = tokens;
+    batch[0].row_begin = 32;
+    batch[0].row_end = 40;
+    batch[0].attend_length = int(tokens.size());
+    batch[0].cache = cache;
+    for (int i = 32; i < 40; ++i) batch[0].stat_rows.push_back(i);
+    batch[0].want_logits = true;
+    batch[1].tokens = std::vector<int32_t>(tokens.begin(), tokens.begin() + 20);
+    batch[1].row_end = batch[1].attend_length = 20;
+    batch[1].stat_rows = {19};
+    const auto outputs = gpu->forward(batch);
+    const std::vector<float> block(actual.logits.begin() + 32 * size_t(test.config.vocab),
+                                   actual.logits.begin() + 40 * size_t(test.config.vocab));
+    const double ec = relative_error(outputs[0].logits, block);
+    report(ec < 0.02 && outputs[1].stats.size() == 1, std::string(test.name) + ": cached block rows in a batch", ec, 0.02);
+  }
+}
+
+}  // namespace
+
+RandomWeights write_random_weights(const ModelConfig& c, uint64_t seed, const std::string& path) {
+  RandomWeights out{path, {}};
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  size_t offset = 0;
+  uint64_t n = 0;
+  auto add = [&](const std::string& key, std::vector<int64_t> shape, float center, float scale) {
+    size_t count = 1;
+    for (int64_t d : shape) count *= size_t(d);
+    std::vector<float> values = random_values(count, seed * 1000 + ++n, scale);
+    for (float& v : values) v += center;
+    values = bf16_rounded(values);  // exact in BF16: both engines see the same weights
+    file.write(reinterpret_cast<const char*>(values.data()), std::streamsize(count * sizeof(float)));
+    out.tensors[key] = TensorSource{key, 0, offset, DType::F32, shape};
+    offset += count * sizeof(float);
+  };
+  const int64_t D = c.dim, QD = int64_t(c.heads) * c.head_dim, KD = int64_t(c.kv_heads) * c.head_dim, F = c.ffn, V = c.vocab;
+  add("embed", {V, D}, 0, 1.0f);
+  add("final_norm", {D}, 1, 0.1f);
+  if (!c.tied_embeddings) add("head", {V, D}, 0, 0.2f);
+  for (int l = 0; l < c.layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    const float s = 1.0f / std::sqrt(float(D));
+    add(p + "attn_norm", {D}, 1, 0.1f);
+    add(p + "q", {QD, D}, 0, 2 * s);
+    add(p + "k", {KD, D}, 0, 2 * s);
+    add(p + "v", {KD, D}, 0, s);
+    if (c.qkv_bias) {
+      add(p + "q_bias", {QD}, 0, 0.1f);
+      add(p + "k_bias", {KD}, 0, 0.1f);
+      add(p + "v_bias", {KD}, 0, 0.1f);
+    }
+    add(p + "o", {D, QD}, 0, s);
+    add(p + "ffn_norm", {D}, 1, 0.1f);
+    add(p + "gate", {F, D}, 0, s);
+    add(p + "up", {F, D}, 0, s);
+    add(p + "down", {D, F}, 0, 1.0f / std::sqrt(float(F)));
+  }
+  if (!file) throw std::runtime_error("cannot write " + path);
+  return out;
+}
+
+int run_checks() {
+  failures = 0;
+  check_kernels();
+  check_models();
+  return failures;
+}
+
+}  // namespace anneal::check

@@ -1,0 +1,61 @@
+// The CUDA engine as the rest of the addon sees it: plain C++ (no CUDA types), so addon.cpp builds
+// with the host compiler. Everything here exists only when the addon was built with ANNEAL_WITH_CUDA.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../src/engine.h"
+#include "../src/weight_reader.h"
+
+namespace anneal::cuda {
+
+// Whether a GPU answers. Never throws: without a driver or a device, `count` is 0 and `error` says why.
+struct DeviceProbe {
+  int count = 0;
+  std::string name;          // device 0
+  int compute_capability = 0;  // e.g. 90 for an H100
+  double memory_gib = 0;
+  std::string error;
+};
+DeviceProbe probe();
+
+// Which matrix-product implementation runs: our tensor-core kernels, or cuBLAS when it was found at
+// build time (the default then).
+enum class GemmBackend { Wmma, Cublas };
+bool cublas_built();
+
+struct EngineOptions {
+  GemmBackend gemm = cublas_built() ? GemmBackend::Cublas : GemmBackend::Wmma;
+};
+
+// Uploads a checkpoint's weights to GPU 0 as BF16. Throws (naming the file or tensor) on bad input
+// and with the CUDA error when the device fails.
+std::unique_ptr<Engine> load_engine(const ModelConfig& config, const std::vector<std::string>& files,
+                                    const std::map<std::string, TensorSource>& tensors, const EngineOptions& options);
+
+// A model of the given shape with random BF16 weights made on the device (benchmarks of shapes whose
+// checkpoints would take minutes to read, e.g. LLaDA-8B's).
+std::unique_ptr<Engine> random_engine(const ModelConfig& config, uint64_t seed, const EngineOptions& options);
+
+// Each kernel on its own, over host arrays, for tests against the CPU twins in ops.h. BF16 rounding
+// happens where the engine rounds: GEMM inputs, K/V, attention output.
+namespace kernels {
+// y[m][n] (+)= x[m][k] · w[n][k] + bias[n]
+std::vector<float> gemm(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& bias,
+                        const std::vector<float>& y_in, int m, int n, int k, bool accumulate, GemmBackend backend);
+std::vector<float> rms_norm(const std::vector<float>& x, const std::vector<float>& weight, int rows, int dim, float eps);
+std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>& positions, int rows, int heads,
+                        int head_dim, float theta);
+std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
+                             const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
+                             int head_dim);
+std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<float>& up);
+std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int vocab, const SamplingParams& sampling,
+                                const std::vector<uint64_t>& positions, uint64_t step);
+}  // namespace kernels
+
+}  // namespace anneal::cuda

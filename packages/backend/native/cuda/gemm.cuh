@@ -1,0 +1,27 @@
+// Matrix products in BF16 with FP32 accumulation: y[m][n] (+)= x[m][k] · w[n][k] (+ bias[n]), the
+// layout of a linear layer (W is [out][in], as checkpoints store it).
+#pragma once
+
+#include "common.cuh"
+#include "cuda_engine.h"
+
+namespace anneal::cuda {
+
+// Our tensor-core kernel (WMMA 16×16×16 fragments). Any sizes; 16-byte loads when k % 8 == 0.
+void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
+               cudaStream_t stream);
+
+// The same product through cuBLAS (only when the build found it; throws otherwise).
+void gemm_cublas(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
+                 cudaStream_t stream);
+
+inline void gemm(GemmBackend backend, const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y,
+                 bool accumulate, cudaStream_t stream) {
+  if (backend == GemmBackend::Cublas) {
+    gemm_cublas(x, m, w, n, k, bias, y, accumulate, stream);
+  } else {
+    gemm_wmma(x, m, w, n, k, bias, y, accumulate, stream);
+  }
+}
+
+}  // namespace anneal::cuda

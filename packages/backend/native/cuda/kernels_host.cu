@@ -1,0 +1,90 @@
+// Each device kernel called on host arrays, for the tests that hold it to its CPU twin in ops.h.
+#include "cuda_engine.h"
+#include "gemm.cuh"
+#include "ops.cuh"
+#include "stats.cuh"
+
+namespace anneal::cuda::kernels {
+
+namespace {
+
+template <typename T>
+DeviceBuffer<T> on_device(const std::vector<T>& host) {
+  DeviceBuffer<T> buffer(std::max<size_t>(host.size(), 1));
+  if (!host.empty()) check(cudaMemcpy(buffer.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "upload");
+  return buffer;
+}
+
+std::vector<float> to_float(const std::vector<bf16>& values) {
+  std::vector<float> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) out[i] = __bfloat162float(values[i]);
+  return out;
+}
+
+void finish(const char* what) { check(cudaDeviceSynchronize(), what); }
+
+}  // namespace
+
+std::vector<float> gemm(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& bias,
+                        const std::vector<float>& y_in, int m, int n, int k, bool accumulate, GemmBackend backend) {
+  auto dx = on_device(to_bf16(x));
+  auto dw = on_device(to_bf16(w));
+  auto db = on_device(bias);
+  auto dy = on_device(y_in.empty() ? std::vector<float>(size_t(m) * n, 0.0f) : y_in);
+  cuda::gemm(backend, dx.get(), m, dw.get(), n, k, bias.empty() ? nullptr : db.get(), dy.get(), accumulate, nullptr);
+  finish("gemm");
+  return download(dy.get(), size_t(m) * n);
+}
+
+std::vector<float> rms_norm(const std::vector<float>& x, const std::vector<float>& weight, int rows, int dim, float eps) {
+  auto dx = on_device(x);
+  auto dw = on_device(weight);
+  DeviceBuffer<bf16> dy(std::max<size_t>(size_t(rows) * dim, 1));
+  cuda::rms_norm(dx.get(), dim, dw.get(), dy.get(), rows, dim, eps, nullptr);
+  finish("rms_norm");
+  return to_float(download(dy.get(), size_t(rows) * dim));
+}
+
+std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>& positions, int rows, int heads,
+                        int head_dim, float theta) {
+  auto dx = on_device(x);
+  auto dp = on_device(positions);
+  cuda::rope(dx.get(), dp.get(), rows, heads, head_dim, theta, nullptr);
+  finish("rope");
+  return download(dx.get(), x.size());
+}
+
+std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
+                             const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
+                             int head_dim) {
+  auto dq = on_device(q);
+  auto dk = on_device(to_bf16(keys));
+  auto dv = on_device(to_bf16(values));
+  DeviceBuffer<bf16> out(std::max<size_t>(size_t(rows) * heads * head_dim, 1));
+  cuda::attention(dq.get(), dk.get(), dv.get(), out.get(), rows, length, heads, kv_heads, head_dim, nullptr);
+  finish("attention");
+  return to_float(download(out.get(), size_t(rows) * heads * head_dim));
+}
+
+std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<float>& up) {
+  auto dg = on_device(gate);
+  auto du = on_device(up);
+  DeviceBuffer<bf16> out(std::max<size_t>(gate.size(), 1));
+  cuda::silu_mul(dg.get(), du.get(), out.get(), gate.size(), nullptr);
+  finish("silu_mul");
+  return to_float(download(out.get(), gate.size()));
+}
+
+std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int vocab, const SamplingParams& sampling,
+                                const std::vector<uint64_t>& positions, uint64_t step) {
+  auto dl = on_device(logits);
+  std::vector<RowDraw> draws(rows);
+  for (int r = 0; r < rows; ++r) draws[r] = RowDraw{sampling.temperature, sampling.seed, positions[r], step};
+  auto dd = on_device(draws);
+  DeviceBuffer<RowStats> out(std::max(rows, 1));
+  cuda::row_stats(dl.get(), rows, vocab, dd.get(), out.get(), nullptr);
+  finish("row_stats");
+  return download(out.get(), size_t(rows));
+}
+
+}  // namespace anneal::cuda::kernels

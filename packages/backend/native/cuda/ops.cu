@@ -1,0 +1,188 @@
+// Elementwise and row-wise kernels of the forward pass (attention is in attention.cu, matrix
+// products in gemm.cu, the vocabulary statistics in stats.cu).
+#include <cmath>
+
+#include "ops.cuh"
+
+namespace anneal::cuda {
+
+namespace {
+
+constexpr int THREADS = 256;
+
+__global__ void embed_kernel(const bf16* embed, const int32_t* tokens, float* x, int rows, int dim) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= static_cast<size_t>(rows) * dim) return;
+  const size_t r = i / dim, d = i % dim;
+  x[i] = __bfloat162float(embed[static_cast<size_t>(tokens[r]) * dim + d]);
+}
+
+// One block per row: a block-wide sum of squares, then the scaled row.
+__global__ void rms_norm_kernel(const float* x, int ldx, const float* weight, bf16* y, int dim, float eps) {
+  const float* row = x + static_cast<size_t>(blockIdx.x) * ldx;
+  float square = 0;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) square += row[i] * row[i];
+  __shared__ float partial[32];
+  for (int offset = 16; offset > 0; offset /= 2) square += __shfl_xor_sync(0xffffffffu, square, offset);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = square;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    square = threadIdx.x < blockDim.x / 32 ? partial[threadIdx.x] : 0.0f;
+    for (int offset = 16; offset > 0; offset /= 2) square += __shfl_xor_sync(0xffffffffu, square, offset);
+    if (threadIdx.x == 0) partial[0] = rsqrtf(square / dim + eps);
+  }
+  __syncthreads();
+  const float inv = partial[0];
+  bf16* out = y + static_cast<size_t>(blockIdx.x) * dim;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) out[i] = __float2bfloat16(row[i] * inv * weight[i]);
+}
+
+// One thread per (row, head, i < half): the pair (x[i], x[i + half]) rotated by position · inv_freq[i].
+__global__ void rope_kernel(float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta) {
+  const int half = head_dim / 2;
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= static_cast<size_t>(rows) * heads * half) return;
+  const int pair = static_cast<int>(i % half);
+  const size_t row_head = i / half;
+  const size_t r = row_head / heads;
+  // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / head_dim), angle in FP32.
+  const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / head_dim);
+  const float angle = static_cast<float>(positions[r]) * inv_freq;
+  float sin_a, cos_a;
+  sincosf(angle, &sin_a, &cos_a);
+  float* v = x + row_head * head_dim;
+  const float x1 = v[pair], x2 = v[pair + half];
+  v[pair] = x1 * cos_a - x2 * sin_a;
+  v[pair + half] = x2 * cos_a + x1 * sin_a;
+}
+
+__global__ void store_rows_kernel(const float* rows_in, const int32_t* positions, bf16* cache, int rows, int width) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= static_cast<size_t>(rows) * width) return;
+  const size_t r = i / width, c = i % width;
+  cache[static_cast<size_t>(positions[r]) * width + c] = __float2bfloat16(rows_in[i]);
+}
+
+__global__ void silu_mul_kernel(const float* gate, const float* up, bf16* out, size_t n) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const float g = gate[i];
+  out[i] = __float2bfloat16(g / (1.0f + expf(-g)) * up[i]);
+}
+
+__global__ void guide_kernel(float* conditional, const float* unconditional, float scale, size_t n) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) conditional[i] = unconditional[i] + (scale + 1.0f) * (conditional[i] - unconditional[i]);
+}
+
+__global__ void suppress_kernel(float* logits, int vocab, const int32_t* rows, const int32_t* tokens, int count) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < count) logits[static_cast<size_t>(rows[i]) * vocab + tokens[i]] = -INFINITY;
+}
+
+__global__ void add_bias_kernel(float* y, const float* bias, int m, int n) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < static_cast<size_t>(m) * n) y[i] += bias[i % n];
+}
+
+__global__ void gather_rows_kernel(const float* x, const int32_t* rows, float* out, int count, int dim) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= static_cast<size_t>(count) * dim) return;
+  out[i] = x[static_cast<size_t>(rows[i / dim]) * dim + i % dim];
+}
+
+__device__ uint64_t splitmix(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+__global__ void random_normal_kernel(bf16* out, size_t n, float std, uint64_t seed) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const uint64_t bits = splitmix(seed ^ splitmix(i));
+  const float u1 = (static_cast<float>(bits >> 40) + 0.5f) * (1.0f / 16777216.0f);
+  const float u2 = (static_cast<float>((bits >> 16) & 0xFFFFFF) + 0.5f) * (1.0f / 16777216.0f);
+  out[i] = __float2bfloat16(std * sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2));  // Box–Muller
+}
+
+__global__ void fill_kernel(float* out, size_t n, float value) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = value;
+}
+
+}  // namespace
+
+void embed_rows(const bf16* embed, const int32_t* tokens, float* x, int rows, int dim, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * dim;
+  if (n == 0) return;
+  embed_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(embed, tokens, x, rows, dim);
+  check_launch("embed");
+}
+
+void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, int dim, float eps, cudaStream_t stream) {
+  if (rows == 0) return;
+  rms_norm_kernel<<<rows, THREADS, 0, stream>>>(x, ldx, weight, y, dim, eps);
+  check_launch("rms_norm");
+}
+
+void rope(float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * heads * (head_dim / 2);
+  if (n == 0) return;
+  rope_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, positions, rows, heads, head_dim, theta);
+  check_launch("rope");
+}
+
+void store_rows(const float* rows_in, const int32_t* positions, bf16* cache, int rows, int width, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * width;
+  if (n == 0) return;
+  store_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(rows_in, positions, cache, rows, width);
+  check_launch("store_rows");
+}
+
+void silu_mul(const float* gate, const float* up, bf16* out, size_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  silu_mul_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(gate, up, out, n);
+  check_launch("silu_mul");
+}
+
+void guide(float* conditional, const float* unconditional, float scale, size_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  guide_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(conditional, unconditional, scale, n);
+  check_launch("guide");
+}
+
+void suppress(float* logits, int vocab, const int32_t* rows, const int32_t* tokens, int count, cudaStream_t stream) {
+  if (count == 0) return;
+  suppress_kernel<<<blocks_for(count, THREADS), THREADS, 0, stream>>>(logits, vocab, rows, tokens, count);
+  check_launch("suppress");
+}
+
+void add_bias(float* y, const float* bias, int m, int n, cudaStream_t stream) {
+  const size_t count = static_cast<size_t>(m) * n;
+  if (count == 0) return;
+  add_bias_kernel<<<blocks_for(count, THREADS), THREADS, 0, stream>>>(y, bias, m, n);
+  check_launch("add_bias");
+}
+
+void gather_rows(const float* x, const int32_t* rows, float* out, int count, int dim, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(count) * dim;
+  if (n == 0) return;
+  gather_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, rows, out, count, dim);
+  check_launch("gather_rows");
+}
+
+void random_normal(bf16* out, size_t n, float std, uint64_t seed, cudaStream_t stream) {
+  if (n == 0) return;
+  random_normal_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(out, n, std, seed);
+  check_launch("random_normal");
+}
+
+void fill(float* out, size_t n, float value, cudaStream_t stream) {
+  if (n == 0) return;
+  fill_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(out, n, value);
+  check_launch("fill");
+}
+
+}  // namespace anneal::cuda

@@ -1,0 +1,46 @@
+// The transformer's operations on the device, as launches on a stream. Activations: the residual
+// stream x in FP32; matrix-product inputs in BF16; products accumulate in FP32 (see gemm.cuh).
+#pragma once
+
+#include "common.cuh"
+
+namespace anneal::cuda {
+
+// x[r][:] = embed[tokens[r]][:]
+void embed_rows(const bf16* embed, const int32_t* tokens, float* x, int rows, int dim, cudaStream_t stream);
+
+// y[r] = bf16(x[r] / sqrt(mean(x[r]²) + eps) * weight), rows of `dim` values (x row stride ldx).
+void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, int dim, float eps, cudaStream_t stream);
+
+// Rotate-half RoPE with FP32 angles, in place: x is [rows][heads * head_dim], row r at positions[r].
+void rope(float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta, cudaStream_t stream);
+
+// cache[positions[r]][:] = bf16(rows_in[r][:]) for `rows` rows of `width` values.
+void store_rows(const float* rows_in, const int32_t* positions, bf16* cache, int rows, int width, cudaStream_t stream);
+
+// out = bf16(silu(gate) · up), elementwise.
+void silu_mul(const float* gate, const float* up, bf16* out, size_t n, cudaStream_t stream);
+
+// conditional = unconditional + (g + 1)(conditional − unconditional), elementwise (guidance).
+void guide(float* conditional, const float* unconditional, float scale, size_t n, cudaStream_t stream);
+
+// logits[row][token] = −inf for every (row, token) pair listed.
+void suppress(float* logits, int vocab, const int32_t* rows, const int32_t* tokens, int count, cudaStream_t stream);
+
+// y[r][c] += bias[c] for an m × n matrix.
+void add_bias(float* y, const float* bias, int m, int n, cudaStream_t stream);
+
+// out[i][:] = x[rows[i]][:]
+void gather_rows(const float* x, const int32_t* rows, float* out, int count, int dim, cudaStream_t stream);
+
+// Normal(0, std) BF16 values from a counter-based hash of (seed, index): the same on every device.
+void random_normal(bf16* out, size_t n, float std, uint64_t seed, cudaStream_t stream);
+void fill(float* out, size_t n, float value, cudaStream_t stream);
+
+// Bidirectional attention with grouped-query heads, flash-style: K/V tiles in shared memory and an
+// online softmax, so the scores never reach global memory. q: FP32 [rows][heads * head_dim];
+// keys/values: BF16 [length][kv_heads * head_dim]; out: BF16 [rows][heads * head_dim].
+void attention(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
+               int kv_heads, int head_dim, cudaStream_t stream);
+
+}  // namespace anneal::cuda

@@ -1,0 +1,62 @@
+// The checks and batch shaping every engine shares, so the CPU and CUDA engines refuse the same
+// inputs with the same messages.
+#include "engine.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace anneal {
+
+void check_config(const ModelConfig& c) {
+  if (c.vocab <= 0 || c.dim <= 0 || c.layers <= 0 || c.heads <= 0 || c.kv_heads <= 0 || c.head_dim <= 0 ||
+      c.ffn <= 0) {
+    throw std::invalid_argument("model config: every size must be positive");
+  }
+  if (c.heads % c.kv_heads != 0) throw std::invalid_argument("model config: heads must be a multiple of kv heads");
+  if (c.head_dim % 2 != 0) throw std::invalid_argument("model config: head dim must be even for RoPE");
+}
+
+void check_sequence(const SequenceInput& s, const ModelConfig& c, size_t index) {
+  const std::string where = "sequence " + std::to_string(index) + ": ";
+  const int length = static_cast<int>(s.tokens.size());
+  if (length == 0) throw std::invalid_argument(where + "no tokens");
+  for (int32_t t : s.tokens) {
+    if (t < 0 || t >= c.vocab) throw std::invalid_argument(where + "token id " + std::to_string(t) + " is outside the vocabulary");
+  }
+  if (s.row_begin < 0 || s.row_end > length || s.row_begin >= s.row_end) {
+    throw std::invalid_argument(where + "rows must be a non-empty range inside the canvas");
+  }
+  if (s.attend_length < s.row_end || s.attend_length > length) {
+    throw std::invalid_argument(where + "attend length must cover the computed rows and stay inside the canvas");
+  }
+  if (s.cache) {
+    if (s.cache->capacity < length || s.cache->layers != c.layers) {
+      throw std::invalid_argument(where + "the KV cache is smaller than the canvas");
+    }
+  } else if (s.row_begin != 0 || s.row_end != s.attend_length) {
+    throw std::invalid_argument(where + "without a cache, the computed rows must be exactly the attended ones");
+  }
+  for (int32_t r : s.stat_rows) {
+    if (r < s.row_begin || r >= s.row_end) throw std::invalid_argument(where + "a stats row is outside the computed rows");
+  }
+}
+
+std::vector<size_t> add_guidance_twins(std::vector<SequenceInput>& batch) {
+  const size_t requested = batch.size();
+  std::vector<size_t> twin_of(requested, 0);
+  for (size_t s = 0; s < requested; ++s) {
+    if (batch[s].guidance <= 0) continue;
+    if (batch[s].cache) throw std::invalid_argument("sequence " + std::to_string(s) + ": guidance runs without a KV cache");
+    if (batch[s].unconditional.size() != batch[s].tokens.size()) {
+      throw std::invalid_argument("sequence " + std::to_string(s) + ": the unconditional canvas must match the canvas length");
+    }
+    SequenceInput twin = batch[s];
+    twin.tokens = batch[s].unconditional;
+    twin.guidance = 0;
+    twin_of[s] = batch.size();
+    batch.push_back(std::move(twin));
+  }
+  return twin_of;
+}
+
+}  // namespace anneal

@@ -1,0 +1,87 @@
+// What the addon asks of a forward engine, whichever device runs it: the CPU `Model` (model.h) or
+// the CUDA engine (../cuda/cuda_engine.h). Both take the same batches and give the same statistics.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops.h"
+
+namespace anneal {
+
+struct ModelConfig {
+  int vocab = 0;
+  int dim = 0;
+  int layers = 0;
+  int heads = 0;
+  int kv_heads = 0;
+  int head_dim = 0;
+  int ffn = 0;
+  float eps = 1e-5f;
+  float rope_theta = 10000.0f;
+  bool qkv_bias = false;
+  bool tied_embeddings = false;
+};
+
+// Throws std::invalid_argument when a size is not positive or the heads do not divide.
+void check_config(const ModelConfig& config);
+
+// Per-layer K and V for up to `capacity` positions of one sequence: [layers][capacity][kv_dim].
+// A CPU cache holds them in `keys`/`values`; a device cache leaves those empty and owns `device`.
+struct KvCache {
+  KvCache(int layers, int capacity, int kv_dim)
+      : layers(layers), capacity(capacity), kv_dim(kv_dim),
+        keys(static_cast<size_t>(layers) * capacity * kv_dim), values(keys.size()) {}
+  KvCache(int layers, int capacity, int kv_dim, std::shared_ptr<void> device_storage)
+      : layers(layers), capacity(capacity), kv_dim(kv_dim), device(std::move(device_storage)) {}
+  float* layer_keys(int layer) { return keys.data() + static_cast<size_t>(layer) * capacity * kv_dim; }
+  float* layer_values(int layer) { return values.data() + static_cast<size_t>(layer) * capacity * kv_dim; }
+  int layers, capacity, kv_dim;
+  std::vector<float> keys, values;
+  std::shared_ptr<void> device;
+};
+
+// One sequence's share of a batched forward pass.
+struct SequenceInput {
+  std::vector<int32_t> tokens;  // the whole canvas
+  int row_begin = 0;            // rows [row_begin, row_end) are computed; their K/V go into the cache
+  int row_end = 0;
+  int attend_length = 0;        // those rows attend to cache positions [0, attend_length)
+  std::shared_ptr<KvCache> cache;  // null: a scratch cache; the rows must then cover [0, attend_length)
+  std::vector<int32_t> stat_rows;  // positions (inside the computed rows) whose logits are summarised
+  bool want_logits = false;        // also return those rows' full logits
+  SamplingParams sampling;
+  uint64_t step = 0;
+  // Unsupervised classifier-free guidance (LLaDA's cfg_scale): when > 0, the rows are also run over
+  // `unconditional` (the canvas with its prompt masked) and summarised from l_u + (g + 1)(l_c − l_u).
+  float guidance = 0;
+  std::vector<int32_t> unconditional;
+};
+
+struct SequenceOutput {
+  std::vector<RowStats> stats;
+  std::vector<float> logits;  // [stat_rows][vocab] when asked
+};
+
+// Throws std::invalid_argument naming the sequence when its rows, cache or tokens do not fit.
+void check_sequence(const SequenceInput& sequence, const ModelConfig& config, size_t index);
+
+// Appends a twin over the unconditional canvas for every guided sequence; twin_of[s] is its index.
+std::vector<size_t> add_guidance_twins(std::vector<SequenceInput>& batch);
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual const ModelConfig& config() const = 0;
+  // Runs all sequences in one pass. Calls are serialised inside.
+  virtual std::vector<SequenceOutput> forward(std::vector<SequenceInput>& batch) = 0;
+  virtual std::shared_ptr<KvCache> create_cache(int capacity) = 0;
+  virtual std::string device() const = 0;  // "cpu", or "cuda:0 <name>"
+  virtual std::string kernels_name() const = 0;
+  virtual size_t threads() const = 0;
+  virtual int64_t parameter_count() const = 0;
+};
+
+}  // namespace anneal

@@ -1,0 +1,217 @@
+// The CUDA engine. Everywhere: it is built when a toolkit is found, and without a GPU every CUDA
+// call fails with a clear error while "auto" falls back to the CPU. With a GPU: each kernel against
+// its CPU twin at odd sizes, and whole models (random LLaDA and Dream checkpoints, the built-in
+// model) against the CPU engine.
+import { describe, expect, it } from "vitest";
+import { defaultModelDir, generate, loadCheckpoint, native } from "../src/index";
+import { MASK_ID, roundToBf16, writeCheckpoint } from "./support/write-checkpoint";
+
+const addon = native();
+const cuda = addon.cudaInfo();
+const gpu = cuda.devices > 0 && cuda.computeCapability >= 80;
+const skipReason = cuda.built
+  ? `no usable GPU (${cuda.devices > 0 ? `compute capability ${cuda.computeCapability}` : cuda.error})`
+  : "this build has no CUDA kernels";
+if (!gpu) console.info(`CUDA tests skipped: ${skipReason}`);
+
+/** Deterministic values in [-scale, scale). */
+function values(n: number, seed: number, scale = 1): Float32Array {
+  let state = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state / 2 ** 32 - 0.5) * 2 * scale;
+  });
+}
+function bf16(v: Float32Array): Float32Array {
+  const copy = Float32Array.from(v);
+  roundToBf16(copy);
+  return copy;
+}
+/** Largest |a − b| relative to the largest |b|. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual).toHaveLength(expected.length);
+  let worst = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+    scale = Math.max(scale, Math.abs(expected[i] as number));
+  }
+  return worst / scale;
+}
+
+describe("the CUDA build, on any machine", () => {
+  it("reports whether it was built and whether a GPU answers, without throwing", () => {
+    expect(typeof cuda.built).toBe("boolean");
+    expect(cuda.devices).toBeGreaterThanOrEqual(0);
+    if (cuda.devices === 0) expect(cuda.error).not.toBe("");
+  });
+
+  it.skipIf(gpu)("without a GPU: 'cuda' fails with a clear error, 'auto' runs on the CPU", async () => {
+    const checkpoint = writeCheckpoint({ seed: 11 });
+    await expect(loadCheckpoint(checkpoint.dir, { device: "cuda" })).rejects.toThrow(/CUDA|GPU|device/i);
+    const { model } = await loadCheckpoint(checkpoint.dir, { device: "auto", threads: 1 });
+    expect(model.info().device).toBe("cpu");
+    const [out] = await model.forward([{ tokens: Int32Array.from([1, 2, MASK_ID]), statRows: Int32Array.from([2]) }]);
+    expect(out?.argmax).toHaveLength(1);
+    await expect(addon.createRandomModel(shapeOf(checkpoint), 1)).rejects.toThrow(/CUDA|GPU|device/i);
+    if (addon.cudaKernels) {
+      expect(() => addon.cudaKernels?.siluMul(new Float32Array(3), new Float32Array(3))).toThrow(/CUDA/);
+    }
+  });
+});
+
+function shapeOf(checkpoint: ReturnType<typeof writeCheckpoint>) {
+  const s = checkpoint.spec;
+  return {
+    vocab: s.vocab,
+    dim: s.dim,
+    layers: s.layers,
+    heads: s.heads,
+    kvHeads: s.kvHeads,
+    headDim: s.dim / s.heads,
+    ffn: s.ffn,
+    eps: s.eps,
+    ropeTheta: s.ropeTheta,
+    qkvBias: s.qkvBias,
+    tiedEmbeddings: s.tied,
+  };
+}
+
+describe.skipIf(!gpu)(gpu ? `CUDA kernels on ${cuda.name}` : `CUDA kernels: skipped, ${skipReason}`, () => {
+  const k = addon.cudaKernels as NonNullable<typeof addon.cudaKernels>;
+  const backends = cuda.cublas ? (["wmma", "cublas"] as const) : (["wmma"] as const);
+
+  it.each([
+    [1, 1, 1],
+    [37, 45, 29],
+    [32, 96, 64],
+    [70, 130, 64],
+    [129, 67, 136],
+  ])("gemm %i×%i×%i matches the CPU product of the same BF16 inputs", (m, n, kk) => {
+    const x = bf16(values(m * kk, m + 1)),
+      w = bf16(values(n * kk, n + 2)),
+      bias = values(n, 3);
+    const expected = addon.kernels.gemm(x, m, w, n, kk, bias);
+    const start = values(m * n, 4);
+    const accumulated = Float32Array.from(expected, (v, i) => v + (start[i] as number));
+    for (const backend of backends) {
+      expect(relativeError(k.gemm(x, w, bias, null, m, n, kk, false, backend), expected)).toBeLessThan(1e-4);
+      expect(relativeError(k.gemm(x, w, bias, start, m, n, kk, true, backend), accumulated)).toBeLessThan(1e-4);
+    }
+  });
+
+  it("rmsNorm matches the CPU to BF16 precision", () => {
+    const rows = 5,
+      dim = 77;
+    const x = values(rows * dim, 5, 3),
+      weight = values(dim, 6);
+    const expected = addon.kernels.rmsNorm(x, weight, rows, dim, 1e-5);
+    expect(relativeError(k.rmsNorm(x, weight, rows, dim, 1e-5), expected)).toBeLessThan(1 / 128);
+  });
+
+  it("rope matches the CPU at large positions", () => {
+    const positions = Int32Array.from([0, 1, 7, 255, 511, 1023, 4095]);
+    const heads = 3,
+      headDim = 10;
+    const x = values(positions.length * heads * headDim, 7);
+    const expected = addon.kernels.rope(x, positions, heads, headDim, 10000);
+    expect(relativeError(k.rope(x, positions, heads, headDim, 10000), expected)).toBeLessThan(1e-3);
+  });
+
+  it.each([
+    [19, 45, 6, 2, 18],
+    [1, 1, 1, 1, 2],
+    [33, 70, 4, 4, 128],
+    [16, 300, 8, 1, 64],
+    [5, 33, 2, 1, 256],
+  ])("attention of %i rows over %i keys (%i heads, %i kv, dim %i) matches the CPU", (rows, length, heads, kv, dim) => {
+    const q = values(rows * heads * dim, rows, 2),
+      keys = bf16(values(length * kv * dim, length, 2));
+    const vals = bf16(values(length * kv * dim, length + 9));
+    const expected = addon.kernels.attention(q, rows, keys, vals, length, heads, kv, dim);
+    expect(relativeError(k.attention(q, rows, keys, vals, length, heads, kv, dim), expected)).toBeLessThan(1 / 64);
+  });
+
+  it("siluMul matches silu(gate) · up to BF16 precision", () => {
+    const gate = values(1001, 8, 4),
+      up = values(1001, 9, 2);
+    const expected = Float32Array.from(gate, (g, i) => (g / (1 + Math.exp(-g))) * (up[i] as number));
+    expect(relativeError(k.siluMul(gate, up), expected)).toBeLessThan(1 / 128);
+  });
+
+  it.each([0, 0.8])("rowStats at temperature %s gives the CPU's argmax, draw and probabilities", (temperature) => {
+    const rows = 3,
+      vocab = 1001;
+    const logits = values(rows * vocab, 10, 6);
+    const sampling = { temperature, seed: 42 };
+    const positions = [3, 17, 400];
+    const device = k.rowStats(logits, rows, vocab, sampling, positions, 5);
+    for (let r = 0; r < rows; r++) {
+      const host = addon.kernels.rowStats(
+        logits.slice(r * vocab, (r + 1) * vocab),
+        sampling,
+        positions[r] as number,
+        5,
+      );
+      expect(device.argmax[r]).toBe(host.argmax);
+      expect(device.sample[r]).toBe(host.sample);
+      expect(device.confidence[r]).toBeCloseTo(host.confidence, 5);
+      expect(device.margin[r]).toBeCloseTo(host.margin, 5);
+      expect(device.entropy[r]).toBeCloseTo(host.entropy, 3);
+      expect(device.sampleProb[r]).toBeCloseTo(host.sampleProb, 5);
+    }
+  });
+});
+
+describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine: skipped, ${skipReason}`, () => {
+  const tokens = Int32Array.from([1, 72, 101, MASK_ID, MASK_ID, 108, MASK_ID, 33, 200, MASK_ID, 90]);
+  const allRows = Int32Array.from(tokens.keys());
+
+  it.each([
+    ["LLaDA, BF16, GQA", { dtype: "BF16" as const, kvHeads: 2, seed: 21 }],
+    ["LLaDA, F32, tied", { tied: true, seed: 22 }],
+    ["Dream, BF16, GQA, bias", { family: "dream" as const, dtype: "BF16" as const, kvHeads: 1, seed: 23 }],
+  ])("%s: logits match the CPU engine, and so do confident argmaxes", async (_, spec) => {
+    const checkpoint = writeCheckpoint(spec);
+    const cpu = await loadCheckpoint(checkpoint.dir, { device: "cpu", threads: 2 });
+    const gpuModel = await loadCheckpoint(checkpoint.dir, { device: "cuda" });
+    expect(gpuModel.model.info().device).toMatch(/^cuda:0/);
+    const [expected] = await cpu.model.forward([{ tokens, statRows: allRows, wantLogits: true }]);
+    const [actual] = await gpuModel.model.forward([{ tokens, statRows: allRows, wantLogits: true }]);
+    expect(relativeError(actual?.logits as Float32Array, expected?.logits as Float32Array)).toBeLessThan(0.03);
+    allRows.forEach((_, i) => {
+      if ((expected?.margin[i] as number) > 0.05) expect(actual?.argmax[i]).toBe(expected?.argmax[i]);
+    });
+  });
+
+  it("a KV cache and a batch of sequences give the same logits as whole-canvas passes", async () => {
+    const checkpoint = writeCheckpoint({ dtype: "BF16", seed: 24 });
+    const { model } = await loadCheckpoint(checkpoint.dir, { device: "cuda" });
+    const statRows = Int32Array.from([6, 9]);
+    const [whole] = await model.forward([{ tokens, statRows, wantLogits: true }]);
+    const cache = model.createCache(tokens.length);
+    await model.forward([{ tokens, statRows: Int32Array.from([0]), cache }]);
+    const [cached, other] = await model.forward([
+      { tokens, rowBegin: 6, rowEnd: 10, attendLength: tokens.length, statRows, cache, wantLogits: true },
+      { tokens: tokens.slice(0, 7), statRows: Int32Array.from([6]) },
+    ]);
+    expect(relativeError(cached?.logits as Float32Array, whole?.logits as Float32Array)).toBeLessThan(0.02);
+    expect(other?.argmax).toHaveLength(1);
+  });
+
+  it("the built-in model generates the same tokens on the GPU as on the CPU at temperature 0", async () => {
+    const dir = defaultModelDir() as string;
+    const cpu = await loadCheckpoint(dir, { device: "cpu", threads: 2 });
+    const gpuModel = await loadCheckpoint(dir, { device: "cuda" });
+    for (const prompt of ["export function isObject(value", "# Installation\n\n"]) {
+      const ids = cpu.tokenizer.encode(prompt);
+      const run = async (checkpoint: typeof cpu) => {
+        const steps = generate(checkpoint, ids, { maxTokens: 32, sampler: "low_confidence", steps: 32, cache: "none" });
+        let result = await steps.next();
+        while (!result.done) result = await steps.next();
+        return result.value.tokens;
+      };
+      expect(await run(gpuModel)).toEqual(await run(cpu));
+    }
+  });
+});
