@@ -52,6 +52,7 @@ class DeviceBuffer {
     size_ = n;
   }
   void upload(const T* host, size_t n, cudaStream_t stream = nullptr) {
+    if (n == 0) return;
     reserve(n);
     check(cudaMemcpyAsync(data_, host, n * sizeof(T), cudaMemcpyHostToDevice, stream), "upload");
   }
