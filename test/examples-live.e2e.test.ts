@@ -37,5 +37,5 @@ describe("examples against the real server", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
-  });
+  }, 120_000); // as long as the process may run: high effort decodes one token per forward on a CPU
 });
