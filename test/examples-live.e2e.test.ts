@@ -17,25 +17,29 @@ beforeAll(async () => {
 afterAll(() => local.close());
 
 describe("examples against the real server", () => {
-  it.each(files)("%s runs to completion", async (file) => {
-    const env = { ...process.env, INCEPTION_BASE_URL: local.baseURL, INCEPTION_API_KEY: "" };
-    const result = await run(process.execPath, ["--import", "tsx", `examples/${file}`], {
-      cwd: root,
-      env,
-      timeout: 120_000,
-    }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
-    if (file === "structured-output.ts" && result.code !== 0) {
-      // An 11M-parameter model rarely writes schema-valid JSON: the server must say so cleanly.
-      expect(result.stderr.trim()).toMatch(
-        /^no structured answer: 422 The model could not produce output matching response_format/,
+  it.each(files)(
+    "%s runs to completion",
+    async (file) => {
+      const env = { ...process.env, INCEPTION_BASE_URL: local.baseURL, INCEPTION_API_KEY: "" };
+      const result = await run(process.execPath, ["--import", "tsx", `examples/${file}`], {
+        cwd: root,
+        env,
+        timeout: 120_000,
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
       );
-      return;
-    }
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(result.stdout.length).toBeGreaterThan(0);
-  }, 120_000); // as long as the process may run: high effort decodes one token per forward on a CPU
+      if (file === "structured-output.ts" && result.code !== 0) {
+        // An 11M-parameter model rarely writes schema-valid JSON: the server must say so cleanly.
+        expect(result.stderr.trim()).toMatch(
+          /^no structured answer: 422 The model could not produce output matching response_format/,
+        );
+        return;
+      }
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout.length).toBeGreaterThan(0);
+    },
+    120_000,
+  ); // as long as the process may run: high effort decodes one token per forward on a CPU
 });

@@ -144,6 +144,18 @@ export interface CudaInfo {
   error: string;
 }
 
+/** q: [rows][heads · headDim]; keys and values: [length][kvHeads · headDim]. */
+type AttentionArgs = [
+  q: Float32Array,
+  rows: number,
+  keys: Float32Array,
+  values: Float32Array,
+  length: number,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+];
+
 export interface CudaKernels {
   gemm(
     x: Float32Array,
@@ -158,16 +170,7 @@ export interface CudaKernels {
   ): Float32Array;
   rmsNorm(x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): Float32Array;
   rope(x: Float32Array, positions: Int32Array, heads: number, headDim: number, theta: number): Float32Array;
-  attention(
-    q: Float32Array,
-    rows: number,
-    keys: Float32Array,
-    values: Float32Array,
-    length: number,
-    heads: number,
-    kvHeads: number,
-    headDim: number,
-  ): Float32Array;
+  attention(...args: AttentionArgs): Float32Array;
   siluMul(gate: Float32Array, up: Float32Array): Float32Array;
   rowStats(
     logits: Float32Array,
@@ -219,17 +222,7 @@ export interface NativeAddon {
       kernels?: KernelChoice,
     ): Float32Array;
     rope(x: Float32Array, positions: Int32Array, heads: number, headDim: number, theta: number): Float32Array;
-    attention(
-      q: Float32Array,
-      rows: number,
-      keys: Float32Array,
-      values: Float32Array,
-      length: number,
-      heads: number,
-      kvHeads: number,
-      headDim: number,
-      kernels?: KernelChoice,
-    ): Float32Array;
+    attention(...args: [...AttentionArgs, kernels?: KernelChoice]): Float32Array;
     rowStats(
       logits: Float32Array,
       sampling: NativeSampling | null,

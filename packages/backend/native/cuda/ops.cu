@@ -2,6 +2,7 @@
 // products in gemm.cu, the vocabulary statistics in stats.cu).
 #include <cmath>
 
+#include "../src/seeded_draw.h"
 #include "ops.cuh"
 
 namespace anneal::cuda {
@@ -91,17 +92,10 @@ __global__ void gather_rows_kernel(const float* x, const int32_t* rows, float* o
   out[i] = x[static_cast<size_t>(rows[i / dim]) * dim + i % dim];
 }
 
-__device__ uint64_t splitmix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 __global__ void random_normal_kernel(bf16* out, size_t n, float std, uint64_t seed) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
-  const uint64_t bits = splitmix(seed ^ splitmix(i));
+  const uint64_t bits = mix64(seed ^ mix64(i));
   const float u1 = (static_cast<float>(bits >> 40) + 0.5f) * (1.0f / 16777216.0f);
   const float u2 = (static_cast<float>((bits >> 16) & 0xFFFFFF) + 0.5f) * (1.0f / 16777216.0f);
   out[i] = __float2bfloat16(std * sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2));  // Box–Muller

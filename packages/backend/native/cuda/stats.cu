@@ -1,8 +1,9 @@
 // One block per row of logits: a top-2 pass, a sum-of-exponentials pass (for the softmax and the
-// entropy), and when the row samples, a Gumbel-max pass keyed exactly like ops.cpp's row_stats.
+// entropy), and when the row samples, a Gumbel-max pass keyed by seeded_draw.h, as ops.cpp's row_stats is.
 #include <cfloat>
 #include <cmath>
 
+#include "../src/seeded_draw.h"
 #include "stats.cuh"
 
 namespace anneal::cuda {
@@ -13,13 +14,6 @@ constexpr int THREADS = 512;
 constexpr unsigned FULL = 0xffffffffu;
 
 static_assert(sizeof(RowStats) == 24, "RowStats is copied from the device as it is laid out");
-
-__device__ uint64_t mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 // The best two logits seen so far; ties keep the lower index as the best, like a left-to-right scan.
 struct Top2 {
@@ -89,11 +83,10 @@ __global__ void __launch_bounds__(THREADS)
   const RowDraw draw = draws[blockIdx.x];
   int sample = top.index;
   if (draw.temperature > 0) {
-    const uint64_t key = mix(draw.seed ^ mix(draw.position * 0x632BE59BD9B4E019ull ^ mix(draw.step + 1)));
+    const uint64_t key = draw_key(draw.seed, draw.position, draw.step);
     Scored best{-DBL_MAX, vocab};
     for (int i = threadIdx.x; i < vocab; i += THREADS) {
-      const uint64_t bits = mix(key ^ static_cast<uint64_t>(i) * 0xD1B54A32D192ED03ull);
-      const double u = (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+      const double u = token_uniform(key, i);
       const double score = static_cast<double>(row[i]) / draw.temperature - log(-log(u));
       if (score > best.score) best = {score, i};
     }

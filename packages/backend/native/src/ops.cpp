@@ -7,6 +7,8 @@
 #include <limits>
 #include <numeric>
 
+#include "seeded_draw.h"
+
 namespace anneal {
 
 PackedWeight pack_weight(const float* w, int n, int k) {
@@ -183,17 +185,6 @@ void attention(const Context& ctx, const float* q, int rows, const float* keys, 
 }
 
 // splitmix64: a counter-based generator, so draws depend only on (seed, position, step, token).
-static inline uint64_t mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static inline double uniform_open(uint64_t bits) {  // in (0, 1)
-  return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
 RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step) {
   RowStats stats;
   for (int32_t token : sampling.suppress) {
@@ -253,11 +244,11 @@ RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uin
     }
   }
   // Gumbel-max in double: argmax(l/T - log(-log u)) draws exactly from softmax(l/T).
-  const uint64_t key = mix(sampling.seed ^ mix(position * 0x632BE59BD9B4E019ull ^ mix(step + 1)));
+  const uint64_t key = draw_key(sampling.seed, position, step);
   double best_score = -std::numeric_limits<double>::infinity();
   for (int i = 0; i < kept; ++i) {
     const int32_t token = order[i];
-    const double u = uniform_open(mix(key ^ static_cast<uint64_t>(token) * 0xD1B54A32D192ED03ull));
+    const double u = token_uniform(key, token);
     const double score = static_cast<double>(logits[token]) / sampling.temperature - std::log(-std::log(u));
     if (score > best_score) {
       best_score = score;

@@ -17,30 +17,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-ModelConfig llada_8b() {
+ModelConfig shape(int vocab, int dim, int layers, int heads, int head_dim, int ffn, float rope_theta) {
   ModelConfig c;
-  c.vocab = 126464;
-  c.dim = 4096;
-  c.layers = 32;
-  c.heads = 32;
-  c.kv_heads = 32;
-  c.head_dim = 128;
-  c.ffn = 12288;
-  c.rope_theta = 500000;
+  c.vocab = vocab;
+  c.dim = dim;
+  c.layers = layers;
+  c.heads = c.kv_heads = heads;
+  c.head_dim = head_dim;
+  c.ffn = ffn;
+  c.rope_theta = rope_theta;
   return c;
 }
-
-ModelConfig default_model() {  // anneal-code-11m's shape
-  ModelConfig c;
-  c.vocab = 8192;
-  c.dim = 256;
-  c.layers = 8;
-  c.heads = 4;
-  c.kv_heads = 4;
-  c.head_dim = 64;
-  c.ffn = 768;
-  return c;
-}
+ModelConfig llada_8b() { return shape(126464, 4096, 32, 32, 128, 12288, 500000); }
+ModelConfig default_model() { return shape(8192, 256, 8, 4, 64, 768, 10000); }  // anneal-code-11m's
 
 int64_t parameters(const ModelConfig& c) {
   const int64_t D = c.dim, QD = int64_t(c.heads) * c.head_dim, KD = int64_t(c.kv_heads) * c.head_dim;
