@@ -1,7 +1,8 @@
 // Writes MODEL_CARD.md and loss.svg for a model trained with anneal-train: training figures from its
 // state, evaluation on the held-out split (or the JSON `pnpm bench` wrote), the exact command. Usage:
 //   tsx packages/backend/scripts/model-card.ts --run /tmp/train-default --model packages/backend/models/NAME \
-//     --command "…" [--evaluation bench/results/default-model.json]
+//     --command "…" [--evaluation bench/results/default-model.json] \
+//     [--previous /tmp/stage-1 --previous-command "…"]   # when the run continued (--from) an earlier one
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,12 +19,25 @@ const { values } = parseArgs({
     command: { type: "string" },
     cases: { type: "string" },
     evaluation: { type: "string" },
+    previous: { type: "string" },
+    "previous-command": { type: "string" },
   },
 });
 if (!values.run || !values.model || !values.command) throw new Error("--run, --model and --command are required");
 
-const state = JSON.parse(readFileSync(join(values.run, "training", "state.json"), "utf8")) as TrainingState;
+const readState = (run: string) =>
+  JSON.parse(readFileSync(join(run, "training", "state.json"), "utf8")) as TrainingState;
+const state = readState(values.run);
 const settings = state.settings as Record<string, number | string | string[]>;
+const previous = values.previous ? readState(values.previous) : undefined;
+const tokensPerStep = (s: TrainingState) => Number(s.settings.batchSize) * Number(s.settings.length);
+const previousTokens = previous ? previous.step * tokensPerStep(previous) : 0;
+const totalTokens = previousTokens + state.step * tokensPerStep(state);
+/** Both stages on one axis of millions of tokens seen. */
+const history = [
+  ...(previous?.history.map((h) => ({ ...h, step: (h.step * tokensPerStep(previous)) / 1e6 })) ?? []),
+  ...state.history.map((h) => ({ ...h, step: (previousTokens + h.step * tokensPerStep(state)) / 1e6 })),
+];
 const workspace = new URL("../../../", import.meta.url).pathname;
 const documents = collectDocuments(workspacePackageRoots(workspace));
 const { train, heldOut } = splitHeldOut(documents, Number(settings.heldOutFraction));
@@ -44,7 +58,11 @@ const bytes = readFileSync(join(values.model, "model.safetensors")).length;
 
 writeFileSync(
   join(values.model, "loss.svg"),
-  lossCurveSvg(state.history, `${shape.layers}×${shape.dim} LLaDA-format model, ${state.step} steps`),
+  lossCurveSvg(
+    history,
+    `${shape.layers}×${shape.dim} LLaDA-format model, ${(totalTokens / 1e6).toFixed(1)} M tokens${previous ? " in two stages" : ""}`,
+    "million tokens seen",
+  ),
 );
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const card = `# ${values.model.split("/").at(-1)}
@@ -77,11 +95,23 @@ ${JSON.stringify(settings.mix)}.
 
 ## Training
 
+${
+  previous
+    ? `In two stages on 2 CPU threads. First from scratch (${previous.step} steps of ${previous.settings.batchSize} × ${previous.settings.length} tokens, peak learning rate ${previous.settings.lr}, ${previous.settings.warmup} warm-up steps, cosine decay to ${Number(previous.settings.minLrRatio) * 100} %):
+
 \`\`\`sh
+${values["previous-command"] ?? "(command not recorded)"}
+\`\`\`
+
+then continued from that checkpoint with a fresh optimiser and schedule:
+
+`
+    : ""
+}\`\`\`sh
 ${values.command}
 \`\`\`
 
-${state.step} steps of ${settings.batchSize} × ${settings.length} tokens (${((state.step * Number(settings.batchSize) * Number(settings.length)) / 1e6).toFixed(1)} M tokens), AdamW
+${previous ? "The second stage: " : ""}${state.step} steps of ${settings.batchSize} × ${settings.length} tokens (${((state.step * tokensPerStep(state)) / 1e6).toFixed(1)} M tokens${previous ? `; ${(totalTokens / 1e6).toFixed(1)} M over both stages` : ""}), AdamW
 (β 0.9/0.95, weight decay ${settings.weightDecay}, clip ${settings.clip}), peak learning rate ${settings.lr} with
 ${settings.warmup} warm-up steps and cosine decay to ${Number(settings.minLrRatio) * 100} %, on 2 CPU threads.
 

@@ -6,7 +6,8 @@ const WIDTH = 640;
 const HEIGHT = 320;
 const MARGIN = { left: 56, right: 56, top: 24, bottom: 40 };
 
-export function lossCurveSvg(history: TrainingState["history"], title: string): string {
+/** `step` is the x axis; a caller may put any monotone measure there (e.g. millions of tokens) and name it. */
+export function lossCurveSvg(history: TrainingState["history"], title: string, xLabel = "step"): string {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   history = history.filter((h) => Number.isFinite(h.loss) || h.heldOutAccuracy !== undefined);
@@ -38,7 +39,7 @@ export function lossCurveSvg(history: TrainingState["history"], title: string): 
     ...ticks.map(
       (t) => `<text x="${x(t * maxStep)}" y="${HEIGHT - 22}" text-anchor="middle">${Math.round(t * maxStep)}</text>`,
     ),
-    `<text x="${WIDTH / 2}" y="${HEIGHT - 6}" text-anchor="middle">step</text>`,
+    `<text x="${WIDTH / 2}" y="${HEIGHT - 6}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
     `<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="${lossPath}"/>`,
     accPath ? `<polyline fill="none" stroke="#d62728" stroke-width="1.5" points="${accPath}"/>` : "",
     `<text x="${MARGIN.left + 8}" y="${MARGIN.top + 14}" fill="#1f77b4">training loss (moving average of 25 steps)</text>`,
