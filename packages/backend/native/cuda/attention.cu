@@ -50,6 +50,7 @@ __global__ void __launch_bounds__(WARPS * 32)
     qs[i] = row0 + r < rows ? q[(row0 + r) * qd + h * head_dim + d] * scale : 0.0f;
   }
   float running_max[ROWS_PER_WARP], running_sum[ROWS_PER_WARP], acc[ROWS_PER_WARP][2 * MAX_PAIRS];
+#pragma unroll
   for (int i = 0; i < ROWS_PER_WARP; ++i) {
     running_max[i] = -INFINITY;
     running_sum[i] = 0;
@@ -73,9 +74,10 @@ __global__ void __launch_bounds__(WARPS * 32)
     __syncthreads();
     const bool valid = k0 + lane < length;
     const int tile_keys = min(KEYS, length - k0);
-    for (int i = 0; i < ROWS_PER_WARP; ++i) {
+#pragma unroll
+    for (int i = 0; i < ROWS_PER_WARP; ++i) {  // unrolled, so acc stays in registers
       const int r = warp * ROWS_PER_WARP + i;
-      if (row0 + r >= rows) break;  // the same for the whole warp
+      if (row0 + r >= rows) continue;  // the same for the whole warp
       const float* qr = qs + r * head_dim;
       const __nv_bfloat162* kr = reinterpret_cast<const __nv_bfloat162*>(ks + lane * stride);
       float score = 0;
@@ -89,6 +91,7 @@ __global__ void __launch_bounds__(WARPS * 32)
       const float p = valid ? expf(score - new_max) : 0.0f;
       running_sum[i] = running_sum[i] * correction + warp_sum(p);
       running_max[i] = new_max;
+#pragma unroll
       for (int c = 0; c < 2 * MAX_PAIRS; ++c) acc[i][c] *= correction;
       for (int j = 0; j < tile_keys; ++j) {
         const float pj = __shfl_sync(FULL, p, j);
@@ -106,9 +109,10 @@ __global__ void __launch_bounds__(WARPS * 32)
     }
   }
 
+#pragma unroll
   for (int i = 0; i < ROWS_PER_WARP; ++i) {
     const int r = warp * ROWS_PER_WARP + i;
-    if (row0 + r >= rows) break;
+    if (row0 + r >= rows) continue;
     const float inv = 1.0f / running_sum[i];
     __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(out + (row0 + r) * qd + h * head_dim);
 #pragma unroll
