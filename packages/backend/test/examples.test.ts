@@ -98,5 +98,7 @@ describe("lossCurveSvg", () => {
     expect(svg).toMatch(/^<svg xmlns/);
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain("a &lt;test> run");
+    expect(svg).toContain(">step</text>");
+    expect(lossCurveSvg(history, "two stages", "million tokens seen")).toContain(">million tokens seen</text>");
   });
 });
