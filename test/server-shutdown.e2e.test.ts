@@ -2,6 +2,7 @@
 // request in flight, refuses new connections and exits 0.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { native } from "@anneal/backend";
 import { afterEach, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../packages/backend/dist/bin/serve.js", import.meta.url));
@@ -53,14 +54,30 @@ describe("anneal-serve", () => {
     await expect(fetch(`${origin}/health`)).rejects.toThrow();
   });
 
-  it("refuses bad flags with a one-line message and exit code 2", async () => {
-    const run = spawn(process.execPath, [bin, "--port", "abc"], { stdio: ["ignore", "ignore", "pipe"] });
+  const refusal = async (args: string[]) => {
+    const run = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     run.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
     const code = await new Promise((resolve) => run.on("exit", resolve));
+    return { code, lines: stderr.trim().split("\n") };
+  };
+
+  it("refuses bad flags with a one-line message and exit code 2", async () => {
+    const { code, lines } = await refusal(["--port", "abc"]);
     expect(code).toBe(2);
-    expect(stderr.split("\n")[0]).toMatch(/^anneal-serve: --port must be a non-negative number$/);
+    expect(lines[0]).toBe("anneal-serve: --port must be a non-negative number"); // then the usage
+    expect((await refusal(["--device", "tpu"])).lines[0]).toBe(
+      "anneal-serve: --device must be cpu, cuda or auto (got tpu)",
+    );
+  });
+
+  it.skipIf(native().cudaInfo().devices > 0)("without a GPU, --device cuda says why", async () => {
+    const { code, lines } = await refusal(["--device", "cuda"]);
+    expect(code).toBe(2);
+    expect(lines[0]).toMatch(
+      /^anneal-serve: --device cuda: (no GPU answers|this build of the engine has no CUDA kernels)/,
+    );
   });
 });
