@@ -54,12 +54,15 @@ double relative_error(const std::vector<float>& a, const std::vector<float>& b) 
   return worst / scale;
 }
 
+std::vector<cuda::GemmBackend> gemm_backends() {
+  if (cuda::cublas_built()) return {cuda::GemmBackend::Wmma, cuda::GemmBackend::Cublas};
+  return {cuda::GemmBackend::Wmma};
+}
+
 void check_kernels() {
   ThreadPool pool(4);
   const Context ctx{best_kernels(), pool};
-  const std::vector<cuda::GemmBackend> backends =
-      cuda::cublas_built() ? std::vector<cuda::GemmBackend>{cuda::GemmBackend::Wmma, cuda::GemmBackend::Cublas}
-                           : std::vector<cuda::GemmBackend>{cuda::GemmBackend::Wmma};
+  const std::vector<cuda::GemmBackend> backends = gemm_backends();
   for (auto [m, n, k] : std::vector<std::array<int, 3>>{{1, 1, 1}, {37, 45, 29}, {32, 96, 64}, {70, 130, 64}, {129, 67, 136}}) {
     const auto x = bf16_rounded(random_values(size_t(m) * k, m)), w = bf16_rounded(random_values(size_t(n) * k, n + 1));
     const auto bias = random_values(n, 3), start = random_values(size_t(m) * n, 4);
@@ -163,49 +166,56 @@ void check_models() {
   for (const Case& test : cases) {
     const RandomWeights weights = write_random_weights(test.config, 7, "/tmp/anneal-cuda-check.bin");
     Model cpu(test.config, {weights.file}, weights.tensors, 4);
-    auto gpu = cuda::load_engine(test.config, {weights.file}, weights.tensors, cuda::EngineOptions{});
-    auto whole = [&](Engine& engine) {
-      std::vector<SequenceInput> batch(1);
-      batch[0].tokens = tokens;
-      batch[0].row_end = batch[0].attend_length = int(tokens.size());
-      for (int i = 0; i < int(tokens.size()); ++i) batch[0].stat_rows.push_back(i);
-      batch[0].want_logits = true;
-      return engine.forward(batch)[0];
-    };
-    const SequenceOutput expected = whole(cpu), actual = whole(*gpu);
-    const double e = relative_error(actual.logits, expected.logits);
-    int confident = 0, agree = 0;
-    for (size_t i = 0; i < expected.stats.size(); ++i) {
-      if (expected.stats[i].margin < 0.02f) continue;
-      ++confident;
-      agree += expected.stats[i].argmax == actual.stats[i].argmax;
-    }
-    report(e < 0.03 && agree == confident, std::string(test.name) + ": logits; argmax on " + std::to_string(confident) + " rows", e, 0.03);
+    for (auto backend : gemm_backends()) {
+      cuda::EngineOptions options;
+      options.gemm = backend;
+      const std::string name =
+          std::string(test.name) + (backend == cuda::GemmBackend::Cublas ? ", cublas" : ", wmma");
+      auto gpu = cuda::load_engine(test.config, {weights.file}, weights.tensors, options);
+      auto whole = [&](Engine& engine) {
+        std::vector<SequenceInput> batch(1);
+        batch[0].tokens = tokens;
+        batch[0].row_end = batch[0].attend_length = int(tokens.size());
+        for (int i = 0; i < int(tokens.size()); ++i) batch[0].stat_rows.push_back(i);
+        batch[0].want_logits = true;
+        return engine.forward(batch)[0];
+      };
+      const SequenceOutput expected = whole(cpu), actual = whole(*gpu);
+      const double e = relative_error(actual.logits, expected.logits);
+      int confident = 0, agree = 0;
+      for (size_t i = 0; i < expected.stats.size(); ++i) {
+        if (expected.stats[i].margin < 0.02f) continue;
+        ++confident;
+        agree += expected.stats[i].argmax == actual.stats[i].argmax;
+      }
+      report(e < 0.03 && agree == confident, name + ": logits; argmax on " + std::to_string(confident) + " rows", e,
+             0.03);
 
-    // The same rows through a KV cache, batched with a second sequence, match the whole-canvas pass.
-    auto cache = gpu->create_cache(int(tokens.size()));
-    std::vector<SequenceInput> prefix(1);
-    prefix[0].tokens = tokens;
-    prefix[0].row_end = prefix[0].attend_length = int(tokens.size());
-    prefix[0].cache = cache;
-    prefix[0].stat_rows = {0};
-    gpu->forward(prefix);
-    std::vector<SequenceInput> batch(2);
-    batch[0].tokens = tokens;
-    batch[0].row_begin = 32;
-    batch[0].row_end = 40;
-    batch[0].attend_length = int(tokens.size());
-    batch[0].cache = cache;
-    for (int i = 32; i < 40; ++i) batch[0].stat_rows.push_back(i);
-    batch[0].want_logits = true;
-    batch[1].tokens = std::vector<int32_t>(tokens.begin(), tokens.begin() + 20);
-    batch[1].row_end = batch[1].attend_length = 20;
-    batch[1].stat_rows = {19};
-    const auto outputs = gpu->forward(batch);
-    const std::vector<float> block(actual.logits.begin() + 32 * size_t(test.config.vocab),
-                                   actual.logits.begin() + 40 * size_t(test.config.vocab));
-    const double ec = relative_error(outputs[0].logits, block);
-    report(ec < 0.02 && outputs[1].stats.size() == 1, std::string(test.name) + ": cached block rows in a batch", ec, 0.02);
+      // The same rows through a KV cache, batched with a second sequence, match the whole-canvas pass.
+      auto cache = gpu->create_cache(int(tokens.size()));
+      std::vector<SequenceInput> prefix(1);
+      prefix[0].tokens = tokens;
+      prefix[0].row_end = prefix[0].attend_length = int(tokens.size());
+      prefix[0].cache = cache;
+      prefix[0].stat_rows = {0};
+      gpu->forward(prefix);
+      std::vector<SequenceInput> batch(2);
+      batch[0].tokens = tokens;
+      batch[0].row_begin = 32;
+      batch[0].row_end = 40;
+      batch[0].attend_length = int(tokens.size());
+      batch[0].cache = cache;
+      for (int i = 32; i < 40; ++i) batch[0].stat_rows.push_back(i);
+      batch[0].want_logits = true;
+      batch[1].tokens = std::vector<int32_t>(tokens.begin(), tokens.begin() + 20);
+      batch[1].row_end = batch[1].attend_length = 20;
+      batch[1].stat_rows = {19};
+      const auto outputs = gpu->forward(batch);
+      const std::vector<float> block(actual.logits.begin() + 32 * size_t(test.config.vocab),
+                                     actual.logits.begin() + 40 * size_t(test.config.vocab));
+      const double ec = relative_error(outputs[0].logits, block);
+      report(ec < 0.02 && outputs[1].stats.size() == 1, name + ": cached block rows in a batch", ec, 0.02);
+    }
   }
 }
 
