@@ -46,6 +46,11 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 };
+/** Median and 99th percentile, in whole milliseconds. */
+const p50p99 = (values: number[]) => ({
+  p50: Math.round(percentile(values, 50)),
+  p99: Math.round(percentile(values, 99)),
+});
 
 const runs = [];
 for (const concurrency of [1, 4, 16]) {
@@ -65,34 +70,8 @@ for (const concurrency of [1, 4, 16]) {
     concurrency,
     requests: results.length,
     tokensPerSecond: Number((tokens / seconds).toFixed(1)),
-    timeToFirstTokenMs: {
-      p50: Math.round(
-        percentile(
-          results.map((r) => r.ttft),
-          50,
-        ),
-      ),
-      p99: Math.round(
-        percentile(
-          results.map((r) => r.ttft),
-          99,
-        ),
-      ),
-    },
-    latencyMs: {
-      p50: Math.round(
-        percentile(
-          results.map((r) => r.latency),
-          50,
-        ),
-      ),
-      p99: Math.round(
-        percentile(
-          results.map((r) => r.latency),
-          99,
-        ),
-      ),
-    },
+    timeToFirstTokenMs: p50p99(results.map((r) => r.ttft)),
+    latencyMs: p50p99(results.map((r) => r.latency)),
   };
   console.log(
     `concurrency ${concurrency}: ${run.tokensPerSecond} tok/s aggregate, TTFT p50 ${run.timeToFirstTokenMs.p50} ms, latency p50 ${run.latencyMs.p50} / p99 ${run.latencyMs.p99} ms`,

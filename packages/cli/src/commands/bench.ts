@@ -59,34 +59,8 @@ export async function bench(options: BenchOptions, ctx: Context): Promise<void> 
       concurrency,
       requests: samples.length,
       tokensPerSecond: round(samples.reduce((sum, s) => sum + s.tokens, 0) / seconds),
-      ttftMs: {
-        p50: round(
-          percentile(
-            samples.map((s) => s.ttftMs),
-            50,
-          ),
-        ),
-        p99: round(
-          percentile(
-            samples.map((s) => s.ttftMs),
-            99,
-          ),
-        ),
-      },
-      latencyMs: {
-        p50: round(
-          percentile(
-            samples.map((s) => s.latencyMs),
-            50,
-          ),
-        ),
-        p99: round(
-          percentile(
-            samples.map((s) => s.latencyMs),
-            99,
-          ),
-        ),
-      },
+      ttftMs: p50p99(samples.map((s) => s.ttftMs)),
+      latencyMs: p50p99(samples.map((s) => s.latencyMs)),
     });
   }
   if (options.json) {
@@ -114,6 +88,11 @@ export async function bench(options: BenchOptions, ctx: Context): Promise<void> 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Median and 99th percentile, to 0.1 ms. */
+function p50p99(values: number[]): { p50: number; p99: number } {
+  return { p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) };
 }
 
 function round(value: number): number {
