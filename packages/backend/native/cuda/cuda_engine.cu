@@ -193,7 +193,6 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
 
   // Each sequence's K/V: its own device cache, or a reused scratch one sized to its canvas.
   std::vector<const DeviceKv*> kv(batch.size());
-  std::vector<int> offset(batch.size() + 1, 0);
   size_t scratch_used = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     check_sequence(batch[s], c, s);
@@ -209,22 +208,12 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       if (!scratch || scratch->capacity < length) scratch = std::make_shared<DeviceKv>(c.layers, length, KD);
       kv[s] = scratch.get();
     }
-    offset[s + 1] = offset[s] + batch[s].row_end - batch[s].row_begin;
   }
-  const int R = offset.back();
-
-  // Rows: token and position of every computed row, then the rows the LM head runs on.
-  std::vector<int32_t> tokens(R), positions(R), head_rows;
-  std::vector<size_t> first_stat(batch.size());
-  for (size_t s = 0; s < batch.size(); ++s) {
-    for (int p = batch[s].row_begin; p < batch[s].row_end; ++p) {
-      tokens[offset[s] + p - batch[s].row_begin] = batch[s].tokens[p];
-      positions[offset[s] + p - batch[s].row_begin] = p;
-    }
-    first_stat[s] = head_rows.size();
-    for (int32_t p : batch[s].stat_rows) head_rows.push_back(offset[s] + p - batch[s].row_begin);
-  }
-  const int HR = static_cast<int>(head_rows.size());
+  const BatchLayout layout = lay_out(batch, requested);
+  const std::vector<int>& offset = layout.offset;
+  const std::vector<size_t>&first_stat = layout.first_stat, &owner = layout.owner;
+  const int R = layout.rows();
+  const int HR = static_cast<int>(layout.head_rows.size());
 
   // The workspace grows to this batch (a no-op once the largest batch has been seen).
   Workspace& w = ws_;
@@ -239,9 +228,9 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   w.act.reserve(size_t(R) * F);
   w.gathered.reserve(size_t(std::max(HR, 1)) * D);
   w.logits.reserve(size_t(std::max(HR, 1)) * V);
-  w.tokens.upload(tokens, stream_);
-  w.positions.upload(positions, stream_);
-  if (HR > 0) w.head_rows.upload(head_rows, stream_);
+  w.tokens.upload(layout.tokens, stream_);
+  w.positions.upload(layout.positions, stream_);
+  w.head_rows.upload(layout.head_rows, stream_);
 
   embed_rows(embed_.get(), w.tokens.get(), w.x.get(), R, D, stream_);
   for (int l = 0; l < c.layers; ++l) {
@@ -279,23 +268,18 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
           batch[s].stat_rows.size() * size_t(V), stream_);
   }
 
-  const size_t answered = requested < batch.size() ? first_stat[requested] : size_t(HR);
+  const size_t answered = layout.answered;
   std::vector<int32_t> suppress_rows, suppress_tokens;
   std::vector<RowDraw> draws(answered);
-  std::vector<size_t> owner(answered);
-  for (size_t s = 0; s < requested; ++s) {
-    const SamplingParams& sampling = batch[s].sampling;
-    for (size_t i = 0; i < batch[s].stat_rows.size(); ++i) {
-      const size_t row = first_stat[s] + i;
-      owner[row] = s;
-      for (int32_t token : sampling.suppress) {
-        if (token < 0 || token >= V) continue;
-        suppress_rows.push_back(static_cast<int32_t>(row));
-        suppress_tokens.push_back(token);
-      }
-      draws[row] = RowDraw{needs_host_draw(sampling) ? 0.0f : sampling.temperature, sampling.seed,
-                           static_cast<uint64_t>(batch[s].stat_rows[i]), batch[s].step};
+  for (size_t row = 0; row < answered; ++row) {
+    const SequenceInput& seq = batch[owner[row]];
+    for (int32_t token : seq.sampling.suppress) {
+      if (token < 0 || token >= V) continue;
+      suppress_rows.push_back(static_cast<int32_t>(row));
+      suppress_tokens.push_back(token);
     }
+    draws[row] = RowDraw{needs_host_draw(seq.sampling) ? 0.0f : seq.sampling.temperature, seq.sampling.seed,
+                         layout.stat_position[row], seq.step};
   }
   if (!suppress_rows.empty()) {
     w.suppress_rows.upload(suppress_rows, stream_);
@@ -322,7 +306,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     const SequenceInput& seq = batch[s];
     if (needs_host_draw(seq.sampling)) {
       std::vector<float> copy = host_rows[row];
-      stats[row] = anneal::row_stats(copy.data(), V, seq.sampling, static_cast<uint64_t>(seq.stat_rows[row - first_stat[s]]), seq.step);
+      stats[row] = anneal::row_stats(copy.data(), V, seq.sampling, layout.stat_position[row], seq.step);
     }
     outputs[s].stats.push_back(stats[row]);
     if (seq.want_logits) outputs[s].logits.insert(outputs[s].logits.end(), host_rows[row].begin(), host_rows[row].end());

@@ -59,4 +59,26 @@ std::vector<size_t> add_guidance_twins(std::vector<SequenceInput>& batch) {
   return twin_of;
 }
 
+BatchLayout lay_out(const std::vector<SequenceInput>& batch, size_t requested) {
+  BatchLayout layout;
+  layout.offset.assign(batch.size() + 1, 0);
+  layout.first_stat.resize(batch.size());
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const SequenceInput& seq = batch[s];
+    layout.offset[s + 1] = layout.offset[s] + seq.row_end - seq.row_begin;
+    for (int p = seq.row_begin; p < seq.row_end; ++p) {
+      layout.tokens.push_back(seq.tokens[p]);
+      layout.positions.push_back(p);
+    }
+    layout.first_stat[s] = layout.head_rows.size();
+    for (int32_t p : seq.stat_rows) {
+      layout.head_rows.push_back(layout.offset[s] + p - seq.row_begin);
+      layout.owner.push_back(s);
+      layout.stat_position.push_back(static_cast<uint64_t>(p));
+    }
+  }
+  layout.answered = requested < batch.size() ? layout.first_stat[requested] : layout.head_rows.size();
+  return layout;
+}
+
 }  // namespace anneal

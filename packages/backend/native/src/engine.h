@@ -71,6 +71,21 @@ void check_sequence(const SequenceInput& sequence, const ModelConfig& config, si
 // Appends a twin over the unconditional canvas for every guided sequence; twin_of[s] is its index.
 std::vector<size_t> add_guidance_twins(std::vector<SequenceInput>& batch);
 
+// Where each sequence's rows sit in one batched pass, the same for every engine: the rows computed
+// (sequence by sequence) and the rows the LM head runs on, with the sequence each belongs to.
+struct BatchLayout {
+  std::vector<int> offset;             // sequence s computes rows [offset[s], offset[s + 1])
+  std::vector<int32_t> tokens;         // per computed row: its token
+  std::vector<int32_t> positions;      // per computed row: its canvas position
+  std::vector<int32_t> head_rows;      // computed rows whose logits are summarised, sequence by sequence
+  std::vector<size_t> first_stat;      // sequence s's head rows start at first_stat[s]
+  std::vector<size_t> owner;           // per head row: its sequence
+  std::vector<uint64_t> stat_position; // per head row: its canvas position (keys the seeded draw)
+  size_t answered = 0;                 // head rows of the first `requested` sequences (twins come after)
+  int rows() const { return offset.back(); }
+};
+BatchLayout lay_out(const std::vector<SequenceInput>& batch, size_t requested);
+
 class Engine {
  public:
   virtual ~Engine() = default;

@@ -68,8 +68,6 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
   const Context ctx{kernels_, pool_};
   const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim;
 
-  // Row offsets of each sequence inside the batch's [R, ...] matrices.
-  std::vector<int> offset(batch.size() + 1, 0);
   for (size_t s = 0; s < batch.size(); ++s) {
     check_sequence(batch[s], c, s);
     if (batch[s].cache && batch[s].cache->keys.empty()) {
@@ -78,22 +76,18 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     if (!batch[s].cache) {
       batch[s].cache = std::make_shared<KvCache>(c.layers, static_cast<int>(batch[s].tokens.size()), KD);
     }
-    offset[s + 1] = offset[s] + batch[s].row_end - batch[s].row_begin;
   }
-  const int R = offset.back();
+  const BatchLayout layout = lay_out(batch, requested);
+  const std::vector<int>& offset = layout.offset;
+  const int R = layout.rows();
 
-  std::vector<int32_t> positions(R);
   std::vector<float> x(static_cast<size_t>(R) * D), normed(x.size()), attn(static_cast<size_t>(R) * QD);
   std::vector<float> q(static_cast<size_t>(R) * QD), k(static_cast<size_t>(R) * KD), v(k.size());
   std::vector<float> gate(static_cast<size_t>(R) * c.ffn), up(gate.size());
 
   // x[r] = embed[token at that row]
-  for (size_t s = 0; s < batch.size(); ++s) {
-    for (int p = batch[s].row_begin; p < batch[s].row_end; ++p) {
-      const int r = offset[s] + p - batch[s].row_begin;
-      positions[r] = p;
-      std::copy_n(embed_.data() + static_cast<size_t>(batch[s].tokens[p]) * D, D, x.data() + static_cast<size_t>(r) * D);
-    }
+  for (int r = 0; r < R; ++r) {
+    std::copy_n(embed_.data() + static_cast<size_t>(layout.tokens[r]) * D, D, x.data() + static_cast<size_t>(r) * D);
   }
 
   for (int l = 0; l < c.layers; ++l) {
@@ -103,8 +97,8 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     gemm(ctx, normed.data(), R, layer.q, c.qkv_bias ? layer.q_bias.data() : nullptr, q.data(), false);
     gemm(ctx, normed.data(), R, layer.k, c.qkv_bias ? layer.k_bias.data() : nullptr, k.data(), false);
     gemm(ctx, normed.data(), R, layer.v, c.qkv_bias ? layer.v_bias.data() : nullptr, v.data(), false);
-    rope(ctx, q.data(), positions.data(), R, c.heads, c.head_dim, c.rope_theta);
-    rope(ctx, k.data(), positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta);
+    rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta);
+    rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta);
     // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length).
     for (size_t s = 0; s < batch.size(); ++s) {
       SequenceInput& seq = batch[s];
@@ -125,28 +119,17 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     gemm(ctx, gate.data(), R, layer.down, nullptr, x.data(), true);
   }
 
-  // The LM head runs only on the rows a sampler asked about.
-  std::vector<int> head_rows;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    for (int32_t p : batch[s].stat_rows) head_rows.push_back(offset[s] + p - batch[s].row_begin);
-  }
-  const int HR = static_cast<int>(head_rows.size());
+  // The LM head runs only on the rows a sampler asked about; row i of `logits` is head row i.
+  const int HR = static_cast<int>(layout.head_rows.size());
   std::vector<float> gathered(static_cast<size_t>(HR) * D), final_rows(gathered.size());
-  for (int i = 0; i < HR; ++i) std::copy_n(x.data() + static_cast<size_t>(head_rows[i]) * D, D, gathered.data() + static_cast<size_t>(i) * D);
+  for (int i = 0; i < HR; ++i) {
+    std::copy_n(x.data() + static_cast<size_t>(layout.head_rows[i]) * D, D, gathered.data() + static_cast<size_t>(i) * D);
+  }
   rms_norm(ctx, gathered.data(), final_norm_.data(), final_rows.data(), HR, D, c.eps);
   std::vector<float> logits(static_cast<size_t>(HR) * c.vocab);
   if (HR > 0) gemm(ctx, final_rows.data(), HR, head_, nullptr, logits.data(), false);
 
-  // Row i of `logits` belongs to sequence owner[i]; first_stat[s] is where sequence s's rows start.
-  std::vector<size_t> owner(HR), first_stat(batch.size());
-  std::vector<uint64_t> row_position(HR);
-  for (size_t s = 0, i = 0; s < batch.size(); ++s) {
-    first_stat[s] = i;
-    for (int32_t p : batch[s].stat_rows) {
-      owner[i] = s;
-      row_position[i++] = static_cast<uint64_t>(p);
-    }
-  }
+  const std::vector<size_t>&owner = layout.owner, &first_stat = layout.first_stat;
   // Guidance: l = l_u + (g + 1)(l_c − l_u), in place in the guided sequence's rows.
   for (size_t s = 0; s < requested; ++s) {
     if (batch[s].guidance <= 0) continue;
@@ -156,12 +139,12 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     const float* unconditional = logits.data() + first_stat[twin_of[s]] * c.vocab;
     for (size_t i = 0; i < rows * c.vocab; ++i) conditional[i] = unconditional[i] + (g + 1) * (conditional[i] - unconditional[i]);
   }
-  const size_t answered = requested < batch.size() ? first_stat[requested] : static_cast<size_t>(HR);
+  const size_t answered = layout.answered;
   std::vector<RowStats> stats(answered);
   pool_.parallel_for(answered, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const SequenceInput& seq = batch[owner[i]];
-      stats[i] = row_stats(logits.data() + i * c.vocab, c.vocab, seq.sampling, row_position[i], seq.step);
+      stats[i] = row_stats(logits.data() + i * c.vocab, c.vocab, seq.sampling, layout.stat_position[i], seq.step);
     }
   });
   std::vector<SequenceOutput> outputs(requested);
