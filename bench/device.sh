@@ -1,34 +1,76 @@
 #!/usr/bin/env bash
 # The GPU run of issue 7, in one call on a fresh machine with an NVIDIA GPU, CMake, nvcc and PyTorch
-# (no Node.js needed): builds the engine's CUDA check program (with cuBLAS when the toolkit has it),
-# runs the GPU checks, benchmarks our engine and PyTorch on the same shapes in the same run, and
-# writes bench/results/device.json (and a copy under $OUT when set). Takes about 3–5 minutes.
+# (no Node.js needed): builds the engine's CUDA check program (with cuBLAS when the toolkit or the
+# nvidia-cublas Python wheel has it), runs the GPU checks, times each GEMM tile shape and attention
+# split (the sweep), benchmarks our engine and PyTorch on the same shapes in the same run, and writes
+# bench/results/device.json and device-sweep.json (and copies and logs under $OUT when set).
+# Takes about 4–6 minutes.
 #
 #   bash bench/device.sh            # seconds per timed case: 3 (BENCH_SECONDS to change)
-set -euo pipefail
+#   SWEEP=0 bash bench/device.sh    # skip the kernel sweep
+set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-3}
 build=${BUILD_DIR:-/tmp/anneal-device-build}
+out=${OUT:-$(mktemp -d)}
 work=$(mktemp -d)
+check_program="$build/anneal-cuda-check"
+
+echo "== machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
+nvcc --version | tail -1
+python3 -c 'import torch; print("torch", torch.__version__)' || true
+
+# cuBLAS: the toolkit's, else the one PyTorch's wheels bring (nvidia-cublas).
+cublas_flags=()
+if ! ls /usr/local/cuda*/lib64/libcublas.so* >/dev/null 2>&1; then
+  library=$(find /usr/local /opt /usr/lib -name 'libcublas.so*' -not -path '*stubs*' 2>/dev/null | sort | head -1)
+  header=$(find /usr/local /opt /usr/include -name cublas_v2.h 2>/dev/null | head -1)
+  if [[ -n "$library" && -n "$header" ]]; then
+    echo "cuBLAS from $library"
+    cublas_flags=(-DANNEAL_CUBLAS_LIBRARY="$library" -DANNEAL_CUBLAS_INCLUDE_DIR="$(dirname "$header")")
+    export LD_LIBRARY_PATH="$(dirname "$library")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
+fi
 
 echo "== build (sm_90 for Hopper; ANNEAL_CUDA_ARCHITECTURES to change)"
-cmake -S packages/backend/native -B "$build" -DCMAKE_BUILD_TYPE=Release \
-  -DANNEAL_CUDA_ARCHITECTURES="${ANNEAL_CUDA_ARCHITECTURES:-90}" >"$work/cmake.log"
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+cmake -S packages/backend/native -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DANNEAL_CUDA_ARCHITECTURES="${ANNEAL_CUDA_ARCHITECTURES:-90}" "${cublas_flags[@]}" >"$work/cmake.log" 2>&1 ||
+  { tail -30 "$work/cmake.log"; exit 1; }
 grep "anneal:" "$work/cmake.log"
-cmake --build "$build" --target anneal-cuda-check --parallel "$(nproc)" >"$work/build.log" || { tail -50 "$work/build.log"; exit 1; }
+cmake --build "$build" --target anneal-cuda-check --parallel "$(nproc)" >"$out/build.log" 2>&1 ||
+  { grep -E "error" "$out/build.log" | head -30; tail -20 "$out/build.log"; exit 1; }
 
 echo "== GPU checks (each kernel against its CPU twin; whole models against the CPU engine)"
 checks=0
-"$build/anneal-cuda-check" --checks || checks=$?
+timeout 90 "$check_program" --checks 2>&1 | tee "$out/checks.log" || checks=1
+failed=$(grep -c '^FAIL' "$out/checks.log")
+[[ $failed -gt 0 ]] && checks=1
+if [[ $checks -ne 0 ]] && command -v compute-sanitizer >/dev/null; then
+  echo "== checks failed: compute-sanitizer memcheck over the kernel checks (first errors)"
+  timeout 60 compute-sanitizer --tool memcheck --print-limit 10 "$check_program" --checks >"$out/sanitizer.log" 2>&1
+  grep -E "=========|FAIL" "$out/sanitizer.log" | head -40
+fi
+
+if [[ "${SWEEP:-1}" != 0 ]]; then
+  echo "== kernel sweep (GEMM tiles, pipeline depths, split-K; attention key splits)"
+  timeout 120 "$check_program" --sweep --sweep-json "$work/sweep.json" >"$out/sweep.log" 2>&1 || echo "sweep failed: $?"
+  cat "$out/sweep.log"
+fi
 
 echo "== our engine"
-"$build/anneal-cuda-check" --bench "$seconds" --json "$work/engine.json" >/dev/null
+timeout 150 "$check_program" --bench "$seconds" --json "$work/engine.json" >"$out/engine.log" 2>&1 ||
+  { tail -20 "$out/engine.log"; exit 1; }
+grep -v '^[{}\[ ]' "$out/engine.log" | grep -v '^  ' || true
 echo "== PyTorch, same shapes"
-python3 bench/torch_8b.py "$seconds" >"$work/torch.json"
+timeout 90 python3 bench/torch_8b.py "$seconds" >"$work/torch.json" || { echo "PyTorch run failed"; echo '{"cases": []}' >"$work/torch.json"; }
 
-python3 - "$work/engine.json" "$work/torch.json" "$checks" <<'PY'
-import datetime, glob, json, os, sys
+python3 - "$work/engine.json" "$work/torch.json" "$checks" "$work/sweep.json" "$out" <<'PY'
+import datetime, json, os, shutil, sys
 engine, torch_run, checks = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+sweep_path, out = sys.argv[4], sys.argv[5]
 # Tokens per forward of the built-in model's samplers, measured on the CPU by bench/default-model.ts.
 default = json.load(open("bench/results/default-model.json"))
 tpf = next(s["tokensPerForward"] for s in default["infill"] if s["setting"] == "threshold 0.9")
@@ -38,11 +80,12 @@ summary = []
 for name in sorted({c["engine"] for c in engine["cases"] if c["engine"].startswith("cuda")}):
     for rows in (32, 1024):
         ours, theirs = find(engine["cases"], name, rows), find(torch_run["cases"], "pytorch-sdpa", rows)
-        if not ours or not theirs:
+        if not ours:
             continue
         line = {"engine": name, "rows": rows, "cached_prefix": ours["cached_prefix"],
-                "forwards_per_s": ours["forwards_per_s"], "pytorch_forwards_per_s": theirs["forwards_per_s"],
-                "speedup_vs_pytorch": ours["forwards_per_s"] / theirs["forwards_per_s"],
+                "forwards_per_s": ours["forwards_per_s"],
+                "pytorch_forwards_per_s": theirs["forwards_per_s"] if theirs else None,
+                "speedup_vs_pytorch": ours["forwards_per_s"] / theirs["forwards_per_s"] if theirs else None,
                 "fraction_of_bandwidth_roofline": ours["forwards_per_s"] / ours["bandwidth_roofline_forwards_per_s"] if ours["bandwidth_roofline_forwards_per_s"] else None,
                 "fraction_of_flop_roofline": ours["forwards_per_s"] / ours["flop_roofline_forwards_per_s"] if ours["flop_roofline_forwards_per_s"] else None,
                 "tokens_per_s_at_default_model_tpf": ours["forwards_per_s"] * tpf if rows == 32 else None,
@@ -52,9 +95,12 @@ for name in sorted({c["engine"] for c in engine["cases"] if c["engine"].startswi
 result = {"measured": datetime.datetime.now(datetime.timezone.utc).isoformat(), "checks_failed": checks,
           "tokens_per_forward_default_model": tpf, "summary": summary, "engine": engine, "pytorch": torch_run}
 os.makedirs("bench/results", exist_ok=True)
-for path in ["bench/results/device.json"] + ([os.path.join(os.environ["OUT"], "device.json")] if os.environ.get("OUT") else []):
-    with open(path, "w") as f:
-        json.dump(result, f, indent=2)
+with open("bench/results/device.json", "w") as f:
+    json.dump(result, f, indent=2)
+shutil.copy("bench/results/device.json", os.path.join(out, "device.json"))
+if os.path.exists(sweep_path):
+    shutil.copy(sweep_path, "bench/results/device-sweep.json")
+    shutil.copy(sweep_path, os.path.join(out, "device-sweep.json"))
 print("wrote bench/results/device.json")
 PY
 exit "$checks"

@@ -2,9 +2,14 @@
 // head, streams the keys and values through shared memory 32 at a time, and keeps a running max and
 // sum per row (the online softmax), so the [rows × length] scores never exist in memory.
 //
+// With few query rows (a 32-token block) rows × heads gives fewer blocks than SMs, so the keys are
+// split too (flash-decoding): each block takes one key range and writes its partial softmax (max,
+// sum, unnormalised output) to scratch, and a second kernel merges the ranges.
+//
 // Inside a block each warp owns 4 rows. Per key tile, lane j scores key j against the row; the
 // warp reduces max and sum with shuffles; then every lane accumulates its own pairs of output dims
 // over the tile's 32 keys, with each probability broadcast from the lane that computed it.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -32,8 +37,8 @@ __device__ float warp_sum(float v) {
 }
 
 __global__ void __launch_bounds__(WARPS * 32)
-    attention_kernel(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
-                     int kv_heads, int head_dim, float scale) {
+    attention_kernel(const float* q, const bf16* keys, const bf16* values, bf16* out, float* partial, int rows,
+                     int length, int heads, int kv_heads, int head_dim, float scale, int chunk) {
   extern __shared__ unsigned char shared[];
   const int pairs = head_dim / 2;
   const int stride = head_dim + 2;  // BF16 per K/V row in shared memory; the pad spreads rows over banks
@@ -57,7 +62,8 @@ __global__ void __launch_bounds__(WARPS * 32)
     for (int c = 0; c < 2 * MAX_PAIRS; ++c) acc[i][c] = 0;
   }
 
-  for (int k0 = 0; k0 < length; k0 += KEYS) {
+  const int key_begin = blockIdx.z * chunk, key_end = min(length, key_begin + chunk);
+  for (int k0 = key_begin; k0 < key_end; k0 += KEYS) {
     __syncthreads();  // the previous tile is consumed (and qs is written, the first time)
     const __nv_bfloat162 zero = __floats2bfloat162_rn(0.0f, 0.0f);
     for (int i = threadIdx.x; i < KEYS * pairs; i += blockDim.x) {
@@ -72,8 +78,8 @@ __global__ void __launch_bounds__(WARPS * 32)
       reinterpret_cast<__nv_bfloat162*>(vs + j * stride)[p] = v;
     }
     __syncthreads();
-    const bool valid = k0 + lane < length;
-    const int tile_keys = min(KEYS, length - k0);
+    const bool valid = k0 + lane < key_end;
+    const int tile_keys = min(KEYS, key_end - k0);
 #pragma unroll
     for (int i = 0; i < ROWS_PER_WARP; ++i) {  // unrolled, so acc stays in registers
       const int r = warp * ROWS_PER_WARP + i;
@@ -113,6 +119,22 @@ __global__ void __launch_bounds__(WARPS * 32)
   for (int i = 0; i < ROWS_PER_WARP; ++i) {
     const int r = warp * ROWS_PER_WARP + i;
     if (row0 + r >= rows) continue;
+    if (gridDim.z > 1) {  // one key range of several: its partial softmax, merged by merge_kernel
+      float* p = partial + ((static_cast<size_t>(blockIdx.z) * rows + row0 + r) * heads + h) * (head_dim + 2);
+      if (lane == 0) {
+        p[0] = running_max[i];
+        p[1] = running_sum[i];
+      }
+#pragma unroll
+      for (int c = 0; c < MAX_PAIRS; ++c) {
+        const int pair = lane + 32 * c;
+        if (pair < pairs) {
+          p[2 + 2 * pair] = acc[i][2 * c];
+          p[3 + 2 * pair] = acc[i][2 * c + 1];
+        }
+      }
+      continue;
+    }
     const float inv = 1.0f / running_sum[i];
     __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(out + (row0 + r) * qd + h * head_dim);
 #pragma unroll
@@ -123,23 +145,62 @@ __global__ void __launch_bounds__(WARPS * 32)
   }
 }
 
+// One block per (row, head): rescales each key range's partial sums to the common max and divides.
+__global__ void merge_kernel(const float* partial, bf16* out, int rows, int heads, int head_dim, int splits) {
+  const int row = blockIdx.x, h = blockIdx.y;
+  const size_t stride = static_cast<size_t>(rows) * heads * (head_dim + 2);
+  const float* first = partial + (static_cast<size_t>(row) * heads + h) * (head_dim + 2);
+  float max_all = -INFINITY;
+  for (int s = 0; s < splits; ++s) max_all = fmaxf(max_all, first[s * stride]);
+  float sum = 0;
+  for (int s = 0; s < splits; ++s) sum += first[s * stride + 1] * expf(first[s * stride] - max_all);
+  for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+    float value = 0;
+    for (int s = 0; s < splits; ++s) value += first[s * stride + 2 + d] * expf(first[s * stride] - max_all);
+    out[static_cast<size_t>(row) * heads * head_dim + h * head_dim + d] = __float2bfloat16(value / sum);
+  }
+}
+
+int key_chunk(int length, int splits) { return (((length + splits - 1) / splits + KEYS - 1) / KEYS) * KEYS; }
+
 }  // namespace
 
+int attention_splits(int rows, int length, int heads, int multiprocessors) {
+  const int blocks = (rows + ROWS - 1) / ROWS * heads;
+  if (blocks >= multiprocessors || length <= 2 * KEYS) return 1;
+  // About two blocks per SM, each still streaming at least two key tiles.
+  const int wanted = std::min((2 * multiprocessors + blocks - 1) / blocks, (length + 2 * KEYS - 1) / (2 * KEYS));
+  const int chunk = key_chunk(length, std::max(wanted, 1));
+  return (length + chunk - 1) / chunk;
+}
+
+size_t attention_scratch_floats(int rows, int heads, int head_dim, int splits) {
+  return splits > 1 ? static_cast<size_t>(splits) * rows * heads * (head_dim + 2) : 0;
+}
+
 void attention(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
-               int kv_heads, int head_dim, cudaStream_t stream) {
+               int kv_heads, int head_dim, cudaStream_t stream, int splits, float* scratch) {
   if (head_dim > 2 * 32 * MAX_PAIRS || head_dim % 2 != 0) {
     throw std::invalid_argument("CUDA attention: head dim must be even and at most 256 (got " + std::to_string(head_dim) + ")");
   }
   if (rows == 0 || length == 0) return;
+  splits = std::max(1, splits);
+  const int chunk = key_chunk(length, splits);
+  splits = (length + chunk - 1) / chunk;  // every range holds at least one key
+  if (splits > 1 && !scratch) throw std::invalid_argument("CUDA attention: split keys need scratch memory");
   const size_t bytes = ROWS * head_dim * sizeof(float) + 2 * KEYS * (head_dim + 2) * sizeof(bf16);
   if (bytes > 48 * 1024) {
     check(cudaFuncSetAttribute(attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
           "attention shared memory");
   }
-  const dim3 grid((rows + ROWS - 1) / ROWS, heads);
-  attention_kernel<<<grid, WARPS * 32, bytes, stream>>>(q, keys, values, out, rows, length, heads, kv_heads, head_dim,
-                                                         1.0f / sqrtf(static_cast<float>(head_dim)));
+  const dim3 grid((rows + ROWS - 1) / ROWS, heads, splits);
+  attention_kernel<<<grid, WARPS * 32, bytes, stream>>>(q, keys, values, out, scratch, rows, length, heads, kv_heads,
+                                                         head_dim, 1.0f / sqrtf(static_cast<float>(head_dim)), chunk);
   check_launch("attention");
+  if (splits > 1) {
+    merge_kernel<<<dim3(rows, heads), 64, 0, stream>>>(scratch, out, rows, heads, head_dim, splits);
+    check_launch("attention merge");
+  }
 }
 
 }  // namespace anneal::cuda

@@ -128,7 +128,7 @@ class CudaEngine : public Engine {
   };
   struct Workspace {
     DeviceBuffer<int32_t> tokens, positions, head_rows, suppress_rows, suppress_tokens;
-    DeviceBuffer<float> x, q, k, v, gate, up, gathered, logits;
+    DeviceBuffer<float> x, q, k, v, gate, up, gathered, logits, attention_scratch;
     DeviceBuffer<bf16> normed, attn, act;
     DeviceBuffer<RowDraw> draws;
     DeviceBuffer<RowStats> stats;
@@ -228,6 +228,15 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   w.act.reserve(size_t(R) * F);
   w.gathered.reserve(size_t(std::max(HR, 1)) * D);
   w.logits.reserve(size_t(std::max(HR, 1)) * V);
+  // Key ranges per sequence for attention (several when its rows alone cannot fill the GPU).
+  std::vector<int> attention_splits_of(batch.size());
+  size_t scratch_floats = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const int rows = offset[s + 1] - offset[s];
+    attention_splits_of[s] = attention_splits(rows, batch[s].attend_length, c.heads, multiprocessors());
+    scratch_floats = std::max(scratch_floats, attention_scratch_floats(rows, c.heads, c.head_dim, attention_splits_of[s]));
+  }
+  w.attention_scratch.reserve(std::max<size_t>(scratch_floats, 1));
   w.tokens.upload(layout.tokens, stream_);
   w.positions.upload(layout.positions, stream_);
   w.head_rows.upload(layout.head_rows, stream_);
@@ -248,7 +257,8 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       store_rows(w.k.get() + size_t(offset[s]) * KD, w.positions.get() + offset[s], keys, rows, KD, stream_);
       store_rows(w.v.get() + size_t(offset[s]) * KD, w.positions.get() + offset[s], values, rows, KD, stream_);
       attention(w.q.get() + size_t(offset[s]) * QD, keys, values, w.attn.get() + size_t(offset[s]) * QD, rows,
-                batch[s].attend_length, c.heads, c.kv_heads, c.head_dim, stream_);
+                batch[s].attend_length, c.heads, c.kv_heads, c.head_dim, stream_, attention_splits_of[s],
+                w.attention_scratch.get());
     }
     gemm(gemm_with, w.attn.get(), R, layer.o.get(), D, QD, nullptr, w.x.get(), true, stream_);
     rms_norm(w.x.get(), D, layer.ffn_norm.get(), w.normed.get(), R, D, c.eps, stream_);

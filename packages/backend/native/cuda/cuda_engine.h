@@ -28,6 +28,17 @@ DeviceProbe probe();
 enum class GemmBackend { Wmma, Cublas };
 bool cublas_built();
 
+// The WMMA kernel's tile shapes. `Auto` picks by m (see gemm_wmma.cu); the others exist so that
+// anneal-cuda-check --sweep can time each shape against the rest on the machine at hand.
+enum class WmmaTile { Auto, Rows32x64, Rows32x128, Square64, Square128 };
+
+struct WmmaChoice {
+  WmmaTile tile = WmmaTile::Auto;
+  int stages = 0;         // shared-memory pipeline depth, 2–4; 0: the tile's default
+  int blocks_per_sm = 0;  // split-K target when the output alone gives too few blocks; 0: default
+};
+const char* tile_name(WmmaTile tile);
+
 struct EngineOptions {
   GemmBackend gemm = cublas_built() ? GemmBackend::Cublas : GemmBackend::Wmma;
 };
@@ -46,16 +57,23 @@ std::unique_ptr<Engine> random_engine(const ModelConfig& config, uint64_t seed, 
 namespace kernels {
 // y[m][n] (+)= x[m][k] · w[n][k] + bias[n]
 std::vector<float> gemm(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& bias,
-                        const std::vector<float>& y_in, int m, int n, int k, bool accumulate, GemmBackend backend);
+                        const std::vector<float>& y_in, int m, int n, int k, bool accumulate, GemmBackend backend,
+                        const WmmaChoice& choice = {});
 std::vector<float> rms_norm(const std::vector<float>& x, const std::vector<float>& weight, int rows, int dim, float eps);
 std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>& positions, int rows, int heads,
                         int head_dim, float theta);
 std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
                              const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
-                             int head_dim);
+                             int head_dim, int splits = 0);  // key ranges; 0: as the engine picks
 std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<float>& up);
 std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int vocab, const SamplingParams& sampling,
                                 const std::vector<uint64_t>& positions, uint64_t step);
+
+// Median seconds of one y = x · Wᵀ (m × n × k, random BF16), rotating over enough copies of W that
+// each call reads it from device memory rather than L2.
+double time_gemm(int m, int n, int k, GemmBackend backend, const WmmaChoice& choice, int repeats);
+// Median seconds of one attention call (random inputs); splits 0: as the engine picks.
+double time_attention(int rows, int length, int heads, int kv_heads, int head_dim, int splits, int repeats);
 }  // namespace kernels
 
 }  // namespace anneal::cuda

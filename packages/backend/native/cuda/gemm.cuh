@@ -9,7 +9,7 @@ namespace anneal::cuda {
 
 // Our tensor-core kernel (WMMA 16×16×16 fragments). Any sizes; 16-byte loads when k % 8 == 0.
 void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
-               cudaStream_t stream);
+               cudaStream_t stream, const WmmaChoice& choice = {});
 
 // The same product through cuBLAS (only when the build found it; throws otherwise).
 void gemm_cublas(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
@@ -23,5 +23,8 @@ inline void gemm(GemmBackend backend, const bf16* x, int m, const bf16* w, int n
     gemm_wmma(x, m, w, n, k, bias, y, accumulate, stream);
   }
 }
+
+// Streaming multiprocessors of the current device (80 if it cannot be read).
+int multiprocessors();
 
 }  // namespace anneal::cuda

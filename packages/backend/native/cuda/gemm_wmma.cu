@@ -1,13 +1,14 @@
 // Our BF16 tensor-core GEMM (always built: the toolkit on our machines has no cuBLAS).
 //
-// A block computes a BM × BN tile of y with 4 warps, each a (BM/WARPS_M) × (BN/WARPS_N) patch of
-// 16 × 16 WMMA fragments with FP32 accumulators. K streams through shared memory 64 at a time in two
-// stages: cp.async copies the next tile while the tensor cores work on this one. w's tile is stored
-// as rows of W, which is exactly B = Wᵀ in column-major order, so no transpose is needed.
+// A block computes a BM × BN tile of y with WARPS_M × WARPS_N warps, each a patch of 16 × 16 WMMA
+// fragments with FP32 accumulators. K streams through shared memory 64 at a time in a STAGES-deep
+// pipeline: cp.async fills the next stages while the tensor cores work on this one. w's tile is
+// stored as rows of W, which is exactly B = Wᵀ in column-major order, so no transpose is needed.
 //
-// Decode-shaped products (m ≤ 32: the 32-token blocks of diffusion sampling) are bound by reading
-// W once; a 4096-wide output gives only 64 column tiles for 132 SMs, so K is split across blocks
-// too (split-K) and the partial products meet in y through atomic adds.
+// Decode-shaped products (the 32-token blocks of diffusion sampling) are bound by reading W once;
+// a 4096-wide output gives only 64 column tiles for 132 SMs, so when the output alone gives too
+// few blocks K is split across blocks too (split-K) and the partial products meet in y through
+// atomic adds.
 #include <cuda_pipeline.h>
 #include <mma.h>
 
@@ -23,16 +24,22 @@ using namespace nvcuda;
 
 constexpr int BK = 64;
 constexpr int PAD = 8;  // BF16 per shared row beyond BK: keeps 16-byte alignment, spreads banks
-constexpr int STAGES = 2;
-constexpr int THREADS = 128;
+
+template <int BM, int BN, int STAGES>
+constexpr size_t shared_bytes() {
+  constexpr size_t tiles = size_t(STAGES) * (BM + BN) * (BK + PAD) * sizeof(bf16);
+  constexpr size_t out = sizeof(float) * BM * (BN + 4);
+  return tiles > out ? tiles : out;
+}
 
 // Copies rows [row0, row0 + ROWS) × columns [k0, k0 + BK) of a [limit][k] matrix into a shared tile,
 // zeros outside the matrix and past k_end. VEC: 16-byte cp.async copies (k % 8 == 0 keeps every
 // row 16-byte aligned); otherwise element by element.
-template <int ROWS, bool VEC>
+template <int ROWS, int THREADS, bool VEC>
 __device__ void load_tile(bf16 (*tile)[BK + PAD], const bf16* src, int row0, int limit, int k0, int k_end, int k) {
   if constexpr (VEC) {
     constexpr int CHUNKS = ROWS * BK / 8;
+#pragma unroll
     for (int i = threadIdx.x; i < CHUNKS; i += THREADS) {
       const int r = i / (BK / 8), c = (i % (BK / 8)) * 8;
       if (row0 + r < limit && k0 + c < k_end) {
@@ -50,17 +57,16 @@ __device__ void load_tile(bf16 (*tile)[BK + PAD], const bf16* src, int row0, int
   }
 }
 
-template <int BM, int BN, int WARPS_M, bool VEC>
-__global__ void __launch_bounds__(THREADS)
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool VEC>
+__global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
     gemm_kernel(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
                 int k_per_split, bool atomic) {
-  constexpr int WARPS_N = 4 / WARPS_M, WM = BM / WARPS_M, WN = BN / WARPS_N, FM = WM / 16, FN = WN / 16;
+  constexpr int THREADS = WARPS_M * WARPS_N * 32, WM = BM / WARPS_M, WN = BN / WARPS_N, FM = WM / 16, FN = WN / 16;
+  static_assert(WM % 16 == 0 && WN % 16 == 0, "each warp owns whole 16 × 16 fragments");
   using XTile = bf16[BM][BK + PAD];
   using WTile = bf16[BN][BK + PAD];
-  constexpr size_t TILE_BYTES = STAGES * (sizeof(XTile) + sizeof(WTile));
-  constexpr size_t OUT_BYTES = sizeof(float) * BM * (BN + 4);
   // The staged tiles and, after the last product, the output patch share one buffer.
-  __shared__ __align__(128) unsigned char shared[TILE_BYTES > OUT_BYTES ? TILE_BYTES : OUT_BYTES];
+  extern __shared__ __align__(128) unsigned char shared[];
   XTile* xs = reinterpret_cast<XTile*>(shared);
   WTile* ws = reinterpret_cast<WTile*>(shared + STAGES * sizeof(XTile));
   float(*cs)[BN + 4] = reinterpret_cast<float(*)[BN + 4]>(shared);
@@ -70,40 +76,52 @@ __global__ void __launch_bounds__(THREADS)
   const int warp = threadIdx.x / 32, wr = warp / WARPS_N, wc = warp % WARPS_N;
 
   wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
+#pragma unroll
   for (int i = 0; i < FM; ++i)
+#pragma unroll
     for (int j = 0; j < FN; ++j) wmma::fill_fragment(acc[i][j], 0.0f);
 
   const int tiles = k_end > k_begin ? (k_end - k_begin + BK - 1) / BK : 0;
-  if (tiles > 0) {
-    load_tile<BM, VEC>(xs[0], x, m0, m, k_begin, k_end, k);
-    load_tile<BN, VEC>(ws[0], w, n0, n, k_begin, k_end, k);
-  }
-  __pipeline_commit();
-  for (int t = 0; t < tiles; ++t) {
-    const int stage = t % STAGES;
-    if (t + 1 < tiles) {  // the next tile goes into the stage the previous iteration finished with
-      const int next = (t + 1) % STAGES, k0 = k_begin + (t + 1) * BK;
-      load_tile<BM, VEC>(xs[next], x, m0, m, k0, k_end, k);
-      load_tile<BN, VEC>(ws[next], w, n0, n, k0, k_end, k);
-    }
+  auto load = [&](int tile, int stage) {
+    const int k0 = k_begin + tile * BK;
+    load_tile<BM, THREADS, VEC>(xs[stage], x, m0, m, k0, k_end, k);
+    load_tile<BN, THREADS, VEC>(ws[stage], w, n0, n, k0, k_end, k);
+  };
+  // Prologue: the first STAGES − 1 tiles in flight. Every step commits one group (empty or not),
+  // so "all but the newest STAGES − 1 groups have landed" always means "tile t has landed".
+#pragma unroll
+  for (int s = 0; s < STAGES - 1; ++s) {
+    if (s < tiles) load(s, s);
     __pipeline_commit();
-    __pipeline_wait_prior(1);  // every copy but the one just started has landed
+  }
+  for (int t = 0; t < tiles; ++t) {
+    // The stage tile t + STAGES − 1 goes into was consumed in iteration t − 1 (its last barrier).
+    if (t + STAGES - 1 < tiles) load(t + STAGES - 1, (t + STAGES - 1) % STAGES);
+    __pipeline_commit();
+    __pipeline_wait_prior(STAGES - 1);
     __syncthreads();
+    const int stage = t % STAGES;
 #pragma unroll
     for (int kk = 0; kk < BK; kk += 16) {
       wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a[FM];
       wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b[FN];
+#pragma unroll
       for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(a[i], &xs[stage][wr * WM + 16 * i][kk], BK + PAD);
+#pragma unroll
       for (int j = 0; j < FN; ++j) wmma::load_matrix_sync(b[j], &ws[stage][wc * WN + 16 * j][kk], BK + PAD);
+#pragma unroll
       for (int i = 0; i < FM; ++i)
+#pragma unroll
         for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
     }
-    __syncthreads();  // this stage is read before the next iteration refills it
+    __syncthreads();  // this stage is read before a later iteration refills it
   }
   __pipeline_wait_prior(0);
   __syncthreads();
 
+#pragma unroll
   for (int i = 0; i < FM; ++i)
+#pragma unroll
     for (int j = 0; j < FN; ++j)
       wmma::store_matrix_sync(&cs[wr * WM + 16 * i][wc * WN + 16 * j], acc[i][j], BN + 4, wmma::mem_row_major);
   __syncthreads();
@@ -120,22 +138,56 @@ __global__ void __launch_bounds__(THREADS)
   }
 }
 
-template <int BM, int BN, int WARPS_M>
-void launch(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate, int splits,
-            cudaStream_t stream) {
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool VEC>
+void launch_kernel(dim3 grid, cudaStream_t stream, const bf16* x, int m, const bf16* w, int n, int k, const float* bias,
+                   float* y, bool accumulate, int k_per_split, bool atomic) {
+  constexpr size_t bytes = shared_bytes<BM, BN, STAGES>();
+  auto kernel = gemm_kernel<BM, BN, WARPS_M, WARPS_N, STAGES, VEC>;
+  if constexpr (bytes > 48 * 1024) {  // past 48 KB a kernel must ask for its shared memory
+    static const cudaError_t raised =
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+    check(raised, "gemm_wmma shared memory");
+  }
+  kernel<<<grid, WARPS_M * WARPS_N * 32, bytes, stream>>>(x, m, w, n, k, bias, y, accumulate, k_per_split, atomic);
+}
+
+// One tile shape at one pipeline depth: the grid, split-K when the output alone gives fewer blocks
+// than SMs, and the kernel for aligned (k % 8 == 0) or unaligned rows.
+template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES>
+void launch(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
+            int blocks_per_sm, cudaStream_t stream) {
+  if (k % 8 != 0) {  // unaligned rows are rare (tests, odd checkpoints): one plain shape serves them
+    const dim3 grid((n + 63) / 64, (m + 63) / 64, 1);
+    launch_kernel<64, 64, 2, 2, 2, false>(grid, stream, x, m, w, n, k, bias, y, accumulate, k, false);
+    check_launch("gemm_wmma");
+    return;
+  }
+  const int output_blocks = ((n + BN - 1) / BN) * ((m + BM - 1) / BM), sms = multiprocessors();
+  int splits = 1;
+  if (output_blocks < sms) {  // each split still streams at least 4 tiles of K
+    splits = std::clamp((blocks_per_sm * sms + output_blocks - 1) / output_blocks, 1, std::max(1, k / (4 * BK)));
+  }
   // Splits start on BK boundaries, so only the last one can end inside a tile.
   const int k_per_split = ((k + splits - 1) / splits + BK - 1) / BK * BK;
   splits = (k + k_per_split - 1) / k_per_split;
   const bool atomic = splits > 1;
   if (atomic && !accumulate) check(cudaMemsetAsync(y, 0, sizeof(float) * m * n, stream), "gemm: clear y");
   const dim3 grid((n + BN - 1) / BN, (m + BM - 1) / BM, splits);
-  if (k % 8 == 0) {
-    gemm_kernel<BM, BN, WARPS_M, true><<<grid, THREADS, 0, stream>>>(x, m, w, n, k, bias, y, accumulate, k_per_split, atomic);
-  } else {
-    gemm_kernel<BM, BN, WARPS_M, false><<<grid, THREADS, 0, stream>>>(x, m, w, n, k, bias, y, accumulate, k_per_split, atomic);
-  }
+  launch_kernel<BM, BN, WARPS_M, WARPS_N, STAGES, true>(grid, stream, x, m, w, n, k, bias, y, accumulate, k_per_split, atomic);
   check_launch("gemm_wmma");
 }
+
+template <int BM, int BN, int WARPS_M, int WARPS_N>
+void launch_stages(int stages, const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y,
+                   bool accumulate, int blocks_per_sm, cudaStream_t stream) {
+  switch (stages) {
+    case 2: return launch<BM, BN, WARPS_M, WARPS_N, 2>(x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
+    case 3: return launch<BM, BN, WARPS_M, WARPS_N, 3>(x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
+    default: return launch<BM, BN, WARPS_M, WARPS_N, 4>(x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
+  }
+}
+
+}  // namespace
 
 int multiprocessors() {
   static const int count = [] {
@@ -146,19 +198,32 @@ int multiprocessors() {
   return count;
 }
 
-}  // namespace
+const char* tile_name(WmmaTile tile) {
+  switch (tile) {
+    case WmmaTile::Rows32x64: return "32x64";
+    case WmmaTile::Rows32x128: return "32x128";
+    case WmmaTile::Square64: return "64x64";
+    case WmmaTile::Square128: return "128x128";
+    default: return "auto";
+  }
+}
 
 void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
-               cudaStream_t stream) {
+               cudaStream_t stream, const WmmaChoice& choice) {
   if (m == 0 || n == 0) return;
-  if (m <= 32) {
-    // Enough blocks for two per SM, each still streaming at least 4 tiles of K.
-    const int column_tiles = (n + 63) / 64;
-    const int splits = std::clamp((2 * multiprocessors() + column_tiles - 1) / column_tiles, 1,
-                                  std::max(1, k / (4 * BK)));
-    launch<32, 64, 1>(x, m, w, n, k, bias, y, accumulate, splits, stream);
-  } else {
-    launch<64, 64, 2>(x, m, w, n, k, bias, y, accumulate, 1, stream);
+  WmmaTile tile = choice.tile;
+  if (tile == WmmaTile::Auto) tile = m <= 32 ? WmmaTile::Rows32x64 : WmmaTile::Square64;
+  const int stages = choice.stages > 0 ? std::clamp(choice.stages, 2, 4) : 2;
+  const int blocks_per_sm = choice.blocks_per_sm > 0 ? choice.blocks_per_sm : 2;
+  switch (tile) {
+    case WmmaTile::Rows32x64:  // 4 warps side by side, each 32 × 16
+      return launch_stages<32, 64, 1, 4>(stages, x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
+    case WmmaTile::Rows32x128:  // each 32 × 32
+      return launch_stages<32, 128, 1, 4>(stages, x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
+    case WmmaTile::Square128:  // 8 warps, each 64 × 32
+      return launch_stages<128, 128, 2, 4>(stages, x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
+    default:  // 4 warps, each 32 × 32
+      return launch_stages<64, 64, 2, 2>(stages, x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);
   }
 }
 

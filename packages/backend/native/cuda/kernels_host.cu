@@ -26,12 +26,18 @@ void finish(const char* what) { check(cudaDeviceSynchronize(), what); }
 }  // namespace
 
 std::vector<float> gemm(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& bias,
-                        const std::vector<float>& y_in, int m, int n, int k, bool accumulate, GemmBackend backend) {
+                        const std::vector<float>& y_in, int m, int n, int k, bool accumulate, GemmBackend backend,
+                        const WmmaChoice& choice) {
   auto dx = on_device(to_bf16(x));
   auto dw = on_device(to_bf16(w));
   auto db = on_device(bias);
   auto dy = on_device(y_in.empty() ? std::vector<float>(size_t(m) * n, 0.0f) : y_in);
-  cuda::gemm(backend, dx.get(), m, dw.get(), n, k, bias.empty() ? nullptr : db.get(), dy.get(), accumulate, nullptr);
+  const float* b = bias.empty() ? nullptr : db.get();
+  if (backend == GemmBackend::Cublas) {
+    gemm_cublas(dx.get(), m, dw.get(), n, k, b, dy.get(), accumulate, nullptr);
+  } else {
+    gemm_wmma(dx.get(), m, dw.get(), n, k, b, dy.get(), accumulate, nullptr, choice);
+  }
   finish("gemm");
   return download(dy.get(), size_t(m) * n);
 }
@@ -56,12 +62,15 @@ std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>&
 
 std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
                              const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
-                             int head_dim) {
+                             int head_dim, int splits) {
   auto dq = on_device(q);
   auto dk = on_device(to_bf16(keys));
   auto dv = on_device(to_bf16(values));
   DeviceBuffer<bf16> out(std::max<size_t>(size_t(rows) * heads * head_dim, 1));
-  cuda::attention(dq.get(), dk.get(), dv.get(), out.get(), rows, length, heads, kv_heads, head_dim, nullptr);
+  if (splits <= 0) splits = attention_splits(rows, length, heads, multiprocessors());
+  DeviceBuffer<float> scratch(std::max<size_t>(attention_scratch_floats(rows, heads, head_dim, splits), 1));
+  cuda::attention(dq.get(), dk.get(), dv.get(), out.get(), rows, length, heads, kv_heads, head_dim, nullptr, splits,
+                  scratch.get());
   finish("attention");
   return to_float(download(out.get(), size_t(rows) * heads * head_dim));
 }

@@ -40,7 +40,13 @@ void fill(float* out, size_t n, float value, cudaStream_t stream);
 // Bidirectional attention with grouped-query heads, flash-style: K/V tiles in shared memory and an
 // online softmax, so the scores never reach global memory. q: FP32 [rows][heads * head_dim];
 // keys/values: BF16 [length][kv_heads * head_dim]; out: BF16 [rows][heads * head_dim].
+// `splits` > 1 divides the keys among that many blocks per (rows, head) and merges their partial
+// softmaxes (flash-decoding), which needs attention_scratch_floats(...) floats of `scratch`.
 void attention(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
-               int kv_heads, int head_dim, cudaStream_t stream);
+               int kv_heads, int head_dim, cudaStream_t stream, int splits = 1, float* scratch = nullptr);
+
+// How many key ranges fill the GPU for this shape (1 when rows × heads already does).
+int attention_splits(int rows, int length, int heads, int multiprocessors);
+size_t attention_scratch_floats(int rows, int heads, int head_dim, int splits);
 
 }  // namespace anneal::cuda

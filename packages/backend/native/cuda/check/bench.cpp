@@ -37,6 +37,19 @@ int64_t parameters(const ModelConfig& c) {
          c.layers * (2 * D + (QD + 2 * KD) * D + D * QD + 3 * int64_t(c.ffn) * D);
 }
 
+// What one forward pass of `rows` rows attending over `length` keys must move and compute: every
+// weight read once (the embedding table only row by row, so not counted unless it is the head too),
+// the K/V it attends over, and the matrix and attention arithmetic.
+struct Work {
+  double bytes, flops;
+};
+Work forward_work(const ModelConfig& c, int rows, int length) {
+  const double weights_read = double(parameters(c)) - (c.tied_embeddings ? 0.0 : double(c.vocab) * c.dim);
+  const double kv_bytes = 2.0 * 2.0 * c.layers * double(length) * c.kv_heads * c.head_dim;
+  const double attention_flops = 4.0 * c.layers * double(rows) * length * c.heads * c.head_dim;
+  return {2.0 * weights_read + kv_bytes, 2.0 * weights_read * rows + attention_flops};
+}
+
 // Forward passes per second of one shape: a `block` of rows after a `prefix` held in the KV cache
 // (prefix 0: the whole canvas, no cache). The LM head runs on the computed rows.
 double forwards_per_second(Engine& engine, int prefix, int block, double seconds) {
@@ -106,6 +119,70 @@ std::pair<double, double> published_peaks(const std::string& name) {
 
 }  // namespace
 
+std::string run_sweep(int repeats) {
+  const cuda::DeviceProbe device = cuda::probe();
+  const auto [peak_flops, peak_bandwidth] = published_peaks(device.name);
+  std::ostringstream json;
+  json << "{\n  \"device\": \"" << device.name << "\",\n  \"gemm\": [";
+  bool first = true;
+  const ModelConfig c = llada_8b();
+  struct Shape {
+    const char* name;
+    int n, k;
+  };
+  const std::vector<Shape> shapes{{"q/k/v/o", c.dim, c.dim}, {"gate/up", c.ffn, c.dim}, {"down", c.dim, c.ffn},
+                                  {"head", c.vocab, c.dim}};
+  for (int m : {32, 1024}) {
+    struct Variant {
+      std::string name;
+      cuda::GemmBackend backend;
+      cuda::WmmaChoice choice;
+    };
+    std::vector<Variant> variants;
+    const std::vector<cuda::WmmaTile> tiles =
+        m <= 32 ? std::vector<cuda::WmmaTile>{cuda::WmmaTile::Rows32x64, cuda::WmmaTile::Rows32x128, cuda::WmmaTile::Square64}
+                : std::vector<cuda::WmmaTile>{cuda::WmmaTile::Square64, cuda::WmmaTile::Square128};
+    for (auto tile : tiles) {
+      for (int stages : {2, 3, 4}) {
+        for (int blocks : m <= 32 ? std::vector<int>{1, 2, 4, 8} : std::vector<int>{2}) {
+          variants.push_back({std::string("wmma ") + cuda::tile_name(tile) + " s" + std::to_string(stages) + " b" +
+                                  std::to_string(blocks),
+                              cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, blocks}});
+        }
+      }
+    }
+    variants.push_back({"wmma auto", cuda::GemmBackend::Wmma, {}});
+    if (cuda::cublas_built()) variants.push_back({"cublas", cuda::GemmBackend::Cublas, {}});
+    for (const Shape& shape : shapes) {
+      std::printf("gemm m %d n %d k %d (%s):\n", m, shape.n, shape.k, shape.name);
+      for (const Variant& v : variants) {
+        const double seconds = cuda::kernels::time_gemm(m, shape.n, shape.k, v.backend, v.choice, repeats);
+        const double bytes = 2.0 * shape.n * shape.k, flops = 2.0 * m * shape.n * shape.k;
+        std::printf("  %-22s %9.1f us  %7.0f GB/s (%3.0f%%)  %6.1f TFLOP/s (%3.0f%%)\n", v.name.c_str(), seconds * 1e6,
+                    bytes / seconds / 1e9, peak_bandwidth > 0 ? 100 * bytes / seconds / peak_bandwidth : 0.0,
+                    flops / seconds / 1e12, peak_flops > 0 ? 100 * flops / seconds / peak_flops : 0.0);
+        json << (first ? "\n" : ",\n") << "    {\"m\": " << m << ", \"n\": " << shape.n << ", \"k\": " << shape.k
+             << ", \"variant\": \"" << v.name << "\", \"seconds\": " << seconds << "}";
+        first = false;
+      }
+    }
+  }
+  json << "\n  ],\n  \"attention\": [";
+  first = true;
+  for (auto [rows, length] : std::vector<std::pair<int, int>>{{32, 544}, {1024, 1024}}) {
+    std::printf("attention rows %d keys %d heads %d dim %d:\n", rows, length, c.heads, c.head_dim);
+    for (int splits : rows <= 32 ? std::vector<int>{0, 1, 2, 3, 5, 9, 17} : std::vector<int>{0}) {
+      const double seconds = cuda::kernels::time_attention(rows, length, c.heads, c.kv_heads, c.head_dim, splits, repeats);
+      std::printf("  splits %-6s %9.1f us\n", splits == 0 ? "auto" : std::to_string(splits).c_str(), seconds * 1e6);
+      json << (first ? "\n" : ",\n") << "    {\"rows\": " << rows << ", \"keys\": " << length
+           << ", \"splits\": " << splits << ", \"seconds\": " << seconds << "}";
+      first = false;
+    }
+  }
+  json << "\n  ]\n}";
+  return json.str();
+}
+
 std::string run_benchmarks(int seconds_per_case) {
   const cuda::DeviceProbe device = cuda::probe();
   const auto [peak_flops, peak_bandwidth] = published_peaks(device.name);
@@ -116,16 +193,15 @@ std::string run_benchmarks(int seconds_per_case) {
        << ",\n  \"measured_copy_bandwidth_bytes_per_s\": " << measured_bandwidth << ",\n  \"cases\": [";
   bool first = true;
   auto record = [&](const std::string& model, const std::string& engine, const ModelConfig& c, int prefix, int block, double fps) {
-    const double weight_bytes = 2.0 * parameters(c);  // BF16, read once per forward
-    const double flops = 2.0 * parameters(c) * block;
-    const double bandwidth_roofline = peak_bandwidth > 0 ? peak_bandwidth / weight_bytes : 0;
-    const double flop_roofline = peak_flops > 0 ? peak_flops / flops : 0;
+    const Work work = forward_work(c, block, prefix + block);
+    const double bandwidth_roofline = peak_bandwidth > 0 ? peak_bandwidth / work.bytes : 0;
+    const double flop_roofline = peak_flops > 0 ? peak_flops / work.flops : 0;
     const double roofline = std::min(bandwidth_roofline, flop_roofline);
     std::printf("%-14s %-12s prefix %4d block %4d: %8.2f forwards/s  (roofline %8.2f: %.0f%%)\n", model.c_str(),
                 engine.c_str(), prefix, block, fps, roofline, roofline > 0 ? 100 * fps / roofline : 0.0);
     json << (first ? "\n" : ",\n") << "    {\"model\": \"" << model << "\", \"engine\": \"" << engine
          << "\", \"cached_prefix\": " << prefix << ", \"rows\": " << block << ", \"forwards_per_s\": " << fps
-         << ", \"weight_bytes\": " << weight_bytes << ", \"flops_per_forward\": " << flops
+         << ", \"bytes_per_forward\": " << work.bytes << ", \"flops_per_forward\": " << work.flops
          << ", \"bandwidth_roofline_forwards_per_s\": " << bandwidth_roofline
          << ", \"flop_roofline_forwards_per_s\": " << flop_roofline
          << ", \"fraction_of_roofline\": " << (roofline > 0 ? fps / roofline : 0) << "}";

@@ -18,6 +18,10 @@ int run_checks();
 // Runs the benchmarks and returns them as a JSON object (text).
 std::string run_benchmarks(int seconds_per_case);
 
+// Times each GEMM tile shape, pipeline depth and split-K target (and cuBLAS) on LLaDA-8B's matrix
+// shapes, and attention at several key splits; prints a table and returns JSON.
+std::string run_sweep(int repeats);
+
 // Random weights for `config` written to one raw F32 file, with the tensor map both engines load.
 struct RandomWeights {
   std::string file;

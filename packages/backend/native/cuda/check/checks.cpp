@@ -62,21 +62,51 @@ std::vector<cuda::GemmBackend> gemm_backends() {
 void check_kernels() {
   ThreadPool pool(4);
   const Context ctx{best_kernels(), pool};
-  const std::vector<cuda::GemmBackend> backends = gemm_backends();
-  for (auto [m, n, k] : std::vector<std::array<int, 3>>{{1, 1, 1}, {37, 45, 29}, {32, 96, 64}, {70, 130, 64}, {129, 67, 136}}) {
-    const auto x = bf16_rounded(random_values(size_t(m) * k, m)), w = bf16_rounded(random_values(size_t(n) * k, n + 1));
-    const auto bias = random_values(n, 3), start = random_values(size_t(m) * n, 4);
-    std::vector<float> expected(size_t(m) * n), accumulated = start;
-    const PackedWeight packed = pack_weight(w.data(), n, k);
-    gemm(ctx, x.data(), m, packed, bias.data(), expected.data(), false);
-    gemm(ctx, x.data(), m, packed, bias.data(), accumulated.data(), true);
-    for (auto backend : backends) {
-      const std::string name = std::string(backend == cuda::GemmBackend::Cublas ? "cublas" : "wmma") + " gemm " +
-                               std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
-      const double e1 = relative_error(cuda::kernels::gemm(x, w, bias, {}, m, n, k, false, backend), expected);
-      const double e2 = relative_error(cuda::kernels::gemm(x, w, bias, start, m, n, k, true, backend), accumulated);
-      report(e1 < 1e-4 && e2 < 1e-4, name + " (and accumulating)", std::max(e1, e2), 1e-4);
+  // Every WMMA tile shape at every pipeline depth, and cuBLAS, over sizes that reach each path:
+  // ragged edges, k % 8 ≠ 0 (element-wise loads), split-K (small outputs, long k) with a last split
+  // that ends inside a tile, and accumulation into y.
+  struct Variant {
+    std::string name;
+    cuda::GemmBackend backend;
+    cuda::WmmaChoice choice;
+  };
+  std::vector<Variant> variants;
+  for (auto tile : {cuda::WmmaTile::Auto, cuda::WmmaTile::Rows32x64, cuda::WmmaTile::Rows32x128, cuda::WmmaTile::Square64,
+                    cuda::WmmaTile::Square128}) {
+    for (int stages : {2, 3, 4}) {
+      if (tile == cuda::WmmaTile::Auto && stages != 2) continue;
+      variants.push_back({std::string("wmma ") + cuda::tile_name(tile) + " stages " + std::to_string(stages),
+                          cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, 0}});
     }
+  }
+  if (cuda::cublas_built()) variants.push_back({"cublas", cuda::GemmBackend::Cublas, {}});
+  const std::vector<std::array<int, 3>> sizes{{1, 1, 1},     {37, 45, 29},  {32, 96, 64},    {70, 130, 64},
+                                              {129, 67, 136}, {32, 200, 1024}, {20, 64, 2056}, {130, 260, 520}};
+  struct Expected {
+    std::vector<float> x, w, bias, start, plain, accumulated;
+  };
+  std::vector<Expected> expected;
+  for (auto [m, n, k] : sizes) {
+    Expected e{bf16_rounded(random_values(size_t(m) * k, m + k)), bf16_rounded(random_values(size_t(n) * k, n + 1)),
+               random_values(n, 3), random_values(size_t(m) * n, 4), {}, {}};
+    e.plain.resize(size_t(m) * n);
+    e.accumulated = e.start;
+    const PackedWeight packed = pack_weight(e.w.data(), n, k);
+    gemm(ctx, e.x.data(), m, packed, e.bias.data(), e.plain.data(), false);
+    gemm(ctx, e.x.data(), m, packed, e.bias.data(), e.accumulated.data(), true);
+    expected.push_back(std::move(e));
+  }
+  for (const Variant& variant : variants) {
+    double worst = 0;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      const auto [m, n, k] = sizes[i];
+      const Expected& e = expected[i];
+      worst = std::max(worst, relative_error(cuda::kernels::gemm(e.x, e.w, e.bias, {}, m, n, k, false, variant.backend,
+                                                                 variant.choice), e.plain));
+      worst = std::max(worst, relative_error(cuda::kernels::gemm(e.x, e.w, e.bias, e.start, m, n, k, true,
+                                                                 variant.backend, variant.choice), e.accumulated));
+    }
+    report(worst < 1e-4, variant.name + " gemm at 8 sizes (and accumulating)", worst, 1e-4);
   }
   {
     const int rows = 5, dim = 77;
@@ -102,10 +132,13 @@ void check_kernels() {
     const auto values = bf16_rounded(random_values(size_t(length) * kv * dim, length + 9));
     std::vector<float> expected(q.size());
     attention(ctx, q.data(), rows, keys.data(), values.data(), length, heads, kv, dim, expected.data());
-    const double e = relative_error(cuda::kernels::attention(q, keys, values, rows, length, heads, kv, dim), expected);
-    report(e < 1.0 / 64, "attention rows " + std::to_string(rows) + " keys " + std::to_string(length) + " heads " +
-                             std::to_string(heads) + "/" + std::to_string(kv) + " dim " + std::to_string(dim),
-           e, 1.0 / 64);
+    const std::string shape = "rows " + std::to_string(rows) + " keys " + std::to_string(length) + " heads " +
+                              std::to_string(heads) + "/" + std::to_string(kv) + " dim " + std::to_string(dim);
+    for (int splits : {0, 1, 3}) {  // as the engine picks; one key range; three merged ranges
+      const double e = relative_error(cuda::kernels::attention(q, keys, values, rows, length, heads, kv, dim, splits), expected);
+      report(e < 1.0 / 64, "attention " + shape + (splits == 0 ? " (splits auto)" : ", splits " + std::to_string(splits)),
+             e, 1.0 / 64);
+    }
   }
   {
     const auto gate = random_values(1001, 8, 4), up = random_values(1001, 9, 2);

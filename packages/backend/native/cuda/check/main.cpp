@@ -1,4 +1,4 @@
-// anneal-cuda-check [--checks] [--bench SECONDS] [--json FILE]: see check.h.
+// anneal-cuda-check [--checks] [--sweep] [--bench SECONDS] [--json FILE] [--sweep-json FILE]: see check.h.
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,18 +8,23 @@
 #include "check.h"
 
 int main(int argc, char** argv) {
-  bool checks = false;
+  bool checks = false, sweep = false;
+  std::string sweep_json_path;
   int bench_seconds = 0;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--checks")) {
       checks = true;
+    } else if (!std::strcmp(argv[i], "--sweep")) {
+      sweep = true;
+    } else if (!std::strcmp(argv[i], "--sweep-json") && i + 1 < argc) {
+      sweep_json_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--bench") && i + 1 < argc) {
       bench_seconds = std::atoi(argv[++i]);
     } else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: anneal-cuda-check [--checks] [--bench SECONDS] [--json FILE]\n");
+      std::fprintf(stderr, "usage: anneal-cuda-check [--checks] [--sweep] [--bench SECONDS] [--json FILE] [--sweep-json FILE]\n");
       return 2;
     }
   }
@@ -33,6 +38,10 @@ int main(int argc, char** argv) {
   int failed = 0;
   try {
     if (checks) failed = anneal::check::run_checks();
+    if (sweep) {
+      const std::string json = anneal::check::run_sweep(20);
+      if (!sweep_json_path.empty()) std::ofstream(sweep_json_path) << json << "\n";
+    }
     if (bench_seconds > 0) {
       const std::string json = anneal::check::run_benchmarks(bench_seconds);
       if (!json_path.empty()) std::ofstream(json_path) << json << "\n";
