@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "attention.cuh"
 #include "ops.cuh"
 
 namespace anneal::cuda {
@@ -37,7 +38,7 @@ __device__ float warp_sum(float v) {
 }
 
 __global__ void __launch_bounds__(WARPS * 32)
-    attention_kernel(const float* q, const bf16* keys, const bf16* values, bf16* out, float* partial, int rows,
+    attention_kernel(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, float* partial, int rows,
                      int length, int heads, int kv_heads, int head_dim, float scale, int chunk) {
   extern __shared__ unsigned char shared[];
   const int pairs = head_dim / 2;
@@ -52,7 +53,7 @@ __global__ void __launch_bounds__(WARPS * 32)
 
   for (int i = threadIdx.x; i < ROWS * head_dim; i += blockDim.x) {
     const int r = i / head_dim, d = i % head_dim;
-    qs[i] = row0 + r < rows ? q[(row0 + r) * qd + h * head_dim + d] * scale : 0.0f;
+    qs[i] = row0 + r < rows ? q[static_cast<size_t>(row0 + r) * ldq + h * head_dim + d] * scale : 0.0f;
   }
   float running_max[ROWS_PER_WARP], running_sum[ROWS_PER_WARP], acc[ROWS_PER_WARP][2 * MAX_PAIRS];
 #pragma unroll
@@ -161,16 +162,23 @@ __global__ void merge_kernel(const float* partial, bf16* out, int rows, int head
   }
 }
 
-int key_chunk(int length, int splits) { return (((length + splits - 1) / splits + KEYS - 1) / KEYS) * KEYS; }
+int key_chunk(int length, int splits, int tile) { return (((length + splits - 1) / splits + tile - 1) / tile) * tile; }
+
+bool use_tensor_cores(AttentionKernel kernel, int head_dim) {
+  return kernel != AttentionKernel::Scalar && attention_wmma_supports(head_dim);
+}
 
 }  // namespace
 
-int attention_splits(int rows, int length, int heads, int multiprocessors) {
-  const int blocks = (rows + ROWS - 1) / ROWS * heads;
-  if (blocks >= multiprocessors || length <= 2 * KEYS) return 1;
+int attention_splits(int rows, int length, int heads, int head_dim, int multiprocessors, AttentionKernel kernel) {
+  const bool tensor_cores = use_tensor_cores(kernel, head_dim);
+  const int rows_per_block = tensor_cores ? attention_wmma_rows_per_block() : ROWS;
+  const int tile = tensor_cores ? 64 : KEYS;
+  const int blocks = (rows + rows_per_block - 1) / rows_per_block * heads;
+  if (blocks >= multiprocessors || length <= 2 * tile) return 1;
   // About two blocks per SM, each still streaming at least two key tiles.
-  const int wanted = std::min((2 * multiprocessors + blocks - 1) / blocks, (length + 2 * KEYS - 1) / (2 * KEYS));
-  const int chunk = key_chunk(length, std::max(wanted, 1));
+  const int wanted = std::min((2 * multiprocessors + blocks - 1) / blocks, (length + 2 * tile - 1) / (2 * tile));
+  const int chunk = key_chunk(length, std::max(wanted, 1), tile);
   return (length + chunk - 1) / chunk;
 }
 
@@ -178,25 +186,33 @@ size_t attention_scratch_floats(int rows, int heads, int head_dim, int splits) {
   return splits > 1 ? static_cast<size_t>(splits) * rows * heads * (head_dim + 2) : 0;
 }
 
-void attention(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
-               int kv_heads, int head_dim, cudaStream_t stream, int splits, float* scratch) {
+void attention(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, int rows, int length,
+               int heads, int kv_heads, int head_dim, cudaStream_t stream, int splits, float* scratch,
+               AttentionKernel kernel) {
   if (head_dim > 2 * 32 * MAX_PAIRS || head_dim % 2 != 0) {
     throw std::invalid_argument("CUDA attention: head dim must be even and at most 256 (got " + std::to_string(head_dim) + ")");
   }
   if (rows == 0 || length == 0) return;
+  const bool tensor_cores = use_tensor_cores(kernel, head_dim);
   splits = std::max(1, splits);
-  const int chunk = key_chunk(length, splits);
+  const int chunk = key_chunk(length, splits, tensor_cores ? 64 : KEYS);
   splits = (length + chunk - 1) / chunk;  // every range holds at least one key
   if (splits > 1 && !scratch) throw std::invalid_argument("CUDA attention: split keys need scratch memory");
-  const size_t bytes = ROWS * head_dim * sizeof(float) + 2 * KEYS * (head_dim + 2) * sizeof(bf16);
-  if (bytes > 48 * 1024) {
-    check(cudaFuncSetAttribute(attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
-          "attention shared memory");
+  if (tensor_cores) {
+    launch_attention_wmma(q, ldq, keys, values, out, scratch, rows, length, heads, kv_heads, head_dim, chunk, splits,
+                          stream);
+  } else {
+    const size_t bytes = ROWS * head_dim * sizeof(float) + 2 * KEYS * (head_dim + 2) * sizeof(bf16);
+    if (bytes > 48 * 1024) {
+      check(cudaFuncSetAttribute(attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
+            "attention shared memory");
+    }
+    const dim3 grid((rows + ROWS - 1) / ROWS, heads, splits);
+    attention_kernel<<<grid, WARPS * 32, bytes, stream>>>(q, ldq, keys, values, out, scratch, rows, length, heads,
+                                                           kv_heads, head_dim, 1.0f / sqrtf(static_cast<float>(head_dim)),
+                                                           chunk);
+    check_launch("attention");
   }
-  const dim3 grid((rows + ROWS - 1) / ROWS, heads, splits);
-  attention_kernel<<<grid, WARPS * 32, bytes, stream>>>(q, keys, values, out, scratch, rows, length, heads, kv_heads,
-                                                         head_dim, 1.0f / sqrtf(static_cast<float>(head_dim)), chunk);
-  check_launch("attention");
   if (splits > 1) {
     merge_kernel<<<dim3(rows, heads), 64, 0, stream>>>(scratch, out, rows, heads, head_dim, splits);
     check_launch("attention merge");

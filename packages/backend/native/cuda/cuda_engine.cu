@@ -50,39 +50,42 @@ class CudaEngine : public Engine {
     if (stream_) cudaStreamDestroy(stream_);
   }
 
-  // Reads every tensor through the CPU loader's reader (same names, shapes and errors) as BF16.
+  // Reads every tensor through the CPU loader's reader (same names, shapes and errors) as BF16. The
+  // q, k and v projections are stored as one [QD + 2·KD][D] matrix and gate and up as one [2F][D],
+  // so each becomes one wider product: fewer launches, and wide products stream W closer to peak.
   void load(const std::vector<std::string>& files, const std::map<std::string, TensorSource>& tensors) {
     WeightReader reader(files, tensors);
-    auto matrix = [&](DeviceBuffer<bf16>& to, const std::string& key, int64_t rows, int64_t cols) {
-      to.upload(to_bf16(reader.read(key, {rows, cols})), stream_);
+    auto upload_matrix = [&](DeviceBuffer<bf16>& to, const std::vector<float>& values) {
+      to.upload(to_bf16(values), stream_);
       check(cudaStreamSynchronize(stream_), "upload weights");  // the host copy is freed next
     };
-    auto vector = [&](DeviceBuffer<float>& to, const std::string& key, int64_t n) {
-      to.upload(reader.read(key, {n}), stream_);
+    auto stacked = [&](const std::vector<std::pair<std::string, int64_t>>& parts, int64_t cols) {
+      std::vector<float> all;
+      for (const auto& [key, rows] : parts) {
+        const std::vector<float> part = reader.read(key, cols > 0 ? std::vector<int64_t>{rows, cols} : std::vector<int64_t>{rows});
+        all.insert(all.end(), part.begin(), part.end());
+      }
+      return all;
+    };
+    auto vector = [&](DeviceBuffer<float>& to, const std::vector<float>& values) {
+      to.upload(values, stream_);
       check(cudaStreamSynchronize(stream_), "upload weights");
     };
     const ModelConfig& c = config_;
     const int64_t QD = int64_t{c.heads} * c.head_dim, KD = int64_t{c.kv_heads} * c.head_dim;
-    matrix(embed_, "embed", c.vocab, c.dim);
-    vector(final_norm_, "final_norm", c.dim);
-    if (!c.tied_embeddings) matrix(head_, "head", c.vocab, c.dim);
+    upload_matrix(embed_, stacked({{"embed", c.vocab}}, c.dim));
+    vector(final_norm_, stacked({{"final_norm", c.dim}}, 0));
+    if (!c.tied_embeddings) upload_matrix(head_, stacked({{"head", c.vocab}}, c.dim));
     for (int l = 0; l < c.layers; ++l) {
       const std::string p = "layers." + std::to_string(l) + ".";
       Layer& layer = layers_[l];
-      vector(layer.attn_norm, p + "attn_norm", c.dim);
-      matrix(layer.q, p + "q", QD, c.dim);
-      matrix(layer.k, p + "k", KD, c.dim);
-      matrix(layer.v, p + "v", KD, c.dim);
-      if (c.qkv_bias) {
-        vector(layer.q_bias, p + "q_bias", QD);
-        vector(layer.k_bias, p + "k_bias", KD);
-        vector(layer.v_bias, p + "v_bias", KD);
-      }
-      matrix(layer.o, p + "o", c.dim, QD);
-      vector(layer.ffn_norm, p + "ffn_norm", c.dim);
-      matrix(layer.gate, p + "gate", c.ffn, c.dim);
-      matrix(layer.up, p + "up", c.ffn, c.dim);
-      matrix(layer.down, p + "down", c.dim, c.ffn);
+      vector(layer.attn_norm, stacked({{p + "attn_norm", c.dim}}, 0));
+      upload_matrix(layer.qkv, stacked({{p + "q", QD}, {p + "k", KD}, {p + "v", KD}}, c.dim));
+      if (c.qkv_bias) vector(layer.qkv_bias, stacked({{p + "q_bias", QD}, {p + "k_bias", KD}, {p + "v_bias", KD}}, 0));
+      upload_matrix(layer.o, stacked({{p + "o", c.dim}}, QD));
+      vector(layer.ffn_norm, stacked({{p + "ffn_norm", c.dim}}, 0));
+      upload_matrix(layer.gate_up, stacked({{p + "gate", c.ffn}, {p + "up", c.ffn}}, c.dim));
+      upload_matrix(layer.down, stacked({{p + "down", c.dim}}, c.ffn));
     }
   }
 
@@ -96,14 +99,10 @@ class CudaEngine : public Engine {
     if (!config_.tied_embeddings) matrix(head_);
     ones(final_norm_);
     for (Layer& layer : layers_) {
-      for (DeviceBuffer<bf16>* w : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) matrix(*w);
+      for (DeviceBuffer<bf16>* w : {&layer.qkv, &layer.o, &layer.gate_up, &layer.down}) matrix(*w);
       ones(layer.attn_norm);
       ones(layer.ffn_norm);
-      if (config_.qkv_bias) {
-        zeros(layer.q_bias);
-        zeros(layer.k_bias);
-        zeros(layer.v_bias);
-      }
+      if (config_.qkv_bias) zeros(layer.qkv_bias);
     }
     check(cudaStreamSynchronize(stream_), "random weights");
   }
@@ -123,12 +122,12 @@ class CudaEngine : public Engine {
 
  private:
   struct Layer {
-    DeviceBuffer<float> attn_norm, ffn_norm, q_bias, k_bias, v_bias;
-    DeviceBuffer<bf16> q, k, v, o, gate, up, down;
+    DeviceBuffer<float> attn_norm, ffn_norm, qkv_bias;  // qkv_bias: [QD + 2·KD] when the model has biases
+    DeviceBuffer<bf16> qkv, o, gate_up, down;          // qkv: [QD + 2·KD][D]; gate_up: [2F][D]
   };
   struct Workspace {
     DeviceBuffer<int32_t> tokens, positions, head_rows, suppress_rows, suppress_tokens;
-    DeviceBuffer<float> x, q, k, v, gate, up, gathered, logits, attention_scratch;
+    DeviceBuffer<float> x, qkv, gate_up, gathered, logits, attention_scratch;
     DeviceBuffer<bf16> normed, attn, act;
     DeviceBuffer<RowDraw> draws;
     DeviceBuffer<RowStats> stats;
@@ -146,18 +145,13 @@ class CudaEngine : public Engine {
     for (Layer& layer : layers_) {
       layer.attn_norm.reserve(D);
       layer.ffn_norm.reserve(D);
-      layer.q.reserve(QD * D);
-      layer.k.reserve(KD * D);
-      layer.v.reserve(KD * D);
+      layer.qkv.reserve((QD + 2 * KD) * D);
       layer.o.reserve(D * QD);
-      layer.gate.reserve(F * D);
-      layer.up.reserve(F * D);
+      layer.gate_up.reserve(2 * F * D);
       layer.down.reserve(D * F);
       parameters_ += int64_t(2 * D + (QD + 2 * KD) * D + D * QD + 3 * F * D);
       if (c.qkv_bias) {
-        layer.q_bias.reserve(QD);
-        layer.k_bias.reserve(KD);
-        layer.v_bias.reserve(KD);
+        layer.qkv_bias.reserve(QD + 2 * KD);
         parameters_ += int64_t(QD + 2 * KD);
       }
     }
@@ -188,7 +182,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   const ModelConfig& c = config_;
   const size_t requested = batch.size();
   const std::vector<size_t> twin_of = add_guidance_twins(batch);
-  const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim, F = c.ffn, V = c.vocab;
+  const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim, QKV = QD + 2 * KD, F = c.ffn, V = c.vocab;
   const GemmBackend gemm_with = options_.gemm;
 
   // Each sequence's K/V: its own device cache, or a reused scratch one sized to its canvas.
@@ -219,12 +213,9 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   Workspace& w = ws_;
   w.x.reserve(size_t(R) * D);
   w.normed.reserve(size_t(std::max(R, 1)) * D);
-  w.q.reserve(size_t(R) * QD);
-  w.k.reserve(size_t(R) * KD);
-  w.v.reserve(size_t(R) * KD);
+  w.qkv.reserve(size_t(R) * QKV);
   w.attn.reserve(size_t(R) * QD);
-  w.gate.reserve(size_t(R) * F);
-  w.up.reserve(size_t(R) * F);
+  w.gate_up.reserve(size_t(R) * 2 * F);
   w.act.reserve(size_t(R) * F);
   w.gathered.reserve(size_t(std::max(HR, 1)) * D);
   w.logits.reserve(size_t(std::max(HR, 1)) * V);
@@ -233,7 +224,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   size_t scratch_floats = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     const int rows = offset[s + 1] - offset[s];
-    attention_splits_of[s] = attention_splits(rows, batch[s].attend_length, c.heads, multiprocessors());
+    attention_splits_of[s] = attention_splits(rows, batch[s].attend_length, c.heads, c.head_dim, multiprocessors());
     scratch_floats = std::max(scratch_floats, attention_scratch_floats(rows, c.heads, c.head_dim, attention_splits_of[s]));
   }
   w.attention_scratch.reserve(std::max<size_t>(scratch_floats, 1));
@@ -245,26 +236,25 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   for (int l = 0; l < c.layers; ++l) {
     const Layer& layer = layers_[l];
     rms_norm(w.x.get(), D, layer.attn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
-    gemm(gemm_with, w.normed.get(), R, layer.q.get(), QD, D, c.qkv_bias ? layer.q_bias.get() : nullptr, w.q.get(), false, stream_);
-    gemm(gemm_with, w.normed.get(), R, layer.k.get(), KD, D, c.qkv_bias ? layer.k_bias.get() : nullptr, w.k.get(), false, stream_);
-    gemm(gemm_with, w.normed.get(), R, layer.v.get(), KD, D, c.qkv_bias ? layer.v_bias.get() : nullptr, w.v.get(), false, stream_);
-    rope(w.q.get(), w.positions.get(), R, c.heads, c.head_dim, c.rope_theta, stream_);
-    rope(w.k.get(), w.positions.get(), R, c.kv_heads, c.head_dim, c.rope_theta, stream_);
+    // One product for q | k | v; RoPE on the q and k columns in place; K and V into the cache.
+    gemm(gemm_with, w.normed.get(), R, layer.qkv.get(), QKV, D, c.qkv_bias ? layer.qkv_bias.get() : nullptr, w.qkv.get(),
+         false, stream_);
+    rope(w.qkv.get(), QKV, w.positions.get(), R, c.heads, c.head_dim, c.rope_theta, stream_);
+    rope(w.qkv.get() + QD, QKV, w.positions.get(), R, c.kv_heads, c.head_dim, c.rope_theta, stream_);
     for (size_t s = 0; s < batch.size(); ++s) {
       const int rows = offset[s + 1] - offset[s];
+      const float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
       bf16* keys = kv[s]->layer_keys(l);
       bf16* values = kv[s]->layer_values(l);
-      store_rows(w.k.get() + size_t(offset[s]) * KD, w.positions.get() + offset[s], keys, rows, KD, stream_);
-      store_rows(w.v.get() + size_t(offset[s]) * KD, w.positions.get() + offset[s], values, rows, KD, stream_);
-      attention(w.q.get() + size_t(offset[s]) * QD, keys, values, w.attn.get() + size_t(offset[s]) * QD, rows,
-                batch[s].attend_length, c.heads, c.kv_heads, c.head_dim, stream_, attention_splits_of[s],
-                w.attention_scratch.get());
+      store_rows(qkv_rows + QD, QKV, w.positions.get() + offset[s], keys, rows, KD, stream_);
+      store_rows(qkv_rows + QD + KD, QKV, w.positions.get() + offset[s], values, rows, KD, stream_);
+      attention(qkv_rows, QKV, keys, values, w.attn.get() + size_t(offset[s]) * QD, rows, batch[s].attend_length,
+                c.heads, c.kv_heads, c.head_dim, stream_, attention_splits_of[s], w.attention_scratch.get());
     }
     gemm(gemm_with, w.attn.get(), R, layer.o.get(), D, QD, nullptr, w.x.get(), true, stream_);
     rms_norm(w.x.get(), D, layer.ffn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
-    gemm(gemm_with, w.normed.get(), R, layer.gate.get(), F, D, nullptr, w.gate.get(), false, stream_);
-    gemm(gemm_with, w.normed.get(), R, layer.up.get(), F, D, nullptr, w.up.get(), false, stream_);
-    silu_mul(w.gate.get(), w.up.get(), w.act.get(), size_t(R) * F, stream_);
+    gemm(gemm_with, w.normed.get(), R, layer.gate_up.get(), 2 * F, D, nullptr, w.gate_up.get(), false, stream_);
+    silu_mul(w.gate_up.get(), w.gate_up.get() + F, 2 * F, w.act.get(), R, F, stream_);
     gemm(gemm_with, w.act.get(), R, layer.down.get(), D, F, nullptr, w.x.get(), true, stream_);
   }
 

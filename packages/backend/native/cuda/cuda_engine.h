@@ -39,6 +39,10 @@ struct WmmaChoice {
 };
 const char* tile_name(WmmaTile tile);
 
+// Which attention kernel runs: tensor cores when the head dim allows (a multiple of 16), or the
+// scalar kernel that takes any even head dim (the simple path the checks hold the other to).
+enum class AttentionKernel { Auto, Scalar, TensorCores };
+
 struct EngineOptions {
   GemmBackend gemm = cublas_built() ? GemmBackend::Cublas : GemmBackend::Wmma;
 };
@@ -64,7 +68,8 @@ std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>&
                         int head_dim, float theta);
 std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
                              const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
-                             int head_dim, int splits = 0);  // key ranges; 0: as the engine picks
+                             int head_dim, int splits = 0,  // key ranges; 0: as the engine picks
+                             AttentionKernel kernel = AttentionKernel::Auto);
 std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<float>& up);
 std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int vocab, const SamplingParams& sampling,
                                 const std::vector<uint64_t>& positions, uint64_t step);
@@ -73,7 +78,8 @@ std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int 
 // each call reads it from device memory rather than L2.
 double time_gemm(int m, int n, int k, GemmBackend backend, const WmmaChoice& choice, int repeats);
 // Median seconds of one attention call (random inputs); splits 0: as the engine picks.
-double time_attention(int rows, int length, int heads, int kv_heads, int head_dim, int splits, int repeats);
+double time_attention(int rows, int length, int heads, int kv_heads, int head_dim, int splits, int repeats,
+                      AttentionKernel kernel = AttentionKernel::Auto);
 }  // namespace kernels
 
 }  // namespace anneal::cuda

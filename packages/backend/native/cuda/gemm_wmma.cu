@@ -211,10 +211,13 @@ const char* tile_name(WmmaTile tile) {
 void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
                cudaStream_t stream, const WmmaChoice& choice) {
   if (m == 0 || n == 0) return;
+  // Defaults from anneal-cuda-check --sweep on an H100 (bench/results/device-sweep.json): for 32
+  // rows, 32 × 128 tiles in two stages with split-K up to 4 blocks per SM streamed W fastest on
+  // LLaDA-8B's shapes; for long canvases 128 × 128 tiles ran ~1.3× the 64 × 64 ones.
   WmmaTile tile = choice.tile;
-  if (tile == WmmaTile::Auto) tile = m <= 32 ? WmmaTile::Rows32x64 : WmmaTile::Square64;
+  if (tile == WmmaTile::Auto) tile = m <= 32 ? WmmaTile::Rows32x128 : m < 128 ? WmmaTile::Square64 : WmmaTile::Square128;
   const int stages = choice.stages > 0 ? std::clamp(choice.stages, 2, 4) : 2;
-  const int blocks_per_sm = choice.blocks_per_sm > 0 ? choice.blocks_per_sm : 2;
+  const int blocks_per_sm = choice.blocks_per_sm > 0 ? choice.blocks_per_sm : 4;
   switch (tile) {
     case WmmaTile::Rows32x64:  // 4 warps side by side, each 32 × 16
       return launch_stages<32, 64, 1, 4>(stages, x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);

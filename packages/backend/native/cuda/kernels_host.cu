@@ -55,22 +55,22 @@ std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>&
                         int head_dim, float theta) {
   auto dx = on_device(x);
   auto dp = on_device(positions);
-  cuda::rope(dx.get(), dp.get(), rows, heads, head_dim, theta, nullptr);
+  cuda::rope(dx.get(), heads * head_dim, dp.get(), rows, heads, head_dim, theta, nullptr);
   finish("rope");
   return download(dx.get(), x.size());
 }
 
 std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
                              const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
-                             int head_dim, int splits) {
+                             int head_dim, int splits, AttentionKernel kernel) {
   auto dq = on_device(q);
   auto dk = on_device(to_bf16(keys));
   auto dv = on_device(to_bf16(values));
   DeviceBuffer<bf16> out(std::max<size_t>(size_t(rows) * heads * head_dim, 1));
-  if (splits <= 0) splits = attention_splits(rows, length, heads, multiprocessors());
+  if (splits <= 0) splits = attention_splits(rows, length, heads, head_dim, multiprocessors(), kernel);
   DeviceBuffer<float> scratch(std::max<size_t>(attention_scratch_floats(rows, heads, head_dim, splits), 1));
-  cuda::attention(dq.get(), dk.get(), dv.get(), out.get(), rows, length, heads, kv_heads, head_dim, nullptr, splits,
-                  scratch.get());
+  cuda::attention(dq.get(), heads * head_dim, dk.get(), dv.get(), out.get(), rows, length, heads, kv_heads, head_dim,
+                  nullptr, splits, scratch.get(), kernel);
   finish("attention");
   return to_float(download(out.get(), size_t(rows) * heads * head_dim));
 }
@@ -79,7 +79,8 @@ std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<fl
   auto dg = on_device(gate);
   auto du = on_device(up);
   DeviceBuffer<bf16> out(std::max<size_t>(gate.size(), 1));
-  cuda::silu_mul(dg.get(), du.get(), out.get(), gate.size(), nullptr);
+  const int n = static_cast<int>(gate.size());
+  cuda::silu_mul(dg.get(), du.get(), n, out.get(), 1, n, nullptr);
   finish("silu_mul");
   return to_float(download(out.get(), gate.size()));
 }

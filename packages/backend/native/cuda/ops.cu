@@ -39,36 +39,38 @@ __global__ void rms_norm_kernel(const float* x, int ldx, const float* weight, bf
 }
 
 // One thread per (row, head, i < half): the pair (x[i], x[i + half]) rotated by position · inv_freq[i].
-__global__ void rope_kernel(float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta) {
+__global__ void rope_kernel(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta) {
   const int half = head_dim / 2;
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<size_t>(rows) * heads * half) return;
   const int pair = static_cast<int>(i % half);
   const size_t row_head = i / half;
-  const size_t r = row_head / heads;
+  const size_t r = row_head / heads, head = row_head % heads;
   // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / head_dim), angle in FP32.
   const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / head_dim);
   const float angle = static_cast<float>(positions[r]) * inv_freq;
   float sin_a, cos_a;
   sincosf(angle, &sin_a, &cos_a);
-  float* v = x + row_head * head_dim;
+  float* v = x + r * ldx + head * head_dim;
   const float x1 = v[pair], x2 = v[pair + half];
   v[pair] = x1 * cos_a - x2 * sin_a;
   v[pair + half] = x2 * cos_a + x1 * sin_a;
 }
 
-__global__ void store_rows_kernel(const float* rows_in, const int32_t* positions, bf16* cache, int rows, int width) {
+__global__ void store_rows_kernel(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows,
+                                  int width) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<size_t>(rows) * width) return;
   const size_t r = i / width, c = i % width;
-  cache[static_cast<size_t>(positions[r]) * width + c] = __float2bfloat16(rows_in[i]);
+  cache[static_cast<size_t>(positions[r]) * width + c] = __float2bfloat16(rows_in[r * ld + c]);
 }
 
-__global__ void silu_mul_kernel(const float* gate, const float* up, bf16* out, size_t n) {
+__global__ void silu_mul_kernel(const float* gate, const float* up, int ld, bf16* out, int rows, int cols) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  const float g = gate[i];
-  out[i] = __float2bfloat16(g / (1.0f + expf(-g)) * up[i]);
+  if (i >= static_cast<size_t>(rows) * cols) return;
+  const size_t at = (i / cols) * ld + i % cols;
+  const float g = gate[at];
+  out[i] = __float2bfloat16(g / (1.0f + expf(-g)) * up[at]);
 }
 
 __global__ void guide_kernel(float* conditional, const float* unconditional, float scale, size_t n) {
@@ -121,23 +123,26 @@ void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, i
   check_launch("rms_norm");
 }
 
-void rope(float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta, cudaStream_t stream) {
+void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta,
+          cudaStream_t stream) {
   const size_t n = static_cast<size_t>(rows) * heads * (head_dim / 2);
   if (n == 0) return;
-  rope_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, positions, rows, heads, head_dim, theta);
+  rope_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, ldx, positions, rows, heads, head_dim, theta);
   check_launch("rope");
 }
 
-void store_rows(const float* rows_in, const int32_t* positions, bf16* cache, int rows, int width, cudaStream_t stream) {
+void store_rows(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows, int width,
+                cudaStream_t stream) {
   const size_t n = static_cast<size_t>(rows) * width;
   if (n == 0) return;
-  store_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(rows_in, positions, cache, rows, width);
+  store_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(rows_in, ld, positions, cache, rows, width);
   check_launch("store_rows");
 }
 
-void silu_mul(const float* gate, const float* up, bf16* out, size_t n, cudaStream_t stream) {
+void silu_mul(const float* gate, const float* up, int ld, bf16* out, int rows, int cols, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * cols;
   if (n == 0) return;
-  silu_mul_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(gate, up, out, n);
+  silu_mul_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(gate, up, ld, out, rows, cols);
   check_launch("silu_mul");
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common.cuh"
+#include "cuda_engine.h"
 
 namespace anneal::cuda {
 
@@ -12,14 +13,17 @@ void embed_rows(const bf16* embed, const int32_t* tokens, float* x, int rows, in
 // y[r] = bf16(x[r] / sqrt(mean(x[r]²) + eps) * weight), rows of `dim` values (x row stride ldx).
 void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, int dim, float eps, cudaStream_t stream);
 
-// Rotate-half RoPE with FP32 angles, in place: x is [rows][heads * head_dim], row r at positions[r].
-void rope(float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta, cudaStream_t stream);
+// Rotate-half RoPE with FP32 angles, in place: row r (at x + r·ldx) holds `heads` heads of
+// head_dim values and sits at positions[r].
+void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta,
+          cudaStream_t stream);
 
-// cache[positions[r]][:] = bf16(rows_in[r][:]) for `rows` rows of `width` values.
-void store_rows(const float* rows_in, const int32_t* positions, bf16* cache, int rows, int width, cudaStream_t stream);
+// cache[positions[r]][:] = bf16(rows_in[r·ld ..][:width]) for `rows` rows.
+void store_rows(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows, int width,
+                cudaStream_t stream);
 
-// out = bf16(silu(gate) · up), elementwise.
-void silu_mul(const float* gate, const float* up, bf16* out, size_t n, cudaStream_t stream);
+// out[r][c] = bf16(silu(gate[r·ld + c]) · up[r·ld + c]) for a rows × cols output.
+void silu_mul(const float* gate, const float* up, int ld, bf16* out, int rows, int cols, cudaStream_t stream);
 
 // conditional = unconditional + (g + 1)(conditional − unconditional), elementwise (guidance).
 void guide(float* conditional, const float* unconditional, float scale, size_t n, cudaStream_t stream);
@@ -38,15 +42,18 @@ void random_normal(bf16* out, size_t n, float std, uint64_t seed, cudaStream_t s
 void fill(float* out, size_t n, float value, cudaStream_t stream);
 
 // Bidirectional attention with grouped-query heads, flash-style: K/V tiles in shared memory and an
-// online softmax, so the scores never reach global memory. q: FP32 [rows][heads * head_dim];
-// keys/values: BF16 [length][kv_heads * head_dim]; out: BF16 [rows][heads * head_dim].
+// online softmax, so the scores never reach global memory. q: FP32 rows of `ldq` values, head h at
+// h * head_dim; keys/values: BF16 [length][kv_heads * head_dim]; out: BF16 [rows][heads * head_dim].
+// Tensor cores (attention_wmma.cu) when head_dim % 16 == 0, else the scalar kernel (attention.cu).
 // `splits` > 1 divides the keys among that many blocks per (rows, head) and merges their partial
 // softmaxes (flash-decoding), which needs attention_scratch_floats(...) floats of `scratch`.
-void attention(const float* q, const bf16* keys, const bf16* values, bf16* out, int rows, int length, int heads,
-               int kv_heads, int head_dim, cudaStream_t stream, int splits = 1, float* scratch = nullptr);
+void attention(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, int rows, int length,
+               int heads, int kv_heads, int head_dim, cudaStream_t stream, int splits = 1, float* scratch = nullptr,
+               AttentionKernel kernel = AttentionKernel::Auto);
 
 // How many key ranges fill the GPU for this shape (1 when rows × heads already does).
-int attention_splits(int rows, int length, int heads, int multiprocessors);
+int attention_splits(int rows, int length, int heads, int head_dim, int multiprocessors,
+                     AttentionKernel kernel = AttentionKernel::Auto);
 size_t attention_scratch_floats(int rows, int heads, int head_dim, int splits);
 
 }  // namespace anneal::cuda

@@ -98,7 +98,7 @@ __global__ void __launch_bounds__(THREADS)
     RowStats s;
     s.argmax = top.index;
     s.confidence = 1.0f / sums.x;
-    s.margin = (1.0f - expf(top.second - top.best)) / sums.x;
+    s.margin = -expm1f(top.second - top.best) / sums.x;  // accurate for near-ties, where 1 − e^x cancels
     s.entropy = logf(sums.x) - sums.y / sums.x;
     s.sample = sample;
     s.sample_prob = expf(row[sample] - top.best) / sums.x;

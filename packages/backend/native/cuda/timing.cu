@@ -60,8 +60,9 @@ double time_gemm(int m, int n, int k, GemmBackend backend, const WmmaChoice& cho
   return seconds;
 }
 
-double time_attention(int rows, int length, int heads, int kv_heads, int head_dim, int splits, int repeats) {
-  if (splits <= 0) splits = attention_splits(rows, length, heads, multiprocessors());
+double time_attention(int rows, int length, int heads, int kv_heads, int head_dim, int splits, int repeats,
+                      AttentionKernel kernel) {
+  if (splits <= 0) splits = attention_splits(rows, length, heads, head_dim, multiprocessors(), kernel);
   DeviceBuffer<float> q(size_t(rows) * heads * head_dim), scratch(std::max<size_t>(attention_scratch_floats(rows, heads, head_dim, splits), 1));
   DeviceBuffer<bf16> keys(size_t(length) * kv_heads * head_dim), values(keys.size()), out(q.size());
   fill(q.get(), q.size(), 0.1f, nullptr);
@@ -69,8 +70,8 @@ double time_attention(int rows, int length, int heads, int kv_heads, int head_di
   fill_random(values.get(), values.size(), 4);
   check(cudaDeviceSynchronize(), "random inputs");
   return median_seconds(repeats, [&](int) {
-    cuda::attention(q.get(), keys.get(), values.get(), out.get(), rows, length, heads, kv_heads, head_dim, nullptr, splits,
-              scratch.get());
+    cuda::attention(q.get(), heads * head_dim, keys.get(), values.get(), out.get(), rows, length, heads, kv_heads,
+                    head_dim, nullptr, splits, scratch.get(), kernel);
   });
 }
 

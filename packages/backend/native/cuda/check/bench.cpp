@@ -130,8 +130,8 @@ std::string run_sweep(int repeats) {
     const char* name;
     int n, k;
   };
-  const std::vector<Shape> shapes{{"q/k/v/o", c.dim, c.dim}, {"gate/up", c.ffn, c.dim}, {"down", c.dim, c.ffn},
-                                  {"head", c.vocab, c.dim}};
+  const std::vector<Shape> shapes{{"q|k|v", 3 * c.dim, c.dim}, {"o", c.dim, c.dim}, {"gate|up", 2 * c.ffn, c.dim},
+                                  {"down", c.dim, c.ffn}, {"head", c.vocab, c.dim}};
   for (int m : {32, 1024}) {
     struct Variant {
       std::string name;
@@ -140,11 +140,11 @@ std::string run_sweep(int repeats) {
     };
     std::vector<Variant> variants;
     const std::vector<cuda::WmmaTile> tiles =
-        m <= 32 ? std::vector<cuda::WmmaTile>{cuda::WmmaTile::Rows32x64, cuda::WmmaTile::Rows32x128, cuda::WmmaTile::Square64}
+        m <= 32 ? std::vector<cuda::WmmaTile>{cuda::WmmaTile::Rows32x64, cuda::WmmaTile::Rows32x128}
                 : std::vector<cuda::WmmaTile>{cuda::WmmaTile::Square64, cuda::WmmaTile::Square128};
     for (auto tile : tiles) {
-      for (int stages : {2, 3, 4}) {
-        for (int blocks : m <= 32 ? std::vector<int>{1, 2, 4, 8} : std::vector<int>{2}) {
+      for (int stages : m <= 32 ? std::vector<int>{2, 3, 4} : std::vector<int>{2, 3}) {
+        for (int blocks : m <= 32 ? std::vector<int>{2, 4, 8} : std::vector<int>{2}) {
           variants.push_back({std::string("wmma ") + cuda::tile_name(tile) + " s" + std::to_string(stages) + " b" +
                                   std::to_string(blocks),
                               cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, blocks}});
@@ -171,12 +171,17 @@ std::string run_sweep(int repeats) {
   first = true;
   for (auto [rows, length] : std::vector<std::pair<int, int>>{{32, 544}, {1024, 1024}}) {
     std::printf("attention rows %d keys %d heads %d dim %d:\n", rows, length, c.heads, c.head_dim);
-    for (int splits : rows <= 32 ? std::vector<int>{0, 1, 2, 3, 5, 9, 17} : std::vector<int>{0}) {
-      const double seconds = cuda::kernels::time_attention(rows, length, c.heads, c.kv_heads, c.head_dim, splits, repeats);
-      std::printf("  splits %-6s %9.1f us\n", splits == 0 ? "auto" : std::to_string(splits).c_str(), seconds * 1e6);
-      json << (first ? "\n" : ",\n") << "    {\"rows\": " << rows << ", \"keys\": " << length
-           << ", \"splits\": " << splits << ", \"seconds\": " << seconds << "}";
-      first = false;
+    for (auto kernel : {cuda::AttentionKernel::Scalar, cuda::AttentionKernel::TensorCores}) {
+      const char* name = kernel == cuda::AttentionKernel::Scalar ? "scalar" : "tensor-cores";
+      for (int splits : rows <= 32 ? std::vector<int>{0, 1, 2, 3, 5, 9} : std::vector<int>{0}) {
+        const double seconds =
+            cuda::kernels::time_attention(rows, length, c.heads, c.kv_heads, c.head_dim, splits, repeats, kernel);
+        std::printf("  %-12s splits %-6s %9.1f us\n", name, splits == 0 ? "auto" : std::to_string(splits).c_str(),
+                    seconds * 1e6);
+        json << (first ? "\n" : ",\n") << "    {\"rows\": " << rows << ", \"keys\": " << length << ", \"kernel\": \""
+             << name << "\", \"splits\": " << splits << ", \"seconds\": " << seconds << "}";
+        first = false;
+      }
     }
   }
   json << "\n  ]\n}";

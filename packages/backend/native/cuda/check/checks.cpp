@@ -126,7 +126,8 @@ void check_kernels() {
     report(e < 1e-3, "rope, positions up to 4095", e, 1e-3);
   }
   for (auto [rows, length, heads, kv, dim] :
-       std::vector<std::array<int, 5>>{{19, 45, 6, 2, 18}, {1, 1, 1, 1, 2}, {33, 70, 4, 4, 128}, {16, 300, 8, 1, 64}, {5, 33, 2, 1, 256}, {32, 544, 32, 32, 128}}) {
+       std::vector<std::array<int, 5>>{{19, 45, 6, 2, 18}, {1, 1, 1, 1, 2}, {33, 70, 4, 4, 128}, {16, 300, 8, 1, 64}, {5, 33, 2, 1, 256}, {32, 544, 32, 32, 128},
+                                       {100, 200, 4, 2, 32}, {70, 129, 2, 2, 16}}) {
     const auto q = random_values(size_t(rows) * heads * dim, rows, 2);
     const auto keys = bf16_rounded(random_values(size_t(length) * kv * dim, length, 2));
     const auto values = bf16_rounded(random_values(size_t(length) * kv * dim, length + 9));
@@ -134,10 +135,18 @@ void check_kernels() {
     attention(ctx, q.data(), rows, keys.data(), values.data(), length, heads, kv, dim, expected.data());
     const std::string shape = "rows " + std::to_string(rows) + " keys " + std::to_string(length) + " heads " +
                               std::to_string(heads) + "/" + std::to_string(kv) + " dim " + std::to_string(dim);
-    for (int splits : {0, 1, 3}) {  // as the engine picks; one key range; three merged ranges
-      const double e = relative_error(cuda::kernels::attention(q, keys, values, rows, length, heads, kv, dim, splits), expected);
-      report(e < 1.0 / 64, "attention " + shape + (splits == 0 ? " (splits auto)" : ", splits " + std::to_string(splits)),
-             e, 1.0 / 64);
+    // Both kernels (tensor cores take head dims that are multiples of 16), each with the key splits
+    // the engine picks, one key range, and three merged ranges.
+    for (auto kernel : {cuda::AttentionKernel::Scalar, cuda::AttentionKernel::TensorCores}) {
+      if (kernel == cuda::AttentionKernel::TensorCores && dim % 16 != 0) continue;
+      for (int splits : {0, 1, 3}) {
+        const double e =
+            relative_error(cuda::kernels::attention(q, keys, values, rows, length, heads, kv, dim, splits, kernel), expected);
+        report(e < 1.0 / 64,
+               std::string(kernel == cuda::AttentionKernel::Scalar ? "attention (scalar) " : "attention (tensor cores) ") +
+                   shape + (splits == 0 ? ", splits auto" : ", splits " + std::to_string(splits)),
+               e, 1.0 / 64);
+      }
     }
   }
   {
