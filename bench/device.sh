@@ -20,6 +20,7 @@ echo "== machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
 nvcc --version | tail -1
 python3 -c 'import torch; print("torch", torch.__version__)' || true
+command -v node >/dev/null && echo "node $(node --version)" || echo "no node"
 
 # cuBLAS: the toolkit's, else the one PyTorch's wheels bring (nvidia-cublas).
 cublas_flags=()

@@ -10,6 +10,9 @@
 #include <cuda_pipeline.h>
 #include <mma.h>
 
+#include <stdexcept>
+#include <string>
+
 #include "attention.cuh"
 
 namespace anneal::cuda {
@@ -40,47 +43,61 @@ __host__ __device__ Layout layout_for(int head_dim) {
   return l;
 }
 
+// KT = head_dim / 16: the head dim as a compile-time count of 16-wide slices, so fragments stay in
+// registers and the loops over them unroll.
+template <int KT>
 __global__ void __launch_bounds__(WARPS * 32)
     attention_wmma_kernel(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, float* partial,
-                          int rows, int length, int heads, int kv_heads, int head_dim, float scale, int chunk) {
+                          int rows, int length, int heads, int kv_heads, float scale, int chunk) {
+  constexpr int HEAD_DIM = 16 * KT, QK_STRIDE = HEAD_DIM + 8, O_STRIDE = HEAD_DIM + 4;
   extern __shared__ __align__(128) unsigned char shared[];
-  const Layout at = layout_for(head_dim);
-  const int qk_stride = head_dim + 8, o_stride = head_dim + 4;
+  const Layout at = layout_for(HEAD_DIM);
   bf16* qs = reinterpret_cast<bf16*>(shared + at.q);
   bf16* ks = reinterpret_cast<bf16*>(shared + at.k);
   bf16* vs = reinterpret_cast<bf16*>(shared + at.v);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   float* ss = reinterpret_cast<float*>(shared + at.s) + warp * 16 * S_STRIDE;  // this warp's rows
   bf16* ps = reinterpret_cast<bf16*>(shared + at.p) + warp * 16 * P_STRIDE;
-  float* os = reinterpret_cast<float*>(shared + at.o) + warp * 16 * o_stride;
+  float* os = reinterpret_cast<float*>(shared + at.o) + warp * 16 * O_STRIDE;
 
   const int h = blockIdx.y, kv_head = h / (heads / kv_heads);
   const int row0 = blockIdx.x * BLOCK_ROWS;
-  const size_t kd = static_cast<size_t>(kv_heads) * head_dim;
+  const size_t kd = static_cast<size_t>(kv_heads) * HEAD_DIM;
   const int key_begin = blockIdx.z * chunk, key_end = min(length, key_begin + chunk);
 
   // Q rows in BF16, pre-scaled by 1/√d; zero rows past the end. The output rows start at zero.
-  for (int i = threadIdx.x; i < BLOCK_ROWS * head_dim; i += blockDim.x) {
-    const int r = i / head_dim, d = i % head_dim;
-    const float value = row0 + r < rows ? q[static_cast<size_t>(row0 + r) * ldq + h * head_dim + d] * scale : 0.0f;
-    qs[r * qk_stride + d] = __float2bfloat16(value);
+  for (int i = threadIdx.x; i < BLOCK_ROWS * HEAD_DIM; i += blockDim.x) {
+    const int r = i / HEAD_DIM, d = i % HEAD_DIM;
+    const float value = row0 + r < rows ? q[static_cast<size_t>(row0 + r) * ldq + h * HEAD_DIM + d] * scale : 0.0f;
+    qs[r * QK_STRIDE + d] = __float2bfloat16(value);
   }
-  for (int i = lane; i < 16 * o_stride; i += 32) os[i] = 0.0f;
+#pragma unroll 4
+  for (int i = lane; i < 16 * O_STRIDE; i += 32) os[i] = 0.0f;
+  __syncthreads();
+
+  // This warp's Q slices stay in registers for every key tile (up to head dim 128).
+  constexpr int Q_IN_REGISTERS = KT <= 8 ? KT : 1;
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qf[Q_IN_REGISTERS];
+  if constexpr (KT <= 8) {
+#pragma unroll
+    for (int kk = 0; kk < KT; ++kk) wmma::load_matrix_sync(qf[kk], qs + warp * 16 * QK_STRIDE + kk * 16, QK_STRIDE);
+  }
 
   // Lanes 2r and 2r + 1 share row r of this warp's 16: each takes half of a tile's keys.
   const int my_row = lane / 2, my_half = lane % 2;
   float running_max = -INFINITY, running_sum = 0.0f;
   const bool warp_has_rows = row0 + warp * 16 < rows;
+  constexpr int CHUNKS_PER_ROW = HEAD_DIM / 8;
 
   for (int k0 = key_begin; k0 < key_end; k0 += BLOCK_KEYS) {
-    __syncthreads();  // the previous tile is consumed (and Q is written, the first time)
-    const int tile_keys = min(BLOCK_KEYS, key_end - k0), chunks_per_row = head_dim / 8;
-    for (int i = threadIdx.x; i < BLOCK_KEYS * chunks_per_row; i += blockDim.x) {
-      const int j = i / chunks_per_row, c = (i % chunks_per_row) * 8;
-      bf16* k_dst = ks + j * qk_stride + c;
-      bf16* v_dst = vs + j * qk_stride + c;
+    __syncthreads();  // the previous tile is consumed
+    const int tile_keys = min(BLOCK_KEYS, key_end - k0);
+    for (int i = threadIdx.x; i < BLOCK_KEYS * CHUNKS_PER_ROW; i += blockDim.x) {
+      const int j = i / CHUNKS_PER_ROW, c = (i % CHUNKS_PER_ROW) * 8;
+      bf16* k_dst = ks + j * QK_STRIDE + c;
+      bf16* v_dst = vs + j * QK_STRIDE + c;
       if (j < tile_keys) {
-        const size_t from = (k0 + j) * kd + kv_head * head_dim + c;
+        const size_t from = (k0 + j) * kd + kv_head * HEAD_DIM + c;
         __pipeline_memcpy_async(k_dst, keys + from, 16);
         __pipeline_memcpy_async(v_dst, values + from, 16);
       } else {
@@ -93,56 +110,92 @@ __global__ void __launch_bounds__(WARPS * 32)
     __syncthreads();
     if (!warp_has_rows) continue;  // whole warps only: the barriers above stay matched
 
-    // S = Q · Kᵀ for this warp's 16 rows and the tile's 64 keys.
-    for (int n = 0; n < BLOCK_KEYS / 16; ++n) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> score;
-      wmma::fill_fragment(score, 0.0f);
-      for (int kk = 0; kk < head_dim; kk += 16) {
+    // S = Q · Kᵀ for this warp's 16 rows and the tile's 64 keys: four independent accumulators.
+    {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> score[BLOCK_KEYS / 16];
+#pragma unroll
+      for (int n = 0; n < BLOCK_KEYS / 16; ++n) wmma::fill_fragment(score[n], 0.0f);
+#pragma unroll
+      for (int kk = 0; kk < KT; ++kk) {
         wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b;
-        wmma::load_matrix_sync(a, qs + warp * 16 * qk_stride + kk, qk_stride);
-        wmma::load_matrix_sync(b, ks + n * 16 * qk_stride + kk, qk_stride);
-        wmma::mma_sync(score, a, b, score);
+        if constexpr (KT > 8) wmma::load_matrix_sync(a, qs + warp * 16 * QK_STRIDE + kk * 16, QK_STRIDE);
+#pragma unroll
+        for (int n = 0; n < BLOCK_KEYS / 16; ++n) {
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b;
+          wmma::load_matrix_sync(b, ks + n * 16 * QK_STRIDE + kk * 16, QK_STRIDE);
+          if constexpr (KT <= 8) {
+            wmma::mma_sync(score[n], qf[kk], b, score[n]);
+          } else {
+            wmma::mma_sync(score[n], a, b, score[n]);
+          }
+        }
       }
-      wmma::store_matrix_sync(ss + n * 16, score, S_STRIDE, wmma::mem_row_major);
+#pragma unroll
+      for (int n = 0; n < BLOCK_KEYS / 16; ++n) wmma::store_matrix_sync(ss + n * 16, score[n], S_STRIDE, wmma::mem_row_major);
     }
     __syncwarp();
 
     // Online softmax over this row's half of the tile; P in BF16; the output row rescaled.
     const float* s_row = ss + my_row * S_STRIDE + my_half * 32;
+    const int valid = min(32, max(0, key_end - (k0 + my_half * 32)));
+    float values_in_row[32];
     float tile_max = -INFINITY;
+#pragma unroll
     for (int j = 0; j < 32; ++j) {
-      if (k0 + my_half * 32 + j < key_end) tile_max = fmaxf(tile_max, s_row[j]);
+      values_in_row[j] = j < valid ? s_row[j] : -INFINITY;
+      tile_max = fmaxf(tile_max, values_in_row[j]);
     }
     tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
     const float new_max = fmaxf(running_max, tile_max);
-    const float correction = expf(running_max - new_max);  // 0 on the first tile
+    const float correction = __expf(running_max - new_max);  // 0 on the first tile
     float tile_sum = 0.0f;
-    bf16* p_row = ps + my_row * P_STRIDE + my_half * 32;
-    for (int j = 0; j < 32; ++j) {
-      const float p = k0 + my_half * 32 + j < key_end ? expf(s_row[j] - new_max) : 0.0f;
-      tile_sum += p;
-      p_row[j] = __float2bfloat16(p);
+    __nv_bfloat162* p_row = reinterpret_cast<__nv_bfloat162*>(ps + my_row * P_STRIDE + my_half * 32);
+#pragma unroll
+    for (int j = 0; j < 32; j += 2) {
+      const float p0 = __expf(values_in_row[j] - new_max), p1 = __expf(values_in_row[j + 1] - new_max);
+      tile_sum += p0 + p1;
+      p_row[j / 2] = __floats2bfloat162_rn(p0, p1);
     }
     tile_sum += __shfl_xor_sync(0xffffffffu, tile_sum, 1);
     running_sum = running_sum * correction + tile_sum;
     running_max = new_max;
-    float* o_row = os + my_row * o_stride + my_half * (head_dim / 2);
-    for (int d = 0; d < head_dim / 2; ++d) o_row[d] *= correction;
+    float4* o_row = reinterpret_cast<float4*>(os + my_row * O_STRIDE + my_half * (HEAD_DIM / 2));
+#pragma unroll
+    for (int d = 0; d < HEAD_DIM / 8; ++d) {
+      float4 v = o_row[d];
+      v.x *= correction;
+      v.y *= correction;
+      v.z *= correction;
+      v.w *= correction;
+      o_row[d] = v;
+    }
     __syncwarp();
 
-    // O += P · V, accumulating straight into the output rows in shared memory.
-    for (int n = 0; n < head_dim / 16; ++n) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-      wmma::load_matrix_sync(acc, os + n * 16, o_stride, wmma::mem_row_major);
+    // O += P · V straight into the output rows in shared memory, up to eight slices at a time.
+#pragma unroll
+    for (int n0 = 0; n0 < KT; n0 += 8) {
+      constexpr int WIDTH = KT < 8 ? KT : 8;
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[WIDTH];
+#pragma unroll
+      for (int n = 0; n < WIDTH; ++n) {
+        if (n0 + n < KT) wmma::load_matrix_sync(acc[n], os + (n0 + n) * 16, O_STRIDE, wmma::mem_row_major);
+      }
+#pragma unroll
       for (int kk = 0; kk < BLOCK_KEYS; kk += 16) {
         wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> b;
         wmma::load_matrix_sync(a, ps + kk, P_STRIDE);
-        wmma::load_matrix_sync(b, vs + kk * qk_stride + n * 16, qk_stride);
-        wmma::mma_sync(acc, a, b, acc);
+#pragma unroll
+        for (int n = 0; n < WIDTH; ++n) {
+          if (n0 + n >= KT) continue;
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> b;
+          wmma::load_matrix_sync(b, vs + kk * QK_STRIDE + (n0 + n) * 16, QK_STRIDE);
+          wmma::mma_sync(acc[n], a, b, acc[n]);
+        }
       }
-      wmma::store_matrix_sync(os + n * 16, acc, o_stride, wmma::mem_row_major);
+#pragma unroll
+      for (int n = 0; n < WIDTH; ++n) {
+        if (n0 + n < KT) wmma::store_matrix_sync(os + (n0 + n) * 16, acc[n], O_STRIDE, wmma::mem_row_major);
+      }
     }
     __syncwarp();
   }
@@ -150,38 +203,59 @@ __global__ void __launch_bounds__(WARPS * 32)
   // Each lane pair writes its row: normalised in BF16, or this key range's partial softmax.
   const int row = row0 + warp * 16 + my_row;
   if (row >= rows) return;
-  const float* o_row = os + my_row * o_stride;
+  const float* o_row = os + my_row * O_STRIDE;
   if (gridDim.z > 1) {
-    float* p = partial + ((static_cast<size_t>(blockIdx.z) * rows + row) * heads + h) * (head_dim + 2);
+    float* p = partial + ((static_cast<size_t>(blockIdx.z) * rows + row) * heads + h) * (HEAD_DIM + 2);
     if (my_half == 0) {
       p[0] = running_max;
       p[1] = running_sum;
     }
-    for (int d = my_half; d < head_dim; d += 2) p[2 + d] = o_row[d];
+    for (int d = my_half * (HEAD_DIM / 2); d < (my_half + 1) * (HEAD_DIM / 2); ++d) p[2 + d] = o_row[d];
     return;
   }
   const float inv = 1.0f / running_sum;
-  bf16* o = out + static_cast<size_t>(row) * heads * head_dim + h * head_dim;
-  for (int d = my_half; d < head_dim; d += 2) o[d] = __float2bfloat16(o_row[d] * inv);
+  bf16* o = out + static_cast<size_t>(row) * heads * HEAD_DIM + h * HEAD_DIM;
+  for (int d = my_half * (HEAD_DIM / 2); d < (my_half + 1) * (HEAD_DIM / 2); ++d) o[d] = __float2bfloat16(o_row[d] * inv);
+}
+
+template <int KT>
+void launch_for(dim3 grid, cudaStream_t stream, const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out,
+                float* partial, int rows, int length, int heads, int kv_heads, int chunk) {
+  const size_t bytes = layout_for(16 * KT).total;
+  static const cudaError_t raised =
+      cudaFuncSetAttribute(attention_wmma_kernel<KT>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+  check(raised, "attention shared memory");
+  attention_wmma_kernel<KT><<<grid, WARPS * 32, bytes, stream>>>(q, ldq, keys, values, out, partial, rows, length, heads,
+                                                                 kv_heads, 1.0f / sqrtf(16.0f * KT), chunk);
 }
 
 }  // namespace
 
-bool attention_wmma_supports(int head_dim) { return head_dim % 16 == 0 && head_dim <= 256; }
+// Head dims with a compiled tensor-core kernel: 16–128 in steps of 16, 160, 192 and 256.
+bool attention_wmma_supports(int head_dim) {
+  if (head_dim % 16 != 0) return false;
+  const int kt = head_dim / 16;
+  return (kt >= 1 && kt <= 8) || kt == 10 || kt == 12 || kt == 16;
+}
 
 int attention_wmma_rows_per_block() { return BLOCK_ROWS; }
 
 void launch_attention_wmma(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, float* partial,
                            int rows, int length, int heads, int kv_heads, int head_dim, int chunk, int splits,
                            cudaStream_t stream) {
-  const size_t bytes = layout_for(head_dim).total;
-  static const cudaError_t raised = cudaFuncSetAttribute(attention_wmma_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                         static_cast<int>(layout_for(256).total));
-  check(raised, "attention shared memory");
   const dim3 grid((rows + BLOCK_ROWS - 1) / BLOCK_ROWS, heads, splits);
-  attention_wmma_kernel<<<grid, WARPS * 32, bytes, stream>>>(q, ldq, keys, values, out, partial, rows, length, heads,
-                                                              kv_heads, head_dim, 1.0f / sqrtf(static_cast<float>(head_dim)),
-                                                              chunk);
+  switch (head_dim / 16) {
+#define ANNEAL_ATTENTION_CASE(KT)                                                                               \
+  case KT:                                                                                                      \
+    launch_for<KT>(grid, stream, q, ldq, keys, values, out, partial, rows, length, heads, kv_heads, chunk);     \
+    break;
+    ANNEAL_ATTENTION_CASE(1) ANNEAL_ATTENTION_CASE(2) ANNEAL_ATTENTION_CASE(3) ANNEAL_ATTENTION_CASE(4)
+    ANNEAL_ATTENTION_CASE(5) ANNEAL_ATTENTION_CASE(6) ANNEAL_ATTENTION_CASE(7) ANNEAL_ATTENTION_CASE(8)
+    ANNEAL_ATTENTION_CASE(10) ANNEAL_ATTENTION_CASE(12) ANNEAL_ATTENTION_CASE(16)
+#undef ANNEAL_ATTENTION_CASE
+    default:
+      throw std::invalid_argument("CUDA attention: no tensor-core kernel for head dim " + std::to_string(head_dim));
+  }
   check_launch("attention (tensor cores)");
 }
 

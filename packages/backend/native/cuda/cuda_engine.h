@@ -30,7 +30,8 @@ bool cublas_built();
 
 // The WMMA kernel's tile shapes. `Auto` picks by m (see gemm_wmma.cu); the others exist so that
 // anneal-cuda-check --sweep can time each shape against the rest on the machine at hand.
-enum class WmmaTile { Auto, Rows32x64, Rows32x128, Square64, Square128 };
+// Stream32x*: the persistent stream-K kernel for m ≤ 32 (gemm_stream.cu).
+enum class WmmaTile { Auto, Rows32x64, Rows32x128, Square64, Square128, Stream32x64, Stream32x128 };
 
 struct WmmaChoice {
   WmmaTile tile = WmmaTile::Auto;

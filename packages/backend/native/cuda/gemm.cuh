@@ -11,6 +11,11 @@ namespace anneal::cuda {
 void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
                cudaStream_t stream, const WmmaChoice& choice = {});
 
+// The persistent (stream-K) WMMA kernel for m ≤ 32 and k % 8 == 0 (gemm_stream.cu): `columns` 64 or
+// 128 per tile, 2–4 pipeline stages, at most `blocks_per_sm` blocks per SM (0: all that fit).
+void gemm_stream(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
+                 cudaStream_t stream, int columns, int stages, int blocks_per_sm);
+
 // The same product through cuBLAS (only when the build found it; throws otherwise).
 void gemm_cublas(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
                  cudaStream_t stream);

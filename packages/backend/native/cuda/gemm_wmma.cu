@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "gemm.cuh"
+#include "gemm_tiles.cuh"
 
 namespace anneal::cuda {
 
@@ -22,39 +23,15 @@ namespace {
 
 using namespace nvcuda;
 
-constexpr int BK = 64;
-constexpr int PAD = 8;  // BF16 per shared row beyond BK: keeps 16-byte alignment, spreads banks
+using tiles::BK;
+using tiles::load_tile;
+using tiles::PAD;
 
 template <int BM, int BN, int STAGES>
 constexpr size_t shared_bytes() {
-  constexpr size_t tiles = size_t(STAGES) * (BM + BN) * (BK + PAD) * sizeof(bf16);
+  constexpr size_t staged = size_t(STAGES) * (BM + BN) * (BK + PAD) * sizeof(bf16);
   constexpr size_t out = sizeof(float) * BM * (BN + 4);
-  return tiles > out ? tiles : out;
-}
-
-// Copies rows [row0, row0 + ROWS) × columns [k0, k0 + BK) of a [limit][k] matrix into a shared tile,
-// zeros outside the matrix and past k_end. VEC: 16-byte cp.async copies (k % 8 == 0 keeps every
-// row 16-byte aligned); otherwise element by element.
-template <int ROWS, int THREADS, bool VEC>
-__device__ void load_tile(bf16 (*tile)[BK + PAD], const bf16* src, int row0, int limit, int k0, int k_end, int k) {
-  if constexpr (VEC) {
-    constexpr int CHUNKS = ROWS * BK / 8;
-#pragma unroll
-    for (int i = threadIdx.x; i < CHUNKS; i += THREADS) {
-      const int r = i / (BK / 8), c = (i % (BK / 8)) * 8;
-      if (row0 + r < limit && k0 + c < k_end) {
-        __pipeline_memcpy_async(&tile[r][c], src + static_cast<size_t>(row0 + r) * k + k0 + c, 16);
-      } else {
-        *reinterpret_cast<uint4*>(&tile[r][c]) = make_uint4(0, 0, 0, 0);
-      }
-    }
-  } else {
-    for (int i = threadIdx.x; i < ROWS * BK; i += THREADS) {
-      const int r = i / BK, c = i % BK;
-      tile[r][c] = (row0 + r < limit && k0 + c < k_end) ? src[static_cast<size_t>(row0 + r) * k + k0 + c]
-                                                         : __float2bfloat16(0.0f);
-    }
-  }
+  return staged > out ? staged : out;
 }
 
 template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool VEC>
@@ -204,6 +181,8 @@ const char* tile_name(WmmaTile tile) {
     case WmmaTile::Rows32x128: return "32x128";
     case WmmaTile::Square64: return "64x64";
     case WmmaTile::Square128: return "128x128";
+    case WmmaTile::Stream32x64: return "stream 32x64";
+    case WmmaTile::Stream32x128: return "stream 32x128";
     default: return "auto";
   }
 }
@@ -215,9 +194,22 @@ void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* b
   // rows, 32 × 128 tiles in two stages with split-K up to 4 blocks per SM streamed W fastest on
   // LLaDA-8B's shapes; for long canvases 128 × 128 tiles ran ~1.3× the 64 × 64 ones.
   WmmaTile tile = choice.tile;
-  if (tile == WmmaTile::Auto) tile = m <= 32 ? WmmaTile::Rows32x128 : m < 128 ? WmmaTile::Square64 : WmmaTile::Square128;
-  const int stages = choice.stages > 0 ? std::clamp(choice.stages, 2, 4) : 2;
+  int stages = choice.stages > 0 ? std::clamp(choice.stages, 2, 4) : 2;
+  if (tile == WmmaTile::Auto) {
+    tile = m <= 32 ? WmmaTile::Stream32x64 : m < 128 ? WmmaTile::Square64 : WmmaTile::Square128;
+    if (m <= 32) stages = 4;
+  }
   const int blocks_per_sm = choice.blocks_per_sm > 0 ? choice.blocks_per_sm : 4;
+  const bool streamable = m <= 32 && k % 8 == 0;
+  switch (tile) {
+    case WmmaTile::Stream32x64:
+    case WmmaTile::Stream32x128:
+      if (!streamable) break;  // the split-K kernels take any shape
+      return gemm_stream(x, m, w, n, k, bias, y, accumulate, stream, tile == WmmaTile::Stream32x64 ? 64 : 128, stages,
+                         choice.blocks_per_sm);
+    default:
+      break;
+  }
   switch (tile) {
     case WmmaTile::Rows32x64:  // 4 warps side by side, each 32 × 16
       return launch_stages<32, 64, 1, 4>(stages, x, m, w, n, k, bias, y, accumulate, blocks_per_sm, stream);

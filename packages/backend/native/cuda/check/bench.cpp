@@ -151,6 +151,17 @@ std::string run_sweep(int repeats) {
         }
       }
     }
+    if (m <= 32) {
+      for (auto tile : {cuda::WmmaTile::Stream32x64, cuda::WmmaTile::Stream32x128}) {
+        for (int stages : {2, 3, 4}) {
+          for (int blocks : {0, 1, 2}) {
+            variants.push_back({std::string("wmma ") + cuda::tile_name(tile) + " s" + std::to_string(stages) + " b" +
+                                    (blocks ? std::to_string(blocks) : "max"),
+                                cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, blocks}});
+          }
+        }
+      }
+    }
     variants.push_back({"wmma auto", cuda::GemmBackend::Wmma, {}});
     if (cuda::cublas_built()) variants.push_back({"cublas", cuda::GemmBackend::Cublas, {}});
     for (const Shape& shape : shapes) {

@@ -79,9 +79,21 @@ void check_kernels() {
                           cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, 0}});
     }
   }
+  // The persistent kernel (m ≤ 32; other sizes fall back to split-K), also with one block per SM so
+  // that each block's share crosses column tiles.
+  for (auto tile : {cuda::WmmaTile::Stream32x64, cuda::WmmaTile::Stream32x128}) {
+    for (int stages : {2, 3, 4}) {
+      for (int blocks : {0, 1}) {
+        variants.push_back({std::string("wmma ") + cuda::tile_name(tile) + " stages " + std::to_string(stages) +
+                                (blocks ? ", 1 block per SM" : ""),
+                            cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, blocks}});
+      }
+    }
+  }
   if (cuda::cublas_built()) variants.push_back({"cublas", cuda::GemmBackend::Cublas, {}});
-  const std::vector<std::array<int, 3>> sizes{{1, 1, 1},     {37, 45, 29},  {32, 96, 64},    {70, 130, 64},
-                                              {129, 67, 136}, {32, 200, 1024}, {20, 64, 2056}, {130, 260, 520}};
+  const std::vector<std::array<int, 3>> sizes{{1, 1, 1},       {37, 45, 29},   {32, 96, 64},   {70, 130, 64},
+                                              {129, 67, 136},  {32, 200, 1024}, {20, 64, 2056}, {130, 260, 520},
+                                              {7, 300, 264},   {29, 4100, 1000}};
   struct Expected {
     std::vector<float> x, w, bias, start, plain, accumulated;
   };
@@ -106,7 +118,7 @@ void check_kernels() {
       worst = std::max(worst, relative_error(cuda::kernels::gemm(e.x, e.w, e.bias, e.start, m, n, k, true,
                                                                  variant.backend, variant.choice), e.accumulated));
     }
-    report(worst < 1e-4, variant.name + " gemm at 8 sizes (and accumulating)", worst, 1e-4);
+    report(worst < 1e-4, variant.name + " gemm at 10 sizes (and accumulating)", worst, 1e-4);
   }
   {
     const int rows = 5, dim = 77;
