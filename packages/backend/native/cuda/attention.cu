@@ -51,7 +51,8 @@ __global__ void __launch_bounds__(WARPS * 32)
   const size_t qd = static_cast<size_t>(heads) * head_dim, kd = static_cast<size_t>(kv_heads) * head_dim;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
 
-  for (int i = threadIdx.x; i < ROWS * head_dim; i += blockDim.x) {
+#pragma unroll 8
+  for (int i = threadIdx.x; i < ROWS * head_dim; i += WARPS * 32) {  // unrolled: loads in flight together
     const int r = i / head_dim, d = i % head_dim;
     qs[i] = row0 + r < rows ? q[static_cast<size_t>(row0 + r) * ldq + h * head_dim + d] * scale : 0.0f;
   }
@@ -67,7 +68,8 @@ __global__ void __launch_bounds__(WARPS * 32)
   for (int k0 = key_begin; k0 < key_end; k0 += KEYS) {
     __syncthreads();  // the previous tile is consumed (and qs is written, the first time)
     const __nv_bfloat162 zero = __floats2bfloat162_rn(0.0f, 0.0f);
-    for (int i = threadIdx.x; i < KEYS * pairs; i += blockDim.x) {
+#pragma unroll 8
+    for (int i = threadIdx.x; i < KEYS * pairs; i += WARPS * 32) {
       const int j = i / pairs, p = i % pairs;
       __nv_bfloat162 k = zero, v = zero;
       if (k0 + j < length) {
@@ -147,18 +149,32 @@ __global__ void __launch_bounds__(WARPS * 32)
 }
 
 // One block per (row, head): rescales each key range's partial sums to the common max and divides.
+constexpr int MAX_SPLITS = 64;
 __global__ void merge_kernel(const float* partial, bf16* out, int rows, int heads, int head_dim, int splits) {
+  __shared__ float weight[MAX_SPLITS];
+  __shared__ float inverse_total;
   const int row = blockIdx.x, h = blockIdx.y;
   const size_t stride = static_cast<size_t>(rows) * heads * (head_dim + 2);
   const float* first = partial + (static_cast<size_t>(row) * heads + h) * (head_dim + 2);
-  float max_all = -INFINITY;
-  for (int s = 0; s < splits; ++s) max_all = fmaxf(max_all, first[s * stride]);
-  float sum = 0;
-  for (int s = 0; s < splits; ++s) sum += first[s * stride + 1] * expf(first[s * stride] - max_all);
+  if (threadIdx.x < 32) {  // one warp: the common max, each range's weight e^(max_s − max), the total
+    float range_max = -INFINITY;
+    for (int s = threadIdx.x; s < splits; s += 32) range_max = fmaxf(range_max, first[s * stride]);
+    float max_all = range_max;
+    for (int offset = 16; offset > 0; offset /= 2) max_all = fmaxf(max_all, __shfl_xor_sync(0xffffffffu, max_all, offset));
+    float total = 0;
+    for (int s = threadIdx.x; s < splits; s += 32) {
+      weight[s] = expf(first[s * stride] - max_all);
+      total += first[s * stride + 1] * weight[s];
+    }
+    for (int offset = 16; offset > 0; offset /= 2) total += __shfl_xor_sync(0xffffffffu, total, offset);
+    if (threadIdx.x == 0) inverse_total = 1.0f / total;
+  }
+  __syncthreads();
   for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
     float value = 0;
-    for (int s = 0; s < splits; ++s) value += first[s * stride + 2 + d] * expf(first[s * stride] - max_all);
-    out[static_cast<size_t>(row) * heads * head_dim + h * head_dim + d] = __float2bfloat16(value / sum);
+#pragma unroll 8
+    for (int s = 0; s < splits; ++s) value += first[s * stride + 2 + d] * weight[s];
+    out[static_cast<size_t>(row) * heads * head_dim + h * head_dim + d] = __float2bfloat16(value * inverse_total);
   }
 }
 
@@ -197,6 +213,7 @@ void attention(const float* q, int ldq, const bf16* keys, const bf16* values, bf
   splits = std::max(1, splits);
   const int chunk = key_chunk(length, splits, tensor_cores ? 64 : KEYS);
   splits = (length + chunk - 1) / chunk;  // every range holds at least one key
+  if (splits > MAX_SPLITS) throw std::invalid_argument("CUDA attention: at most 64 key splits");
   if (splits > 1 && !scratch) throw std::invalid_argument("CUDA attention: split keys need scratch memory");
   if (tensor_cores) {
     launch_attention_wmma(q, ldq, keys, values, out, scratch, rows, length, heads, kv_heads, head_dim, chunk, splits,

@@ -65,11 +65,18 @@ __global__ void __launch_bounds__(WARPS * 32)
   const size_t kd = static_cast<size_t>(kv_heads) * HEAD_DIM;
   const int key_begin = blockIdx.z * chunk, key_end = min(length, key_begin + chunk);
 
-  // Q rows in BF16, pre-scaled by 1/√d; zero rows past the end. The output rows start at zero.
-  for (int i = threadIdx.x; i < BLOCK_ROWS * HEAD_DIM; i += blockDim.x) {
-    const int r = i / HEAD_DIM, d = i % HEAD_DIM;
-    const float value = row0 + r < rows ? q[static_cast<size_t>(row0 + r) * ldq + h * HEAD_DIM + d] * scale : 0.0f;
-    qs[r * QK_STRIDE + d] = __float2bfloat16(value);
+  // Q rows in BF16, pre-scaled by 1/√d; zero rows past the end. The output rows start at zero. A
+  // compile-time trip count lets every thread's loads be in flight at once (a loop that waits for
+  // each load in turn cost more than the whole attention).
+  constexpr int Q_VECTORS = BLOCK_ROWS * HEAD_DIM / 4, THREADS = WARPS * 32;
+#pragma unroll
+  for (int step = 0; step < Q_VECTORS / THREADS; ++step) {
+    const int v = step * THREADS + threadIdx.x, r = v / (HEAD_DIM / 4), d = (v % (HEAD_DIM / 4)) * 4;
+    float4 value = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (row0 + r < rows) value = *reinterpret_cast<const float4*>(q + static_cast<size_t>(row0 + r) * ldq + h * HEAD_DIM + d);
+    __nv_bfloat162* to = reinterpret_cast<__nv_bfloat162*>(qs + r * QK_STRIDE + d);
+    to[0] = __floats2bfloat162_rn(value.x * scale, value.y * scale);
+    to[1] = __floats2bfloat162_rn(value.z * scale, value.w * scale);
   }
 #pragma unroll 4
   for (int i = lane; i < 16 * O_STRIDE; i += 32) os[i] = 0.0f;
@@ -92,7 +99,9 @@ __global__ void __launch_bounds__(WARPS * 32)
   for (int k0 = key_begin; k0 < key_end; k0 += BLOCK_KEYS) {
     __syncthreads();  // the previous tile is consumed
     const int tile_keys = min(BLOCK_KEYS, key_end - k0);
-    for (int i = threadIdx.x; i < BLOCK_KEYS * CHUNKS_PER_ROW; i += blockDim.x) {
+#pragma unroll
+    for (int step = 0; step < BLOCK_KEYS * CHUNKS_PER_ROW / THREADS; ++step) {
+      const int i = step * THREADS + threadIdx.x;
       const int j = i / CHUNKS_PER_ROW, c = (i % CHUNKS_PER_ROW) * 8;
       bf16* k_dst = ks + j * QK_STRIDE + c;
       bf16* v_dst = vs + j * QK_STRIDE + c;

@@ -11,6 +11,7 @@
 #include "cuda_engine.h"
 #include "gemm.cuh"
 #include "ops.cuh"
+#include "phase_timer.cuh"
 #include "stats.cuh"
 
 namespace anneal::cuda {
@@ -32,7 +33,8 @@ bool needs_host_draw(const SamplingParams& s) { return s.temperature > 0 && (s.t
 
 class CudaEngine : public Engine {
  public:
-  CudaEngine(const ModelConfig& config, const EngineOptions& options) : config_(config), options_(options) {
+  CudaEngine(const ModelConfig& config, const EngineOptions& options)
+      : config_(config), options_(options), phases_(options.profile) {
     check_config(config_);
     if (config_.head_dim > 256) throw std::invalid_argument("model config: the CUDA engine supports head dims up to 256");
     const DeviceProbe found = probe();
@@ -120,6 +122,13 @@ class CudaEngine : public Engine {
 
   std::vector<SequenceOutput> forward(std::vector<SequenceInput>& batch) override;
 
+  std::map<std::string, double> phase_seconds(bool reset) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::map<std::string, double> out = phases_.seconds();
+    if (reset) phases_.reset();
+    return out;
+  }
+
  private:
   struct Layer {
     DeviceBuffer<float> attn_norm, ffn_norm, qkv_bias;  // qkv_bias: [QD + 2·KD] when the model has biases
@@ -174,6 +183,7 @@ class CudaEngine : public Engine {
   DeviceBuffer<float> final_norm_;
   std::vector<Layer> layers_;
   Workspace ws_;
+  PhaseTimer phases_;
   int64_t parameters_ = 0;
 };
 
@@ -232,15 +242,20 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   w.positions.upload(layout.positions, stream_);
   w.head_rows.upload(layout.head_rows, stream_);
 
+  phases_.begin(stream_);
   embed_rows(embed_.get(), w.tokens.get(), w.x.get(), R, D, stream_);
+  phases_.mark("embed", stream_);
   for (int l = 0; l < c.layers; ++l) {
     const Layer& layer = layers_[l];
     rms_norm(w.x.get(), D, layer.attn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
+    phases_.mark("rms_norm", stream_);
     // One product for q | k | v; RoPE on the q and k columns in place; K and V into the cache.
     gemm(gemm_with, w.normed.get(), R, layer.qkv.get(), QKV, D, c.qkv_bias ? layer.qkv_bias.get() : nullptr, w.qkv.get(),
          false, stream_);
+    phases_.mark("q|k|v gemm", stream_);
     rope(w.qkv.get(), QKV, w.positions.get(), R, c.heads, c.head_dim, c.rope_theta, stream_);
     rope(w.qkv.get() + QD, QKV, w.positions.get(), R, c.kv_heads, c.head_dim, c.rope_theta, stream_);
+    phases_.mark("rope", stream_);
     for (size_t s = 0; s < batch.size(); ++s) {
       const int rows = offset[s + 1] - offset[s];
       const float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
@@ -251,17 +266,25 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       attention(qkv_rows, QKV, keys, values, w.attn.get() + size_t(offset[s]) * QD, rows, batch[s].attend_length,
                 c.heads, c.kv_heads, c.head_dim, stream_, attention_splits_of[s], w.attention_scratch.get());
     }
+    phases_.mark("kv store + attention", stream_);
     gemm(gemm_with, w.attn.get(), R, layer.o.get(), D, QD, nullptr, w.x.get(), true, stream_);
+    phases_.mark("o gemm", stream_);
     rms_norm(w.x.get(), D, layer.ffn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
+    phases_.mark("rms_norm", stream_);
     gemm(gemm_with, w.normed.get(), R, layer.gate_up.get(), 2 * F, D, nullptr, w.gate_up.get(), false, stream_);
+    phases_.mark("gate|up gemm", stream_);
     silu_mul(w.gate_up.get(), w.gate_up.get() + F, 2 * F, w.act.get(), R, F, stream_);
+    phases_.mark("silu", stream_);
     gemm(gemm_with, w.act.get(), R, layer.down.get(), D, F, nullptr, w.x.get(), true, stream_);
+    phases_.mark("down gemm", stream_);
   }
 
   // The LM head only on the rows a sampler asked about.
   gather_rows(w.x.get(), w.head_rows.get(), w.gathered.get(), HR, D, stream_);
   rms_norm(w.gathered.get(), D, final_norm_.get(), w.normed.get(), HR, D, c.eps, stream_);
+  phases_.mark("final norm", stream_);
   gemm(gemm_with, w.normed.get(), HR, head(), V, D, nullptr, w.logits.get(), false, stream_);
+  phases_.mark("head gemm", stream_);
   for (size_t s = 0; s < requested; ++s) {  // guidance: l = l_u + (g + 1)(l_c − l_u)
     if (batch[s].guidance <= 0) continue;
     guide(w.logits.get() + first_stat[s] * V, w.logits.get() + first_stat[twin_of[s]] * V, batch[s].guidance,
@@ -291,6 +314,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   row_stats(w.logits.get(), static_cast<int>(answered), V, w.draws.get(), w.stats.get(), stream_);
   std::vector<RowStats> stats(answered);
   download_async(stats.data(), w.stats.get(), answered);
+  phases_.mark("stats", stream_);
 
   std::vector<SequenceOutput> outputs(requested);
   std::vector<std::vector<float>> host_rows(answered);  // rows drawn on the host, or returned whole
@@ -301,6 +325,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     download_async(host_rows[row].data(), w.logits.get() + row * V, size_t(V));
   }
   check(cudaStreamSynchronize(stream_), "forward");
+  phases_.collect();
   for (size_t row = 0; row < answered; ++row) {
     const size_t s = owner[row];
     const SequenceInput& seq = batch[s];
@@ -347,6 +372,11 @@ std::unique_ptr<Engine> load_engine(const ModelConfig& config, const std::vector
   auto engine = std::make_unique<CudaEngine>(config, options);
   engine->load(files, tensors);
   return engine;
+}
+
+std::map<std::string, double> phase_seconds(Engine& engine, bool reset) {
+  auto* cuda_engine = dynamic_cast<CudaEngine*>(&engine);
+  return cuda_engine ? cuda_engine->phase_seconds(reset) : std::map<std::string, double>{};
 }
 
 std::unique_ptr<Engine> random_engine(const ModelConfig& config, uint64_t seed, const EngineOptions& options) {

@@ -46,6 +46,7 @@ enum class AttentionKernel { Auto, Scalar, TensorCores };
 
 struct EngineOptions {
   GemmBackend gemm = cublas_built() ? GemmBackend::Cublas : GemmBackend::Wmma;
+  bool profile = false;  // time each phase of every forward pass (see phase_seconds)
 };
 
 // Uploads a checkpoint's weights to GPU 0 as BF16. Throws (naming the file or tensor) on bad input
@@ -56,6 +57,10 @@ std::unique_ptr<Engine> load_engine(const ModelConfig& config, const std::vector
 // A model of the given shape with random BF16 weights made on the device (benchmarks of shapes whose
 // checkpoints would take minutes to read, e.g. LLaDA-8B's).
 std::unique_ptr<Engine> random_engine(const ModelConfig& config, uint64_t seed, const EngineOptions& options);
+
+// Device seconds per phase of the forward passes so far ("attention", "gate|up gemm", …), summed;
+// empty unless the engine was made with EngineOptions::profile. Clears the totals when `reset`.
+std::map<std::string, double> phase_seconds(Engine& engine, bool reset);
 
 // Each kernel on its own, over host arrays, for tests against the CPU twins in ops.h. BF16 rounding
 // happens where the engine rounds: GEMM inputs, K/V, attention output.

@@ -190,14 +190,18 @@ const char* tile_name(WmmaTile tile) {
 void gemm_wmma(const bf16* x, int m, const bf16* w, int n, int k, const float* bias, float* y, bool accumulate,
                cudaStream_t stream, const WmmaChoice& choice) {
   if (m == 0 || n == 0) return;
-  // Defaults from anneal-cuda-check --sweep on an H100 (bench/results/device-sweep.json): for 32
-  // rows, 32 × 128 tiles in two stages with split-K up to 4 blocks per SM streamed W fastest on
-  // LLaDA-8B's shapes; for long canvases 128 × 128 tiles ran ~1.3× the 64 × 64 ones.
+  // Defaults from anneal-cuda-check --sweep on an H100 (bench/results/device-sweep.json). For ≤ 32
+  // rows: outputs wide enough to give every SM a 32 × 128 tile of its own (the LM head, gate|up)
+  // streamed W fastest as whole-K tiles, narrower ones (q|k|v, o, down) through the persistent
+  // kernel. For long canvases 128 × 128 tiles ran ~1.3× the 64 × 64 ones.
   WmmaTile tile = choice.tile;
   int stages = choice.stages > 0 ? std::clamp(choice.stages, 2, 4) : 2;
   if (tile == WmmaTile::Auto) {
-    tile = m <= 32 ? WmmaTile::Stream32x64 : m < 128 ? WmmaTile::Square64 : WmmaTile::Square128;
-    if (m <= 32) stages = 4;
+    if (m <= 32) {
+      tile = n >= 128 * multiprocessors() ? WmmaTile::Rows32x128 : WmmaTile::Stream32x128;
+    } else {
+      tile = m < 128 ? WmmaTile::Square64 : WmmaTile::Square128;
+    }
   }
   const int blocks_per_sm = choice.blocks_per_sm > 0 ? choice.blocks_per_sm : 4;
   const bool streamable = m <= 32 && k % 8 == 0;

@@ -22,20 +22,22 @@ __global__ void embed_kernel(const bf16* embed, const int32_t* tokens, float* x,
 __global__ void rms_norm_kernel(const float* x, int ldx, const float* weight, bf16* y, int dim, float eps) {
   const float* row = x + static_cast<size_t>(blockIdx.x) * ldx;
   float square = 0;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) square += row[i] * row[i];
+#pragma unroll 8
+  for (int i = threadIdx.x; i < dim; i += THREADS) square += row[i] * row[i];  // unrolled: loads in flight together
   __shared__ float partial[32];
   for (int offset = 16; offset > 0; offset /= 2) square += __shfl_xor_sync(0xffffffffu, square, offset);
   if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = square;
   __syncthreads();
   if (threadIdx.x < 32) {
-    square = threadIdx.x < blockDim.x / 32 ? partial[threadIdx.x] : 0.0f;
+    square = threadIdx.x < THREADS / 32 ? partial[threadIdx.x] : 0.0f;
     for (int offset = 16; offset > 0; offset /= 2) square += __shfl_xor_sync(0xffffffffu, square, offset);
     if (threadIdx.x == 0) partial[0] = rsqrtf(square / dim + eps);
   }
   __syncthreads();
   const float inv = partial[0];
   bf16* out = y + static_cast<size_t>(blockIdx.x) * dim;
-  for (int i = threadIdx.x; i < dim; i += blockDim.x) out[i] = __float2bfloat16(row[i] * inv * weight[i]);
+#pragma unroll 8
+  for (int i = threadIdx.x; i < dim; i += THREADS) out[i] = __float2bfloat16(row[i] * inv * weight[i]);
 }
 
 // One thread per (row, head, i < half): the pair (x[i], x[i + half]) rotated by position · inv_freq[i].

@@ -1,4 +1,5 @@
-// One block per row of logits: a top-2 pass, a sum-of-exponentials pass (for the softmax and the
+// One block per row of logits (the loops over the vocabulary are unrolled so that many loads are in
+// flight per thread): a top-2 pass, a sum-of-exponentials pass (for the softmax and the
 // entropy), and when the row samples, a Gumbel-max pass keyed by seeded_draw.h, as ops.cpp's row_stats is.
 #include <cfloat>
 #include <cmath>
@@ -68,10 +69,12 @@ __global__ void __launch_bounds__(THREADS)
   const float* row = logits + static_cast<size_t>(blockIdx.x) * vocab;
 
   Top2 top{-INFINITY, vocab, -INFINITY};
+  #pragma unroll 8
   for (int i = threadIdx.x; i < vocab; i += THREADS) top = merge(top, Top2{row[i], i, -INFINITY});
   top = block_reduce(top, Top2{-INFINITY, vocab, -INFINITY}, [](Top2 a, Top2 b) { return merge(a, b); }, top_scratch);
 
   float2 sums{0.0f, 0.0f};  // Σ e^(l − max), Σ e^(l − max) · (l − max)
+  #pragma unroll 8
   for (int i = threadIdx.x; i < vocab; i += THREADS) {
     const float d = row[i] - top.best;
     const float e = expf(d);
@@ -85,6 +88,7 @@ __global__ void __launch_bounds__(THREADS)
   if (draw.temperature > 0) {
     const uint64_t key = draw_key(draw.seed, draw.position, draw.step);
     Scored best{-DBL_MAX, vocab};
+    #pragma unroll 8
     for (int i = threadIdx.x; i < vocab; i += THREADS) {
       const double u = token_uniform(key, i);
       const double score = static_cast<double>(row[i]) / draw.temperature - log(-log(u));

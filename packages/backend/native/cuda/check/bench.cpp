@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <sstream>
 
 #include "../../src/model.h"
@@ -50,9 +52,9 @@ Work forward_work(const ModelConfig& c, int rows, int length) {
   return {2.0 * weights_read + kv_bytes, 2.0 * weights_read * rows + attention_flops};
 }
 
-// Forward passes per second of one shape: a `block` of rows after a `prefix` held in the KV cache
-// (prefix 0: the whole canvas, no cache). The LM head runs on the computed rows.
-double forwards_per_second(Engine& engine, int prefix, int block, double seconds) {
+// One forward pass of a `block` of rows after a `prefix` held in the KV cache (prefix 0: the whole
+// canvas, no cache), as a closure; the cache is filled once, here. The LM head runs on the block.
+std::function<void()> block_pass(Engine& engine, int prefix, int block) {
   const int length = prefix + block;
   std::vector<int32_t> tokens(length);
   for (int i = 0; i < length; ++i) tokens[i] = (i * 7919) % engine.config().vocab;
@@ -66,7 +68,7 @@ double forwards_per_second(Engine& engine, int prefix, int block, double seconds
     fill[0].stat_rows = {0};
     engine.forward(fill);
   }
-  auto pass = [&] {
+  return [&engine, tokens, cache, prefix, length] {
     std::vector<SequenceInput> batch(1);
     batch[0].tokens = tokens;
     batch[0].row_begin = prefix;
@@ -75,6 +77,10 @@ double forwards_per_second(Engine& engine, int prefix, int block, double seconds
     for (int i = prefix; i < length; ++i) batch[0].stat_rows.push_back(i);
     engine.forward(batch);  // returns after the device has finished (the stats are on the host)
   };
+}
+
+double forwards_per_second(Engine& engine, int prefix, int block, double seconds) {
+  const auto pass = block_pass(engine, prefix, block);
   pass();
   pass();
   int runs = 0;
@@ -86,6 +92,18 @@ double forwards_per_second(Engine& engine, int prefix, int block, double seconds
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   }
   return runs / elapsed;
+}
+
+// Device milliseconds per forward pass, phase by phase, of a profiled engine over `passes` passes.
+std::map<std::string, double> phase_milliseconds(Engine& engine, int prefix, int block, int passes) {
+  const auto pass = block_pass(engine, prefix, block);
+  pass();
+  pass();
+  cuda::phase_seconds(engine, true);
+  for (int i = 0; i < passes; ++i) pass();
+  std::map<std::string, double> ms = cuda::phase_seconds(engine, true);
+  for (auto& [phase, value] : ms) value = value * 1e3 / passes;
+  return ms;
 }
 
 // Device-to-device copy bandwidth, counting bytes read and written: what streaming weights can reach.
@@ -154,7 +172,7 @@ std::string run_sweep(int repeats) {
     if (m <= 32) {
       for (auto tile : {cuda::WmmaTile::Stream32x64, cuda::WmmaTile::Stream32x128}) {
         for (int stages : {2, 3, 4}) {
-          for (int blocks : {0, 1, 2}) {
+          for (int blocks : {0}) {
             variants.push_back({std::string("wmma ") + cuda::tile_name(tile) + " s" + std::to_string(stages) + " b" +
                                     (blocks ? std::to_string(blocks) : "max"),
                                 cuda::GemmBackend::Wmma, cuda::WmmaChoice{tile, stages, blocks}});
@@ -224,6 +242,7 @@ std::string run_benchmarks(int seconds_per_case) {
     first = false;
   };
 
+  std::ostringstream phases;
   std::vector<cuda::GemmBackend> backends{cuda::GemmBackend::Wmma};
   if (cuda::cublas_built()) backends.push_back(cuda::GemmBackend::Cublas);
   for (auto backend : backends) {
@@ -235,6 +254,25 @@ std::string run_benchmarks(int seconds_per_case) {
       record("llada-8b-shape", name, llada_8b(), 512, 32, forwards_per_second(*engine, 512, 32, seconds_per_case));
       record("llada-8b-shape", name, llada_8b(), 0, 1024, forwards_per_second(*engine, 0, 1024, seconds_per_case));
     }
+    {  // where the block forward's time goes (events between phases; a separate engine, so the
+       // timings above carry no profiling cost)
+      cuda::EngineOptions profiled = options;
+      profiled.profile = true;
+      auto engine = cuda::random_engine(llada_8b(), 1, profiled);
+      const auto ms = phase_milliseconds(*engine, 512, 32, 20);
+      double total = 0;
+      for (const auto& [phase, value] : ms) total += value;
+      std::printf("  %s block forward by phase (ms per forward, total %.2f):", name.c_str(), total);
+      phases << (phases.tellp() > 0 ? ",\n" : "\n") << "    \"" << name << "\": {";
+      bool first_phase = true;
+      for (const auto& [phase, value] : ms) {
+        std::printf(" %s %.3f;", phase.c_str(), value);
+        phases << (first_phase ? "" : ", ") << "\"" << phase << "\": " << value;
+        first_phase = false;
+      }
+      phases << "}";
+      std::printf("\n");
+    }
     auto small = cuda::random_engine(default_model(), 1, options);
     record("anneal-code-11m-shape", name, default_model(), 224, 32, forwards_per_second(*small, 224, 32, seconds_per_case));
     record("anneal-code-11m-shape", name, default_model(), 0, 256, forwards_per_second(*small, 0, 256, seconds_per_case));
@@ -244,7 +282,7 @@ std::string run_benchmarks(int seconds_per_case) {
   const std::string cpu_name = "cpu-" + cpu.kernels_name() + "-" + std::to_string(cpu.threads()) + "t";
   record("anneal-code-11m-shape", cpu_name, default_model(), 224, 32, forwards_per_second(cpu, 224, 32, seconds_per_case));
   record("anneal-code-11m-shape", cpu_name, default_model(), 0, 256, forwards_per_second(cpu, 0, 256, seconds_per_case));
-  json << "\n  ]\n}";
+  json << "\n  ],\n  \"block_forward_phases_ms\": {" << phases.str() << "\n  }\n}";
   return json.str();
 }
 
