@@ -46,9 +46,13 @@ class CudaEngine : public Engine {
     }
     device_ = "cuda:0 " + found.name;
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaStreamCreateWithFlags(&prefetch_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaEventCreateWithFlags(&current_done_, cudaEventDisableTiming), "cudaEventCreate");
     allocate();
   }
   ~CudaEngine() override {
+    if (current_done_) cudaEventDestroy(current_done_);
+    if (prefetch_stream_) cudaStreamDestroy(prefetch_stream_);
     if (stream_) cudaStreamDestroy(stream_);
   }
 
@@ -168,6 +172,14 @@ class CudaEngine : public Engine {
 
   const bf16* head() const { return config_.tied_embeddings ? embed_.get() : head_.get(); }
 
+  // Prefetches `bytes` of weights into L2 on the side stream once the work queued so far on the main
+  // stream has finished, so that the prefetch does not compete with it for memory bandwidth.
+  void prefetch_after_current(const void* weights, size_t bytes) {
+    check(cudaEventRecord(current_done_, stream_), "prefetch event");
+    check(cudaStreamWaitEvent(prefetch_stream_, current_done_, 0), "prefetch wait");
+    prefetch_l2(weights, bytes, prefetch_stream_);
+  }
+
   // Downloads n values on the engine's stream (the caller synchronises before reading).
   template <typename T>
   void download_async(T* host, const T* device, size_t n) {
@@ -178,6 +190,8 @@ class CudaEngine : public Engine {
   EngineOptions options_;
   std::string device_;
   cudaStream_t stream_ = nullptr;
+  cudaStream_t prefetch_stream_ = nullptr;  // L2 prefetches of weights, beside the forward pass
+  cudaEvent_t current_done_ = nullptr;
   std::mutex mutex_;
   DeviceBuffer<bf16> embed_, head_;
   DeviceBuffer<float> final_norm_;
@@ -249,24 +263,24 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     const Layer& layer = layers_[l];
     rms_norm(w.x.get(), D, layer.attn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
     phases_.mark("rms_norm", stream_);
-    // One product for q | k | v; RoPE on the q and k columns in place; K and V into the cache.
+    // One product for q | k | v; RoPE on q in place, k and v into the cache; attention.
     gemm(gemm_with, w.normed.get(), R, layer.qkv.get(), QKV, D, c.qkv_bias ? layer.qkv_bias.get() : nullptr, w.qkv.get(),
          false, stream_);
     phases_.mark("q|k|v gemm", stream_);
-    rope(w.qkv.get(), QKV, w.positions.get(), R, c.heads, c.head_dim, c.rope_theta, stream_);
-    rope(w.qkv.get() + QD, QKV, w.positions.get(), R, c.kv_heads, c.head_dim, c.rope_theta, stream_);
-    phases_.mark("rope", stream_);
+    // While RoPE and attention leave memory idle, L2 fetches the o projection the next product reads.
+    if (options_.l2_prefetch) prefetch_after_current(layer.o.get(), size_t(D) * QD * sizeof(bf16));
     for (size_t s = 0; s < batch.size(); ++s) {
       const int rows = offset[s + 1] - offset[s];
-      const float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
+      float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
       bf16* keys = kv[s]->layer_keys(l);
       bf16* values = kv[s]->layer_values(l);
-      store_rows(qkv_rows + QD, QKV, w.positions.get() + offset[s], keys, rows, KD, stream_);
-      store_rows(qkv_rows + QD + KD, QKV, w.positions.get() + offset[s], values, rows, KD, stream_);
+      rope_store(qkv_rows, QKV, w.positions.get() + offset[s], rows, c.heads, c.kv_heads, c.head_dim, c.rope_theta, keys,
+                 values, stream_);
+      phases_.mark("rope + kv store", stream_);
       attention(qkv_rows, QKV, keys, values, w.attn.get() + size_t(offset[s]) * QD, rows, batch[s].attend_length,
                 c.heads, c.kv_heads, c.head_dim, stream_, attention_splits_of[s], w.attention_scratch.get());
+      phases_.mark("attention", stream_);
     }
-    phases_.mark("kv store + attention", stream_);
     gemm(gemm_with, w.attn.get(), R, layer.o.get(), D, QD, nullptr, w.x.get(), true, stream_);
     phases_.mark("o gemm", stream_);
     rms_norm(w.x.get(), D, layer.ffn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
@@ -325,6 +339,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     download_async(host_rows[row].data(), w.logits.get() + row * V, size_t(V));
   }
   check(cudaStreamSynchronize(stream_), "forward");
+  check(cudaStreamSynchronize(prefetch_stream_), "forward (prefetches)");
   phases_.collect();
   for (size_t row = 0; row < answered; ++row) {
     const size_t s = owner[row];

@@ -59,6 +59,56 @@ __global__ void rope_kernel(float* x, int ldx, const int32_t* positions, int row
   v[pair + half] = x2 * cos_a + x1 * sin_a;
 }
 
+// One thread per (row, slot, i < half) over heads + 2·kv_heads slots: a query or key pair rotated
+// (queries in place; keys straight into the cache in BF16), or a value pair copied into the cache.
+__global__ void rope_store_kernel(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads,
+                                  int head_dim, float theta, bf16* keys, bf16* values) {
+  const int half = head_dim / 2, slots = heads + 2 * kv_heads;
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= static_cast<size_t>(rows) * slots * half) return;
+  const int pair = static_cast<int>(i % half), slot = static_cast<int>((i / half) % slots);
+  const size_t r = i / (static_cast<size_t>(half) * slots);
+  float* v = qkv + r * ld + static_cast<size_t>(slot) * head_dim;  // q, k and v heads follow each other
+  const size_t kv_width = static_cast<size_t>(kv_heads) * head_dim;
+  const int position = positions[r];
+  if (slot >= heads + kv_heads) {  // a value head
+    bf16* to = values + position * kv_width + static_cast<size_t>(slot - heads - kv_heads) * head_dim;
+    to[pair] = __float2bfloat16(v[pair]);
+    to[pair + half] = __float2bfloat16(v[pair + half]);
+    return;
+  }
+  // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / head_dim), angle in FP32.
+  const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / head_dim);
+  float sin_a, cos_a;
+  sincosf(static_cast<float>(position) * inv_freq, &sin_a, &cos_a);
+  const float x1 = v[pair], x2 = v[pair + half];
+  const float y1 = x1 * cos_a - x2 * sin_a, y2 = x2 * cos_a + x1 * sin_a;
+  if (slot < heads) {
+    v[pair] = y1;
+    v[pair + half] = y2;
+  } else {
+    bf16* to = keys + position * kv_width + static_cast<size_t>(slot - heads) * head_dim;
+    to[pair] = __float2bfloat16(y1);
+    to[pair + half] = __float2bfloat16(y2);
+  }
+}
+
+// Asks L2 to fetch [p, p + bytes): on Hopper one bulk prefetch per 16 KB, elsewhere one per 128-byte
+// line. A hint only: nothing waits for it and nothing is written.
+constexpr size_t PREFETCH_CHUNK = 16 * 1024;
+__global__ void prefetch_l2_kernel(const char* p, size_t bytes) {
+  const size_t chunk = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const size_t begin = chunk * PREFETCH_CHUNK;
+  if (begin >= bytes) return;
+  const size_t size = bytes - begin < PREFETCH_CHUNK ? bytes - begin : PREFETCH_CHUNK;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  const uint32_t rounded = static_cast<uint32_t>(size & ~size_t{15});
+  if (rounded > 0) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p + begin), "r"(rounded) : "memory");
+#else
+  for (size_t at = 0; at < size; at += 128) asm volatile("prefetch.global.L2 [%0];" ::"l"(p + begin + at));
+#endif
+}
+
 __global__ void store_rows_kernel(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows,
                                   int width) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -139,6 +189,22 @@ void store_rows(const float* rows_in, int ld, const int32_t* positions, bf16* ca
   if (n == 0) return;
   store_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(rows_in, ld, positions, cache, rows, width);
   check_launch("store_rows");
+}
+
+void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads, int head_dim,
+                float theta, bf16* keys, bf16* values, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * (heads + 2 * kv_heads) * (head_dim / 2);
+  if (n == 0) return;
+  rope_store_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(qkv, ld, positions, rows, heads, kv_heads, head_dim,
+                                                                     theta, keys, values);
+  check_launch("rope_store");
+}
+
+void prefetch_l2(const void* p, size_t bytes, cudaStream_t stream) {
+  const size_t chunks = (bytes + PREFETCH_CHUNK - 1) / PREFETCH_CHUNK;
+  if (chunks == 0) return;
+  prefetch_l2_kernel<<<blocks_for(chunks, 128), 128, 0, stream>>>(static_cast<const char*>(p), bytes);
+  check_launch("prefetch_l2");
 }
 
 void silu_mul(const float* gate, const float* up, int ld, bf16* out, int rows, int cols, cudaStream_t stream) {

@@ -254,6 +254,13 @@ std::string run_benchmarks(int seconds_per_case) {
       record("llada-8b-shape", name, llada_8b(), 512, 32, forwards_per_second(*engine, 512, 32, seconds_per_case));
       record("llada-8b-shape", name, llada_8b(), 0, 1024, forwards_per_second(*engine, 0, 1024, seconds_per_case));
     }
+    {  // the same block forward without the L2 prefetch of the o projection, for comparison
+      cuda::EngineOptions plain = options;
+      plain.l2_prefetch = false;
+      auto engine = cuda::random_engine(llada_8b(), 1, plain);
+      record("llada-8b-shape", name + "-no-prefetch", llada_8b(), 512, 32,
+             forwards_per_second(*engine, 512, 32, seconds_per_case));
+    }
     {  // where the block forward's time goes (events between phases; a separate engine, so the
        // timings above carry no profiling cost)
       cuda::EngineOptions profiled = options;

@@ -139,7 +139,7 @@ void check_kernels() {
   }
   for (auto [rows, length, heads, kv, dim] :
        std::vector<std::array<int, 5>>{{19, 45, 6, 2, 18}, {1, 1, 1, 1, 2}, {33, 70, 4, 4, 128}, {16, 300, 8, 1, 64}, {5, 33, 2, 1, 256}, {32, 544, 32, 32, 128},
-                                       {100, 200, 4, 2, 32}, {70, 129, 2, 2, 16}}) {
+                                       {100, 200, 4, 2, 32}, {70, 129, 2, 2, 16}, {130, 150, 48, 16, 64}}) {
     const auto q = random_values(size_t(rows) * heads * dim, rows, 2);
     const auto keys = bf16_rounded(random_values(size_t(length) * kv * dim, length, 2));
     const auto values = bf16_rounded(random_values(size_t(length) * kv * dim, length + 9));
