@@ -41,8 +41,8 @@ cmake -S packages/backend/native -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYP
   -DANNEAL_CUDA_ARCHITECTURES="${ANNEAL_CUDA_ARCHITECTURES:-90}" "${cublas_flags[@]}" >"$work/cmake.log" 2>&1 ||
   { tail -30 "$work/cmake.log"; exit 1; }
 grep "anneal:" "$work/cmake.log"
-cmake --build "$build" --target anneal-cuda-check --parallel "$(nproc)" >"$out/build.log" 2>&1 ||
-  { grep -E "error" "$out/build.log" | head -30; tail -20 "$out/build.log"; exit 1; }
+cmake --build "$build" --target anneal-cuda-check --parallel "$(nproc)" >"$work/build.log" 2>&1 ||
+  { grep -E "error" "$work/build.log" | head -30; tail -20 "$work/build.log"; exit 1; }
 
 echo "== GPU checks (each kernel against its CPU twin; whole models against the CPU engine)"
 checks=0
@@ -59,6 +59,19 @@ if [[ "${SWEEP:-1}" != 0 ]]; then
   echo "== kernel sweep (GEMM tiles, pipeline depths, split-K; attention key splits)"
   timeout 120 "$check_program" --sweep --sweep-json "$work/sweep.json" >"$out/sweep.log" 2>&1 || echo "sweep failed: $?"
   cat "$out/sweep.log"
+fi
+
+if [[ "${NCU:-0}" != 0 ]] && command -v ncu >/dev/null; then
+  # Diagnostics: one launch each of the tensor-core attention kernel and of the persistent GEMM
+  # (the q|k|v shape, 32 × 128 tiles in two stages: the 67th launch of that kernel in the sweep).
+  echo "== Nsight Compute"
+  sections=(--section SpeedOfLight --section WarpStateStats --section Occupancy --section MemoryWorkloadAnalysis)
+  timeout 120 ncu --kernel-name regex:attention_wmma_kernel --launch-count 1 "${sections[@]}" \
+    "$check_program" --sweep-attention >"$out/ncu-attention.txt" 2>&1 || echo "ncu (attention) failed: $?"
+  timeout 150 ncu --kernel-name regex:gemm_stream_kernel --launch-skip 66 --launch-count 1 "${sections[@]}" \
+    "$check_program" --sweep >"$out/ncu-gemm.txt" 2>&1 || echo "ncu (gemm) failed: $?"
+  grep -hE "attention_wmma_kernel|gemm_stream_kernel|Duration|DRAM Throughput|Memory Throughput|Compute \(SM\)|Achieved Occupancy|Warp Cycles Per Issued|Stall" \
+    "$out/ncu-attention.txt" "$out/ncu-gemm.txt" | head -60
 fi
 
 echo "== our engine"

@@ -188,16 +188,12 @@ bool use_tensor_cores(AttentionKernel kernel, int head_dim) {
 
 int attention_splits(int rows, int length, int heads, int head_dim, int multiprocessors, AttentionKernel kernel) {
   const bool tensor_cores = use_tensor_cores(kernel, head_dim);
-  const int rows_per_block = tensor_cores ? attention_wmma_rows_per_block(rows, heads, head_dim, multiprocessors) : ROWS;
+  const int rows_per_block = tensor_cores ? attention_wmma_rows_per_block() : ROWS;
   const int tile = tensor_cores ? 64 : KEYS;
   const int blocks = (rows + rows_per_block - 1) / rows_per_block * heads;
-  // Single-warp tensor-core blocks: about four per SM, down to one key tile each; otherwise about
-  // two blocks per SM, each still streaming at least two key tiles.
-  const bool small_blocks = tensor_cores && rows_per_block == 16;
-  const int per_sm = small_blocks ? 4 : 2, min_tiles = small_blocks ? 1 : 2;
-  if (blocks >= per_sm * multiprocessors || length <= min_tiles * tile) return 1;
-  const int wanted = std::min({(per_sm * multiprocessors + blocks - 1) / blocks,
-                               (length + min_tiles * tile - 1) / (min_tiles * tile), MAX_SPLITS});
+  if (blocks >= multiprocessors || length <= 2 * tile) return 1;
+  // About two blocks per SM, each still streaming at least two key tiles.
+  const int wanted = std::min({(2 * multiprocessors + blocks - 1) / blocks, (length + 2 * tile - 1) / (2 * tile), MAX_SPLITS});
   const int chunk = key_chunk(length, std::max(wanted, 1), tile);
   return (length + chunk - 1) / chunk;
 }

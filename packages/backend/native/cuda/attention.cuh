@@ -7,8 +7,7 @@
 namespace anneal::cuda {
 
 bool attention_wmma_supports(int head_dim);
-// Query rows per block of the tensor-core kernel for this shape (16 or 64).
-int attention_wmma_rows_per_block(int rows, int heads, int head_dim, int multiprocessors);
+int attention_wmma_rows_per_block();
 
 // `partial` (used when splits > 1): [splits][rows][heads][2 + head_dim] as (max, sum, unnormalised
 // output) per key range, merged by attention.cu.

@@ -14,7 +14,6 @@
 #include <string>
 
 #include "attention.cuh"
-#include "gemm.cuh"
 
 namespace anneal::cuda {
 
@@ -22,6 +21,8 @@ namespace {
 
 using namespace nvcuda;
 
+constexpr int WARPS = 4;
+constexpr int BLOCK_ROWS = 16 * WARPS;
 constexpr int BLOCK_KEYS = 64;
 constexpr int S_STRIDE = BLOCK_KEYS + 4;  // floats per score row
 constexpr int P_STRIDE = BLOCK_KEYS + 8;  // BF16 per probability row
@@ -29,29 +30,28 @@ constexpr int P_STRIDE = BLOCK_KEYS + 8;  // BF16 per probability row
 struct Layout {  // byte offsets into the block's shared memory
   size_t q, k, v, s, p, o, total;
 };
-__host__ __device__ Layout layout_for(int head_dim, int warps) {
-  const size_t qkv_row = static_cast<size_t>(head_dim + 8) * sizeof(bf16), block_rows = 16 * warps;
+__host__ __device__ Layout layout_for(int head_dim) {
+  const size_t qkv_row = static_cast<size_t>(head_dim + 8) * sizeof(bf16);
   Layout l;
   l.q = 0;
-  l.k = l.q + block_rows * qkv_row;
+  l.k = l.q + BLOCK_ROWS * qkv_row;
   l.v = l.k + BLOCK_KEYS * qkv_row;
   l.s = l.v + BLOCK_KEYS * qkv_row;
-  l.p = l.s + block_rows * S_STRIDE * sizeof(float);
-  l.o = l.p + block_rows * P_STRIDE * sizeof(bf16);
-  l.total = l.o + block_rows * (head_dim + 4) * sizeof(float);
+  l.p = l.s + static_cast<size_t>(BLOCK_ROWS) * S_STRIDE * sizeof(float);
+  l.o = l.p + static_cast<size_t>(BLOCK_ROWS) * P_STRIDE * sizeof(bf16);
+  l.total = l.o + static_cast<size_t>(BLOCK_ROWS) * (head_dim + 4) * sizeof(float);
   return l;
 }
 
 // KT = head_dim / 16: the head dim as a compile-time count of 16-wide slices, so fragments stay in
-// registers and the loops over them unroll. WARPS: 4 (64 rows per block) for long canvases; 1 (16
-// rows) when rows × heads would give too few blocks, so that more, smaller blocks fill the GPU.
-template <int KT, int WARPS>
+// registers and the loops over them unroll.
+template <int KT>
 __global__ void __launch_bounds__(WARPS * 32)
     attention_wmma_kernel(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, float* partial,
                           int rows, int length, int heads, int kv_heads, float scale, int chunk) {
-  constexpr int HEAD_DIM = 16 * KT, QK_STRIDE = HEAD_DIM + 8, O_STRIDE = HEAD_DIM + 4, BLOCK_ROWS = 16 * WARPS;
+  constexpr int HEAD_DIM = 16 * KT, QK_STRIDE = HEAD_DIM + 8, O_STRIDE = HEAD_DIM + 4;
   extern __shared__ __align__(128) unsigned char shared[];
-  const Layout at = layout_for(HEAD_DIM, WARPS);
+  const Layout at = layout_for(HEAD_DIM);
   bf16* qs = reinterpret_cast<bf16*>(shared + at.q);
   bf16* ks = reinterpret_cast<bf16*>(shared + at.k);
   bf16* vs = reinterpret_cast<bf16*>(shared + at.v);
@@ -227,29 +227,15 @@ __global__ void __launch_bounds__(WARPS * 32)
   for (int d = my_half * (HEAD_DIM / 2); d < (my_half + 1) * (HEAD_DIM / 2); ++d) o[d] = __float2bfloat16(o_row[d] * inv);
 }
 
-template <int KT, int WARPS>
-void launch_for(int splits, cudaStream_t stream, const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out,
-                float* partial, int rows, int length, int heads, int kv_heads, int chunk) {
-  const size_t bytes = layout_for(16 * KT, WARPS).total;
-  auto kernel = attention_wmma_kernel<KT, WARPS>;
-  static const cudaError_t raised =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
-  check(raised, "attention shared memory");
-  const dim3 grid((rows + 16 * WARPS - 1) / (16 * WARPS), heads, splits);
-  kernel<<<grid, WARPS * 32, bytes, stream>>>(q, ldq, keys, values, out, partial, rows, length, heads, kv_heads,
-                                              1.0f / sqrtf(16.0f * KT), chunk);
-}
-
 template <int KT>
-void launch_for(int warps, int splits, cudaStream_t stream, const float* q, int ldq, const bf16* keys,
-                const bf16* values, bf16* out, float* partial, int rows, int length, int heads, int kv_heads, int chunk) {
-  if constexpr (KT > 8) {  // wide heads always take 4 warps (a single warp would spill registers)
-    launch_for<KT, 4>(splits, stream, q, ldq, keys, values, out, partial, rows, length, heads, kv_heads, chunk);
-  } else if (warps == 1) {
-    launch_for<KT, 1>(splits, stream, q, ldq, keys, values, out, partial, rows, length, heads, kv_heads, chunk);
-  } else {
-    launch_for<KT, 4>(splits, stream, q, ldq, keys, values, out, partial, rows, length, heads, kv_heads, chunk);
-  }
+void launch_for(dim3 grid, cudaStream_t stream, const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out,
+                float* partial, int rows, int length, int heads, int kv_heads, int chunk) {
+  const size_t bytes = layout_for(16 * KT).total;
+  static const cudaError_t raised =
+      cudaFuncSetAttribute(attention_wmma_kernel<KT>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+  check(raised, "attention shared memory");
+  attention_wmma_kernel<KT><<<grid, WARPS * 32, bytes, stream>>>(q, ldq, keys, values, out, partial, rows, length, heads,
+                                                                 kv_heads, 1.0f / sqrtf(16.0f * KT), chunk);
 }
 
 }  // namespace
@@ -261,18 +247,16 @@ bool attention_wmma_supports(int head_dim) {
   return (kt >= 1 && kt <= 8) || kt == 10 || kt == 12 || kt == 16;
 }
 
-int attention_wmma_rows_per_block(int rows, int heads, int head_dim, int multiprocessors) {
-  return head_dim <= 128 && (rows + 63) / 64 * heads < multiprocessors ? 16 : 64;
-}
+int attention_wmma_rows_per_block() { return BLOCK_ROWS; }
 
 void launch_attention_wmma(const float* q, int ldq, const bf16* keys, const bf16* values, bf16* out, float* partial,
                            int rows, int length, int heads, int kv_heads, int head_dim, int chunk, int splits,
                            cudaStream_t stream) {
-  const int warps = attention_wmma_rows_per_block(rows, heads, head_dim, multiprocessors()) / 16;
+  const dim3 grid((rows + BLOCK_ROWS - 1) / BLOCK_ROWS, heads, splits);
   switch (head_dim / 16) {
 #define ANNEAL_ATTENTION_CASE(KT)                                                                               \
   case KT:                                                                                                      \
-    launch_for<KT>(warps, splits, stream, q, ldq, keys, values, out, partial, rows, length, heads, kv_heads, chunk); \
+    launch_for<KT>(grid, stream, q, ldq, keys, values, out, partial, rows, length, heads, kv_heads, chunk);     \
     break;
     ANNEAL_ATTENTION_CASE(1) ANNEAL_ATTENTION_CASE(2) ANNEAL_ATTENTION_CASE(3) ANNEAL_ATTENTION_CASE(4)
     ANNEAL_ATTENTION_CASE(5) ANNEAL_ATTENTION_CASE(6) ANNEAL_ATTENTION_CASE(7) ANNEAL_ATTENTION_CASE(8)

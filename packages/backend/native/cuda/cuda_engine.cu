@@ -46,13 +46,9 @@ class CudaEngine : public Engine {
     }
     device_ = "cuda:0 " + found.name;
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cudaStreamCreateWithFlags(&prefetch_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cudaEventCreateWithFlags(&current_done_, cudaEventDisableTiming), "cudaEventCreate");
     allocate();
   }
   ~CudaEngine() override {
-    if (current_done_) cudaEventDestroy(current_done_);
-    if (prefetch_stream_) cudaStreamDestroy(prefetch_stream_);
     if (stream_) cudaStreamDestroy(stream_);
   }
 
@@ -172,14 +168,6 @@ class CudaEngine : public Engine {
 
   const bf16* head() const { return config_.tied_embeddings ? embed_.get() : head_.get(); }
 
-  // Prefetches `bytes` of weights into L2 on the side stream once the work queued so far on the main
-  // stream has finished, so that the prefetch does not compete with it for memory bandwidth.
-  void prefetch_after_current(const void* weights, size_t bytes) {
-    check(cudaEventRecord(current_done_, stream_), "prefetch event");
-    check(cudaStreamWaitEvent(prefetch_stream_, current_done_, 0), "prefetch wait");
-    prefetch_l2(weights, bytes, prefetch_stream_);
-  }
-
   // Downloads n values on the engine's stream (the caller synchronises before reading).
   template <typename T>
   void download_async(T* host, const T* device, size_t n) {
@@ -190,8 +178,6 @@ class CudaEngine : public Engine {
   EngineOptions options_;
   std::string device_;
   cudaStream_t stream_ = nullptr;
-  cudaStream_t prefetch_stream_ = nullptr;  // L2 prefetches of weights, beside the forward pass
-  cudaEvent_t current_done_ = nullptr;
   std::mutex mutex_;
   DeviceBuffer<bf16> embed_, head_;
   DeviceBuffer<float> final_norm_;
@@ -267,8 +253,6 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     gemm(gemm_with, w.normed.get(), R, layer.qkv.get(), QKV, D, c.qkv_bias ? layer.qkv_bias.get() : nullptr, w.qkv.get(),
          false, stream_);
     phases_.mark("q|k|v gemm", stream_);
-    // While RoPE and attention leave memory idle, L2 fetches the o projection the next product reads.
-    if (options_.l2_prefetch) prefetch_after_current(layer.o.get(), size_t(D) * QD * sizeof(bf16));
     for (size_t s = 0; s < batch.size(); ++s) {
       const int rows = offset[s + 1] - offset[s];
       float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
@@ -339,7 +323,6 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     download_async(host_rows[row].data(), w.logits.get() + row * V, size_t(V));
   }
   check(cudaStreamSynchronize(stream_), "forward");
-  check(cudaStreamSynchronize(prefetch_stream_), "forward (prefetches)");
   phases_.collect();
   for (size_t row = 0; row < answered; ++row) {
     const size_t s = owner[row];

@@ -46,8 +46,7 @@ enum class AttentionKernel { Auto, Scalar, TensorCores };
 
 struct EngineOptions {
   GemmBackend gemm = cublas_built() ? GemmBackend::Cublas : GemmBackend::Wmma;
-  bool profile = false;     // time each phase of every forward pass (see phase_seconds)
-  bool l2_prefetch = true;  // fetch the o projection into L2 while attention runs
+  bool profile = false;  // time each phase of every forward pass (see phase_seconds)
 };
 
 // Uploads a checkpoint's weights to GPU 0 as BF16. Throws (naming the file or tensor) on bad input

@@ -93,22 +93,6 @@ __global__ void rope_store_kernel(float* qkv, int ld, const int32_t* positions, 
   }
 }
 
-// Asks L2 to fetch [p, p + bytes): on Hopper one bulk prefetch per 16 KB, elsewhere one per 128-byte
-// line. A hint only: nothing waits for it and nothing is written.
-constexpr size_t PREFETCH_CHUNK = 16 * 1024;
-__global__ void prefetch_l2_kernel(const char* p, size_t bytes) {
-  const size_t chunk = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const size_t begin = chunk * PREFETCH_CHUNK;
-  if (begin >= bytes) return;
-  const size_t size = bytes - begin < PREFETCH_CHUNK ? bytes - begin : PREFETCH_CHUNK;
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  const uint32_t rounded = static_cast<uint32_t>(size & ~size_t{15});
-  if (rounded > 0) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p + begin), "r"(rounded) : "memory");
-#else
-  for (size_t at = 0; at < size; at += 128) asm volatile("prefetch.global.L2 [%0];" ::"l"(p + begin + at));
-#endif
-}
-
 __global__ void store_rows_kernel(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows,
                                   int width) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -198,13 +182,6 @@ void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int head
   rope_store_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(qkv, ld, positions, rows, heads, kv_heads, head_dim,
                                                                      theta, keys, values);
   check_launch("rope_store");
-}
-
-void prefetch_l2(const void* p, size_t bytes, cudaStream_t stream) {
-  const size_t chunks = (bytes + PREFETCH_CHUNK - 1) / PREFETCH_CHUNK;
-  if (chunks == 0) return;
-  prefetch_l2_kernel<<<blocks_for(chunks, 128), 128, 0, stream>>>(static_cast<const char*>(p), bytes);
-  check_launch("prefetch_l2");
 }
 
 void silu_mul(const float* gate, const float* up, int ld, bf16* out, int rows, int cols, cudaStream_t stream) {

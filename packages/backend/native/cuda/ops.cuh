@@ -28,10 +28,6 @@ void store_rows(const float* rows_in, int ld, const int32_t* positions, bf16* ca
 void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads, int head_dim,
                 float theta, bf16* keys, bf16* values, cudaStream_t stream);
 
-// Asks the L2 cache to fetch `bytes` from `p` (a hint: weights the next product will read, fetched
-// while latency-bound kernels leave memory idle).
-void prefetch_l2(const void* p, size_t bytes, cudaStream_t stream);
-
 // out[r][c] = bf16(silu(gate[r·ld + c]) · up[r·ld + c]) for a rows × cols output.
 void silu_mul(const float* gate, const float* up, int ld, bf16* out, int rows, int cols, cudaStream_t stream);
 

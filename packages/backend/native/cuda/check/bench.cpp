@@ -137,7 +137,7 @@ std::pair<double, double> published_peaks(const std::string& name) {
 
 }  // namespace
 
-std::string run_sweep(int repeats) {
+std::string run_sweep(int repeats, bool gemms, bool attention) {
   const cuda::DeviceProbe device = cuda::probe();
   const auto [peak_flops, peak_bandwidth] = published_peaks(device.name);
   std::ostringstream json;
@@ -150,7 +150,7 @@ std::string run_sweep(int repeats) {
   };
   const std::vector<Shape> shapes{{"q|k|v", 3 * c.dim, c.dim}, {"o", c.dim, c.dim}, {"gate|up", 2 * c.ffn, c.dim},
                                   {"down", c.dim, c.ffn}, {"head", c.vocab, c.dim}};
-  for (int m : {32, 1024}) {
+  for (int m : gemms ? std::vector<int>{32, 1024} : std::vector<int>{}) {
     struct Variant {
       std::string name;
       cuda::GemmBackend backend;
@@ -198,7 +198,8 @@ std::string run_sweep(int repeats) {
   }
   json << "\n  ],\n  \"attention\": [";
   first = true;
-  for (auto [rows, length] : std::vector<std::pair<int, int>>{{32, 544}, {1024, 1024}}) {
+  for (auto [rows, length] : attention ? std::vector<std::pair<int, int>>{{32, 544}, {1024, 1024}}
+                                      : std::vector<std::pair<int, int>>{}) {
     std::printf("attention rows %d keys %d heads %d dim %d:\n", rows, length, c.heads, c.head_dim);
     for (auto kernel : {cuda::AttentionKernel::Scalar, cuda::AttentionKernel::TensorCores}) {
       const char* name = kernel == cuda::AttentionKernel::Scalar ? "scalar" : "tensor-cores";
@@ -253,13 +254,6 @@ std::string run_benchmarks(int seconds_per_case) {
       auto engine = cuda::random_engine(llada_8b(), 1, options);
       record("llada-8b-shape", name, llada_8b(), 512, 32, forwards_per_second(*engine, 512, 32, seconds_per_case));
       record("llada-8b-shape", name, llada_8b(), 0, 1024, forwards_per_second(*engine, 0, 1024, seconds_per_case));
-    }
-    {  // the same block forward without the L2 prefetch of the o projection, for comparison
-      cuda::EngineOptions plain = options;
-      plain.l2_prefetch = false;
-      auto engine = cuda::random_engine(llada_8b(), 1, plain);
-      record("llada-8b-shape", name + "-no-prefetch", llada_8b(), 512, 32,
-             forwards_per_second(*engine, 512, 32, seconds_per_case));
     }
     {  // where the block forward's time goes (events between phases; a separate engine, so the
        // timings above carry no profiling cost)

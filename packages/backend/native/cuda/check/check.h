@@ -20,7 +20,7 @@ std::string run_benchmarks(int seconds_per_case);
 
 // Times each GEMM tile shape, pipeline depth and split-K target (and cuBLAS) on LLaDA-8B's matrix
 // shapes, and attention at several key splits; prints a table and returns JSON.
-std::string run_sweep(int repeats);
+std::string run_sweep(int repeats, bool gemms = true, bool attention = true);
 
 // Random weights for `config` written to one raw F32 file, with the tensor map both engines load.
 struct RandomWeights {

@@ -1,4 +1,4 @@
-// anneal-cuda-check [--checks] [--sweep] [--bench SECONDS] [--json FILE] [--sweep-json FILE]: see check.h.
+// anneal-cuda-check [--checks] [--sweep | --sweep-attention] [--bench SECONDS] [--json FILE] [--sweep-json FILE]: see check.h.
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,7 +8,7 @@
 #include "check.h"
 
 int main(int argc, char** argv) {
-  bool checks = false, sweep = false;
+  bool checks = false, sweep = false, sweep_attention_only = false;
   std::string sweep_json_path;
   int bench_seconds = 0;
   std::string json_path;
@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       checks = true;
     } else if (!std::strcmp(argv[i], "--sweep")) {
       sweep = true;
+    } else if (!std::strcmp(argv[i], "--sweep-attention")) {
+      sweep = sweep_attention_only = true;
     } else if (!std::strcmp(argv[i], "--sweep-json") && i + 1 < argc) {
       sweep_json_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--bench") && i + 1 < argc) {
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: anneal-cuda-check [--checks] [--sweep] [--bench SECONDS] [--json FILE] [--sweep-json FILE]\n");
+      std::fprintf(stderr, "usage: anneal-cuda-check [--checks] [--sweep | --sweep-attention] [--bench SECONDS] [--json FILE] [--sweep-json FILE]\n");
       return 2;
     }
   }
@@ -39,7 +41,7 @@ int main(int argc, char** argv) {
   try {
     if (checks) failed = anneal::check::run_checks();
     if (sweep) {
-      const std::string json = anneal::check::run_sweep(20);
+      const std::string json = anneal::check::run_sweep(20, !sweep_attention_only, true);
       if (!sweep_json_path.empty()) std::ofstream(sweep_json_path) << json << "\n";
     }
     if (bench_seconds > 0) {
