@@ -74,6 +74,17 @@ if [[ "${NCU:-0}" != 0 ]] && command -v ncu >/dev/null; then
     "$out/ncu-attention.txt" "$out/ncu-gemm.txt" | head -60
 fi
 
+echo "== the built-in model end to end (its weights; CPU and GPU answers must be the same tokens)"
+model_dir=packages/backend/models/anneal-code-11m
+if python3 bench/default_model_manifest.py "$model_dir" "$work/manifest.txt"; then
+  timeout 120 "$check_program" --default-model "$work/manifest.txt" --answers "$work/answers.txt" \
+    >"$out/default-model.log" 2>&1 || checks=1
+  python3 bench/default_model_manifest.py "$model_dir" --decode "$work/answers.txt" >>"$out/default-model.log" 2>&1
+  grep -v "^device:" "$out/default-model.log"
+else
+  echo "could not write the built-in model's manifest"; checks=1
+fi
+
 echo "== our engine"
 timeout 150 "$check_program" --bench "$seconds" --json "$work/engine.json" >"$out/engine.log" 2>&1 ||
   { tail -20 "$out/engine.log"; exit 1; }
@@ -81,10 +92,10 @@ grep -v '^[{}\[ ]' "$out/engine.log" | grep -v '^  ' || true
 echo "== PyTorch, same shapes"
 timeout 90 python3 bench/torch_8b.py "$seconds" >"$work/torch.json" || { echo "PyTorch run failed"; echo '{"cases": []}' >"$work/torch.json"; }
 
-python3 - "$work/engine.json" "$work/torch.json" "$checks" "$work/sweep.json" "$out" <<'PY'
-import datetime, json, os, shutil, sys
+python3 - "$work/engine.json" "$work/torch.json" "$checks" "$work/sweep.json" "$out" "$out/default-model.log" <<'PY'
+import datetime, json, os, re, shutil, sys
 engine, torch_run, checks = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
-sweep_path, out = sys.argv[4], sys.argv[5]
+sweep_path, out, default_log = sys.argv[4], sys.argv[5], sys.argv[6]
 # Tokens per forward of the built-in model's samplers, measured on the CPU by bench/default-model.ts.
 default = json.load(open("bench/results/default-model.json"))
 tpf = next(s["tokensPerForward"] for s in default["infill"] if s["setting"] == "threshold 0.9")
@@ -94,20 +105,35 @@ summary = []
 for name in sorted({c["engine"] for c in engine["cases"] if c["engine"].startswith("cuda")}):
     for rows in (32, 1024):
         ours, theirs = find(engine["cases"], name, rows), find(torch_run["cases"], "pytorch-sdpa", rows)
+        graphed = find(torch_run["cases"], "pytorch-sdpa-cuda-graph", rows)
         if not ours:
             continue
         line = {"engine": name, "rows": rows, "cached_prefix": ours["cached_prefix"],
                 "forwards_per_s": ours["forwards_per_s"],
                 "pytorch_forwards_per_s": theirs["forwards_per_s"] if theirs else None,
                 "speedup_vs_pytorch": ours["forwards_per_s"] / theirs["forwards_per_s"] if theirs else None,
+                "pytorch_cuda_graph_forwards_per_s": graphed["forwards_per_s"] if graphed else None,
+                "speedup_vs_pytorch_cuda_graph": ours["forwards_per_s"] / graphed["forwards_per_s"] if graphed and graphed["forwards_per_s"] else None,
                 "fraction_of_bandwidth_roofline": ours["forwards_per_s"] / ours["bandwidth_roofline_forwards_per_s"] if ours["bandwidth_roofline_forwards_per_s"] else None,
                 "fraction_of_flop_roofline": ours["forwards_per_s"] / ours["flop_roofline_forwards_per_s"] if ours["flop_roofline_forwards_per_s"] else None,
                 "tokens_per_s_at_default_model_tpf": ours["forwards_per_s"] * tpf if rows == 32 else None,
                 "tokens_per_s_at_3_tpf": ours["forwards_per_s"] * 3 if rows == 32 else None}
         summary.append(line)
         print(json.dumps(line))
+# The built-in model end to end: "PASS  default model, <policy>, <engine>: a/b tokens as the CPU's; x tokens/s …"
+default_runs = []
+if os.path.exists(default_log):
+    for line in open(default_log):
+        found = re.match(r"(PASS|FAIL)  default model, (.+?), (\S+): (\d+)/(\d+) tokens as the CPU's; ([\d.]+) tokens/s", line)
+        cpu = re.match(r"default model, (.+?): cpu ([\d.]+) tokens/s", line)
+        if found:
+            default_runs.append({"policy": found[2], "engine": found[3], "same_tokens_as_cpu": int(found[4]),
+                                 "tokens": int(found[5]), "tokens_per_s": float(found[6])})
+        elif cpu:
+            default_runs.append({"policy": cpu[1], "engine": "cpu", "tokens_per_s": float(cpu[2])})
 result = {"measured": datetime.datetime.now(datetime.timezone.utc).isoformat(), "checks_failed": checks,
-          "tokens_per_forward_default_model": tpf, "summary": summary, "engine": engine, "pytorch": torch_run}
+          "tokens_per_forward_default_model": tpf, "summary": summary, "default_model_end_to_end": default_runs,
+          "engine": engine, "pytorch": torch_run}
 os.makedirs("bench/results", exist_ok=True)
 with open("bench/results/device.json", "w") as f:
     json.dump(result, f, indent=2)

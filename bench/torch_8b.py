@@ -2,7 +2,8 @@
 MLP 12288, vocab 126464), BF16 with SDPA, random weights: the side-by-side baseline of bench/device.sh.
 
 Prints one JSON object: forward passes per second for a 32-token block over a 512-token cached
-prefix and for a whole 1,024-token canvas (LM head on the computed rows, as our engine runs it).
+prefix and for a whole 1,024-token canvas (LM head on the computed rows, as our engine runs it),
+eagerly and replayed from a CUDA graph.
 """
 
 import json
@@ -75,6 +76,36 @@ def forwards_per_second(prefix, rows, seconds):
     return runs / (time.perf_counter() - start)
 
 
+def forwards_per_second_graphed(prefix, rows, seconds):
+    """The same forward captured once in a CUDA graph and replayed: PyTorch without Python's launch
+    overhead, the stricter baseline. None if capture fails."""
+    tokens = torch.randint(0, V, (rows,), device=DEVICE)
+    positions = torch.arange(prefix, prefix + rows, device=DEVICE)
+    cache = [(weight(prefix, H, DH), weight(prefix, H, DH)) for _ in range(LAYERS)] if prefix else None
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(2):
+                forward(tokens, positions, cache)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            forward(tokens, positions, cache)
+    except RuntimeError as error:
+        print(f"CUDA graph capture failed: {error}", file=sys.stderr)
+        return None
+    for _ in range(2):
+        graph.replay()
+    torch.cuda.synchronize()
+    runs, start = 0, time.perf_counter()
+    while runs < 3 or time.perf_counter() - start < seconds:
+        graph.replay()
+        torch.cuda.synchronize()
+        runs += 1
+    return runs / (time.perf_counter() - start)
+
+
 if __name__ == "__main__":
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     result = {
@@ -85,6 +116,10 @@ if __name__ == "__main__":
              "forwards_per_s": forwards_per_second(512, 32, seconds)},
             {"model": "llada-8b-shape", "engine": "pytorch-sdpa", "cached_prefix": 0, "rows": 1024,
              "forwards_per_s": forwards_per_second(0, 1024, seconds)},
+            {"model": "llada-8b-shape", "engine": "pytorch-sdpa-cuda-graph", "cached_prefix": 512, "rows": 32,
+             "forwards_per_s": forwards_per_second_graphed(512, 32, seconds)},
+            {"model": "llada-8b-shape", "engine": "pytorch-sdpa-cuda-graph", "cached_prefix": 0, "rows": 1024,
+             "forwards_per_s": forwards_per_second_graphed(0, 1024, seconds)},
         ],
     }
     print(json.dumps(result))

@@ -1,4 +1,5 @@
-// anneal-cuda-check [--checks] [--sweep | --sweep-attention] [--bench SECONDS] [--json FILE] [--sweep-json FILE]: see check.h.
+// anneal-cuda-check [--checks] [--sweep | --sweep-attention] [--bench SECONDS] [--json FILE] [--sweep-json FILE]
+//                   [--default-model MANIFEST [--answers FILE]]: see check.h.
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -9,7 +10,7 @@
 
 int main(int argc, char** argv) {
   bool checks = false, sweep = false, sweep_attention_only = false;
-  std::string sweep_json_path;
+  std::string sweep_json_path, manifest_path, answers_path = "/tmp/anneal-default-answers.txt";
   int bench_seconds = 0;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
       checks = true;
     } else if (!std::strcmp(argv[i], "--sweep")) {
       sweep = true;
+    } else if (!std::strcmp(argv[i], "--default-model") && i + 1 < argc) {
+      manifest_path = argv[++i];
+    } else if (!std::strcmp(argv[i], "--answers") && i + 1 < argc) {
+      answers_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--sweep-attention")) {
       sweep = sweep_attention_only = true;
     } else if (!std::strcmp(argv[i], "--sweep-json") && i + 1 < argc) {
@@ -26,7 +31,8 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: anneal-cuda-check [--checks] [--sweep | --sweep-attention] [--bench SECONDS] [--json FILE] [--sweep-json FILE]\n");
+      std::fprintf(stderr, "usage: anneal-cuda-check [--checks] [--sweep | --sweep-attention] [--bench SECONDS] [--json FILE] [--sweep-json FILE]\n"
+                           "                         [--default-model MANIFEST [--answers FILE]]\n");
       return 2;
     }
   }
@@ -40,6 +46,7 @@ int main(int argc, char** argv) {
   int failed = 0;
   try {
     if (checks) failed = anneal::check::run_checks();
+    if (!manifest_path.empty()) failed += anneal::check::run_default_model(manifest_path, answers_path);
     if (sweep) {
       const std::string json = anneal::check::run_sweep(20, !sweep_attention_only, true);
       if (!sweep_json_path.empty()) std::ofstream(sweep_json_path) << json << "\n";
