@@ -27,7 +27,8 @@ try {
     `-DNODE_API_INCLUDE_DIRS=${includeDirs.join(";")}`,
     `-DANNEAL_CUDA=${process.env.ANNEAL_CUDA ?? "ON"}`,
   ]);
-  run(["--build", buildDir, "--parallel", String(Math.max(1, cpus().length))]);
+  // Only the addon: bench/device.sh builds the GPU check program (anneal-cuda-check) itself.
+  run(["--build", buildDir, "--target", "anneal", "--parallel", String(Math.max(1, cpus().length))]);
 } catch (error) {
   console.error(`anneal: building the native addon failed (${error.message}). It needs cmake and a C++17 compiler.`);
   process.exit(1);

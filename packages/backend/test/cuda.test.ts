@@ -3,7 +3,7 @@
 // its CPU twin at odd sizes, and whole models (random LLaDA and Dream checkpoints, the built-in
 // model) against the CPU engine.
 import { describe, expect, it } from "vitest";
-import { defaultModelDir, generate, loadCheckpoint, native } from "../src/index";
+import { defaultModelDir, loadCheckpoint, native } from "../src/index";
 import { MASK_ID, roundToBf16, writeCheckpoint } from "./support/write-checkpoint";
 
 const addon = native();
@@ -199,19 +199,35 @@ describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine
     expect(other?.argmax).toHaveLength(1);
   });
 
-  it("the built-in model generates the same tokens on the GPU as on the CPU at temperature 0", async () => {
+  // The GPU rounds activations to BF16 where the CPU keeps FP32, so a whole answer may part from the
+  // CPU's at a near-tie (on an H100 the built-in model's 32-token answers agreed on 27 tokens; see
+  // native/cuda/README.md). So the answer is teacher-forced: every step of the CPU's answer is run
+  // on both engines, and the GPU must pick the same token wherever the CPU is not near a tie.
+  it("the built-in model: at every step of the CPU's answer the GPU agrees but for near-ties", async () => {
     const dir = defaultModelDir() as string;
     const cpu = await loadCheckpoint(dir, { device: "cpu", threads: 2 });
     const gpuModel = await loadCheckpoint(dir, { device: "cuda" });
-    for (const prompt of ["export function isObject(value", "# Installation\n\n"]) {
-      const ids = cpu.tokenizer.encode(prompt);
-      const run = async (checkpoint: typeof cpu) => {
-        const steps = generate(checkpoint, ids, { maxTokens: 32, sampler: "low_confidence", steps: 32, cache: "none" });
-        let result = await steps.next();
-        while (!result.done) result = await steps.next();
-        return result.value.tokens;
-      };
-      expect(await run(gpuModel)).toEqual(await run(cpu));
+    const prompt = cpu.tokenizer.encode("export function isPlainObject(value) {\n");
+    const canvas = Int32Array.from([...prompt, ...new Array<number>(32).fill(cpu.architecture.maskId)]);
+    let compared = 0;
+    for (let step = 0; step < 32; step++) {
+      const masked = Int32Array.from([...canvas.keys()].filter((i) => canvas[i] === cpu.architecture.maskId));
+      const [expected] = await cpu.model.forward([{ tokens: canvas, statRows: masked }]);
+      const [actual] = await gpuModel.model.forward([{ tokens: canvas, statRows: masked }]);
+      masked.forEach((_, i) => {
+        expect(Math.abs((actual?.confidence[i] as number) - (expected?.confidence[i] as number))).toBeLessThan(0.02);
+        if ((expected?.margin[i] as number) > 0.05) {
+          expect(actual?.argmax[i]).toBe(expected?.argmax[i]);
+          compared++;
+        }
+      });
+      // The CPU's choice goes on: the most confident masked position takes its argmax.
+      let best = 0;
+      masked.forEach((_, i) => {
+        if ((expected?.confidence[i] as number) > (expected?.confidence[best] as number)) best = i;
+      });
+      canvas[masked[best] as number] = expected?.argmax[best] as number;
     }
+    expect(compared).toBeGreaterThan(100);
   });
 });

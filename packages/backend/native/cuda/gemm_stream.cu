@@ -24,12 +24,8 @@ constexpr int BM = 32;
 constexpr int THREADS = 128;  // 4 warps side by side, each 32 rows × BN / 4 columns
 
 template <int BN, int STAGES>
-constexpr size_t staged_bytes() {
-  return size_t(STAGES) * (BM + BN) * (BK + PAD) * sizeof(bf16);
-}
-template <int BN, int STAGES>
-constexpr size_t shared_bytes() {
-  return staged_bytes<BN, STAGES>() + sizeof(float) * BM * (BN + 4);  // + the output patch
+constexpr size_t shared_bytes() {  // the staged tiles, then the output patch
+  return tiles::staged_bytes<BM, BN, STAGES>() + sizeof(float) * BM * (BN + 4);
 }
 
 template <int BN, int STAGES>
@@ -42,14 +38,14 @@ __global__ void __launch_bounds__(THREADS)
   extern __shared__ __align__(128) unsigned char shared[];
   XTile* xs = reinterpret_cast<XTile*>(shared);
   WTile* ws = reinterpret_cast<WTile*>(shared + STAGES * sizeof(XTile));
-  float(*cs)[BN + 4] = reinterpret_cast<float(*)[BN + 4]>(shared + staged_bytes<BN, STAGES>());
+  float(*cs)[BN + 4] = reinterpret_cast<float(*)[BN + 4]>(shared + tiles::staged_bytes<BM, BN, STAGES>());
 
   // This block's share of the flattened iterations: [begin, end).
   const int begin = static_cast<int>(static_cast<long long>(blockIdx.x) * total / gridDim.x);
   const int end = static_cast<int>(static_cast<long long>(blockIdx.x + 1) * total / gridDim.x);
   const int count = end - begin, warp = threadIdx.x / 32;
 
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
+  tiles::Accumulator acc[FM][FN];
 #pragma unroll
   for (int i = 0; i < FM; ++i)
 #pragma unroll
@@ -71,19 +67,7 @@ __global__ void __launch_bounds__(THREADS)
     __pipeline_wait_prior(STAGES - 1);
     __syncthreads();
     const int stage = t % STAGES;
-#pragma unroll
-    for (int kk = 0; kk < BK; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a[FM];
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b[FN];
-#pragma unroll
-      for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(a[i], &xs[stage][16 * i][kk], BK + PAD);
-#pragma unroll
-      for (int j = 0; j < FN; ++j) wmma::load_matrix_sync(b[j], &ws[stage][warp * WN + 16 * j][kk], BK + PAD);
-#pragma unroll
-      for (int i = 0; i < FM; ++i)
-#pragma unroll
-        for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
-    }
+    tiles::multiply_stage<FM, FN>(acc, xs[stage], ws[stage], 0, warp * WN);
     const int it = begin + t;
     if ((it + 1) % k_tiles == 0 || t + 1 == count) {  // leaving this column tile: flush (block-uniform)
       const int column = it / k_tiles;

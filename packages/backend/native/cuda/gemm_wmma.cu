@@ -22,16 +22,14 @@ namespace anneal::cuda {
 namespace {
 
 using namespace nvcuda;
-
 using tiles::BK;
 using tiles::load_tile;
 using tiles::PAD;
 
+// The staged tiles and, after the last product, the output patch share one buffer.
 template <int BM, int BN, int STAGES>
 constexpr size_t shared_bytes() {
-  constexpr size_t staged = size_t(STAGES) * (BM + BN) * (BK + PAD) * sizeof(bf16);
-  constexpr size_t out = sizeof(float) * BM * (BN + 4);
-  return staged > out ? staged : out;
+  return std::max(tiles::staged_bytes<BM, BN, STAGES>(), sizeof(float) * BM * (BN + 4));
 }
 
 template <int BM, int BN, int WARPS_M, int WARPS_N, int STAGES, bool VEC>
@@ -52,7 +50,7 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
   const int k_begin = blockIdx.z * k_per_split, k_end = min(k, k_begin + k_per_split);
   const int warp = threadIdx.x / 32, wr = warp / WARPS_N, wc = warp % WARPS_N;
 
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
+  tiles::Accumulator acc[FM][FN];
 #pragma unroll
   for (int i = 0; i < FM; ++i)
 #pragma unroll
@@ -78,19 +76,7 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
     __pipeline_wait_prior(STAGES - 1);
     __syncthreads();
     const int stage = t % STAGES;
-#pragma unroll
-    for (int kk = 0; kk < BK; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a[FM];
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b[FN];
-#pragma unroll
-      for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(a[i], &xs[stage][wr * WM + 16 * i][kk], BK + PAD);
-#pragma unroll
-      for (int j = 0; j < FN; ++j) wmma::load_matrix_sync(b[j], &ws[stage][wc * WN + 16 * j][kk], BK + PAD);
-#pragma unroll
-      for (int i = 0; i < FM; ++i)
-#pragma unroll
-        for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
-    }
+    tiles::multiply_stage<FM, FN>(acc, xs[stage], ws[stage], wr * WM, wc * WN);
     __syncthreads();  // this stage is read before a later iteration refills it
   }
   __pipeline_wait_prior(0);
