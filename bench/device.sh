@@ -2,12 +2,13 @@
 # The GPU run of issue 7, in one call on a fresh machine with an NVIDIA GPU, CMake, nvcc and PyTorch
 # (no Node.js needed): builds the engine's CUDA check program (with cuBLAS when the toolkit or the
 # nvidia-cublas Python wheel has it), runs the GPU checks, times each GEMM tile shape and attention
-# split (the sweep), benchmarks our engine and PyTorch on the same shapes in the same run, and writes
-# bench/results/device.json and device-sweep.json (and copies and logs under $OUT when set).
-# Takes about 4–6 minutes.
+# split (the sweep), runs the built-in model end to end on the CPU and the GPU, benchmarks our
+# engine and PyTorch on the same shapes in the same run, and writes bench/results/device.json and
+# device-sweep.json (and copies and logs under $OUT when set). About 75 seconds on an H100.
 #
-#   bash bench/device.sh            # seconds per timed case: 3 (BENCH_SECONDS to change)
-#   SWEEP=0 bash bench/device.sh    # skip the kernel sweep
+#   bash bench/device.sh                   # seconds per timed case: 3 (BENCH_SECONDS to change)
+#   SWEEP=0 bash bench/device.sh           # skip the kernel sweep
+#   NCU=1 bash bench/device.sh             # also Nsight Compute on the attention and GEMM kernels
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-3}
