@@ -121,15 +121,21 @@ for name in sorted({c["engine"] for c in engine["cases"] if c["engine"].startswi
                 "tokens_per_s_at_3_tpf": ours["forwards_per_s"] * 3 if rows == 32 else None}
         summary.append(line)
         print(json.dumps(line))
-# The built-in model end to end: "PASS  default model, <policy>, <engine>: a/b tokens as the CPU's; x tokens/s …"
+# The built-in model end to end (default_model.cpp's lines): the teacher-forced step check, then
+# "default model, <policy>, <engine>: a/b tokens as the CPU's; x tokens/s …" per whole answer.
 default_runs = []
 if os.path.exists(default_log):
     for line in open(default_log):
-        found = re.match(r"(PASS|FAIL)  default model, (.+?), (\S+): (\d+)/(\d+) tokens as the CPU's; ([\d.]+) tokens/s", line)
+        step = re.match(r"(PASS|FAIL)  default model, every step of the CPU's answer, (\S+): argmax agrees on (\d+) of (\d+) confident rows; confidence within ([\d.]+)", line)
+        found = re.match(r"default model, (.+?), (\S+): (\d+)/(\d+) tokens as the CPU's; ([\d.]+) tokens/s", line)
         cpu = re.match(r"default model, (.+?): cpu ([\d.]+) tokens/s", line)
-        if found:
-            default_runs.append({"policy": found[2], "engine": found[3], "same_tokens_as_cpu": int(found[4]),
-                                 "tokens": int(found[5]), "tokens_per_s": float(found[6])})
+        if step:
+            default_runs.append({"check": "every step of the CPU's answer", "passed": step[1] == "PASS", "engine": step[2],
+                                 "argmax_agrees": int(step[3]), "confident_rows": int(step[4]),
+                                 "worst_confidence_gap": float(step[5])})
+        elif found:
+            default_runs.append({"policy": found[1], "engine": found[2], "same_tokens_as_cpu": int(found[3]),
+                                 "tokens": int(found[4]), "tokens_per_s": float(found[5])})
         elif cpu:
             default_runs.append({"policy": cpu[1], "engine": "cpu", "tokens_per_s": float(cpu[2])})
 result = {"measured": datetime.datetime.now(datetime.timezone.utc).isoformat(), "checks_failed": checks,
