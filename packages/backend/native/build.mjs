@@ -27,8 +27,9 @@ try {
     `-DNODE_API_INCLUDE_DIRS=${includeDirs.join(";")}`,
     `-DANNEAL_CUDA=${process.env.ANNEAL_CUDA ?? "ON"}`,
   ]);
-  // Only the addon: bench/device.sh builds the GPU check program (anneal-cuda-check) itself.
-  run(["--build", buildDir, "--target", "anneal", "--parallel", String(Math.max(1, cpus().length))]);
+  // Every target: the addon, and with CUDA the GPU check program bench/device.sh runs, so that CI
+  // compiles it too.
+  run(["--build", buildDir, "--parallel", String(Math.max(1, cpus().length))]);
 } catch (error) {
   console.error(`anneal: building the native addon failed (${error.message}). It needs cmake and a C++17 compiler.`);
   process.exit(1);
