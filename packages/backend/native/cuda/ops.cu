@@ -93,14 +93,6 @@ __global__ void rope_store_kernel(float* qkv, int ld, const int32_t* positions, 
   }
 }
 
-__global__ void store_rows_kernel(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows,
-                                  int width) {
-  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= static_cast<size_t>(rows) * width) return;
-  const size_t r = i / width, c = i % width;
-  cache[static_cast<size_t>(positions[r]) * width + c] = __float2bfloat16(rows_in[r * ld + c]);
-}
-
 __global__ void silu_mul_kernel(const float* gate, const float* up, int ld, bf16* out, int rows, int cols) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<size_t>(rows) * cols) return;
@@ -165,14 +157,6 @@ void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int 
   if (n == 0) return;
   rope_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, ldx, positions, rows, heads, head_dim, theta);
   check_launch("rope");
-}
-
-void store_rows(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows, int width,
-                cudaStream_t stream) {
-  const size_t n = static_cast<size_t>(rows) * width;
-  if (n == 0) return;
-  store_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(rows_in, ld, positions, cache, rows, width);
-  check_launch("store_rows");
 }
 
 void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads, int head_dim,

@@ -18,13 +18,9 @@ void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, i
 void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta,
           cudaStream_t stream);
 
-// cache[positions[r]][:] = bf16(rows_in[r·ld ..][:width]) for `rows` rows.
-void store_rows(const float* rows_in, int ld, const int32_t* positions, bf16* cache, int rows, int width,
-                cudaStream_t stream);
-
 // The fused step after the q|k|v product: rows of `ld` values hold q (heads × head_dim), then k,
 // then v (kv_heads × head_dim each). RoPE rotates q in place; k (rotated) and v go into the cache
-// rows at positions[r] in BF16 — what rope() and store_rows() do in three launches.
+// rows at positions[r] in BF16, in one launch (rope() alone is the simple twin the checks test).
 void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads, int head_dim,
                 float theta, bf16* keys, bf16* values, cudaStream_t stream);
 

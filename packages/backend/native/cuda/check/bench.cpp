@@ -151,12 +151,7 @@ std::string run_sweep(int repeats, bool gemms, bool attention) {
   const std::vector<Shape> shapes{{"q|k|v", 3 * c.dim, c.dim}, {"o", c.dim, c.dim}, {"gate|up", 2 * c.ffn, c.dim},
                                   {"down", c.dim, c.ffn}, {"head", c.vocab, c.dim}};
   for (int m : gemms ? std::vector<int>{32, 1024} : std::vector<int>{}) {
-    struct Variant {
-      std::string name;
-      cuda::GemmBackend backend;
-      cuda::WmmaChoice choice;
-    };
-    std::vector<Variant> variants;
+    std::vector<GemmVariant> variants;
     const std::vector<cuda::WmmaTile> tiles =
         m <= 32 ? std::vector<cuda::WmmaTile>{cuda::WmmaTile::Rows32x64, cuda::WmmaTile::Rows32x128}
                 : std::vector<cuda::WmmaTile>{cuda::WmmaTile::Square64, cuda::WmmaTile::Square128};
@@ -184,7 +179,7 @@ std::string run_sweep(int repeats, bool gemms, bool attention) {
     if (cuda::cublas_built()) variants.push_back({"cublas", cuda::GemmBackend::Cublas, {}});
     for (const Shape& shape : shapes) {
       std::printf("gemm m %d n %d k %d (%s):\n", m, shape.n, shape.k, shape.name);
-      for (const Variant& v : variants) {
+      for (const GemmVariant& v : variants) {
         const double seconds = cuda::kernels::time_gemm(m, shape.n, shape.k, v.backend, v.choice, repeats);
         const double bytes = 2.0 * shape.n * shape.k, flops = 2.0 * m * shape.n * shape.k;
         std::printf("  %-22s %9.1f us  %7.0f GB/s (%3.0f%%)  %6.1f TFLOP/s (%3.0f%%)\n", v.name.c_str(), seconds * 1e6,

@@ -12,6 +12,13 @@
 
 namespace anneal::check {
 
+// One matrix-product implementation the checks and the sweep run: cuBLAS, or a WMMA tile choice.
+struct GemmVariant {
+  std::string name;
+  cuda::GemmBackend backend;
+  cuda::WmmaChoice choice;
+};
+
 // Runs every check, printing one line each; returns how many failed.
 int run_checks();
 

@@ -65,12 +65,7 @@ void check_kernels() {
   // Every WMMA tile shape at every pipeline depth, and cuBLAS, over sizes that reach each path:
   // ragged edges, k % 8 ≠ 0 (element-wise loads), split-K (small outputs, long k) with a last split
   // that ends inside a tile, and accumulation into y.
-  struct Variant {
-    std::string name;
-    cuda::GemmBackend backend;
-    cuda::WmmaChoice choice;
-  };
-  std::vector<Variant> variants;
+  std::vector<GemmVariant> variants;
   for (auto tile : {cuda::WmmaTile::Auto, cuda::WmmaTile::Rows32x64, cuda::WmmaTile::Rows32x128, cuda::WmmaTile::Square64,
                     cuda::WmmaTile::Square128}) {
     for (int stages : {2, 3, 4}) {
@@ -108,7 +103,7 @@ void check_kernels() {
     gemm(ctx, e.x.data(), m, packed, e.bias.data(), e.accumulated.data(), true);
     expected.push_back(std::move(e));
   }
-  for (const Variant& variant : variants) {
+  for (const GemmVariant& variant : variants) {
     double worst = 0;
     for (size_t i = 0; i < sizes.size(); ++i) {
       const auto [m, n, k] = sizes[i];
