@@ -5,7 +5,7 @@ import type { ResponseFormat } from "@anneal/sdk/schema";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type Admission, QueueFullError } from "./admission";
 import { parseToolCalls } from "./chat-prompt";
-import { HttpError } from "./http-error";
+import { HttpError, shuttingDown } from "./http-error";
 import { jsonOutputProblem } from "./json-output";
 import type { ServerMetrics } from "./metrics";
 import type { ServedModel } from "./served-model";
@@ -70,6 +70,7 @@ export async function handleCompletion(
       });
     }
     if (controller.signal.aborted) return clientGone(reply); // it left while queued
+    if (ctx.shutdown.aborted) throw shuttingDown();
     if (signal.aborted)
       throw new HttpError(503, "No generation slot freed up in time.", "unavailable_error", "timeout", null, {
         "retry-after": "1",
@@ -90,6 +91,7 @@ export async function handleCompletion(
   } catch (error) {
     if (signal.aborted && !(error instanceof HttpError)) {
       if (controller.signal.aborted) return clientGone(reply);
+      if (ctx.shutdown.aborted) throw shuttingDown();
       throw new HttpError(
         504,
         "The generation did not finish within the server's time limit.",
@@ -209,12 +211,14 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
     const http =
       error instanceof HttpError
         ? error
-        : new HttpError(
-            500,
-            reply.raw.destroyed ? "client disconnected" : "The generation failed.",
-            "server_error",
-            "internal_error",
-          );
+        : ids.ctx.shutdown.aborted
+          ? shuttingDown()
+          : new HttpError(
+              500,
+              reply.raw.destroyed ? "client disconnected" : "The generation failed.",
+              "server_error",
+              "internal_error",
+            );
     if (!sse.closed) {
       sse.send(http.body());
       sse.done();

@@ -33,3 +33,9 @@ export function validationError(issues: { path: PropertyKey[]; message: string }
     first ? first.path.map(String).join(".") || null : null,
   );
 }
+
+/** What a client hears while the server stops: retry elsewhere or shortly. */
+export const shuttingDown = () =>
+  new HttpError(503, "The server is shutting down; retry shortly.", "unavailable_error", "shutting_down", null, {
+    "retry-after": "5",
+  });

@@ -4,9 +4,11 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Device } from "../native";
 import { Admission } from "./admission";
-import { ApiKeys } from "./auth";
+import { ApiKeys, publicRoutes } from "./auth";
 import type { HandlerContext } from "./completion-handler";
-import { HttpError } from "./http-error";
+import { SERVER_DEFAULTS } from "./defaults";
+import { HttpError, shuttingDown } from "./http-error";
+import { boundedHttpServer, clientErrorHandler, drainRequest, frameworkErrorHandler } from "./http-hardening";
 import { ServerMetrics } from "./metrics";
 import { ModelRegistry, type ModelSource } from "./model-registry";
 import { completionRoutes } from "./routes/completions";
@@ -14,20 +16,25 @@ import { modelRoutes } from "./routes/models";
 
 export interface ServerOptions {
   models: ModelSource[];
-  /** Bearer keys; empty = no authentication. */
+  /** Bearer keys; none = no authentication. An empty string is refused (it would turn authentication off). */
   apiKeys?: string[];
-  /** Generations that run at once (their forward passes are batched together). Default 4. */
+  /** Serve /metrics without a key even when keys are set. Default false (/health is always public). */
+  publicMetrics?: boolean;
+  /** Generations that run at once (their forward passes are batched together). */
   maxConcurrent?: number;
-  /** Requests that may wait for a slot; beyond that 429. Default 16. */
+  /** Requests that may wait for a slot; beyond that 429. */
   maxQueue?: number;
-  /** Largest max_tokens. Default 1024. */
+  /** Largest max_tokens. */
   maxTokens?: number;
-  /** Request bodies larger than this are refused with 413. Default 1 MiB. */
+  /** Request bodies larger than this are refused with 413. */
   bodyLimit?: number;
-  /** A generation still running after this is stopped (504, or an error in the stream). Default 300 s. */
+  /** A generation still running after this is stopped (504, or an error in the stream). */
   requestTimeoutMs?: number;
-  /** On shutdown, in-flight generations get this long to finish before they are cancelled. Default 10 s. */
+  /** On shutdown, in-flight generations get this long to finish before they are stopped (503 to their clients). */
   shutdownGraceMs?: number;
+  /** A client must send its headers within this time, and its whole request within the next (408 and closed). */
+  headersTimeoutMs?: number;
+  requestReadTimeoutMs?: number;
   /** Engine threads per model; default one per core. */
   threads?: number;
   /** Where models run: "auto" (default: CUDA when a capable GPU answers, else the CPU), "cpu" or "cuda". */
@@ -49,12 +56,17 @@ export interface AnnealServer {
 }
 
 export function createServer(options: ServerOptions): AnnealServer {
+  const defaults = SERVER_DEFAULTS;
+  const keys = new ApiKeys(options.apiKeys ?? []); // throws on an empty key, before anything listens
   const app = Fastify({
     logger:
       options.logger === undefined || options.logger === false
         ? false
         : { ...(options.logger === true ? {} : options.logger), redact: ["req.headers.authorization"] },
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? defaults.bodyLimit,
+    serverFactory: boundedHttpServer(options),
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.-]{1,64}$/.test(given)
@@ -64,20 +76,26 @@ export function createServer(options: ServerOptions): AnnealServer {
   });
   const metrics = new ServerMetrics();
   const registry = new ModelRegistry();
-  const keys = new ApiKeys(options.apiKeys ?? []);
-  const admission = new Admission(options.maxConcurrent ?? 4, options.maxQueue ?? 16);
+  const open = publicRoutes(options);
+  const admission = new Admission(
+    options.maxConcurrent ?? defaults.maxConcurrent,
+    options.maxQueue ?? defaults.maxQueue,
+  );
   const shutdown = new AbortController();
+  let closing = false;
   const context: HandlerContext = {
     admission,
     metrics,
-    requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? defaults.requestTimeoutMs,
     shutdown: shutdown.signal,
   };
-  const maxTokens = options.maxTokens ?? 1024;
+  const maxTokens = options.maxTokens ?? defaults.maxTokens;
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
-    if (!request.url.startsWith("/v1/")) return; // /health and /metrics stay public
+    // The route the router matched, whatever the raw URL looked like; undefined for no route (404).
+    const route = request.routeOptions.url;
+    if (route !== undefined && open.has(route)) return;
     if (!keys.allows(request.headers.authorization)) {
       throw new HttpError(
         401,
@@ -86,6 +104,8 @@ export function createServer(options: ServerOptions): AnnealServer {
         "invalid_api_key",
       );
     }
+    if (route === undefined) return; // the 404 handler answers
+    if (closing) throw shuttingDown();
     if (!registry.loaded)
       throw new HttpError(503, "The model is still loading.", "unavailable_error", "loading", null, {
         "retry-after": "1",
@@ -102,9 +122,14 @@ export function createServer(options: ServerOptions): AnnealServer {
   app.addHook("onResponse", async (request, reply) => {
     metrics.requests.inc({ endpoint: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) });
   });
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError | HttpError, request, reply) => {
     const http = toHttpError(error);
     if (http.status >= 500) request.log.error({ err: error }, "request failed");
+    if (http.status === 413) {
+      // The client is still sending: read the rest (bounded) so it can read this answer, then close.
+      await drainRequest(request.raw);
+      reply.header("connection", "close");
+    }
     return reply.status(http.status).headers(http.headers).send(http.body());
   });
   app.setNotFoundHandler((request, reply) =>
@@ -145,20 +170,27 @@ export function createServer(options: ServerOptions): AnnealServer {
   });
   ready.catch((error: unknown) => app.log.error({ err: error }, "model loading failed"));
 
+  const until = async (done: () => boolean, deadline: number) => {
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
   return {
     app,
     registry,
     metrics,
     ready,
-    async listen(port = 8000, host = "127.0.0.1") {
+    async listen(port: number = defaults.port, host: string = defaults.host) {
       return app.listen({ port, host });
     },
     async close() {
+      closing = true; // new requests on open connections get 503 with retry-after
       app.server.close(); // stop accepting connections
-      const deadline = Date.now() + (options.shutdownGraceMs ?? 10_000);
-      while (admission.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      app.server.closeIdleConnections();
+      await until(() => admission.running === 0, Date.now() + (options.shutdownGraceMs ?? defaults.shutdownGraceMs));
+      // Past the grace: every generation stops at its next step, and its client is told why.
       shutdown.abort(new Error("server shutting down"));
-      while (admission.running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => admission.running === 0, Date.now() + 2_000);
+      // Slow or idle clients (half-sent headers or bodies included) must not hold the process.
+      app.server.closeAllConnections();
       await app.close();
     },
   };
