@@ -110,6 +110,18 @@ describe("generation options", () => {
     expect(result.forwardPasses).toBeLessThan(free.result.forwardPasses);
   });
 
+  it("never proposes the mask token, so a model whose favourite token is the mask still finishes", async () => {
+    // A zero final norm makes every logit 0: the first id wins every argmax. Declared the mask, it
+    // would be proposed (and "committed") forever without the rule.
+    const flat = writeCheckpoint({ seed: 23 }, undefined, (weights) => weights.get("final_norm")?.values.fill(0));
+    const loaded = await loadCheckpoint(flat.dir, { threads: 2 });
+    const masky = { ...loaded, architecture: { ...loaded.architecture, maskId: 0 } };
+    const options = { maxTokens: 8, blockLength: 8, steps: 8, earlyStop: false, stopIds: [] };
+    const { result } = await run(masky, { ...options, signal: AbortSignal.timeout(10_000) });
+    expect(result.tokens).toHaveLength(8);
+    expect(result.tokens).not.toContain(0);
+  });
+
   it("suppressed tokens are never proposed; deferred ones are committed last", async () => {
     const free = await run(llada, {
       maxTokens: 8,

@@ -51,6 +51,37 @@ describe("config.json", () => {
     expect(error.message).toMatch(/unsupported architecture "GPT2LMHeadModel"/);
   });
 
+  it("an unknown architecture with a known model_type is still unknown", async () => {
+    const { dir } = writeCheckpoint();
+    editJson(join(dir, "config.json"), (c) => {
+      c.architectures = ["GPT2LMHeadModel"]; // model_type stays "llada"
+    });
+    expect((await loadError(dir)).message).toMatch(/unsupported architecture "GPT2LMHeadModel"/);
+  });
+
+  it("a number no model has (n_layers: 1e9) is refused before anything is sized by it", async () => {
+    const { dir } = writeCheckpoint();
+    editJson(join(dir, "config.json"), (c) => {
+      c.n_layers = 1e9;
+    });
+    expect((await loadError(dir)).message).toMatch(/n_layers is 1000000000; at most 1024/);
+  });
+
+  it.each([
+    ["mask_token_id", "config.json"],
+    ["eos_token_id", "config.json"],
+    ["pad_token_id", "config.json"],
+    ["eos_token_id", "generation_config.json"],
+  ])("a special id (%s in %s) outside the vocabulary", async (key, file) => {
+    const { dir } = writeCheckpoint();
+    editJson(join(dir, file), (c) => {
+      c[key] = 1_000_000;
+    });
+    const error = await loadError(dir);
+    expect(error.file).toBe(join(dir, file));
+    expect(error.message).toMatch(new RegExp(`${key} 1000000 is outside the vocabulary`));
+  });
+
   it("a missing or broken config", async () => {
     const { dir } = writeCheckpoint();
     writeFileSync(join(dir, "config.json"), "{ not json");

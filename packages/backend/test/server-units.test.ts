@@ -1,5 +1,7 @@
 // Server parts on their own: admission control, the forward batcher, stop strings, tool-call parsing,
 // the effort mapping, API-key checks and JSON-output checks.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { NativeModel, NativeSequence, NativeStats } from "../src/native";
 import { Admission, QueueFullError } from "../src/server/admission";
@@ -7,7 +9,7 @@ import { ApiKeys } from "../src/server/auth";
 import { parseToolCalls } from "../src/server/chat-prompt";
 import { decodingBudget } from "../src/server/decoding-budget";
 import { ForwardBatcher } from "../src/server/forward-batcher";
-import { jsonOutputProblem, schemaProblem } from "../src/server/json-output";
+import { outputCheck } from "../src/server/json-output";
 import { cutAtStop } from "../src/server/text-stream";
 
 describe("Admission", () => {
@@ -128,13 +130,39 @@ describe("keys and JSON output", () => {
       type: "json_schema" as const,
       json_schema: { name: "n", schema: { type: "object", properties: { a: { type: "number" } }, required: ["a"] } },
     };
-    expect(jsonOutputProblem('{"a": 1}', format)).toBeUndefined();
-    expect(jsonOutputProblem('{"a": "x"}', format)).toMatch(/does not match the schema/);
-    expect(jsonOutputProblem("nope", { type: "json_object" })).toMatch(/not valid JSON/);
-    expect(jsonOutputProblem("[1]", { type: "json_object" })).toMatch(/not a JSON object/);
-    expect(jsonOutputProblem("anything", { type: "text" })).toBeUndefined();
-    expect(schemaProblem({ type: "json_schema", json_schema: { name: "n", schema: { type: "nonsense" } } })).toMatch(
-      /not a valid JSON Schema/,
-    );
+    const check = outputCheck(format) as (text: string) => string | undefined;
+    expect(check('{"a": 1}')).toBeUndefined();
+    expect(check('{"a": "x"}')).toMatch(/does not match the schema/);
+    const object = outputCheck({ type: "json_object" }) as (text: string) => string | undefined;
+    expect(object("nope")).toMatch(/not valid JSON/);
+    expect(object("[1]")).toMatch(/not a JSON object/);
+    expect(outputCheck({ type: "text" })).toBeUndefined();
+    expect(() =>
+      outputCheck({ type: "json_schema", json_schema: { name: "n", schema: { type: "nonsense" } } }),
+    ).toThrow(/not a valid JSON Schema/);
+  });
+
+  it("compiles a schema with $id for every request, not once", () => {
+    // Each request brings its own copy of the schema, as JSON bodies do.
+    const format = () => ({
+      type: "json_schema" as const,
+      json_schema: { name: "n", schema: { $id: "https://example.com/point", type: "object" } },
+    });
+    for (let i = 0; i < 3; i++) expect((outputCheck(format()) as (t: string) => unknown)("{}")).toBeUndefined();
+  });
+
+  it("keeps nothing of a request's schema once the request is done (1,000 schemas, all collected)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const refs: WeakRef<object>[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const schema = { type: "object", properties: { [`field${i}`]: { type: "number" } } };
+      refs.push(new WeakRef(schema));
+      const check = outputCheck({ type: "json_schema", json_schema: { name: "n", schema } });
+      check?.(`{"field${i}": 1}`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((ref) => ref.deref() !== undefined).length).toBe(0);
   });
 });

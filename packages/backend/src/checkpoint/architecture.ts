@@ -22,8 +22,15 @@ export interface Architecture {
 type Config = Record<string, unknown>;
 
 export function readArchitecture(config: Config, file: string): Architecture {
+  const architecture = recognise(config, file);
+  checkSpecialIds(architecture, file);
+  return architecture;
+}
+
+/** `architectures` decides when the config names any; `model_type` only when it names none. */
+function recognise(config: Config, file: string): Architecture {
   const architectures = Array.isArray(config.architectures) ? (config.architectures as string[]) : [];
-  const modelType = String(config.model_type ?? "").toLowerCase();
+  const modelType = architectures.length === 0 ? String(config.model_type ?? "").toLowerCase() : "";
   if (architectures.includes("LLaDAModelLM") || modelType === "llada") return llada(config, file);
   if (architectures.includes("DreamModel") || modelType === "dream") return dream(config, file);
   throw new CheckpointError(
@@ -32,12 +39,43 @@ export function readArchitecture(config: Config, file: string): Architecture {
   );
 }
 
-function int(config: Config, file: string, key: string, fallback?: number): number {
+/**
+ * Upper bounds well above any published model, so that a lying config (`n_layers: 1e9`) is refused
+ * before anything is sized by it; the weights' own shapes are checked against the config afterwards.
+ */
+const LIMITS: Record<string, number> = {
+  layers: 1_024,
+  dim: 65_536,
+  heads: 1_024,
+  ffn: 1_048_576,
+  vocab: 4_194_304,
+  context: 16_777_216,
+};
+
+function int(config: Config, file: string, key: string, limit: keyof typeof LIMITS, fallback?: number): number {
   const value = config[key] ?? fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
     throw new CheckpointError(file, `${key} must be a positive integer (got ${JSON.stringify(config[key])})`);
   }
+  const most = LIMITS[limit] as number;
+  if (value > most) throw new CheckpointError(file, `${key} is ${value}; at most ${most} is believable`);
   return value;
+}
+
+/** Every special id must name a token of the vocabulary, or every request would fail later. */
+export function checkSpecialIds(architecture: Architecture, file: string): void {
+  const { vocab } = architecture.shape;
+  const named: [string, number | undefined][] = [
+    ["mask_token_id", architecture.maskId],
+    ["pad_token_id", architecture.padId],
+    ...architecture.stopIds.map((id): [string, number] => ["eos_token_id", id]),
+  ];
+  for (const [key, id] of named) {
+    if (id === undefined) continue;
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) {
+      throw new CheckpointError(file, `${key} ${id} is outside the vocabulary of ${vocab} tokens`);
+    }
+  }
 }
 
 function ids(value: unknown): number[] {
@@ -59,17 +97,17 @@ function specialTokens(
 }
 
 function llada(config: Config, file: string): Architecture {
-  const dim = int(config, file, "d_model");
-  const heads = int(config, file, "n_heads");
+  const dim = int(config, file, "d_model", "dim");
+  const heads = int(config, file, "n_heads", "heads");
   const mlpRatio = typeof config.mlp_ratio === "number" ? config.mlp_ratio : 4;
   const shape: ModelShape = {
-    vocab: int(config, file, "embedding_size", config.vocab_size as number),
+    vocab: int(config, file, "embedding_size", "vocab", config.vocab_size as number),
     dim,
-    layers: int(config, file, "n_layers"),
+    layers: int(config, file, "n_layers", "layers"),
     heads,
-    kvHeads: int(config, file, "n_kv_heads", heads),
+    kvHeads: int(config, file, "n_kv_heads", "heads", heads),
     headDim: dim / heads,
-    ffn: int(config, file, "mlp_hidden_size", Math.round(mlpRatio * dim)),
+    ffn: int(config, file, "mlp_hidden_size", "ffn", Math.round(mlpRatio * dim)),
     eps: typeof config.rms_norm_eps === "number" ? config.rms_norm_eps : 1e-5,
     ropeTheta: typeof config.rope_theta === "number" ? config.rope_theta : 10000,
     qkvBias: config.include_qkv_bias === true || config.include_bias === true,
@@ -104,23 +142,23 @@ function llada(config: Config, file: string): Architecture {
     shape,
     ...specialTokens(config, { mask: 126336, eos: 126081 }),
     shiftLogits: false,
-    contextLength: int(config, file, "max_sequence_length", 4096),
+    contextLength: int(config, file, "max_sequence_length", "context", 4096),
     tensorNames: names,
   };
 }
 
 /** Dream: Qwen2 names (`model.layers.{i}.self_attn.q_proj`) with q/k/v bias; logits shifted by one. */
 function dream(config: Config, file: string): Architecture {
-  const dim = int(config, file, "hidden_size");
-  const heads = int(config, file, "num_attention_heads");
+  const dim = int(config, file, "hidden_size", "dim");
+  const heads = int(config, file, "num_attention_heads", "heads");
   const shape: ModelShape = {
-    vocab: int(config, file, "vocab_size"),
+    vocab: int(config, file, "vocab_size", "vocab"),
     dim,
-    layers: int(config, file, "num_hidden_layers"),
+    layers: int(config, file, "num_hidden_layers", "layers"),
     heads,
-    kvHeads: int(config, file, "num_key_value_heads", heads),
+    kvHeads: int(config, file, "num_key_value_heads", "heads", heads),
     headDim: dim / heads,
-    ffn: int(config, file, "intermediate_size"),
+    ffn: int(config, file, "intermediate_size", "ffn"),
     eps: typeof config.rms_norm_eps === "number" ? config.rms_norm_eps : 1e-6,
     ropeTheta: typeof config.rope_theta === "number" ? config.rope_theta : 10000,
     qkvBias: true,
@@ -152,7 +190,7 @@ function dream(config: Config, file: string): Architecture {
     shape,
     ...specialTokens(config, { mask: 151666, eos: 151643 }),
     shiftLogits: true,
-    contextLength: int(config, file, "max_position_embeddings", 2048),
+    contextLength: int(config, file, "max_position_embeddings", "context", 2048),
     tensorNames: names,
   };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
 import { type Device, type GemmBackend, type NativeModel, type NativeTensor, native } from "../native";
-import { type Architecture, readArchitecture } from "./architecture";
+import { type Architecture, checkSpecialIds, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
 import { isLoadable, readCheckpointTensors } from "./safetensors";
@@ -37,6 +37,7 @@ export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}
   const generationConfig = readOptionalJSON(join(dir, "generation_config.json"));
   const stops = [architecture.stopIds, toIds(generationConfig.eos_token_id)].flat();
   architecture.stopIds = [...new Set(stops)];
+  checkSpecialIds(architecture, join(dir, "generation_config.json"));
 
   const { files, tensors } = locateWeights(dir, architecture);
   const tokenizerFile = join(dir, "tokenizer.json");

@@ -38,7 +38,7 @@ export interface GenerateOptions {
   earlyStop?: boolean;
   /** Infilling: the canvas sits between the prompt and these tokens. */
   suffix?: number[];
-  /** Tokens never proposed, e.g. EOS for LLaDA's `logits_eos_inf`. */
+  /** Tokens never proposed, e.g. EOS for LLaDA's `logits_eos_inf` (the mask token never is, always). */
   suppressTokens?: number[];
   /** Tokens committed only when nothing else is left (LLaDA's `confidence_eos_eot_inf`). */
   deferTokens?: number[];
@@ -86,7 +86,7 @@ export async function* generate(
 ): AsyncGenerator<StepEvent, GenerateResult, undefined> {
   const started = performance.now();
   const { model, architecture } = target;
-  const o = withDefaults(options, architecture.stopIds);
+  const o = withDefaults(options, architecture);
   const canvas = new Canvas(prompt, o.maxTokens, o.suffix, architecture.maskId);
   const stopIds = new Set(o.stopIds);
   const shift = architecture.shiftLogits ? 1 : 0;
@@ -251,7 +251,7 @@ function blockBounds(start: number, length: number, first: number, size: number)
   return bounds;
 }
 
-function withDefaults(options: GenerateOptions, modelStops: number[]) {
+function withDefaults(options: GenerateOptions, architecture: { maskId: number; stopIds: number[] }) {
   const maxTokens = options.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new RangeError("maxTokens must be a positive integer");
   if ((options.guidance ?? 0) > 0 && (options.cache ?? "none") !== "none") {
@@ -270,10 +270,11 @@ function withDefaults(options: GenerateOptions, modelStops: number[]) {
     topP: options.topP ?? 1,
     topK: options.topK ?? 0,
     seed: options.seed ?? 0,
-    stopIds: options.stopIds ?? modelStops,
+    stopIds: options.stopIds ?? architecture.stopIds,
     earlyStop: options.earlyStop ?? true,
     suffix: options.suffix ?? [],
-    suppress: options.suppressTokens?.length ? Int32Array.from(options.suppressTokens) : undefined,
+    // The mask token is never an answer: a model whose argmax is the mask would otherwise never finish.
+    suppress: Int32Array.from(new Set([architecture.maskId, ...(options.suppressTokens ?? [])])),
     deferTokens: new Set(options.deferTokens ?? []),
     positionTemperature: options.positionTemperature ?? 0,
     guidance: options.guidance ?? 0,

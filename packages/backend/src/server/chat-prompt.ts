@@ -1,5 +1,6 @@
 // Renders chat messages (and tool definitions) into prompt tokens with the model's chat template.
 import type { ChatMessage, MessageContent, Tool } from "@anneal/sdk/schema";
+import { promptTokens } from "./prompt-tokens";
 import type { ServedModel } from "./served-model";
 
 export function contentText(content: MessageContent | null | undefined): string {
@@ -19,8 +20,12 @@ function toolsMessage(tools: Tool[]): string {
   return `You can call these functions. To call one, answer with <tool_call>{"name": ..., "arguments": {...}}</tool_call>.\n${lines.join("\n")}`;
 }
 
-export function chatPromptTokens(served: ServedModel, messages: ChatMessage[], tools: Tool[] | undefined): number[] {
-  const { chatTemplate, tokenizer } = served.checkpoint;
+export async function chatPromptTokens(
+  served: ServedModel,
+  messages: ChatMessage[],
+  tools: Tool[] | undefined,
+): Promise<number[]> {
+  const { chatTemplate } = served.checkpoint;
   const rendered = messages.map((message) => {
     if (message.role === "assistant" && message.tool_calls?.length) {
       const calls = message.tool_calls.map(
@@ -37,7 +42,8 @@ export function chatPromptTokens(served: ServedModel, messages: ChatMessage[], t
   const text = chatTemplate
     ? chatTemplate.render(rendered, { tools })
     : `${rendered.map((m) => `${m.role}: ${m.content}`).join("\n")}\nassistant: `;
-  return tokenizer.encode(text);
+  const [tokens] = await promptTokens(served, [text], "messages");
+  return tokens as number[];
 }
 
 /** `<tool_call>{...}</tool_call>` blocks in an answer, as OpenAI tool calls; the rest stays content. */

@@ -1,12 +1,11 @@
 // The shared life of a completion request: admission, cancellation on disconnect, a time limit,
 // streaming (append deltas or diffusing drafts) or one JSON answer, usage and metrics.
 import { randomUUID } from "node:crypto";
-import type { ResponseFormat } from "@anneal/sdk/schema";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type Admission, QueueFullError } from "./admission";
 import { parseToolCalls } from "./chat-prompt";
 import { HttpError, shuttingDown } from "./http-error";
-import { jsonOutputProblem } from "./json-output";
+import type { OutputCheck } from "./json-output";
 import type { ServerMetrics } from "./metrics";
 import type { ServedModel } from "./served-model";
 import { SseWriter } from "./sse";
@@ -20,7 +19,8 @@ export interface CompletionPlan extends TextRequest {
   stream: boolean;
   includeUsage: boolean;
   tools: boolean;
-  responseFormat: ResponseFormat | undefined;
+  /** The response_format check (JSON formats): answers are retried until they pass. */
+  checkOutput: OutputCheck | undefined;
 }
 
 export interface HandlerContext {
@@ -107,6 +107,12 @@ export async function handleCompletion(
   }
 }
 
+/**
+ * While a buffered answer (tool calls, JSON formats) is being made, a stream gets an empty delta at
+ * most this often: real frames, so that clients' idle timeouts (which rightly ignore comments) hold.
+ */
+const PROGRESS_INTERVAL_MS = 1_000;
+
 /** Runs to completion; with a JSON response_format, retries with new seeds until the answer validates. */
 async function completeWithFormat(plan: CompletionPlan): Promise<TextOutcome> {
   for (let attempt = 0; ; attempt++) {
@@ -121,7 +127,7 @@ async function completeWithFormat(plan: CompletionPlan): Promise<TextOutcome> {
     });
     let next = await run.next();
     while (!next.done) next = await run.next();
-    const problem = jsonOutputProblem(next.value.text, plan.responseFormat);
+    const problem = plan.checkOutput?.(next.value.text);
     if (!problem) return next.value;
     if (attempt + 1 >= JSON_ATTEMPTS) {
       throw new HttpError(
@@ -173,10 +179,17 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
   };
   try {
     // Tool calls and JSON formats can only be judged whole: those answers are sent at the end.
-    const buffered = plan.tools || (plan.responseFormat !== undefined && plan.responseFormat.type !== "text");
+    const buffered = plan.tools || plan.checkOutput !== undefined;
     let outcome: TextOutcome;
     if (buffered) {
-      outcome = await completeWithFormat(run);
+      let last = performance.now();
+      const onStep = () => {
+        if (performance.now() - last < PROGRESS_INTERVAL_MS) return;
+        last = performance.now();
+        send({}, undefined, null); // "still working": an empty delta, documented in the README
+      };
+      send({}, undefined, null);
+      outcome = await completeWithFormat({ ...run, onStep });
       const tail = finalParts(plan, outcome);
       if (tail.toolCalls)
         send({ tool_calls: tail.toolCalls.map((call, index) => ({ index, ...call })) }, undefined, null);

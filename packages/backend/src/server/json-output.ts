@@ -1,36 +1,42 @@
 // Structured output: checks an answer against `response_format` (JSON, or a JSON Schema via ajv).
+// Each request compiles its schema with its own Ajv: a shared instance would cache every schema
+// forever (memory that grows per request) and refuse a second schema with the same `$id`.
 import type { ResponseFormat } from "@anneal/sdk/schema";
 import { Ajv } from "ajv";
+import { badRequest } from "./http-error";
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+/** Undefined when an answer satisfies the format, else what is wrong with it. */
+export type OutputCheck = (text: string) => string | undefined;
 
-/** Undefined when the answer satisfies the format, else what is wrong with it. */
-export function jsonOutputProblem(text: string, format: ResponseFormat | undefined): string | undefined {
+/** The check for a request's response_format; a schema that does not compile is the client's 400. */
+export function outputCheck(format: ResponseFormat | undefined): OutputCheck | undefined {
   if (!format || format.type === "text") return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return "the answer is not valid JSON";
-  }
-  if (format.type === "json_object") {
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? undefined
-      : "the answer is not a JSON object";
-  }
-  const schema = format.json_schema.schema;
-  if (!schema) return undefined;
-  const validate = ajv.compile(schema);
-  return validate(value) ? undefined : `the answer does not match the schema: ${ajv.errorsText(validate.errors)}`;
+  const validate =
+    format.type === "json_schema" && format.json_schema.schema ? compile(format.json_schema.schema) : undefined;
+  return (text) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return "the answer is not valid JSON";
+    }
+    if (format.type === "json_object") {
+      return typeof value === "object" && value !== null && !Array.isArray(value)
+        ? undefined
+        : "the answer is not a JSON object";
+    }
+    if (!validate || validate(value)) return undefined;
+    return `the answer does not match the schema: ${new Ajv().errorsText(validate.errors)}`;
+  };
 }
 
-/** Compiles the schema once up front, so a broken schema is the client's 400, not a 500 later. */
-export function schemaProblem(format: ResponseFormat | undefined): string | undefined {
-  if (format?.type !== "json_schema" || !format.json_schema.schema) return undefined;
+function compile(schema: Record<string, unknown>) {
   try {
-    ajv.compile(format.json_schema.schema);
-    return undefined;
+    return new Ajv({ allErrors: true, strict: false }).compile(schema);
   } catch (error) {
-    return `response_format.json_schema.schema is not a valid JSON Schema: ${(error as Error).message}`;
+    throw badRequest(
+      `response_format.json_schema.schema is not a valid JSON Schema: ${(error as Error).message}`,
+      "response_format",
+    );
   }
 }

@@ -19,6 +19,8 @@ export interface TextRequest {
   stop: string[];
   /** Emit whole drafts at every step instead of append deltas. */
   diffusing: boolean;
+  /** Called after every denoising step, whether or not the text changed (progress for buffered answers). */
+  onStep?: () => void;
 }
 
 export async function* generateText(
@@ -41,6 +43,7 @@ export async function* generateText(
   let next = await run.next();
   while (!next.done) {
     const step = next.value;
+    request.onStep?.();
     if (request.diffusing) {
       const draft = cutAtStop(decode(step.draft), request.stop).text;
       if (draft !== lastDraft) {
@@ -66,12 +69,14 @@ export async function* generateText(
     yield { kind: "delta", text: text.slice(emitted.length) };
   }
   if (request.diffusing && text !== lastDraft) yield { kind: "draft", text };
+  const completionTokens = stopped ? tokenizer.encode(text).length : result.tokens.length;
   return {
     text,
     finishReason: stopped || result.finishReason === "stop" ? "stop" : "length",
-    completionTokens: stopped ? tokenizer.encode(text).length : result.tokens.length,
+    completionTokens,
     forwardPasses: result.forwardPasses,
-    tokensPerForward: result.tokensPerForward,
+    // The answer's tokens per pass (not the canvas positions committed, which include padding after EOS).
+    tokensPerForward: result.forwardPasses > 0 ? completionTokens / result.forwardPasses : 0,
   };
 }
 

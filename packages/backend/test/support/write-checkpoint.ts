@@ -198,11 +198,17 @@ function configJson(spec: TinyModelSpec): object {
   };
 }
 
-export function writeCheckpoint(overrides: Partial<TinyModelSpec> = {}, dir?: string): WrittenCheckpoint {
+/** Writes a tiny random checkpoint; `edit` may change the weights before they are written. */
+export function writeCheckpoint(
+  overrides: Partial<TinyModelSpec> = {},
+  dir?: string,
+  edit?: (weights: Weights) => void,
+): WrittenCheckpoint {
   const spec = { ...DEFAULT_SPEC, ...overrides, qkvBias: overrides.qkvBias ?? overrides.family === "dream" };
   const target = dir ?? mkdtempSync(join(tmpdir(), `anneal-${spec.family}-`));
   mkdirSync(target, { recursive: true });
   const weights = makeWeights(spec);
+  edit?.(weights);
   if (spec.dtype === "BF16") for (const entry of weights.values()) roundToBf16(entry.values);
   const tensors = [...weights].map(([key, { values, shape }]) => ({
     name: tensorName(spec.family, key),

@@ -12,8 +12,10 @@ import { chatPromptTokens } from "../chat-prompt";
 import { type CompletionPlan, type HandlerContext, handleCompletion } from "../completion-handler";
 import { decodingBudget } from "../decoding-budget";
 import { badRequest, validationError } from "../http-error";
-import { schemaProblem } from "../json-output";
+import { MAX_JSON_DEPTH, tooDeepPath } from "../json-depth";
+import { outputCheck } from "../json-output";
 import type { ModelRegistry } from "../model-registry";
+import { promptTokens } from "../prompt-tokens";
 import type { ServedModel } from "../served-model";
 
 export interface CompletionLimits {
@@ -24,6 +26,8 @@ export interface CompletionLimits {
 }
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const deep = tooDeepPath(body);
+  if (deep !== undefined) throw badRequest(`${deep} is nested more than ${MAX_JSON_DEPTH} levels deep.`, deep);
   const result = schema.safeParse(body);
   if (!result.success) throw validationError(result.error.issues);
   return result.data;
@@ -101,7 +105,7 @@ function planFor(
     stream: params.stream === true,
     includeUsage: params.stream_options?.include_usage === true,
     tools: false,
-    responseFormat: undefined,
+    checkOutput: undefined,
     stop: stops(params.stop),
     diffusing: false,
     ...rest,
@@ -129,15 +133,17 @@ export function completionRoutes(
 ) {
   app.post("/v1/chat/completions", async (request, reply) => {
     const params = parse(ChatCompletionCreateParamsSchema, request.body);
+    if (params.n !== undefined && params.n !== null && params.n !== 1) {
+      throw badRequest("n: this server answers with one choice per request; send n: 1 or leave it out.", "n");
+    }
     const served = registry.get(params.model);
-    const problem = schemaProblem(params.response_format);
-    if (problem) throw badRequest(problem, "response_format");
+    const checkOutput = outputCheck(params.response_format);
     const tools = params.tool_choice === "none" ? undefined : params.tools;
-    const prompt = chatPromptTokens(served, params.messages, tools);
+    const prompt = await chatPromptTokens(served, params.messages, tools);
     const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
     const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, request.body, {
       tools: (tools?.length ?? 0) > 0,
-      responseFormat: params.response_format,
+      checkOutput,
       diffusing: params.diffusing === true,
       options: decodingBudget(params.reasoning_effort, params.realtime, maxTokens),
     });
@@ -147,9 +153,10 @@ export function completionRoutes(
   const fim = async (request: FastifyRequest, reply: FastifyReply) => {
     const params = parse(FimCompletionCreateParamsSchema, request.body);
     const served = registry.get(params.model);
-    const { tokenizer } = served.checkpoint;
-    const prompt = tokenizer.encode(params.prompt);
-    const suffix = tokenizer.encode(params.suffix ?? "");
+    const [prompt, suffix] = (await promptTokens(served, [params.prompt, params.suffix ?? ""], "prompt")) as [
+      number[],
+      number[],
+    ];
     const maxTokens = answerLength(
       served,
       prompt.length + suffix.length,
@@ -172,7 +179,7 @@ export function completionRoutes(
     app.post(path, async (request, reply) => {
       const params = parse(schema, request.body);
       const served = registry.get(params.model);
-      const prompt = chatPromptTokens(served, params.messages, undefined);
+      const prompt = await chatPromptTokens(served, params.messages, undefined);
       const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
       return handleCompletion(
         request,
