@@ -163,6 +163,18 @@ describe("exit codes", () => {
     { name: "a bad position", args: ["fim", "/etc/hostname", "--at", "one"], code: 2, message: /LINE:COL/ },
     { name: "no prompt", args: ["ask"], code: 2, message: /prompt is empty/ },
     {
+      name: "a base URL without a scheme",
+      args: ["--base-url", "localhost:8765", "models"],
+      code: 2,
+      message: /did you mean http:\/\/localhost:8765\?/,
+    },
+    {
+      name: "a profile base URL that is no URL",
+      args: ["config", "set", "base-url", "not-a-url"],
+      code: 2,
+      message: /is not a URL/,
+    },
+    {
       name: "an unreachable server",
       args: ["--base-url", "http://127.0.0.1:9/v1", "models"],
       code: 5,

@@ -4,6 +4,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    "commands/index": "src/commands/index.ts",
     "bin/train": "src/bin/train.ts",
     "bin/eval": "src/bin/eval.ts",
     "bin/serve": "src/bin/serve.ts",

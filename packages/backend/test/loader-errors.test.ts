@@ -1,5 +1,5 @@
 // Malformed checkpoints: each problem is a CheckpointError that names the file, never a crash.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CheckpointError, loadCheckpoint } from "../src/index";
@@ -182,6 +182,24 @@ describe("weights", () => {
     rmSync(join(dir, "model.safetensors"));
     expect((await loadError(dir)).message).toMatch(/no model.safetensors or model.safetensors.index.json/);
   });
+
+  it.each(["../elsewhere/model.safetensors", "/etc/passwd", "shards/../../model.safetensors"])(
+    "a shard path that leaves the folder (%s) is refused before it is opened",
+    async (outside) => {
+      const sharded = writeCheckpoint({ shards: 2 });
+      // A real shard outside the folder, so that only the path rule can refuse it.
+      const copy = join(sharded.dir, "..", "elsewhere");
+      mkdirSync(copy, { recursive: true });
+      copyFileSync(join(sharded.dir, "model-00001-of-00002.safetensors"), join(copy, "model.safetensors"));
+      editJson(join(sharded.dir, "model.safetensors.index.json"), (index) => {
+        const map = index.weight_map as Record<string, string>;
+        for (const [name, shard] of Object.entries(map)) if (shard.startsWith("model-00001")) map[name] = outside;
+      });
+      const error = await loadError(sharded.dir);
+      expect(error.file).toBe(join(sharded.dir, "model.safetensors.index.json"));
+      expect(error.message).toMatch(/leaves the checkpoint folder/);
+    },
+  );
 
   it("an empty safetensors file with a valid header still fails cleanly", async () => {
     const { dir } = writeCheckpoint();

@@ -97,6 +97,17 @@ describe("train", () => {
     ).toBe(true);
   });
 
+  it("a finished run says so when resumed as is, and a larger --steps total trains on", async () => {
+    const out = temp();
+    await train(settings(out, { steps: 3 }));
+    await expect(train(settings(out, { steps: 3 }))).rejects.toThrow(
+      /has already trained 3 of 3 steps; pass --steps with a larger total/,
+    );
+    const more = await train(settings(out, { resumeSteps: 5 }));
+    expect(more.steps).toBe(5);
+    expect(JSON.parse(readFileSync(join(out, "training", "state.json"), "utf8")).step).toBe(5);
+  });
+
   it("fine-tunes from a checkpoint, keeping its tokenizer and config", async () => {
     const base = temp();
     await train(settings(base, { steps: 6 }));

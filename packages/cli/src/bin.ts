@@ -110,11 +110,25 @@ for (const [name, description] of [
     .command(name)
     .description(description)
     .allowUnknownOption()
+    .allowExcessArguments()
     .helpOption(false)
     .argument("[args...]")
-    .action(async (args: string[]) => {
-      process.exitCode = await runBackend(name, args);
+    // The backend command gets every argument after its name untouched: the root's own options
+    // (--api-key, --model…) must not swallow flags that belong to the server or the trainer.
+    .action(async () => {
+      process.exitCode = await runBackend(name, argsAfter(name));
     });
+}
+
+/** The arguments typed after subcommand `name`, found with the root program's option definitions. */
+function argsAfter(name: string, argv = process.argv.slice(2)): string[] {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === name) return argv.slice(i + 1);
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    if (option && (option.required || option.optional)) i++; // its value, which may look like anything
+  }
+  return [];
 }
 
 const config = program.command("config").description("profiles: base URL, API key, default model, effort");

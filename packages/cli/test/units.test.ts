@@ -1,9 +1,10 @@
 // The CLI's pure parts: setting precedence, positions, diffs, exit codes, atomic writes, the config file.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APIConnectionError, AuthenticationError, InternalServerError, RateLimitError } from "@anneal/sdk";
 import { describe, expect, it } from "vitest";
+import { checkBaseURL } from "../src/config/base-url";
 import { resolveSettings } from "../src/config/resolve";
 import { readConfig, writeConfig } from "../src/config/store";
 import { describeFailure, EXIT, UsageError } from "../src/exit-codes";
@@ -106,5 +107,31 @@ describe("renderMarkdown", () => {
     expect(out).toContain("Title");
     expect(out).toContain("const x = 1;");
     expect(out).not.toContain("```"); // fences become an indented block
+  });
+});
+
+describe("the config file holds keys: nothing of it is ever readable by others", () => {
+  it("writes through a fresh 0600 temporary file, never a stale world-readable one, and tightens the folder", () => {
+    const folder = join(mkdtempSync(join(tmpdir(), "anneal-conf-")), "anneal");
+    mkdirSync(folder, { mode: 0o755 });
+    chmodSync(folder, 0o755);
+    const path = join(folder, "config.json");
+    // A stale temporary file from an old version (or planted), readable by everyone.
+    writeFileSync(`${path}.tmp`, "stale", { mode: 0o644 });
+    writeConfig({ current: "default", profiles: { default: { apiKey: "sk_secret" } } }, path);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(`${path}.tmp`, "utf8")).toBe("stale"); // not reused: the key never went there
+    expect(readdirSync(folder).sort()).toEqual(["config.json", "config.json.tmp"]);
+  });
+});
+
+describe("base URLs are checked where they are given", () => {
+  it("accepts http(s) URLs and suggests http:// for a bare host:port", () => {
+    expect(checkBaseURL("http://localhost:8000/v1", "--base-url")).toBe("http://localhost:8000/v1");
+    expect(() => checkBaseURL("localhost:8765", "--base-url")).toThrow(/did you mean http:\/\/localhost:8765\?/);
+    expect(() => checkBaseURL("not a url", "base-url")).toThrow(/base-url "not a url" is not a URL/);
+    expect(() => checkBaseURL("ftp://host", "--base-url")).toThrow(/must start with http:\/\/ or https:\/\//);
+    expect(() => resolveSettings({ baseUrl: "localhost:1" }, {}, {})).toThrow(UsageError);
   });
 });

@@ -1,7 +1,7 @@
 // Reads and checks safetensors headers (single files and sharded indexes) without reading the data.
 // Format: 8-byte little-endian header length N, N bytes of JSON, then the tensor data.
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, normalize, sep } from "node:path";
 import { CheckpointError } from "../errors";
 
 export type DType = "F32" | "F16" | "BF16";
@@ -132,6 +132,14 @@ function readIndex(indexFile: string): Record<string, string> {
   const map = (parsed as { weight_map?: unknown })?.weight_map;
   if (typeof map !== "object" || map === null || !Object.values(map).every((v) => typeof v === "string")) {
     throw new CheckpointError(indexFile, "has no weight_map of tensor names to shard files");
+  }
+  // A shard is a file of this checkpoint: a path that leaves the folder (absolute, or through ..) is
+  // refused before anything is opened. (Symlinks inside the folder are fine: the Hub cache uses them.)
+  for (const shard of new Set(Object.values(map as Record<string, string>))) {
+    const inside = normalize(shard);
+    if (isAbsolute(shard) || inside === ".." || inside.startsWith(`..${sep}`) || shard.includes("\0")) {
+      throw new CheckpointError(indexFile, `shard path ${JSON.stringify(shard)} leaves the checkpoint folder`);
+    }
   }
   return map as Record<string, string>;
 }

@@ -59,6 +59,8 @@ export interface TrainSettings {
   dtype: DType;
   /** Stop after this many steps of this run (the state is saved), e.g. to test resuming. */
   stopAfter?: number | undefined;
+  /** On resume: train up to this many steps in all (default: the total the run was started with). */
+  resumeSteps?: number | undefined;
 }
 
 export const DEFAULT_SETTINGS: Omit<TrainSettings, "out" | "data"> = {
@@ -128,6 +130,11 @@ export async function train(input: TrainSettings, onProgress: (p: Progress) => v
   );
   let state: TrainingState = { step: 0, adamStep: 0, settings: { ...settings }, history: [] };
   if (resuming) state = readTrainingState(settings.out, trainer);
+  if (resuming && state.step >= settings.steps) {
+    throw new Error(
+      `${settings.out} has already trained ${state.step} of ${settings.steps} steps; pass --steps with a larger total to train further`,
+    );
+  }
 
   const ids = model.ids;
   const data = new TrainingData(trainDocs, model.tokenizer, model.template, ids, settings.length, settings.mix);
@@ -207,7 +214,9 @@ export async function train(input: TrainSettings, onProgress: (p: Progress) => v
 /** A resumed run keeps the settings it started with; only `out`, `threads` and `stopAfter` may change. */
 function resumedSettings(input: TrainSettings): TrainSettings {
   const saved = readJSON(join(input.out, "training", "state.json")).settings as TrainSettings;
-  return { ...saved, out: input.out, threads: input.threads, stopAfter: input.stopAfter };
+  // A larger --steps continues the run (the learning-rate schedule stretches to the new total).
+  const steps = input.resumeSteps ?? saved.steps;
+  return { ...saved, steps, out: input.out, threads: input.threads, stopAfter: input.stopAfter };
 }
 
 interface ModelSetup {

@@ -1,23 +1,23 @@
-// anneal serve / train / eval: run the backend's own commands with the same arguments.
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+// anneal serve / train / eval: the backend's own commands (its options, defaults and help), run in
+// this process with the arguments exactly as typed. The backend is an optional peer: a terminal client
+// installs without compiling the C++ engine, and says how to get it when one of these is used.
+import { UsageError } from "../exit-codes";
 
-const backendRoot = dirname(createRequire(import.meta.url).resolve("@anneal/backend/package.json"));
+export type BackendCommandName = "serve" | "train" | "eval";
 
-/** Runs `anneal-<name>` from @anneal/backend in this terminal; resolves to its exit code. */
-export function runBackend(name: "serve" | "train" | "eval", args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [join(backendRoot, "dist", "bin", `${name}.js`), ...args], {
-    stdio: "inherit",
-  });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on("SIGINT", forward);
-  process.on("SIGTERM", forward);
-  return new Promise((resolve) => {
-    child.on("exit", (code, signal) => {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
-      resolve(code ?? (signal === "SIGINT" ? 130 : 1));
-    });
-  });
+/** Runs `anneal <name> ...args`; resolves to the exit code. */
+export async function runBackend(name: BackendCommandName, args: string[]): Promise<number> {
+  let commands: typeof import("@anneal/backend/commands");
+  try {
+    commands = await import("@anneal/backend/commands");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String(error).includes("@anneal/backend")) {
+      throw new UsageError(
+        `anneal ${name} needs the self-hosted backend, which is not installed: npm install -g @anneal/backend (it builds the engine with cmake and a C++17 compiler)`,
+      );
+    }
+    throw error;
+  }
+  const command = { serve: commands.serveCommand, train: commands.trainCommand, eval: commands.evalCommand }[name];
+  return commands.runCommand(command(`anneal ${name}`), args, "anneal");
 }

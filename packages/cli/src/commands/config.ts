@@ -1,5 +1,6 @@
 // anneal config: profiles of base URL, API key, default model and effort (stored 0600; env vars win).
 
+import { checkBaseURL } from "../config/base-url";
 import { configPath, PROFILE_KEYS, readConfig, writeConfig } from "../config/store";
 
 /** Config commands only print. */
@@ -25,6 +26,7 @@ function profileName(option: string | undefined): string {
 
 export function configSet(name: string, value: string, options: { profile?: string }, ctx: Output): void {
   const key = keyOf(name);
+  if (key === "base-url") checkBaseURL(value, "base-url");
   if (key === "effort" && !["instant", "low", "medium", "high"].includes(value)) {
     throw new UsageError(`effort must be instant, low, medium or high (got "${value}")`);
   }

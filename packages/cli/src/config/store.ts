@@ -1,6 +1,17 @@
 // Profiles on disk: $XDG_CONFIG_HOME/anneal/config.json (or ~/.config/…), written with mode 0600
 // because it may hold API keys.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../exit-codes";
@@ -35,10 +46,27 @@ export function readConfig(path = configPath()): ConfigFile {
   }
 }
 
+/**
+ * Writes through a fresh temporary file created 0600 with O_EXCL (never a stale or planted one that
+ * others could read), renamed over the config; the folder is tightened to 0700 even if it existed.
+ */
 export function writeConfig(config: ConfigFile, path = configPath()): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, path);
+  chmodSync(dirname(path), 0o700);
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(config, null, 2)}\n`);
+    closeSync(fd);
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {}
+    try {
+      unlinkSync(temp);
+    } catch {}
+    throw error;
+  }
   chmodSync(path, 0o600);
 }

@@ -1,0 +1,7 @@
+// @anneal/backend/commands: `serve`, `train` and `eval` as commander commands, for the `anneal` CLI
+// and the package's own bins. Kept apart from the library entry so importing the library stays light.
+export { evalCommand } from "./eval";
+export { runCommand } from "./run-command";
+export { serveCommand } from "./serve";
+export { trainCommand } from "./train";
+export { UsageError } from "./usage-error";

@@ -1,0 +1,138 @@
+// `anneal serve|train|eval` as a user types them: every flag reaches the backend's own command (the
+// root's --api-key and --model must not swallow them), bad values exit 2 with one line.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defaultModelDir } from "@anneal/backend";
+import { afterEach, describe, expect, it } from "vitest";
+
+const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
+const modelDir = defaultModelDir() as string;
+const env = { ...process.env, ANNEAL_API_KEYS: undefined, NO_COLOR: "1" };
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill("SIGKILL");
+  child = undefined;
+});
+
+/** Starts `anneal serve ...args` and resolves to its origin and stderr once it is ready. */
+function serve(args: string[], extraEnv: Record<string, string> = {}): Promise<{ origin: string; log: string }> {
+  child = spawn(process.execPath, [bin, "serve", "--port", "0", "--threads", "1", ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...env, ...extraEnv },
+  });
+  let log = "";
+  return new Promise((resolve, reject) => {
+    child?.stderr?.on("data", (data: Buffer) => {
+      log += data.toString();
+      const origin = /listening on (http:\/\/[\d.:]+)/.exec(log)?.[1];
+      if (origin && log.includes("ready")) resolve({ origin, log });
+    });
+    child?.on("exit", (code) => reject(new Error(`anneal serve exited with ${code}: ${log}`)));
+  });
+}
+
+function run(args: string[], extraEnv: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...env, ...extraEnv }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("anneal serve receives its own flags", () => {
+  it("--api-key: the server requires that key (and warns that argv is visible)", async () => {
+    const { origin, log } = await serve(["--api-key", "sk_cli_serve"]);
+    expect(log).toMatch(/ready — .*\(API key required\)/);
+    expect(log).toMatch(/warning: a key given with --api-key is visible/);
+    expect((await fetch(`${origin}/v1/models`)).status).toBe(401);
+    const ok = await fetch(`${origin}/v1/models`, { headers: { authorization: "Bearer sk_cli_serve" } });
+    expect(ok.status).toBe(200);
+  });
+
+  it("--api-key-file and ANNEAL_API_KEYS: keys without the argv warning", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "anneal-keys-")), "keys");
+    writeFileSync(file, "sk_from_file\n");
+    const { origin, log } = await serve(["--api-key-file", file], { ANNEAL_API_KEYS: "sk_from_env" });
+    expect(log).not.toMatch(/warning/);
+    for (const key of ["sk_from_file", "sk_from_env"]) {
+      expect((await fetch(`${origin}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    }
+  });
+
+  it("--model ID=DIR: that model is served under that id", async () => {
+    const { origin } = await serve(["--model", `chosen=${modelDir}`]);
+    const models = (await (await fetch(`${origin}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toContain("chosen");
+  });
+
+  it("--max-tokens: the server's cap is the one given", async () => {
+    const { origin } = await serve(["--max-tokens", "7"]);
+    const response = await fetch(`${origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mercury-2", messages: [{ role: "user", content: "hi" }], max_tokens: 8 }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/at most 7/);
+  });
+
+  it.each([
+    [["--api-key", ""], /--api-key is empty/, {}],
+    [["--port", "abc"], /option '--port <n>' argument 'abc' is invalid/, {}],
+    [["--device", "tpu"], /Allowed choices are auto, cpu, cuda/, {}],
+    [["--model", "/no/such/folder"], /--model \/no\/such\/folder: no such folder/, {}],
+    [[], /ANNEAL_API_KEYS holds an empty key/, { ANNEAL_API_KEYS: " , " }],
+  ] as [string[], RegExp, Record<string, string>][])(
+    "refuses %j with one line and exit code 2",
+    async (args, message, extra) => {
+      const result = await run(["serve", ...args], extra);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    },
+  );
+
+  it("an empty --api-key-file is refused", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "anneal-keys-")), "empty");
+    writeFileSync(file, "\n  \n");
+    const result = await run(["serve", "--api-key-file", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/holds no key/);
+  });
+});
+
+describe("anneal eval and train receive their own flags", () => {
+  it("eval --model DIR --data D evaluates that model on that data", async () => {
+    const data = fileURLToPath(new URL("../packages/sdk/src", import.meta.url));
+    const result = await run([
+      "eval",
+      "--model",
+      modelDir,
+      "--data",
+      data,
+      "--cases",
+      "1",
+      "--held-out-fraction",
+      "0.5",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).heldOutAccuracy).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("train without --out is a usage error naming the flag; --help is the trainer's", async () => {
+    const missing = await run(["train", "--steps", "1"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required option '--out <dir>' not specified/);
+    const help = await run(["train", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--checkpoint-every <n>/);
+  });
+});
