@@ -24,6 +24,11 @@ export interface MercuryOptions {
   idleTimeout?: number | undefined;
   /** Retries on connection errors, 408, 409, 429 and 5xx, honouring `retry-after(-ms)`. Default 2. */
   maxRetries?: number | undefined;
+  /**
+   * The longest `retry-after` the client waits, in milliseconds. A server asking for more gets its
+   * error thrown at once. Default 60 000. Every wait ends as soon as the request is aborted.
+   */
+  maxRetryWait?: number | undefined;
   /** A `fetch` implementation to use instead of the global one (proxies, tests, other runtimes). */
   fetch?: Fetch | undefined;
   /** Headers sent with every request; a `null` value removes a default header. */
@@ -40,6 +45,7 @@ export const INCEPTION_BASE_URL = "https://api.inceptionlabs.ai/v1";
 export const DEFAULT_TIMEOUT_MS = 600_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
+export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 
 export interface ResolvedOptions extends MercuryOptions {
   apiKey: string | undefined;
@@ -47,6 +53,7 @@ export interface ResolvedOptions extends MercuryOptions {
   timeout: number;
   idleTimeout: number;
   maxRetries: number;
+  maxRetryWait: number;
 }
 
 /** Fills in defaults. Never reads `OPENAI_*` variables: those belong to other clients. */
@@ -58,6 +65,7 @@ export function resolveOptions(options: MercuryOptions): ResolvedOptions {
     timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
     idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    maxRetryWait: options.maxRetryWait ?? DEFAULT_MAX_RETRY_WAIT_MS,
   };
 }
 

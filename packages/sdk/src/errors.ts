@@ -1,5 +1,6 @@
 // The SDK's error tree: one class per HTTP status, plus connection, timeout, abort and stream failures.
 import type { ValidationIssue } from "./schema/error-body";
+import { retryAfterMs } from "./transport/retry-after";
 
 /** Base of every error this SDK throws. */
 export class MercuryError extends Error {
@@ -83,14 +84,7 @@ export class RateLimitError extends APIError {
 
   /** How long the server asked us to wait, in milliseconds, when it said. */
   get retryAfterMs(): number | undefined {
-    const ms = Number.parseFloat(this.headers?.get("retry-after-ms") ?? "");
-    if (Number.isFinite(ms)) return ms;
-    const header = this.headers?.get("retry-after");
-    if (!header) return undefined;
-    const seconds = Number.parseFloat(header);
-    if (Number.isFinite(seconds)) return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+    return retryAfterMs(this.headers);
   }
 }
 /** Any 5xx. */

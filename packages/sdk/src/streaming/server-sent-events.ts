@@ -13,7 +13,7 @@ import { IdleTimer } from "./idle-timer";
 
 export interface ReadEventsOptions {
   scope: AbortScope;
-  /** Milliseconds allowed between data events; comments (keep-alives) do not count. */
+  /** Milliseconds of server silence allowed between data events; comments (keep-alives) do not count, nor does time the consumer spends between reads. */
   idleTimeoutMs: number;
 }
 
@@ -41,7 +41,13 @@ export async function* readServerSentEvents(
         const event = pending.shift() as EventSourceMessage;
         idle.restart();
         if (event.data.trim() === "[DONE]") sawDone = true;
-        else yield parsePayload(event, response);
+        else {
+          const payload = parsePayload(event, response);
+          // While the caller handles this payload, the server is not the one being slow.
+          idle.pause();
+          yield payload;
+          idle.resume();
+        }
       }
     }
     if (!sawDone) {

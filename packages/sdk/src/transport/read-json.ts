@@ -1,17 +1,16 @@
-// Reads a non-streaming JSON response body, bounded by the idle timeout and the caller's signal.
+// Reads a non-streaming JSON response body, bounded by the idle timeout (the server's silence, not
+// the body's total time) and the caller's signal.
 import { MalformedResponseError, StreamIdleTimeoutError } from "../errors";
-import { IdleTimer } from "../streaming/idle-timer";
+import { readBodyText } from "../streaming/body-reader";
 import type { AbortScope } from "./abort-scope";
 
 export async function readJSON<T>(response: Response, scope: AbortScope, idleTimeoutMs: number): Promise<T> {
-  const idle = new IdleTimer(idleTimeoutMs, () => scope.abort(new StreamIdleTimeoutError(idleTimeoutMs)));
-  idle.restart();
-  let text: string;
-  try {
-    text = await Promise.race([response.text(), scope.aborted()]);
-  } finally {
-    idle.stop();
-  }
+  const onIdle = (): never => {
+    const error = new StreamIdleTimeoutError(idleTimeoutMs);
+    scope.abort(error);
+    throw error;
+  };
+  const text = await readBodyText(response, idleTimeoutMs, onIdle, scope.aborted());
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -8,6 +8,8 @@ export interface RequestOptions {
   /** Milliseconds a response may go without data before it is closed (overrides the client's; 0 disables). */
   idleTimeout?: number | undefined;
   maxRetries?: number | undefined;
+  /** The longest `retry-after` honoured, in milliseconds (overrides the client's); asked for more, the call fails. */
+  maxRetryWait?: number | undefined;
   /** Extra headers; `null` removes a default one. */
   headers?: Record<string, string | null | undefined> | undefined;
   query?: Record<string, string | undefined> | undefined;

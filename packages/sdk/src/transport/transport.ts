@@ -13,13 +13,18 @@ import { wrapFetch } from "./fetch-wrapper";
 import { toMercuryError } from "./openai-errors";
 import { readJSON } from "./read-json";
 import type { RequestOptions } from "./request-options";
+import { isRetryable, retryDelay, sleep } from "./retry-policy";
 
 export class Transport {
   readonly #openai: OpenAI;
   readonly #idleTimeout: number;
+  readonly #maxRetries: number;
+  readonly #maxRetryWait: number;
 
   constructor(options: ResolvedOptions) {
     this.#idleTimeout = options.idleTimeout;
+    this.#maxRetries = options.maxRetries;
+    this.#maxRetryWait = options.maxRetryWait;
     this.#openai = createOpenAIClient(options);
   }
 
@@ -62,8 +67,12 @@ export class Transport {
     return new APIPromise(result);
   }
 
-  /** Sends through openai (retries, timeout to headers, status errors) and hands back the raw response. */
-  #send(
+  /**
+   * Sends one attempt at a time through openai (timeout to headers, status errors) and retries here:
+   * our waits end at once when the caller aborts, and a server asking for more than `maxRetryWait`
+   * gets its error back instead of a client that hangs for an hour.
+   */
+  async #send(
     method: "get" | "post",
     path: string,
     body: unknown,
@@ -74,12 +83,23 @@ export class Transport {
       signal: scope.signal,
       // openai rejects an explicit `timeout: undefined`, so absent options must stay absent.
       timeout: options.timeout,
-      maxRetries: options.maxRetries,
+      maxRetries: 0,
       headers: options.headers,
       query: options.query,
       body: method === "post" ? { ...(body as object), ...options.extraBody } : undefined,
     });
-    return this.#openai[method](path, request).asResponse();
+    const maxRetries = options.maxRetries ?? this.#maxRetries;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.#openai[method](path, request).asResponse();
+      } catch (raw) {
+        const error = toMercuryError(raw);
+        if (retry >= maxRetries || !isRetryable(error)) throw error;
+        const delay = retryDelay(error, retry, options.maxRetryWait ?? this.#maxRetryWait);
+        if (delay === undefined) throw error;
+        await sleep(delay, scope.signal);
+      }
+    }
   }
 }
 
@@ -100,14 +120,14 @@ function createOpenAIClient(options: ResolvedOptions): OpenAI {
     apiKey: options.apiKey ?? "",
     baseURL: options.baseURL,
     timeout: options.timeout,
-    maxRetries: options.maxRetries,
+    maxRetries: 0, // retries are ours (see #send)
     // Explicit values, so that OPENAI_ORG_ID, OPENAI_PROJECT_ID and OPENAI_LOG are never read.
     organization: null,
     project: null,
     webhookSecret: null,
     logLevel: options.logLevel ?? "warn",
     logger: options.logger,
-    fetch: wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+    fetch: wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.idleTimeout),
     // We made the browser check above, with our own message.
     dangerouslyAllowBrowser: true,
     defaultHeaders: {
