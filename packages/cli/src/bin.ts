@@ -13,6 +13,11 @@ import { models } from "./commands/models";
 import { type Context, type GlobalFlags, makeContext } from "./context";
 import { describeFailure, EXIT } from "./exit-codes";
 
+// A reader that stops early (`anneal ask … | head -c 10`) closes stdout: end quietly, as Unix tools do.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  process.exit(error.code === "EPIPE" ? EXIT.ok : EXIT.failure);
+});
+
 const program = new Command()
   .name("anneal")
   .description("Diffusion language models from the terminal: Inception's API, any compatible server, or your own.")
@@ -89,6 +94,7 @@ program
   .argument("<file>")
   .argument("<snippet>")
   .option("--write", "write the result into the file")
+  .option("--force", "accept an answer that does not look like a merge of FILE and SNIPPET")
   .action((file: string, snippet: string, options) => apply(file, snippet, options, ctx()));
 
 program

@@ -27,6 +27,9 @@ export const EXIT = {
 /** A problem with how the command was called: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
+/** The API answered, but the answer cannot be used (e.g. an apply edit that is no merge): exit code 1. */
+export class UnusableAnswerError extends Error {}
+
 export function describeFailure(error: unknown, baseURL?: string): { message: string; code: number } {
   if (error instanceof UsageError) return { message: error.message, code: EXIT.usage };
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {

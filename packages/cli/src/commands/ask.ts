@@ -2,6 +2,7 @@
 import type { ChatMessage } from "@anneal/sdk";
 import { type Context, promptFrom } from "../context";
 import { UsageError } from "../exit-codes";
+import { terminalRows } from "../render/terminal-rows";
 
 export interface AskOptions {
   system?: string;
@@ -40,12 +41,13 @@ export async function ask(words: string[], options: AskOptions, ctx: Context): P
     return;
   }
   if (options.diffusing && ctx.out.isTTY) {
-    // Redraw the whole draft in place at each step: the answer crystallises on screen.
-    let lines = 0;
+    // Redraw the whole draft in place at each step: the answer crystallises on screen. Moving up
+    // counts the rows the last draft filled, wrapped lines included, at the terminal's width now.
+    let previous: string | undefined;
     for await (const draft of stream.drafts()) {
-      if (lines > 0) ctx.out.write(`\x1b[${lines}F\x1b[J`);
+      if (previous !== undefined) ctx.out.write(`\x1b[${terminalRows(previous, ctx.out.columns || 80)}F\x1b[J`);
       ctx.out.write(`${draft}\n`);
-      lines = draft.split("\n").length;
+      previous = draft;
     }
   } else if (options.diffusing) {
     ctx.out.write(`${await stream.finalText()}\n`); // not a terminal: only the answer

@@ -4,22 +4,24 @@ import { execFileSync } from "node:child_process";
 import { dirname } from "node:path";
 import { applyNextEdit, buildNextEditPrompt, parseNextEditReply } from "@anneal/sdk";
 import type { Context } from "../context";
-import { parsePosition } from "../files/position";
-import { readSource } from "../files/read-source";
+import { offsetOf, parsePosition } from "../files/position";
+import { readSourceFile } from "../files/source-file";
 import { showOrWrite } from "./code-change";
 
 export async function edit(
-  file: string,
+  path: string,
   options: { cursor: string; snippet?: string[]; write?: boolean },
   ctx: Context,
 ): Promise<void> {
-  const content = readSource(file);
+  const file = readSourceFile(path);
+  const content = file.text;
   const cursor = parsePosition(options.cursor, "--cursor");
+  offsetOf(content, cursor, path); // the cursor must be inside the file, as fim requires
   const prompt = buildNextEditPrompt({
-    file: { path: file, content },
+    file: { path, content },
     cursor,
-    recentlyViewed: (options.snippet ?? []).map((path) => ({ path, content: readSource(path) })),
-    editHistory: gitDiff(file),
+    recentlyViewed: (options.snippet ?? []).map((viewed) => ({ path: viewed, content: readSourceFile(viewed).text })),
+    editHistory: gitDiff(path),
   });
   const completion = await ctx
     .client()
@@ -29,7 +31,7 @@ export async function edit(
     ctx.err.write("no suggestion\n");
     return;
   }
-  showOrWrite(file, content, applyNextEdit(prompt, suggestion), options.write === true, ctx);
+  showOrWrite(file, applyNextEdit(prompt, suggestion), options.write === true, ctx);
 }
 
 /** The file's uncommitted changes as one unified diff, or none outside a git work tree. */

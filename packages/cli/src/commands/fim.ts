@@ -1,17 +1,18 @@
 // anneal fim FILE --at LINE:COL: infill at the cursor (prefix and suffix from the file); --write applies it.
 import type { Context } from "../context";
 import { offsetOf, parsePosition } from "../files/position";
-import { readSource } from "../files/read-source";
+import { readSourceFile } from "../files/source-file";
 import { positiveInteger } from "./ask";
 import { showOrWrite } from "./code-change";
 
 export async function fim(
-  file: string,
+  path: string,
   options: { at: string; write?: boolean; maxTokens?: string },
   ctx: Context,
 ): Promise<void> {
-  const content = readSource(file);
-  const cursor = offsetOf(content, parsePosition(options.at, "--at"), file);
+  const file = readSourceFile(path);
+  const content = file.text;
+  const cursor = offsetOf(content, parsePosition(options.at, "--at"), path);
   const completion = await ctx.client().fim.completions.create({
     model: ctx.settings.model,
     prompt: content.slice(0, cursor),
@@ -19,5 +20,5 @@ export async function fim(
     max_tokens: options.maxTokens ? positiveInteger(options.maxTokens, "--max-tokens") : 64,
   });
   const infill = completion.choices[0]?.text ?? "";
-  showOrWrite(file, content, content.slice(0, cursor) + infill + content.slice(cursor), options.write === true, ctx);
+  showOrWrite(file, content.slice(0, cursor) + infill + content.slice(cursor), options.write === true, ctx);
 }

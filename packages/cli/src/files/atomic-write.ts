@@ -2,7 +2,7 @@
 import { renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const temp = join(dirname(path), `.${basename(path)}.anneal-${process.pid}.tmp`);
   const mode = statSync(path, { throwIfNoEntry: false })?.mode;
   try {
