@@ -98,7 +98,6 @@ export async function* generate(
   let forwardPasses = 0;
   let forwardMs = 0;
   let firstCommitMs = -1;
-  let committedTokens = 0;
 
   for (let block = 0; block < blocks; block++) {
     const [begin, end] = bounds[block] as [number, number];
@@ -150,7 +149,6 @@ export async function* generate(
         random,
       });
       for (const c of chosen) canvas.commit(c.position, c.token);
-      committedTokens += chosen.length;
       if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
       blockStep++;
       yield {
@@ -172,7 +170,8 @@ export async function* generate(
     tokens,
     finishReason: stop >= 0 ? "stop" : "length",
     forwardPasses,
-    tokensPerForward: forwardPasses > 0 ? committedTokens / forwardPasses : 0,
+    // The answer's tokens per pass: positions committed after a stop token are not answer.
+    tokensPerForward: forwardPasses > 0 ? tokens.length / forwardPasses : 0,
     timings: { totalMs: performance.now() - started, forwardMs, firstCommitMs: Math.max(0, firstCommitMs) },
   };
 }

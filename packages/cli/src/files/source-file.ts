@@ -51,10 +51,10 @@ export function encodeSource(file: SourceFile, text: string): Buffer {
   let body = file.crlf ? text.replace(/\r?\n/g, "\r\n") : text;
   if (file.bom) body = BOM + body;
   if (file.encoding === "latin1") {
-    const outside = /[^\u0000-\u00ff]/.exec(body);
-    if (outside) {
+    const outside = [...body].find((character) => (character.codePointAt(0) as number) > 0xff);
+    if (outside !== undefined) {
       throw new UsageError(
-        `${file.path}: is Latin-1, and the new text has ${JSON.stringify(outside[0])}, which Latin-1 cannot hold; not writing`,
+        `${file.path}: is Latin-1, and the new text has ${JSON.stringify(outside)}, which Latin-1 cannot hold; not writing`,
       );
     }
     return Buffer.from(body, "latin1");
