@@ -53,14 +53,15 @@ describe("chat through the SDK", () => {
   it("honours a stop string", async () => {
     const whole = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40 });
     const text = whole.choices[0]?.message.content ?? "";
-    const stop = text.slice(2, 4);
-    if (text.length >= 4 && stop.trim()) {
-      const cut = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40, stop: [stop] });
-      expect(cut.choices[0]?.message.content).toBe(text.slice(0, text.indexOf(stop)));
-      expect(cut.choices[0]?.finish_reason).toBe("stop");
-    } else {
-      expect(whole.choices[0]?.finish_reason).toBeDefined(); // the model answered too briefly to cut
-    }
+    // Greedy decoding is deterministic: the answer is long enough to cut, at its first two-character
+    // run without spaces after the start.
+    let at = 1;
+    while (at + 2 <= text.length && text.slice(at, at + 2).trim().length < 2) at++;
+    const stop = text.slice(at, at + 2);
+    expect(stop).toHaveLength(2);
+    const cut = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40, stop: [stop] });
+    expect(cut.choices[0]?.message.content).toBe(text.slice(0, text.indexOf(stop)));
+    expect(cut.choices[0]?.finish_reason).toBe("stop");
   });
 });
 
@@ -116,7 +117,8 @@ describe("FIM, next edit, apply edit, models", () => {
       const [model] = (await list).data;
       expect(model?.id).toBe(MODEL);
       expect(model?.context_length).toBeGreaterThan(256);
-      expect(model?.supported_features).toContain("structured_outputs");
+      // The 11M built-in model cannot follow tool or JSON instructions, so it does not claim them.
+      expect(model?.supported_features).toEqual([]);
     }
   });
 

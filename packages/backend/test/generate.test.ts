@@ -67,6 +67,11 @@ describe.each([
       expect(cached.events[0]?.committed).toEqual(plain.events[0]?.committed);
       expect(cached.result.tokens[first as number]).toBe(plain.result.tokens[first as number]);
       expect(cached.result.forwardPasses).toBe(plain.result.forwardPasses);
+      // With one-token blocks every step is a block's first, where the cache is refreshed by a full
+      // pass: there the cache is exact, so the whole answer must agree, token for token.
+      const single = { ...options, blockLength: 1 };
+      const exact = await run(checkpoint, { ...single, cache });
+      expect(exact.result.tokens).toEqual((await run(checkpoint, single)).result.tokens);
     },
   );
 });
@@ -194,6 +199,26 @@ describe("generation options", () => {
     }
     expect(next.value.tokens).toHaveLength(6);
     expect(events[0]?.draft).toHaveLength(6);
+    // The first step sees [prompt | 6 masks | suffix]: its one commit (low confidence, one token per
+    // step) is the most confident masked row of a direct forward pass over exactly that canvas.
+    const { events: steps, result } = await run(llada, {
+      maxTokens: 6,
+      suffix,
+      sampler: "low_confidence",
+      steps: 6,
+      blockLength: 6,
+      earlyStop: false,
+      stopIds: [],
+    });
+    const canvas = Int32Array.from([...prompt, ...Array(6).fill(MASK_ID), ...suffix]);
+    const rows = Int32Array.from({ length: 6 }, (_, i) => prompt.length + i);
+    const [stats] = await llada.model.forward([
+      { tokens: canvas, statRows: rows, sampling: { suppress: Int32Array.of(MASK_ID) } },
+    ]);
+    const confidence = Array.from(stats?.confidence ?? []);
+    const best = confidence.indexOf(Math.max(...confidence));
+    expect(steps[0]?.committed).toEqual([best]);
+    expect(result.tokens[best]).toBe(stats?.argmax[best]);
   });
 
   it("drafts: every masked position has an estimate after the first step", async () => {

@@ -171,3 +171,16 @@ describe("keys and JSON output", () => {
     expect(refs.filter((ref) => ref.deref() !== undefined).length).toBe(0);
   });
 });
+
+describe("advertised capabilities", () => {
+  it("claims tools and JSON formats only for chat models big enough to follow them", async () => {
+    const { supportedFeatures } = await import("../src/server/capabilities");
+    expect(supportedFeatures({ parameters: 11e6, hasChatTemplate: true })).toEqual([]);
+    expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: false })).toEqual([]);
+    expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: true })).toEqual([
+      "tools",
+      "json_mode",
+      "structured_outputs",
+    ]);
+  });
+});

@@ -170,7 +170,7 @@ try {
     process.stderr.write(`anneal: ${error.message.replace(/^error: /, "")}\n`);
     process.exit(EXIT.usage);
   }
-  const { message, code } = describeFailure(error, context?.settings.baseURL);
+  const { message, code } = describeFailure(error, context?.target());
   process.stderr.write(`anneal: ${message}\n`);
   if (program.opts<GlobalFlags>().verbose && error instanceof Error && error.stack)
     process.stderr.write(`${error.stack}\n`);

@@ -2,7 +2,7 @@
 import { Mercury } from "@anneal/sdk";
 import { resolveSettings, type SettingFlags, type Settings } from "./config/resolve";
 import { readConfig } from "./config/store";
-import { UsageError } from "./exit-codes";
+import { type Target, UsageError } from "./exit-codes";
 import { wantsColour } from "./render/diff";
 
 export interface GlobalFlags extends SettingFlags {
@@ -17,6 +17,8 @@ export interface Context {
   err: NodeJS.WriteStream;
   colour: boolean;
   verbose: boolean;
+  /** The API root calls go to (the SDK's default when none is set) and whether a key is sent. */
+  target(): Target;
 }
 
 export function makeContext(flags: GlobalFlags): Context {
@@ -40,6 +42,10 @@ export function makeContext(flags: GlobalFlags): Context {
     err: process.stderr,
     colour: wantsColour(process.stdout),
     verbose: flags.verbose === true,
+    target: () => ({
+      baseURL: client?.baseURL ?? settings.baseURL ?? "the server",
+      hasKey: settings.apiKey !== undefined,
+    }),
   };
 }
 

@@ -30,7 +30,13 @@ export class UsageError extends Error {}
 /** The API answered, but the answer cannot be used (e.g. an apply edit that is no merge): exit code 1. */
 export class UnusableAnswerError extends Error {}
 
-export function describeFailure(error: unknown, baseURL?: string): { message: string; code: number } {
+/** Where the failed call went: the API root, and whether a key was sent (for an unreachable server). */
+export interface Target {
+  baseURL: string;
+  hasKey: boolean;
+}
+
+export function describeFailure(error: unknown, target?: Target): { message: string; code: number } {
   if (error instanceof UsageError) return { message: error.message, code: EXIT.usage };
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {
     return {
@@ -44,7 +50,12 @@ export function describeFailure(error: unknown, baseURL?: string): { message: st
   }
   if (error instanceof APIUserAbortError) return { message: "interrupted", code: EXIT.interrupted };
   if (error instanceof APIConnectionError) {
-    return { message: `cannot reach ${baseURL ?? "the server"}: ${error.message}`, code: EXIT.connection };
+    const noKey =
+      target && !target.hasKey ? " (and no API key is set: INCEPTION_API_KEY or `anneal config set api-key`)" : "";
+    return {
+      message: `cannot reach ${target?.baseURL ?? "the server"}: ${error.message}${noKey}`,
+      code: EXIT.connection,
+    };
   }
   if (error instanceof APIError) return { message: `server error: ${error.message}`, code: EXIT.failure };
   return { message: error instanceof Error ? error.message : String(error), code: EXIT.failure };

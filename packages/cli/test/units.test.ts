@@ -67,8 +67,16 @@ describe("exit codes", () => {
       /INCEPTION_API_KEY/,
     );
     expect(describeFailure(new RateLimitError({ status: 429, headers, body: {} })).message).toMatch(/retry in 7 s/);
-    expect(describeFailure(new APIConnectionError({ message: "refused" }), "http://x").message).toBe(
-      "cannot reach http://x: refused",
+    expect(
+      describeFailure(new APIConnectionError({ message: "refused" }), { baseURL: "http://x", hasKey: true }).message,
+    ).toBe("cannot reach http://x: refused");
+    expect(
+      describeFailure(new APIConnectionError({ message: "refused" }), {
+        baseURL: "https://api.example/v1",
+        hasKey: false,
+      }).message,
+    ).toBe(
+      "cannot reach https://api.example/v1: refused (and no API key is set: INCEPTION_API_KEY or `anneal config set api-key`)",
     );
     expect(
       describeFailure(new InternalServerError({ status: 500, headers, body: { error: { message: "boom" } } })),

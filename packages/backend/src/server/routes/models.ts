@@ -1,5 +1,7 @@
-// GET /v1/models and the per-endpoint catalogues; every model here serves every endpoint.
+// GET /v1/models and the per-endpoint catalogues; every model here serves every endpoint, and claims
+// only the features that work for it.
 import type { FastifyInstance } from "fastify";
+import { supportedFeatures } from "../capabilities";
 import type { ModelRegistry } from "../model-registry";
 import type { ServedModel } from "../served-model";
 
@@ -15,7 +17,10 @@ function describe(served: ServedModel, maxTokens: number) {
     output_modalities: ["text"],
     context_length: served.contextLength,
     max_output_length: Math.min(maxTokens, served.contextLength),
-    supported_features: ["tools", "json_mode", "structured_outputs"],
+    supported_features: supportedFeatures({
+      parameters: served.checkpoint.model.info().parameters,
+      hasChatTemplate: served.checkpoint.chatTemplate !== undefined,
+    }),
     supported_sampling_parameters: ["temperature", "top_p", "top_k", "seed", "stop"],
     reasoning_efforts: ["instant", "low", "medium", "high"],
     endpoints: ["chat", "fim", "edit", "apply"],
