@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "./support/local-server";
+import { type ScriptedApi, startScriptedApi } from "./support/scripted-api";
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 let local: LocalServer;
@@ -75,3 +76,71 @@ describe("anneal chat in a terminal", () => {
     expect(await exited).toBe(0);
   }, 120_000);
 });
+
+describe("anneal chat in a narrow terminal, with the diffusion view on", () => {
+  let api: ScriptedApi;
+  beforeAll(async () => {
+    api = await startScriptedApi({
+      chat: Array.from({ length: 40 }, (_, i) => `row-${String(i).padStart(2, "0")} of a tall answer`).join("\n"),
+    });
+  });
+  afterAll(() => api.close());
+
+  /** Runs the chat in `script` at 50×20; resolves to everything it drew once it has exited. */
+  async function session(env: Record<string, string>, drive: (io: Pty) => Promise<void>): Promise<string> {
+    // The pseudo-terminal starts 0×0 (script's own stdin is a pipe): give it its size first.
+    const command = `stty rows 20 cols 50 && exec ${process.execPath} ${bin} --base-url ${api.baseURL} -m scripted chat --diffusing`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      env: { ...process.env, TERM: "xterm-256color", COLUMNS: "50", LINES: "20", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let screen = "";
+    child.stdout.on("data", (data: Buffer) => {
+      screen += data.toString();
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const io: Pty = {
+      write: (text) => child.stdin.write(text),
+      waitFor: async (pattern, ms = 15_000) => {
+        const deadline = Date.now() + ms;
+        while (!pattern.test(strip(screen))) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${strip(screen).slice(-600)}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      },
+    };
+    await io.waitFor(/anneal chat · scripted/);
+    await drive(io);
+    child.stdin.write("\x03");
+    await exited;
+    return screen;
+  }
+
+  it("a pasted line is sent; a tall answer is drawn live as its tail and printed once; colour is on", async () => {
+    const screen = await session({}, async ({ write, waitFor }) => {
+      write("hello\r"); // text and Enter in one burst, as a paste arrives
+      await waitFor(/row-39 of a tall answer[\s\S]*›[\s\S]*\n {2}scripted · effort/); // answered: no ● in the footer
+    });
+    const text = strip(screen);
+    expect(text).toContain("› hello");
+    // Once the answer is taller than the window (20 rows), the live view draws only its tail: its first
+    // row is written again only once, by the final print.
+    const afterTall = text.slice(text.indexOf("row-20 of a tall answer"));
+    expect(afterTall.match(/row-00 of a tall answer/g)).toHaveLength(1);
+    expect(screen).toMatch(/\x1b\[36m/); // the prompt in cyan
+    expect(screen).toMatch(/\x1b\[2m/); // dim: unsettled text and the footer
+  }, 60_000);
+
+  it("NO_COLOR turns every colour off", async () => {
+    const screen = await session({ NO_COLOR: "1" }, async ({ write, waitFor }) => {
+      write("hi\r");
+      await waitFor(/row-39 of a tall answer[\s\S]*›[\s\S]*\n {2}scripted · effort/);
+    });
+    expect(screen).not.toMatch(/\x1b\[(2|3\d|9\d)m/);
+  }, 60_000);
+});
+
+interface Pty {
+  write(text: string): void;
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+}

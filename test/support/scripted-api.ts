@@ -10,7 +10,7 @@ export interface ScriptedAnswers {
   /** The assistant message of /apply/completions and /edit/completions. */
   apply?: string;
   edit?: string;
-  /** Chat: the streamed text, sent in this many pieces. */
+  /** Chat: the streamed text (4 characters a frame). */
   chat?: string;
 }
 
@@ -48,17 +48,28 @@ export async function startScriptedApi(answers: ScriptedAnswers = {}): Promise<S
       } else if (request.url === "/v1/apply/completions") message(api.answers.apply ?? "");
       else if (request.url === "/v1/edit/completions") message(api.answers.edit ?? "");
       else if (request.url === "/v1/chat/completions" && JSON.parse(body || "{}").stream) {
+        // Pieces of 4 characters, 5 ms apart; with `diffusing` each frame is the whole draft so far.
+        const diffusing = JSON.parse(body).diffusing === true;
         response.writeHead(200, { "content-type": "text/event-stream" });
-        const text = api.answers.chat ?? "";
-        for (const piece of text.match(/[\s\S]{1,4}/g) ?? []) {
+        const pieces = (api.answers.chat ?? "").match(/[\s\S]{1,4}/g) ?? [];
+        let sent = "";
+        const timer = setInterval(() => {
+          const piece = pieces.shift();
+          if (piece === undefined) {
+            clearInterval(timer);
+            response.end("data: [DONE]\n\n");
+            return;
+          }
+          sent += piece;
+          const delta = { content: diffusing ? sent : piece };
           const chunk = {
             ...base,
             object: "chat.completion.chunk",
-            choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
+            choices: [{ index: 0, delta, finish_reason: null }],
           };
           response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-        }
-        response.end("data: [DONE]\n\n");
+        }, 5);
+        response.on("close", () => clearInterval(timer));
       } else {
         response.writeHead(404, { "content-type": "application/json" });
         response.end(JSON.stringify({ error: { message: `no script for ${request.url}`, type: "not_found" } }));

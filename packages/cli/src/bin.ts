@@ -1,6 +1,6 @@
 // The `anneal` command: commander wires flags to one file per command; every failure becomes one line
 // on stderr and a documented exit code (see exit-codes.ts), never a stack trace unless --verbose.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { drawEveryFrameOnTerminals } from "./chat/draw-every-frame";
 import { apply } from "./commands/apply";
 import { ask } from "./commands/ask";
@@ -11,6 +11,7 @@ import { edit } from "./commands/edit";
 import { fim } from "./commands/fim";
 import { models } from "./commands/models";
 import { type Context, type GlobalFlags, makeContext } from "./context";
+import { EFFORT_LEVELS } from "./effort-levels";
 import { describeFailure, EXIT } from "./exit-codes";
 
 // A reader that stops early (`anneal ask … | head -c 10`) closes stdout: end quietly, as Unix tools do.
@@ -25,7 +26,7 @@ const program = new Command()
   .option("--base-url <url>", "API root (default: INCEPTION_BASE_URL, the profile, or Inception's API)")
   .option("--api-key <key>", "bearer key (default: INCEPTION_API_KEY or the profile)")
   .option("-m, --model <id>", "model id (default: ANNEAL_MODEL, the profile, or mercury-2)")
-  .option("--effort <level>", "reasoning effort: instant, low, medium, high")
+  .addOption(new Option("--effort <level>", "reasoning effort").choices(EFFORT_LEVELS))
   .option("--profile <name>", "settings profile to use (see `anneal config`)")
   .option("--verbose", "log requests and show full errors")
   .exitOverride()

@@ -16,38 +16,40 @@ import { draftSegments } from "../src/chat/unsettled";
 const store = () => new SessionStore(mkdtempSync(join(tmpdir(), "anneal-sessions-")));
 
 describe("slash commands", () => {
-  it("change settings, report stats, and reject what they do not know", () => {
+  it("change settings, report stats, and reject what they do not know", async () => {
     const session = new ChatSession({ model: "m1" });
     const ctx = { session, store: store() };
-    expect(runSlash("/model m2", ctx).notice).toBe("model set to m2");
-    expect(runSlash("/effort high", ctx).notice).toBe("effort set to high");
-    expect(runSlash("/effort extreme", ctx).notice).toMatch(/must be one of/);
-    expect(runSlash("/diffusing", ctx).notice).toBe("diffusion view on");
-    expect(runSlash("/system Be brief.", ctx).notice).toBe("system message set");
+    expect((await runSlash("/model m2", ctx)).notice).toBe("model set to m2");
+    expect((await runSlash("/effort high", ctx)).notice).toBe("effort set to high");
+    expect((await runSlash("/effort extreme", ctx)).notice).toMatch(/must be one of/);
+    expect((await runSlash("/diffusing", ctx)).notice).toBe("diffusion view on");
+    expect((await runSlash("/system Be brief.", ctx)).notice).toBe("system message set");
     expect(session.messages()[0]).toEqual({ role: "system", content: "Be brief." });
     session.record(30, 2, 10);
-    expect(runSlash("/stats", ctx).notice).toBe(
+    expect((await runSlash("/stats", ctx)).notice).toBe(
       "1 answers, 30 tokens, 15 tok/s, 10 forward passes (3.00 tokens per forward)",
     );
-    expect(runSlash("/nope", ctx).notice).toMatch(/unknown command \/nope/);
-    expect(runSlash("/exit", ctx).exit).toBe(true);
-    expect(runSlash("/help", ctx).notice).toContain("/diffusing [on|off]");
-    const cleared = runSlash("/clear", ctx).session;
+    expect((await runSlash("/nope", ctx)).notice).toMatch(/unknown command \/nope/);
+    expect((await runSlash("/exit", ctx)).exit).toBe(true);
+    expect((await runSlash("/help", ctx)).notice).toContain("/diffusing [on|off]");
+    const cleared = (await runSlash("/clear", ctx)).session;
     expect(cleared?.model).toBe("m2");
     expect(cleared?.stats.requests).toBe(0);
   });
 
-  it("/save and /load round-trip a conversation; --resume finds the latest", () => {
+  it("/save and /load round-trip a conversation; --resume finds the latest", async () => {
     const sessions = store();
     const session = new ChatSession({ model: "m", diffusing: true });
     session.turns.push({ role: "user", content: "hi" }, { role: "assistant", content: "hello" });
-    expect(runSlash("/save first", { session, store: sessions }).notice).toMatch(/first\.json$/);
-    const loaded = runSlash("/load first", { session: new ChatSession({ model: "x" }), store: sessions });
+    expect((await runSlash("/save first", { session, store: sessions })).notice).toMatch(/first\.json$/);
+    const loaded = await runSlash("/load first", { session: new ChatSession({ model: "x" }), store: sessions });
     expect(loaded.session?.turns).toEqual(session.turns);
     expect(loaded.session?.diffusing).toBe(true);
     expect(sessions.latest()).toBe("first");
-    expect(runSlash("/load missing", { session, store: sessions }).notice).toMatch(/no saved session "missing"/);
-    expect(runSlash("/save bad/name", { session, store: sessions }).notice).toMatch(/session names/);
+    expect((await runSlash("/load missing", { session, store: sessions })).notice).toMatch(
+      /no saved session "missing"/,
+    );
+    expect((await runSlash("/save bad/name", { session, store: sessions })).notice).toMatch(/session names/);
   });
 });
 
@@ -159,5 +161,73 @@ describe("ChatApp", () => {
     expect(app.lastFrame()).toContain("model set to other");
     expect(session.model).toBe("other");
     app.unmount();
+  });
+});
+
+describe("the chat's input", () => {
+  it("a pasted line with its Enter is sent; what follows the last line break stays in the input", async () => {
+    const { splitBurst, splitCommand } = await import("../src/chat/typed-input");
+    const { isSlashCommand } = await import("../src/chat/slash");
+    expect(splitBurst("", "hello\r")).toEqual({ send: "hello", keep: "" });
+    expect(splitBurst("", "/stats\rhello")).toEqual({ send: "/stats", keep: "hello" });
+    expect(splitBurst("typed ", "more")).toEqual({ send: undefined, keep: "typed more" });
+    expect(splitCommand("/stats\nhello", isSlashCommand)).toEqual({ command: "/stats", message: "hello" });
+    expect(splitCommand("// sum an array", isSlashCommand)).toEqual({ message: "// sum an array" });
+  });
+
+  it("/stats⏎hello pasted at once runs /stats and sends hello; // is a message; Ctrl+U clears", async () => {
+    const client = fakeClient(["ok"]);
+    const session = new ChatSession({ model: "m" });
+    const app = render(<ChatApp client={client} session={session} store={store()} />);
+    app.stdin.write("/stats\rhello\r");
+    await tick(200);
+    expect(app.lastFrame()).toContain("0 answers");
+    expect(client.requests).toMatchObject([{ messages: [{ role: "user", content: "hello" }] }]);
+    app.stdin.write("// sum an array\r");
+    await tick(200);
+    expect(client.requests).toMatchObject([{}, { messages: [{}, {}, { role: "user", content: "// sum an array" }] }]);
+    app.stdin.write("draft to drop");
+    await tick();
+    app.stdin.write("\u0015"); // Ctrl+U
+    await tick();
+    expect(app.lastFrame()).not.toContain("draft to drop");
+    app.unmount();
+  });
+
+  it("keeps what is typed while an answer is being written, and shows live figures", async () => {
+    const client = fakeClient(["never"], { hang: true });
+    const app = render(<ChatApp client={client} session={new ChatSession({ model: "m" })} store={store()} />);
+    app.stdin.write("first\r");
+    await tick();
+    app.stdin.write("next question");
+    await tick();
+    const frame = app.lastFrame() ?? "";
+    expect(frame).toContain("next question");
+    expect(frame).toMatch(/● m · .*waiting for the first token/);
+    expect(frame).not.toContain("0 tokens");
+    app.unmount();
+  });
+
+  it("/model checks the name against the models the API serves", async () => {
+    const session = new ChatSession({ model: "m1" });
+    const ctx = { session, store: store(), listModels: async () => ["m1", "m2"] };
+    expect((await runSlash("/model nope", ctx)).notice).toBe('no model "nope" here; available: m1, m2');
+    expect(session.model).toBe("m1");
+    expect((await runSlash("/model m2", ctx)).notice).toBe("model set to m2");
+  });
+
+  it("the live view of a tall answer shows only its last lines; the final one is printed whole", async () => {
+    const { tailStart } = await import("../src/render/terminal-rows");
+    const text = Array.from({ length: 50 }, (_, i) => `line ${i}`).join("\n");
+    const start = tailStart(text, 80, 10);
+    expect(text.slice(start).split("\n")).toEqual(Array.from({ length: 10 }, (_, i) => `line ${40 + i}`));
+    expect(tailStart("short", 80, 10)).toBe(0);
+  });
+
+  it("the final render keeps unfenced code's newlines and tabs", async () => {
+    const { renderMarkdown } = await import("../src/render/markdown");
+    const rendered = renderMarkdown("function f() {\n\treturn 1;\n}", 80);
+    expect(rendered.split("\n")).toHaveLength(3);
+    expect(rendered).toContain("\treturn 1;");
   });
 });

@@ -21,6 +21,7 @@ describe("settings precedence", () => {
       apiKey: "sk_env",
       model: "flag-model",
       effort: "low",
+      modelIsDefault: false,
     });
     expect(resolveSettings({}, {}, profile).model).toBe("profile-model");
     expect(resolveSettings({}, {}, {})).toEqual({
@@ -28,6 +29,7 @@ describe("settings precedence", () => {
       apiKey: undefined,
       model: "mercury-2",
       effort: undefined,
+      modelIsDefault: true,
     });
   });
 });

@@ -21,7 +21,13 @@ export interface ChatClient {
   };
 }
 
-export type LiveAnswer = { segments: { text: string; settled: boolean }[] };
+export interface LiveAnswer {
+  segments: { text: string; settled: boolean }[];
+  /** Drafts or chunks received so far (each a denoising step or a piece of streamed text). */
+  updates: number;
+  /** performance.now() when the request went out. */
+  startedAt: number;
+}
 
 export interface TurnResult {
   content: string;
@@ -49,15 +55,16 @@ export async function runTurn(
     { signal },
   );
   let content = "";
+  let updates = 0;
   if (session.diffusing) {
     for await (const draft of stream.drafts()) {
-      onUpdate({ segments: draftSegments(content, draft) });
+      onUpdate({ segments: draftSegments(content, draft), updates: ++updates, startedAt: started });
       content = draft;
     }
   } else {
     for await (const chunk of stream) {
       content += chunk.choices[0]?.delta.content ?? "";
-      onUpdate({ segments: [{ text: content, settled: true }] });
+      onUpdate({ segments: [{ text: content, settled: true }], updates: ++updates, startedAt: started });
     }
   }
   const usage = stream.usage as (Usage & { forward_passes?: number }) | undefined;

@@ -2,6 +2,7 @@
 
 import { checkBaseURL } from "../config/base-url";
 import { configPath, PROFILE_KEYS, readConfig, writeConfig } from "../config/store";
+import { EFFORT_LEVELS } from "../effort-levels";
 
 /** Config commands only print. */
 interface Output {
@@ -27,8 +28,8 @@ function profileName(option: string | undefined): string {
 export function configSet(name: string, value: string, options: { profile?: string }, ctx: Output): void {
   const key = keyOf(name);
   if (key === "base-url") checkBaseURL(value, "base-url");
-  if (key === "effort" && !["instant", "low", "medium", "high"].includes(value)) {
-    throw new UsageError(`effort must be instant, low, medium or high (got "${value}")`);
+  if (key === "effort" && !(EFFORT_LEVELS as readonly string[]).includes(value)) {
+    throw new UsageError(`effort must be one of ${EFFORT_LEVELS.join(", ")} (got "${value}")`);
   }
   const config = readConfig();
   const profile = profileName(options.profile);

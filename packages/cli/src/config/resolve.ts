@@ -7,6 +7,8 @@ export interface Settings {
   apiKey: string | undefined;
   model: string;
   effort: Profile["effort"];
+  /** No flag, variable or profile named a model: `model` is the default, which a server may not list. */
+  modelIsDefault: boolean;
 }
 
 export interface SettingFlags {
@@ -31,6 +33,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, pro
     baseURL,
     apiKey: flags.apiKey ?? fromEnv("INCEPTION_API_KEY") ?? profile.apiKey,
     model: flags.model ?? fromEnv("ANNEAL_MODEL") ?? profile.model ?? DEFAULT_MODEL,
+    modelIsDefault: (flags.model ?? fromEnv("ANNEAL_MODEL") ?? profile.model) === undefined,
     effort: (flags.effort ?? fromEnv("ANNEAL_EFFORT") ?? profile.effort) as Profile["effort"],
   };
 }

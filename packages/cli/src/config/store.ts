@@ -14,13 +14,14 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import type { ReasoningEffort } from "@anneal/sdk";
 import { UsageError } from "../exit-codes";
 
 export interface Profile {
   baseURL?: string;
   apiKey?: string;
   model?: string;
-  effort?: "instant" | "low" | "medium" | "high";
+  effort?: ReasoningEffort;
 }
 
 export interface ConfigFile {

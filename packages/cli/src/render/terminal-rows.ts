@@ -15,3 +15,21 @@ export function terminalRows(text: string, columns: number): number {
   }
   return rows;
 }
+
+/**
+ * Where the part of `text` that fits in `rows` rows begins (always a line start): a live view taller
+ * than the window cannot be redrawn in place, so only its tail is drawn until the answer is final.
+ */
+export function tailStart(text: string, columns: number, rows: number): number {
+  let used = 0;
+  let start = text.length;
+  for (let end = text.length; end >= 0; ) {
+    const lineStart = text.lastIndexOf("\n", end - 1) + 1;
+    used += terminalRows(text.slice(lineStart, end), columns);
+    if (used > rows) break;
+    start = lineStart;
+    if (lineStart === 0) break;
+    end = lineStart - 1;
+  }
+  return start;
+}

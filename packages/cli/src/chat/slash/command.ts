@@ -5,6 +5,8 @@ import type { SessionStore } from "../session-store";
 export interface SlashContext {
   session: ChatSession;
   store: SessionStore;
+  /** The ids the API serves (for /model to check a name); absent in contexts without a client. */
+  listModels?: () => Promise<string[]>;
 }
 
 export interface SlashResult {
@@ -19,5 +21,5 @@ export interface SlashCommand {
   name: string;
   usage: string;
   summary: string;
-  run(args: string, ctx: SlashContext): SlashResult;
+  run(args: string, ctx: SlashContext): SlashResult | Promise<SlashResult>;
 }

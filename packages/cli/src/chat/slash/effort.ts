@@ -1,16 +1,16 @@
-// /effort [instant|low|medium|high]: show or change the reasoning effort (the denoising budget).
+// /effort [level]: show or change the reasoning effort (the denoising budget).
 import type { ReasoningEffort } from "@anneal/sdk";
+import { EFFORT_LEVELS } from "../../effort-levels";
 import type { SlashCommand } from "./command";
-
-const LEVELS: ReasoningEffort[] = ["instant", "low", "medium", "high"];
 
 export const effort: SlashCommand = {
   name: "effort",
-  usage: "/effort [instant|low|medium|high]",
+  usage: `/effort [${EFFORT_LEVELS.join("|")}]`,
   summary: "show or set the reasoning effort",
   run(args, { session }) {
     if (!args) return { notice: `effort: ${session.effort ?? "server default"}` };
-    if (!LEVELS.includes(args as ReasoningEffort)) return { notice: `effort must be one of ${LEVELS.join(", ")}` };
+    if (!(EFFORT_LEVELS as readonly string[]).includes(args))
+      return { notice: `effort must be one of ${EFFORT_LEVELS.join(", ")}` };
     session.effort = args as ReasoningEffort;
     return { notice: `effort set to ${args}` };
   },

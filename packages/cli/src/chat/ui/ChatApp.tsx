@@ -4,10 +4,12 @@ import { Box, Static, Text, useApp, useInput, useStdout } from "ink";
 import { useRef, useState } from "react";
 import { describeFailure } from "../../exit-codes";
 import { renderMarkdown } from "../../render/markdown";
+import { tailStart } from "../../render/terminal-rows";
 import type { ChatSession } from "../chat-session";
 import type { SessionStore } from "../session-store";
-import { runSlash } from "../slash";
+import { isSlashCommand, runSlash } from "../slash";
 import { type ChatClient, type LiveAnswer, runTurn } from "../turn";
+import { splitBurst, splitCommand } from "../typed-input";
 import { Footer } from "./Footer";
 
 interface Entry {
@@ -22,19 +24,32 @@ export interface ChatAppProps {
   store: SessionStore;
   /** Shown once at the top. */
   banner?: string;
+  /** The model ids the API serves, for /model to check a name. */
+  listModels?: () => Promise<string[]>;
 }
 
 /** Live updates are drawn at most this often, so fast streams do not make the terminal flicker. */
 const FRAME_MS = 40;
 
-export function ChatApp({ client, session: initial, store, banner }: ChatAppProps) {
+export function ChatApp({ client, session: initial, store, banner, listModels }: ChatAppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [session, setSession] = useState(initial);
   const [entries, setEntries] = useState<Entry[]>(banner ? [{ id: 0, kind: "notice", text: banner }] : []);
-  const [input, setInput] = useState("");
+  const [input, setInputState] = useState("");
+  // Keys can arrive faster than renders: the line is kept in a ref too, so each key sees the last one.
+  const inputRef = useRef("");
+  const setInput = (next: string | ((text: string) => string)) => {
+    inputRef.current = typeof next === "function" ? next(inputRef.current) : next;
+    setInputState(inputRef.current);
+  };
   const [live, setLive] = useState<LiveAnswer | undefined>();
-  const [busy, setBusy] = useState<AbortController | undefined>();
+  const [busy, setBusyState] = useState<AbortController | undefined>();
+  const busyRef = useRef<AbortController | undefined>(undefined);
+  const setBusy = (controller: AbortController | undefined) => {
+    busyRef.current = controller;
+    setBusyState(controller);
+  };
   const past = useRef<string[]>(session.turns.filter((t) => t.role === "user").map((t) => t.content));
   const browsing = useRef(-1);
   const nextId = useRef(1);
@@ -77,47 +92,57 @@ export function ChatApp({ client, session: initial, store, banner }: ChatAppProp
       });
   };
 
-  const submit = () => {
-    const text = input.trim();
-    if (!text) return;
-    setInput("");
+  /** Sends a finished text: a known slash command runs, anything else (lines after it too) is a message. */
+  const submit = async (text: string) => {
+    const { command, message } = splitCommand(text.trim(), isSlashCommand);
     browsing.current = -1;
-    if (text.startsWith("/")) {
-      const result = runSlash(text, { session, store });
+    if (command) {
+      const result = await runSlash(command, { session, store, ...(listModels ? { listModels } : {}) });
       if (result.session) setSession(result.session);
       if (result.notice) add("notice", result.notice);
-      if (result.exit) exit();
-      return;
+      if (result.exit) {
+        exit();
+        return;
+      }
     }
-    send(text);
+    if (message) send(message);
   };
 
   useInput((char, key) => {
+    const busy = busyRef.current;
     if (key.ctrl && char === "c") {
       // Ctrl+C: cancel the answer, else clear the input, else leave.
       if (busy) busy.abort();
-      else if (input) setInput("");
+      else if (inputRef.current) setInput("");
       else exit();
       return;
     }
     if (key.ctrl && char === "d") {
-      if (!input && !busy) exit();
+      if (!inputRef.current && !busy) exit();
+      return;
+    }
+    if (key.ctrl && char === "u") {
+      setInput(""); // clear the line, as shells do
       return;
     }
     if (key.escape) {
       if (busy) {
         busy.abort();
-        setInput(past.current.at(-1) ?? ""); // Esc keeps what was typed
+        if (!inputRef.current) setInput(past.current.at(-1) ?? ""); // Esc keeps what was typed
       }
       return;
     }
-    if (busy) return;
     if (key.return) {
       if (key.meta) setInput((text) => `${text}\n`);
-      else submit();
+      else if (!busy && inputRef.current.trim()) {
+        const text = inputRef.current;
+        setInput("");
+        void submit(text);
+      }
       return;
     }
     if (key.upArrow || key.downArrow) {
+      if (busy) return;
       const history = past.current;
       if (history.length === 0) return;
       const from = browsing.current < 0 ? history.length : browsing.current;
@@ -130,9 +155,19 @@ export function ChatApp({ client, session: initial, store, banner }: ChatAppProp
       setInput((text) => text.slice(0, -1));
       return;
     }
-    // Typed characters and pasted text (which may hold newlines) go in as they are.
-    if (char && !key.ctrl && !key.meta) setInput((text) => text + char.replace(/\r\n?/g, "\n"));
+    if (!char || key.ctrl || key.meta) return;
+    // Typed characters, and pasted text with its own line breaks: what ends in a line break is sent
+    // (when no answer is being written), the rest stays in the line. Typing goes on during an answer.
+    const { send: complete, keep } = splitBurst(inputRef.current, char);
+    if (complete !== undefined && !busy && complete.trim()) {
+      setInput(keep);
+      void submit(complete);
+    } else setInput(complete !== undefined ? `${complete}\n${keep}` : keep);
   });
+
+  const columns = stdout.columns || 80;
+  // The live answer may use the window but for the input line, the footer and a spare row.
+  const liveRows = Math.max(3, (stdout.rows || 24) - 4);
 
   return (
     <Box flexDirection="column">
@@ -148,36 +183,41 @@ export function ChatApp({ client, session: initial, store, banner }: ChatAppProp
           </Box>
         )}
       </Static>
-      {live && session.diffusing && (
+      {live && (
         <Text>
-          {withOffsets(live.segments).map(({ segment, offset }) => (
-            <Text key={offset} dimColor={!segment.settled}>
+          {visibleTail(live.segments, columns, liveRows).map(({ segment, offset }) => (
+            <Text key={offset} dimColor={session.diffusing && !segment.settled}>
               {segment.text}
             </Text>
           ))}
         </Text>
       )}
-      {live && !session.diffusing && (
-        <Text>{renderMarkdown(live.segments.map((s) => s.text).join(""), stdout.columns || 80)}</Text>
-      )}
-      {!busy && (
-        <Text>
-          <Text color="cyan">› </Text>
-          {input}
-          <Text inverse> </Text>
-        </Text>
-      )}
-      <Footer session={session} busy={busy !== undefined} />
+      <Text>
+        <Text color={busy ? "gray" : "cyan"}>› </Text>
+        {input}
+        {!busy && <Text inverse> </Text>}
+      </Text>
+      <Footer session={session} live={live} busy={busy !== undefined} />
     </Box>
   );
 }
 
-/** Each segment with the position where it starts in the draft (a stable key). */
-function withOffsets(segments: LiveAnswer["segments"]) {
+/**
+ * The segments of the live answer that fit in `rows` rows (its last lines), each with the position
+ * where it starts in the whole answer (a stable key). The finished answer is printed whole.
+ */
+function visibleTail(segments: LiveAnswer["segments"], columns: number, rows: number) {
+  const text = segments.map((s) => s.text).join("");
+  const start = tailStart(text, columns, rows);
+  const visible: { segment: LiveAnswer["segments"][number]; offset: number }[] = [];
   let offset = 0;
-  return segments.map((segment) => {
-    const start = offset;
-    offset += segment.text.length;
-    return { segment, offset: start };
-  });
+  for (const segment of segments) {
+    const end = offset + segment.text.length;
+    if (end > start) {
+      const from = Math.max(0, start - offset);
+      visible.push({ segment: { ...segment, text: segment.text.slice(from) }, offset: offset + from });
+    }
+    offset = end;
+  }
+  return visible;
 }
