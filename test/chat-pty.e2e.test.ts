@@ -26,7 +26,8 @@ const strip = (text: string) => stripVTControlCharacters(text).replace(/\r/g, ""
 
 describe("anneal chat in a terminal", () => {
   it("answers, runs slash commands, redraws on resize, and exits 0 on Ctrl+C", async () => {
-    const command = `${process.execPath} ${bin} --base-url ${local.baseURL} -m anneal-code-11m chat`;
+    // No -m: the chat names the model the server serves, not the default "mercury-2" it maps to it.
+    const command = `${process.execPath} ${bin} --base-url ${local.baseURL} chat`;
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
       env: {
         ...process.env,

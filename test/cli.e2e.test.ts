@@ -81,7 +81,8 @@ describe("anneal ask", () => {
   it("lists models", async () => {
     const result = await anneal([...server(), "models"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^model\s+context\s+features\nanneal-code-11m\s+4096\s+tools/);
+    // The built-in model claims no tool or JSON features (it cannot follow them): "-".
+    expect(result.stdout).toMatch(/^model\s+context\s+features\nanneal-code-11m\s+4096\s+-\n/);
   });
 });
 
@@ -172,6 +173,12 @@ describe("exit codes", () => {
     { name: "a missing file", args: ["fim", "/no/such/file.ts", "--at", "1:1"], code: 2, message: /no such file/ },
     { name: "a bad position", args: ["fim", "/etc/hostname", "--at", "one"], code: 2, message: /LINE:COL/ },
     { name: "no prompt", args: ["ask"], code: 2, message: /prompt is empty/ },
+    {
+      name: "an effort that does not exist",
+      args: ["--effort", "turbo", "ask", "hi"],
+      code: 2,
+      message: /argument 'turbo' is invalid. Allowed choices are instant, low, medium, high/,
+    },
     {
       name: "a base URL without a scheme",
       args: ["--base-url", "localhost:8765", "models"],
