@@ -1,9 +1,9 @@
 // `anneal serve|train|eval` as a user types them: every flag reaches the backend's own command (the
 // root's --api-key and --model must not swallow them), bad values exit 2 with one line.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultModelDir } from "@anneal/backend";
 import { afterEach, describe, expect, it } from "vitest";
@@ -134,5 +134,33 @@ describe("anneal eval and train receive their own flags", () => {
     const help = await run(["train", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--checkpoint-every <n>/);
+  });
+});
+
+describe("the CLI without the backend installed", () => {
+  it("serve says how to get the backend, in one line with exit code 2; other commands still work", async () => {
+    // The built CLI in a folder whose node_modules has every dependency of the CLI but @anneal/backend.
+    const root = mkdtempSync(join(tmpdir(), "anneal-cli-alone-"));
+    const cliModules = fileURLToPath(new URL("../packages/cli/node_modules", import.meta.url));
+    mkdirSync(join(root, "node_modules", "@anneal"), { recursive: true });
+    for (const name of readdirSync(cliModules)) {
+      if (name === "@anneal" || name.startsWith(".")) continue;
+      symlinkSync(join(cliModules, name), join(root, "node_modules", name));
+    }
+    symlinkSync(join(cliModules, "@anneal", "sdk"), join(root, "node_modules", "@anneal", "sdk"));
+    cpSync(dirname(bin), join(root, "dist"), { recursive: true });
+    writeFileSync(join(root, "package.json"), '{"type": "module"}');
+    const alone = (args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(root, "dist", "bin.js"), ...args], { env }, (error, _stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+        );
+      });
+    const served = await alone(["serve", "--port", "0"]);
+    expect(served.code).toBe(2);
+    expect(served.stderr.trim()).toBe(
+      "anneal: serve needs the self-hosted backend, which is not installed: npm install -g @anneal/backend (it builds the engine with cmake and a C++17 compiler)",
+    );
+    expect((await alone(["--help"])).code).toBe(0);
   });
 });

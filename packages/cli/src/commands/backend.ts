@@ -13,7 +13,7 @@ export async function runBackend(name: BackendCommandName, args: string[]): Prom
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String(error).includes("@anneal/backend")) {
       throw new UsageError(
-        `anneal ${name} needs the self-hosted backend, which is not installed: npm install -g @anneal/backend (it builds the engine with cmake and a C++17 compiler)`,
+        `${name} needs the self-hosted backend, which is not installed: npm install -g @anneal/backend (it builds the engine with cmake and a C++17 compiler)`,
       );
     }
     throw error;
