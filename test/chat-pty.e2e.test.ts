@@ -69,11 +69,14 @@ describe("anneal chat in a terminal", () => {
     await waitFor(/\d+ tokens · \d+ tok\/s · [1-9]\d* forward/, 60_000);
     await submit("/stats");
     await waitFor(/1 answers, \d+ tokens/);
-    // Resize the terminal to 48 columns: the chat redraws with a footer that fits.
+    // Resize the terminal to 48 columns: the chat clears the screen and draws the whole conversation
+    // again at the new width (no stale rows of the old width), with a footer that fits.
     const tty = terminalOf(command);
     execFileSync("stty", ["-F", tty, "cols", "48", "rows", "20"]);
     screen = "";
     await waitFor(/anneal-code-11m · effort default · diffusin[g ]*…/);
+    await waitFor(/anneal chat · anneal-code-11m[\s\S]*› Write a function[\s\S]*1 answers/);
+    expect(screen).toContain(`${ESC}[2J`);
     child.stdin.write("\x03"); // empty input: Ctrl+C leaves
     expect(await exited).toBe(0);
   }, 120_000);

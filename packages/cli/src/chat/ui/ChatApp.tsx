@@ -6,6 +6,7 @@ import { describeFailure } from "../../exit-codes";
 import { renderMarkdown } from "../../render/markdown";
 import { tailStart } from "../../render/terminal-rows";
 import type { ChatSession } from "../chat-session";
+import { useRedrawOnResize } from "../redraw-on-resize";
 import type { SessionStore } from "../session-store";
 import { isSlashCommand, runSlash } from "../slash";
 import { type ChatClient, type LiveAnswer, runTurn } from "../turn";
@@ -165,13 +166,14 @@ export function ChatApp({ client, session: initial, store, banner, listModels }:
     } else setInput(complete !== undefined ? `${complete}\n${keep}` : keep);
   });
 
+  const redraws = useRedrawOnResize(stdout);
   const columns = stdout.columns || 80;
   // The live answer may use the window but for the input line, the footer and a spare row.
   const liveRows = Math.max(3, (stdout.rows || 24) - 4);
 
   return (
     <Box flexDirection="column">
-      <Static items={entries}>
+      <Static key={redraws} items={entries}>
         {(entry) => (
           <Box key={entry.id} marginBottom={entry.kind === "assistant" ? 1 : 0}>
             <Text
