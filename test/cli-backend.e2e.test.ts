@@ -49,7 +49,7 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
 describe("anneal serve receives its own flags", () => {
   it("--api-key: the server requires that key (and warns that argv is visible)", async () => {
     const { origin, log } = await serve(["--api-key", "sk_cli_serve"]);
-    expect(log).toMatch(/ready — .*\(API key required\)/);
+    expect(log).toMatch(/ready — anneal-code-11m on cpu \((portable|avx2|avx512) kernels\) \(API key required\)/);
     expect(log).toMatch(/warning: a key given with --api-key is visible/);
     expect((await fetch(`${origin}/v1/models`)).status).toBe(401);
     const ok = await fetch(`${origin}/v1/models`, { headers: { authorization: "Bearer sk_cli_serve" } });

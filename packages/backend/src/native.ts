@@ -119,7 +119,7 @@ export interface NativeTrainer {
   stepCount: number;
 }
 
-type KernelChoice = "portable" | "avx2" | "best";
+type KernelChoice = "portable" | "avx2" | "avx512" | "best";
 
 export type Device = "cpu" | "cuda" | "auto";
 /** Which matrix products the CUDA engine uses: our tensor-core kernels or cuBLAS (when built with it). */
@@ -202,7 +202,7 @@ export interface NativeAddon {
     init: { seed: number } | { files: string[]; tensors: Record<string, NativeTensor> },
     threads?: number,
   ): Promise<NativeTrainer>;
-  cpuInfo(): { avx2: boolean; kernels: string; hardwareThreads: number };
+  cpuInfo(): { avx2: boolean; avx512: boolean; kernels: string; hardwareThreads: number };
   kernels: {
     gemm(
       x: Float32Array,

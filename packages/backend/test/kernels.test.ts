@@ -1,9 +1,14 @@
-// Each kernel against a naive loop at odd sizes, for the portable and the AVX2 build.
+// Each kernel against a naive loop at odd sizes, for every build this CPU runs (portable, AVX2, AVX-512).
 import { describe, expect, it } from "vitest";
 import { native } from "../src/native";
 
 const addon = native();
-const impls = addon.cpuInfo().avx2 ? (["portable", "avx2"] as const) : (["portable"] as const);
+const cpu = addon.cpuInfo();
+const impls = [
+  "portable" as const,
+  ...(cpu.avx2 ? (["avx2"] as const) : []),
+  ...(cpu.avx512 ? (["avx512"] as const) : []),
+];
 
 function randomArray(n: number, seed: number): Float32Array {
   let state = seed;
@@ -28,6 +33,9 @@ describe.each(impls)("%s kernels", (impl) => {
     [7, 33, 19],
     [13, 16, 64],
     [6, 50, 37],
+    [12, 16, 5], // one full AVX-512 tile
+    [25, 31, 40], // two full tiles of 12 and a tail of 1; a partial panel
+    [30, 64, 129],
   ])("gemm %i×%i×%i matches the naive product, with and without bias", (rows, n, k) => {
     const x = randomArray(rows * k, rows + n);
     const w = randomArray(n * k, k + 7);
@@ -183,5 +191,22 @@ describe("kernel errors", () => {
       addon.kernels.attention(new Float32Array(4), 1, new Float32Array(4), new Float32Array(4), 1, 3, 2, 2),
     ).toThrow(/sizes do not match/);
     expect(() => addon.kernels.rowStats(new Float32Array(0), null, 0, 0)).toThrow(/empty/);
+  });
+});
+
+describe("choosing the kernels", () => {
+  it("ANNEAL_CPU forces a path this CPU runs; one it cannot run falls back to the best", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const addonPath = fileURLToPath(new URL("../native/build/anneal.node", import.meta.url));
+    const kernelsWith = (value: string) =>
+      execFileSync(process.execPath, ["-e", `console.log(require(${JSON.stringify(addonPath)}).cpuInfo().kernels)`], {
+        env: { ...process.env, ANNEAL_CPU: value },
+        encoding: "utf8",
+      }).trim();
+    expect(kernelsWith("portable")).toBe("portable");
+    if (cpu.avx2) expect(kernelsWith("avx2")).toBe("avx2");
+    expect(kernelsWith("no-such-isa")).toBe(cpu.kernels);
+    expect(cpu.kernels).toBe(cpu.avx512 ? "avx512" : cpu.avx2 ? "avx2" : "portable");
   });
 });

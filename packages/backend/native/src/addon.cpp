@@ -469,12 +469,7 @@ Napi::Value CreateTrainer(const Napi::CallbackInfo& info) {
 
 const Kernels& kernels_named(const Napi::Value& v) {
   const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "best";
-  if (name == "portable") return kPortableKernels;
-  if (name == "avx2") {
-    if (!cpu_has_avx2_fma()) throw std::invalid_argument("this CPU has no AVX2/FMA");
-    return kAvx2Kernels;
-  }
-  return best_kernels();
+  return name == "best" ? best_kernels() : kernels_by_name(name.c_str());
 }
 
 ThreadPool& shared_pool() {
@@ -615,7 +610,7 @@ Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
         rounds += chunk;
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       } while (elapsed < budget);
-      rates[t] = static_cast<double>(rounds) * kFmaLoopFlops / elapsed / 1e9;
+      rates[t] = static_cast<double>(rounds) * kernels.fma_loop_flops / elapsed / 1e9;
     });
   }
   for (auto& w : workers) w.join();
@@ -627,6 +622,7 @@ Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
 Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("avx2", cpu_has_avx2_fma());
+  out.Set("avx512", cpu_has_avx512());
   out.Set("kernels", best_kernels().name);
   out.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
   return out;

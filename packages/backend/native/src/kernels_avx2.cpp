@@ -135,7 +135,7 @@ static float fma_loop_avx2(int64_t iterations) {
   return horizontal_sum(sum);
 }
 
-const Kernels kAvx2Kernels = {"avx2", gemm_tile_avx2, dot_avx2, axpy_avx2, fma_loop_avx2};
+const Kernels kAvx2Kernels = {"avx2", 6, gemm_tile_avx2, dot_avx2, axpy_avx2, fma_loop_avx2, 10 * 8 * 2};
 
 }  // namespace anneal
 

@@ -1,7 +1,10 @@
 // Portable kernels: plain loops the compiler may vectorise for the baseline ISA. The reference the
-// AVX2 kernels are tested against, and what runs on CPUs without AVX2/FMA.
+// AVX2 and AVX-512 kernels are tested against, and what runs on CPUs without them. Also the choice of
+// table for this CPU.
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "kernels.h"
 
@@ -10,7 +13,7 @@ namespace anneal {
 static void gemm_tile_portable(const float* x, int ldx, int rows, const float* panel, int k, const float* bias,
                                float* y, int ldy, int cols, bool accumulate) {
   // acc[r][j]: one output tile, rows × 16 columns.
-  float acc[kTileRows][kPanelWidth] = {};
+  float acc[kMaxTileRows][kPanelWidth] = {};
   for (int kk = 0; kk < k; ++kk) {
     const float* w = panel + kk * kPanelWidth;
     for (int r = 0; r < rows; ++r) {
@@ -47,7 +50,8 @@ static float fma_loop_portable(int64_t iterations) {
   return sum;
 }
 
-const Kernels kPortableKernels = {"portable", gemm_tile_portable, dot_portable, axpy_portable, fma_loop_portable};
+const Kernels kPortableKernels = {"portable",        6, gemm_tile_portable, dot_portable, axpy_portable,
+                                  fma_loop_portable, 10 * 8 * 2};
 
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -58,12 +62,39 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
-const Kernels& best_kernels() {
-  const char* forced = std::getenv("ANNEAL_KERNELS");
-  if (forced && std::strcmp(forced, "portable") == 0) return kPortableKernels;
+bool cpu_has_avx512() {
 #if defined(__x86_64__) || defined(__i386__)
-  if (cpu_has_avx2_fma()) return kAvx2Kernels;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
 #endif
+}
+
+const Kernels& kernels_by_name(const char* name) {
+  const std::string wanted = name;
+  if (wanted == "portable") return kPortableKernels;
+  if (wanted == "avx2") {
+    if (!cpu_has_avx2_fma()) throw std::invalid_argument("this CPU has no AVX2/FMA");
+    return kAvx2Kernels;
+  }
+  if (wanted == "avx512") {
+    if (!cpu_has_avx512()) throw std::invalid_argument("this CPU has no AVX-512F");
+    return kAvx512Kernels;
+  }
+  throw std::invalid_argument("unknown kernels \"" + wanted + "\" (portable, avx2, avx512)");
+}
+
+const Kernels& best_kernels() {
+  // ANNEAL_CPU forces a table (e.g. to compare paths); one this CPU cannot run falls back to the best.
+  if (const char* forced = std::getenv("ANNEAL_CPU")) {
+    try {
+      return kernels_by_name(forced);
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  if (cpu_has_avx512()) return kAvx512Kernels;
+  if (cpu_has_avx2_fma()) return kAvx2Kernels;
   return kPortableKernels;
 }
 

@@ -31,15 +31,16 @@ PackedWeight pack_weight(const float* w, int n, int k) {
 void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const float* panels, int n, int k,
                  const float* bias, float* y, int ldy, bool accumulate) {
   const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
-  const int row_tiles = (rows + kTileRows - 1) / kTileRows;
+  const int tile_rows = ctx.kernels.tile_rows;
+  const int row_tiles = (rows + tile_rows - 1) / tile_rows;
   // Work item = (panel, row tile), panel-major so a thread reuses each weight panel across row tiles.
   const size_t items = static_cast<size_t>(panel_count) * row_tiles;
   ctx.pool.parallel_for(items, [&](size_t begin, size_t end) {
     for (size_t item = begin; item < end; ++item) {
       const int p = static_cast<int>(item / row_tiles);
-      const int r0 = static_cast<int>(item % row_tiles) * kTileRows;
+      const int r0 = static_cast<int>(item % row_tiles) * tile_rows;
       const int n0 = p * kPanelWidth;
-      ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(kTileRows, rows - r0),
+      ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(tile_rows, rows - r0),
                             panels + static_cast<size_t>(p) * k * kPanelWidth, k, bias ? bias + n0 : nullptr,
                             y + static_cast<size_t>(r0) * ldy + n0, ldy, std::min(kPanelWidth, n - n0), accumulate);
     }
@@ -133,9 +134,9 @@ void silu_mul(const Context& ctx, const float* gate, const float* up, float* out
 // Runs y[rows][n] = x[rows][k] · panels through the micro-kernel, one row tile at a time.
 static void gemm_rows(const Kernels& kernels, const float* x, int ldx, int rows, const float* panels, int n, int k,
                       float* y, int ldy) {
-  for (int r0 = 0; r0 < rows; r0 += kTileRows) {
+  for (int r0 = 0; r0 < rows; r0 += kernels.tile_rows) {
     for (int p = 0; p * kPanelWidth < n; ++p) {
-      kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(kTileRows, rows - r0),
+      kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(kernels.tile_rows, rows - r0),
                         panels + static_cast<size_t>(p) * k * kPanelWidth, k, nullptr,
                         y + static_cast<size_t>(r0) * ldy + p * kPanelWidth, ldy, std::min(kPanelWidth, n - p * kPanelWidth),
                         false);
@@ -157,7 +158,7 @@ void attention(const Context& ctx, const float* q, int rows, const float* keys, 
     }
   });
   // Work item = (query head, tile of query rows); scores for the tile live in a [tile][length] buffer.
-  constexpr int kRowsPerItem = 4 * kTileRows;
+  const int kRowsPerItem = 4 * ctx.kernels.tile_rows;
   const int tiles = (rows + kRowsPerItem - 1) / kRowsPerItem;
   ctx.pool.parallel_for(static_cast<size_t>(heads) * tiles, [&](size_t begin, size_t end) {
     std::vector<float> scores(static_cast<size_t>(kRowsPerItem) * length);

@@ -107,7 +107,7 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
   server.ready.then(
     () =>
       process.stderr.write(
-        `${name}: ready — ${server.registry.models.map((m) => `${m.id} on ${m.checkpoint.model.info().device}`).join(", ")}${apiKeys.length ? " (API key required)" : ""}\n`,
+        `${name}: ready — ${server.registry.models.map((m) => `${m.id} on ${where(m.checkpoint.model.info())}`).join(", ")}${apiKeys.length ? " (API key required)" : ""}\n`,
       ),
     (error: unknown) => {
       process.stderr.write(`${name}: ${(error as Error).message}\n`);
@@ -123,6 +123,11 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
       server.close().then(() => process.exit(0));
     });
   }
+}
+
+/** "cpu (avx512 kernels)" or the GPU's name: where a model's forward passes run. */
+function where(info: { device: string; kernels: string }): string {
+  return info.device === "cpu" ? `cpu (${info.kernels} kernels)` : info.device;
 }
 
 function readConfig(path: string): Record<string, unknown> {

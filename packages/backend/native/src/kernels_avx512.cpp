@@ -1,0 +1,103 @@
+// AVX-512F kernels. This file alone is compiled with -mavx512f; best_kernels() calls into it only
+// after checking the CPU. One 16-float panel row is exactly one zmm register, so a tile of 12 rows
+// keeps 12 independent FMA chains in flight (enough to cover the FMA latency on two ports) in 14 of
+// the 32 vector registers.
+#include "kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+// GCC 12's avx512fintrin.h trips its own -Wuninitialized (an "undefined" register idiom inside the
+// masked intrinsics); nothing here reads an uninitialised value.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+namespace anneal {
+
+// A ROWS × 16 tile: per k, one weight load feeds ROWS FMAs with broadcast x values.
+template <int ROWS>
+static void tile(const float* x, int ldx, const float* panel, int k, const float* bias, float* y, int ldy, int cols,
+                 bool accumulate) {
+  __m512 acc[ROWS];
+  for (int r = 0; r < ROWS; ++r) acc[r] = _mm512_setzero_ps();
+  for (int kk = 0; kk < k; ++kk) {
+    const __m512 w = _mm512_loadu_ps(panel + kk * kPanelWidth);
+    for (int r = 0; r < ROWS; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * ldx + kk]), w, acc[r]);
+  }
+  // Columns past `cols` (a last, partial panel) are masked off; bias and accumulation in-register.
+  const __mmask16 mask = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1u);
+  const __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias) : _mm512_setzero_ps();
+  for (int r = 0; r < ROWS; ++r) {
+    float* dst = y + r * ldy;
+    __m512 v = _mm512_add_ps(acc[r], b);
+    if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, dst));
+    _mm512_mask_storeu_ps(dst, mask, v);
+  }
+}
+
+static void gemm_tile_avx512(const float* x, int ldx, int rows, const float* panel, int k, const float* bias, float* y,
+                             int ldy, int cols, bool accumulate) {
+  switch (rows) {
+    case 12: return tile<12>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 11: return tile<11>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 10: return tile<10>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 9: return tile<9>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 8: return tile<8>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 7: return tile<7>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 6: return tile<6>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 5: return tile<5>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 4: return tile<4>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 3: return tile<3>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 2: return tile<2>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    default: return tile<1>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+  }
+}
+
+static float dot_avx512(const float* a, const float* b, int n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+  }
+  for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+  if (i < n) {  // the tail, masked
+    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i), s1);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+static void axpy_avx512(float alpha, const float* x, float* y, int n) {
+  const __m512 a = _mm512_set1_ps(alpha);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(a, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+  if (i < n) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_ps(y + i, mask, _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(mask, x + i), _mm512_maskz_loadu_ps(mask, y + i)));
+  }
+}
+
+// Ten independent 16-wide chains, as the AVX2 loop has ten 8-wide ones.
+static float fma_loop_avx512(int64_t iterations) {
+  __m512 acc[10];
+  for (int j = 0; j < 10; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j));
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int j = 0; j < 10; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+  }
+  __m512 sum = acc[0];
+  for (int j = 1; j < 10; ++j) sum = _mm512_add_ps(sum, acc[j]);
+  return _mm512_reduce_add_ps(sum);
+}
+
+const Kernels kAvx512Kernels = {"avx512", 12, gemm_tile_avx512, dot_avx512, axpy_avx512, fma_loop_avx512, 10 * 16 * 2};
+
+}  // namespace anneal
+
+#else
+
+namespace anneal {
+// Non-x86 builds: the table exists so the code links; best_kernels() never selects it.
+const Kernels kAvx512Kernels = kPortableKernels;
+}  // namespace anneal
+
+#endif
