@@ -213,6 +213,17 @@ export interface NativeAddon {
       bias: Float32Array | null,
       kernels?: KernelChoice,
     ): Float32Array;
+    /** The same product with W kept as 16-bit BF16 or F16 patterns (as a checkpoint stores them). */
+    gemm16(
+      x: Float32Array,
+      rows: number,
+      w: Uint16Array,
+      n: number,
+      k: number,
+      bias: Float32Array | null,
+      dtype: "bf16" | "f16",
+      kernels?: KernelChoice,
+    ): Float32Array;
     rmsNorm(
       x: Float32Array,
       weight: Float32Array,

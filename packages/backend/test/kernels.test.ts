@@ -18,6 +18,32 @@ function randomArray(n: number, seed: number): Float32Array {
   });
 }
 
+/** float32 → bfloat16 bits (truncated) and back. */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+function toBf16(value: number): number {
+  f32[0] = value;
+  return (u32[0] as number) >>> 16;
+}
+function fromBf16(bits: number): number {
+  u32[0] = bits << 16;
+  return f32[0] as number;
+}
+/** float32 → IEEE half bits (values here are small and normal: |v| < 0.5, above 2^-14 or zero) and back. */
+function toF16(value: number): number {
+  const sign = value < 0 ? 0x8000 : 0;
+  const magnitude = Math.abs(value);
+  if (magnitude < 2 ** -14) return sign;
+  const exponent = Math.floor(Math.log2(magnitude));
+  const mantissa = Math.round((magnitude / 2 ** exponent - 1) * 1024);
+  return sign | ((exponent + 15) << 10) | Math.min(mantissa, 1023);
+}
+function fromF16(bits: number): number {
+  const exponent = (bits >> 10) & 0x1f;
+  const value = exponent === 0 ? 0 : (1 + (bits & 0x3ff) / 1024) * 2 ** (exponent - 15);
+  return bits & 0x8000 ? -value : value;
+}
+
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number) {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
@@ -51,6 +77,26 @@ describe.each(impls)("%s kernels", (impl) => {
       }
       expectClose(addon.kernels.gemm(x, rows, w, n, k, b, impl), expected, 1e-5);
     }
+  });
+
+  it.each([
+    ["bf16", 7, 33, 19],
+    ["bf16", 25, 31, 40],
+    ["f16", 13, 16, 64],
+    ["f16", 25, 50, 37],
+  ] as const)("gemm with %s weights %i×%i×%i is the float32 product of the widened weights", (dtype, rows, n, k) => {
+    const x = randomArray(rows * k, rows + n);
+    const bias = randomArray(n, 5);
+    // 16-bit weights and the float32 values they stand for (exact in both directions).
+    const bits = new Uint16Array(n * k);
+    const widened = new Float32Array(n * k);
+    const source = randomArray(n * k, k + 3);
+    for (let i = 0; i < bits.length; i++) {
+      bits[i] = dtype === "bf16" ? toBf16(source[i] as number) : toF16(source[i] as number);
+      widened[i] = dtype === "bf16" ? fromBf16(bits[i] as number) : fromF16(bits[i] as number);
+    }
+    const expected = addon.kernels.gemm(x, rows, widened, n, k, bias, "portable");
+    expectClose(addon.kernels.gemm16(x, rows, bits, n, k, bias, dtype, impl), expected, 1e-5);
   });
 
   it("rmsNorm matches x / sqrt(mean(x²) + eps) · w", () => {

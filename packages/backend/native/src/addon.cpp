@@ -477,6 +477,30 @@ ThreadPool& shared_pool() {
   return pool;
 }
 
+// gemm16(x, rows, w, n, k, bias|null, "bf16"|"f16", kernels) -> y  (w is W[n][k] as 16-bit patterns)
+Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x");
+    std::vector<uint16_t> w = get_u16(info[2], "w");
+    const int rows = info[1].As<Napi::Number>().Int32Value(), n = info[3].As<Napi::Number>().Int32Value();
+    const int k = info[4].As<Napi::Number>().Int32Value();
+    if (x.size() != static_cast<size_t>(rows) * k || w.size() != static_cast<size_t>(n) * k) {
+      throw std::invalid_argument("gemm16: sizes do not match");
+    }
+    std::vector<float> bias;
+    if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
+    const std::string dtype = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+    if (dtype != "bf16" && dtype != "f16") throw std::invalid_argument("gemm16: dtype must be bf16 or f16");
+    const Context ctx{kernels_named(info[7]), shared_pool()};
+    PackedWeight packed = pack_weight_16(w.data(), n, k, dtype == "bf16" ? DType::BF16 : DType::F16);
+    std::vector<float> y(static_cast<size_t>(rows) * n);
+    gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
+    return to_js(info.Env(), y);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
 // gemm(x, rows, w, n, k, bias|null, kernels) -> y  (w is W[n][k])
 Napi::Value KernelGemm(const Napi::CallbackInfo& info) {
   try {
@@ -642,6 +666,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #endif
   Napi::Object kernels = Napi::Object::New(env);
   kernels.Set("gemm", Napi::Function::New(env, KernelGemm));
+  kernels.Set("gemm16", Napi::Function::New(env, KernelGemm16));
   kernels.Set("rmsNorm", Napi::Function::New(env, KernelRmsNorm));
   kernels.Set("rope", Napi::Function::New(env, KernelRope));
   kernels.Set("attention", Napi::Function::New(env, KernelAttention));

@@ -19,6 +19,12 @@ struct Kernels {
   // y[r][j] (+)= bias[j] + sum_k x[r][k] * panel[k][j] for r < rows (≤ tile_rows), j < cols (≤ 16).
   void (*gemm_tile)(const float* x, int ldx, int rows, const float* panel, int k, const float* bias, float* y,
                     int ldy, int cols, bool accumulate);
+  // The same over 16-bit weight panels (BF16 or IEEE F16, as the checkpoint stores them), widened to
+  // float32 in registers: exactly the float32 product of the widened weights, at half the bytes.
+  void (*gemm_tile_bf16)(const float* x, int ldx, int rows, const uint16_t* panel, int k, const float* bias, float* y,
+                         int ldy, int cols, bool accumulate);
+  void (*gemm_tile_f16)(const float* x, int ldx, int rows, const uint16_t* panel, int k, const float* bias, float* y,
+                        int ldy, int cols, bool accumulate);
   // sum_i a[i] * b[i]
   float (*dot)(const float* a, const float* b, int n);
   // y[i] += alpha * x[i]

@@ -1,5 +1,5 @@
-// AVX2/FMA kernels. This file alone is compiled with -mavx2 -mfma; best_kernels() calls into it
-// only after checking the CPU.
+// AVX2/FMA kernels (with F16C for half-precision weights). This file alone is compiled with
+// -mavx2 -mfma -mf16c; best_kernels() calls into it only after checking the CPU.
 #include "kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -7,16 +7,43 @@
 
 namespace anneal {
 
+// One panel row (16 weights) as two 8-wide float vectors, from each storage type.
+struct LoadF32 {
+  using Element = float;
+  static void load(const float* row, __m256& w0, __m256& w1) {
+    w0 = _mm256_loadu_ps(row);
+    w1 = _mm256_loadu_ps(row + 8);
+  }
+};
+struct LoadBF16 {  // bfloat16 is the top half of a float32: widen, then shift into place
+  using Element = uint16_t;
+  static __m256 widen(const uint16_t* p) {
+    const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
+  }
+  static void load(const uint16_t* row, __m256& w0, __m256& w1) {
+    w0 = widen(row);
+    w1 = widen(row + 8);
+  }
+};
+struct LoadF16 {  // IEEE half through F16C
+  using Element = uint16_t;
+  static void load(const uint16_t* row, __m256& w0, __m256& w1) {
+    w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row)));
+    w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 8)));
+  }
+};
+
 // A ROWS × 16 tile: per k, two 8-wide weight loads feed 2·ROWS FMAs with broadcast x values.
 // The accumulators are locals of this function (never passed by reference) so they stay in registers.
-template <int ROWS>
-static void tile(const float* x, int ldx, const float* panel, int k, const float* bias, float* y, int ldy, int cols,
-                 bool accumulate) {
+template <class Load, int ROWS>
+static void tile(const float* x, int ldx, const typename Load::Element* panel, int k, const float* bias, float* y,
+                 int ldy, int cols, bool accumulate) {
   __m256 acc0[ROWS], acc1[ROWS];
   for (int r = 0; r < ROWS; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
   for (int kk = 0; kk < k; ++kk) {
-    const __m256 w0 = _mm256_loadu_ps(panel + kk * kPanelWidth);
-    const __m256 w1 = _mm256_loadu_ps(panel + kk * kPanelWidth + 8);
+    __m256 w0, w1;
+    Load::load(panel + kk * kPanelWidth, w0, w1);
     for (int r = 0; r < ROWS; ++r) {
       const __m256 xv = _mm256_broadcast_ss(x + r * ldx + kk);
       acc0[r] = _mm256_fmadd_ps(xv, w0, acc0[r]);
@@ -39,14 +66,15 @@ static void tile(const float* x, int ldx, const float* panel, int k, const float
 
 // The full 6 × 16 tile with twelve named accumulators: GCC keeps named vector locals in registers,
 // where it spills an accumulator array to the stack on every iteration.
-static void tile6(const float* x, int ldx, const float* panel, int k, const float* bias, float* y, int ldy, int cols,
-                  bool accumulate) {
+template <class Load>
+static void tile6(const float* x, int ldx, const typename Load::Element* panel, int k, const float* bias, float* y,
+                  int ldy, int cols, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx, *x4 = x + 4 * ldx, *x5 = x + 5 * ldx;
   for (int kk = 0; kk < k; ++kk) {
-    const __m256 w0 = _mm256_loadu_ps(panel + kk * kPanelWidth);
-    const __m256 w1 = _mm256_loadu_ps(panel + kk * kPanelWidth + 8);
+    __m256 w0, w1;
+    Load::load(panel + kk * kPanelWidth, w0, w1);
     __m256 xv = _mm256_broadcast_ss(x0 + kk);
     c00 = _mm256_fmadd_ps(xv, w0, c00);
     c01 = _mm256_fmadd_ps(xv, w1, c01);
@@ -82,15 +110,16 @@ static void tile6(const float* x, int ldx, const float* panel, int k, const floa
   }
 }
 
-static void gemm_tile_avx2(const float* x, int ldx, int rows, const float* panel, int k, const float* bias, float* y,
-                           int ldy, int cols, bool accumulate) {
+template <class Load>
+static void gemm_tile_avx2(const float* x, int ldx, int rows, const typename Load::Element* panel, int k,
+                           const float* bias, float* y, int ldy, int cols, bool accumulate) {
   switch (rows) {
-    case 6: return tile6(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 5: return tile<5>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 4: return tile<4>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 3: return tile<3>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 2: return tile<2>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    default: return tile<1>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 6: return tile6<Load>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 5: return tile<Load, 5>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 4: return tile<Load, 4>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 3: return tile<Load, 3>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 2: return tile<Load, 2>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    default: return tile<Load, 1>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
   }
 }
 
@@ -135,7 +164,8 @@ static float fma_loop_avx2(int64_t iterations) {
   return horizontal_sum(sum);
 }
 
-const Kernels kAvx2Kernels = {"avx2", 6, gemm_tile_avx2, dot_avx2, axpy_avx2, fma_loop_avx2, 10 * 8 * 2};
+const Kernels kAvx2Kernels = {"avx2",    6,         gemm_tile_avx2<LoadF32>, gemm_tile_avx2<LoadBF16>, gemm_tile_avx2<LoadF16>,
+                              dot_avx2, axpy_avx2, fma_loop_avx2,           10 * 8 * 2};
 
 }  // namespace anneal
 

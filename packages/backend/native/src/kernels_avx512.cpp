@@ -8,18 +8,38 @@
 // GCC 12's avx512fintrin.h trips its own -Wuninitialized (an "undefined" register idiom inside the
 // masked intrinsics); nothing here reads an uninitialised value.
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 namespace anneal {
 
+// One panel row (16 weights) as one float vector, from each storage type.
+struct LoadF32 {
+  using Element = float;
+  static __m512 load(const float* row) { return _mm512_loadu_ps(row); }
+};
+struct LoadBF16 {  // bfloat16 is the top half of a float32: widen, then shift into place
+  using Element = uint16_t;
+  static __m512 load(const uint16_t* row) {
+    const __m256i half = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+  }
+};
+struct LoadF16 {
+  using Element = uint16_t;
+  static __m512 load(const uint16_t* row) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)));
+  }
+};
+
 // A ROWS × 16 tile: per k, one weight load feeds ROWS FMAs with broadcast x values.
-template <int ROWS>
-static void tile(const float* x, int ldx, const float* panel, int k, const float* bias, float* y, int ldy, int cols,
-                 bool accumulate) {
+template <class Load, int ROWS>
+static void tile(const float* x, int ldx, const typename Load::Element* panel, int k, const float* bias, float* y,
+                 int ldy, int cols, bool accumulate) {
   __m512 acc[ROWS];
   for (int r = 0; r < ROWS; ++r) acc[r] = _mm512_setzero_ps();
   for (int kk = 0; kk < k; ++kk) {
-    const __m512 w = _mm512_loadu_ps(panel + kk * kPanelWidth);
+    const __m512 w = Load::load(panel + kk * kPanelWidth);
     for (int r = 0; r < ROWS; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * ldx + kk]), w, acc[r]);
   }
   // Columns past `cols` (a last, partial panel) are masked off; bias and accumulation in-register.
@@ -33,21 +53,22 @@ static void tile(const float* x, int ldx, const float* panel, int k, const float
   }
 }
 
-static void gemm_tile_avx512(const float* x, int ldx, int rows, const float* panel, int k, const float* bias, float* y,
-                             int ldy, int cols, bool accumulate) {
+template <class Load>
+static void gemm_tile_avx512(const float* x, int ldx, int rows, const typename Load::Element* panel, int k,
+                             const float* bias, float* y, int ldy, int cols, bool accumulate) {
   switch (rows) {
-    case 12: return tile<12>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 11: return tile<11>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 10: return tile<10>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 9: return tile<9>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 8: return tile<8>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 7: return tile<7>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 6: return tile<6>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 5: return tile<5>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 4: return tile<4>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 3: return tile<3>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    case 2: return tile<2>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
-    default: return tile<1>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 12: return tile<Load, 12>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 11: return tile<Load, 11>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 10: return tile<Load, 10>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 9: return tile<Load, 9>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 8: return tile<Load, 8>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 7: return tile<Load, 7>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 6: return tile<Load, 6>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 5: return tile<Load, 5>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 4: return tile<Load, 4>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 3: return tile<Load, 3>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 2: return tile<Load, 2>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    default: return tile<Load, 1>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
   }
 }
 
@@ -89,7 +110,15 @@ static float fma_loop_avx512(int64_t iterations) {
   return _mm512_reduce_add_ps(sum);
 }
 
-const Kernels kAvx512Kernels = {"avx512", 12, gemm_tile_avx512, dot_avx512, axpy_avx512, fma_loop_avx512, 10 * 16 * 2};
+const Kernels kAvx512Kernels = {"avx512",
+                                12,
+                                gemm_tile_avx512<LoadF32>,
+                                gemm_tile_avx512<LoadBF16>,
+                                gemm_tile_avx512<LoadF16>,
+                                dot_avx512,
+                                axpy_avx512,
+                                fma_loop_avx512,
+                                10 * 16 * 2};
 
 }  // namespace anneal
 

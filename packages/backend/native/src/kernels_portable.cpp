@@ -6,19 +6,22 @@
 #include <stdexcept>
 #include <string>
 
+#include "dtype.h"
 #include "kernels.h"
 
 namespace anneal {
 
-static void gemm_tile_portable(const float* x, int ldx, int rows, const float* panel, int k, const float* bias,
-                               float* y, int ldy, int cols, bool accumulate) {
+// One tile over panels of any element type; `widen` turns an element into its float32 value.
+template <class Element, float (*widen)(Element)>
+static void tile_portable(const float* x, int ldx, int rows, const Element* panel, int k, const float* bias, float* y,
+                          int ldy, int cols, bool accumulate) {
   // acc[r][j]: one output tile, rows × 16 columns.
   float acc[kMaxTileRows][kPanelWidth] = {};
   for (int kk = 0; kk < k; ++kk) {
-    const float* w = panel + kk * kPanelWidth;
+    const Element* w = panel + kk * kPanelWidth;
     for (int r = 0; r < rows; ++r) {
       float xv = x[r * ldx + kk];
-      for (int j = 0; j < kPanelWidth; ++j) acc[r][j] += xv * w[j];
+      for (int j = 0; j < kPanelWidth; ++j) acc[r][j] += xv * widen(w[j]);
     }
   }
   for (int r = 0; r < rows; ++r) {
@@ -28,6 +31,23 @@ static void gemm_tile_portable(const float* x, int ldx, int rows, const float* p
       out[j] = accumulate ? out[j] + v : v;
     }
   }
+}
+
+static float same(float v) { return v; }
+
+static void gemm_tile_portable(const float* x, int ldx, int rows, const float* panel, int k, const float* bias,
+                               float* y, int ldy, int cols, bool accumulate) {
+  tile_portable<float, same>(x, ldx, rows, panel, k, bias, y, ldy, cols, accumulate);
+}
+
+static void gemm_tile_bf16_portable(const float* x, int ldx, int rows, const uint16_t* panel, int k, const float* bias,
+                                    float* y, int ldy, int cols, bool accumulate) {
+  tile_portable<uint16_t, bf16_to_f32>(x, ldx, rows, panel, k, bias, y, ldy, cols, accumulate);
+}
+
+static void gemm_tile_f16_portable(const float* x, int ldx, int rows, const uint16_t* panel, int k, const float* bias,
+                                   float* y, int ldy, int cols, bool accumulate) {
+  tile_portable<uint16_t, f16_to_f32>(x, ldx, rows, panel, k, bias, y, ldy, cols, accumulate);
 }
 
 static float dot_portable(const float* a, const float* b, int n) {
@@ -50,13 +70,17 @@ static float fma_loop_portable(int64_t iterations) {
   return sum;
 }
 
-const Kernels kPortableKernels = {"portable",        6, gemm_tile_portable, dot_portable, axpy_portable,
-                                  fma_loop_portable, 10 * 8 * 2};
+const Kernels kPortableKernels = {"portable",         6,
+                                  gemm_tile_portable, gemm_tile_bf16_portable,
+                                  gemm_tile_f16_portable, dot_portable,
+                                  axpy_portable,      fma_loop_portable,
+                                  10 * 8 * 2};
 
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // F16C too: the AVX2 file widens half-precision weights with it (every AVX2 CPU has it).
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 #else
   return false;
 #endif

@@ -20,9 +20,15 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
   const int64_t QD = static_cast<int64_t>(config_.heads) * config_.head_dim;
   const int64_t KD = static_cast<int64_t>(config_.kv_heads) * config_.head_dim;
 
+  // Linear weights stay in the checkpoint's dtype: BF16/F16 files keep 16-bit panels (half the memory).
+  auto is16 = [&](const std::string& key) { return reader.dtype(key) != DType::F32; };
   auto linear = [&](const std::string& key, int64_t out, int64_t in) {
-    std::vector<float> w = reader.read(key, {out, in});
     parameters_ += out * in;
+    if (is16(key)) {
+      const std::vector<uint16_t> w = reader.read16(key, {out, in});
+      return pack_weight_16(w.data(), static_cast<int>(out), static_cast<int>(in), reader.dtype(key));
+    }
+    const std::vector<float> w = reader.read(key, {out, in});
     return pack_weight(w.data(), static_cast<int>(out), static_cast<int>(in));
   };
   auto vector = [&](const std::string& key, int64_t n) {
@@ -30,11 +36,16 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     return reader.read(key, {n});
   };
 
-  embed_ = reader.read("embed", {V, D});
+  // The embedding too keeps a 16-bit file's dtype; rows are widened as tokens look them up.
+  embed_dtype_ = reader.dtype("embed");
+  if (embed_dtype_ == DType::F32) embed_ = reader.read("embed", {V, D});
+  else embed16_ = reader.read16("embed", {V, D});
   parameters_ += V * D;
   final_norm_ = vector("final_norm", D);
   if (config_.tied_embeddings) {
-    head_ = pack_weight(embed_.data(), static_cast<int>(V), static_cast<int>(D));
+    head_ = embed_dtype_ == DType::F32
+                ? pack_weight(embed_.data(), static_cast<int>(V), static_cast<int>(D))
+                : pack_weight_16(embed16_.data(), static_cast<int>(V), static_cast<int>(D), embed_dtype_);
   } else {
     head_ = linear("head", V, D);
   }
@@ -87,7 +98,10 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
 
   // x[r] = embed[token at that row]
   for (int r = 0; r < R; ++r) {
-    std::copy_n(embed_.data() + static_cast<size_t>(layout.tokens[r]) * D, D, x.data() + static_cast<size_t>(r) * D);
+    const size_t row = static_cast<size_t>(layout.tokens[r]) * D;
+    float* dst = x.data() + static_cast<size_t>(r) * D;
+    if (embed_dtype_ == DType::F32) std::copy_n(embed_.data() + row, D, dst);
+    else convert_to_f32(reinterpret_cast<const uint8_t*>(embed16_.data() + row), embed_dtype_, D, dst);
   }
 
   for (int l = 0; l < c.layers; ++l) {

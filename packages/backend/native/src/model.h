@@ -19,7 +19,8 @@ namespace anneal {
 
 class Model : public Engine {
  public:
-  // Reads, converts and repacks every weight. Throws with the file and tensor name on bad input.
+  // Reads and repacks every weight, keeping 16-bit (BF16/F16) matrices at 16 bits and widening
+  // vectors (norms, biases) to float32. Throws with the file and tensor name on bad input.
   Model(const ModelConfig& config, const std::vector<std::string>& files,
         const std::map<std::string, TensorSource>& tensors, size_t threads);
 
@@ -46,7 +47,9 @@ class Model : public Engine {
   const Kernels& kernels_;
   ThreadPool pool_;
   std::mutex forward_mutex_;
-  std::vector<float> embed_;  // [vocab][dim]
+  DType embed_dtype_ = DType::F32;
+  std::vector<float> embed_;       // [vocab][dim], when the file stores it as F32
+  std::vector<uint16_t> embed16_;  // [vocab][dim], BF16/F16 bits, when the file does
   std::vector<float> final_norm_;
   PackedWeight head_;
   std::vector<Layer> layers_;

@@ -6,30 +6,48 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 #include "seeded_draw.h"
 
 namespace anneal {
 
-PackedWeight pack_weight(const float* w, int n, int k) {
-  PackedWeight packed;
-  packed.n = n;
-  packed.k = k;
+// panel p, row kk, lane j  <-  W[p*16 + j][kk]
+template <class Element>
+static std::vector<Element> to_panels(const Element* w, int n, int k) {
   const int panels = (n + kPanelWidth - 1) / kPanelWidth;
-  packed.panels.assign(static_cast<size_t>(panels) * k * kPanelWidth, 0.0f);
-  // panel p, row kk, lane j  <-  W[p*16 + j][kk]
+  std::vector<Element> packed(static_cast<size_t>(panels) * k * kPanelWidth, Element{});
   for (int p = 0; p < panels; ++p) {
-    float* dst = packed.panels.data() + static_cast<size_t>(p) * k * kPanelWidth;
+    Element* dst = packed.data() + static_cast<size_t>(p) * k * kPanelWidth;
     for (int j = 0; j < kPanelWidth && p * kPanelWidth + j < n; ++j) {
-      const float* src = w + static_cast<size_t>(p * kPanelWidth + j) * k;
+      const Element* src = w + static_cast<size_t>(p * kPanelWidth + j) * k;
       for (int kk = 0; kk < k; ++kk) dst[kk * kPanelWidth + j] = src[kk];
     }
   }
   return packed;
 }
 
-void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const float* panels, int n, int k,
-                 const float* bias, float* y, int ldy, bool accumulate) {
+PackedWeight pack_weight(const float* w, int n, int k) {
+  PackedWeight packed;
+  packed.n = n;
+  packed.k = k;
+  packed.panels = to_panels(w, n, k);
+  return packed;
+}
+
+PackedWeight pack_weight_16(const uint16_t* w, int n, int k, DType dtype) {
+  if (dtype != DType::BF16 && dtype != DType::F16) throw std::invalid_argument("pack_weight_16: BF16 or F16 only");
+  PackedWeight packed;
+  packed.n = n;
+  packed.k = k;
+  packed.dtype = dtype;
+  packed.panels16 = to_panels(w, n, k);  // zero bits are 0.0 in both formats
+  return packed;
+}
+
+// Runs the tiles of y = x · panels over the pool; `tile(item's rows, panel index, n0)` does one.
+template <class Tile>
+static void for_each_tile(const Context& ctx, int rows, int n, const Tile& tile) {
   const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
   const int tile_rows = ctx.kernels.tile_rows;
   const int row_tiles = (rows + tile_rows - 1) / tile_rows;
@@ -39,17 +57,33 @@ void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const fl
     for (size_t item = begin; item < end; ++item) {
       const int p = static_cast<int>(item / row_tiles);
       const int r0 = static_cast<int>(item % row_tiles) * tile_rows;
-      const int n0 = p * kPanelWidth;
-      ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(tile_rows, rows - r0),
-                            panels + static_cast<size_t>(p) * k * kPanelWidth, k, bias ? bias + n0 : nullptr,
-                            y + static_cast<size_t>(r0) * ldy + n0, ldy, std::min(kPanelWidth, n - n0), accumulate);
+      tile(r0, std::min(tile_rows, rows - r0), p, p * kPanelWidth);
     }
+  });
+}
+
+void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const float* panels, int n, int k,
+                 const float* bias, float* y, int ldy, bool accumulate) {
+  for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
+    ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, tile_rows, panels + static_cast<size_t>(p) * k * kPanelWidth,
+                          k, bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * ldy + n0, ldy,
+                          std::min(kPanelWidth, n - n0), accumulate);
   });
 }
 
 void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias, float* y,
           bool accumulate) {
-  gemm_panels(ctx, x, w.k, rows, w.panels.data(), w.n, w.k, bias, y, w.n, accumulate);
+  if (w.dtype == DType::F32) {
+    gemm_panels(ctx, x, w.k, rows, w.panels.data(), w.n, w.k, bias, y, w.n, accumulate);
+    return;
+  }
+  const auto tile16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_bf16 : ctx.kernels.gemm_tile_f16;
+  const int k = w.k, n = w.n;
+  for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
+    tile16(x + static_cast<size_t>(r0) * k, k, tile_rows, w.panels16.data() + static_cast<size_t>(p) * k * kPanelWidth, k,
+           bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * n + n0, n, std::min(kPanelWidth, n - n0),
+           accumulate);
+  });
 }
 
 void pack_rows(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {

@@ -4,19 +4,26 @@
 #include <cstdint>
 #include <vector>
 
+#include "dtype.h"
 #include "kernels.h"
 #include "thread_pool.h"
 
 namespace anneal {
 
-// A linear layer's weight W[n][k] (out × in, PyTorch layout) repacked into 16-wide k-major panels.
+// A linear layer's weight W[n][k] (out × in, PyTorch layout) repacked into 16-wide k-major panels,
+// in the dtype the checkpoint stores it: float32, or BF16/F16 kept at 16 bits (half the memory and
+// half the bytes each product streams; the kernels widen them in registers).
 struct PackedWeight {
   int n = 0;
   int k = 0;
-  std::vector<float> panels;  // ceil(n / 16) panels of k × 16 floats; padding columns are zero
+  DType dtype = DType::F32;
+  std::vector<float> panels;       // F32: ceil(n / 16) panels of k × 16 floats; padding columns are zero
+  std::vector<uint16_t> panels16;  // BF16/F16: the same layout, 16-bit elements
 };
 
 PackedWeight pack_weight(const float* w, int n, int k);
+// From 16-bit elements (BF16 or F16 bits, as stored), kept at 16 bits.
+PackedWeight pack_weight_16(const uint16_t* w, int n, int k, DType dtype);
 
 struct Context {
   const Kernels& kernels;

@@ -2,6 +2,7 @@
 // file and the tensor.
 #pragma once
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -28,7 +29,7 @@ inline std::string shape_string(const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
-// Reads a tensor, checks its shape, converts it to float32.
+// Reads tensors, checking shape and bounds: converted to float32, or 16-bit ones as stored.
 class WeightReader {
  public:
   WeightReader(const std::vector<std::string>& files, const std::map<std::string, TensorSource>& tensors)
@@ -38,10 +39,42 @@ class WeightReader {
 
   bool has(const std::string& key) const { return tensors_.count(key) > 0; }
 
-  std::vector<float> read(const std::string& key, std::vector<int64_t> expected) {
+  // The dtype the checkpoint stores `key` in.
+  DType dtype(const std::string& key) const { return source(key).dtype; }
+
+  // The tensor converted to float32.
+  std::vector<float> read(const std::string& key, const std::vector<int64_t>& expected) {
+    const auto [bytes, t, count] = locate(key, expected);
+    std::vector<float> out(count);
+    convert_to_f32(bytes, t.dtype, count, out.data());
+    return out;
+  }
+
+  // A BF16 or F16 tensor's elements as stored (16-bit patterns), not converted.
+  std::vector<uint16_t> read16(const std::string& key, const std::vector<int64_t>& expected) {
+    const auto [bytes, t, count] = locate(key, expected);
+    if (dtype_size(t.dtype) != 2) throw std::invalid_argument(t.name + ": not a 16-bit tensor");
+    std::vector<uint16_t> out(count);
+    std::memcpy(out.data(), bytes, count * 2);
+    return out;
+  }
+
+ private:
+  const TensorSource& source(const std::string& key) const {
     auto found = tensors_.find(key);
     if (found == tensors_.end()) throw std::invalid_argument("missing tensor for " + key);
-    const TensorSource& t = found->second;
+    return found->second;
+  }
+
+  struct Located {
+    const uint8_t* bytes;
+    const TensorSource& tensor;
+    size_t count;
+  };
+
+  // Checks the tensor's file, shape and bounds; where its bytes are.
+  Located locate(const std::string& key, const std::vector<int64_t>& expected) const {
+    const TensorSource& t = source(key);
     if (t.file < 0 || t.file >= static_cast<int>(files_.size())) {
       throw std::invalid_argument(t.name + ": file index out of range");
     }
@@ -56,12 +89,9 @@ class WeightReader {
     if (t.offset > file.size() || bytes > file.size() - t.offset) {
       throw std::invalid_argument(file.path() + ": tensor " + t.name + " runs past the end of the file");
     }
-    std::vector<float> out(count);
-    convert_to_f32(file.data() + t.offset, t.dtype, count, out.data());
-    return out;
+    return {file.data() + t.offset, t, count};
   }
 
- private:
   const std::map<std::string, TensorSource>& tensors_;
   std::vector<std::unique_ptr<MappedFile>> files_;
 };
