@@ -477,22 +477,19 @@ ThreadPool& shared_pool() {
   return pool;
 }
 
-// gemm16(x, rows, w, n, k, bias|null, "bf16"|"f16", kernels) -> y  (w is W[n][k] as 16-bit patterns)
-Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
+// y = x · Wᵀ (+ bias) for the gemm hooks: W arrives as info[2] (n × k), packed by `pack`; the kernel
+// choice is info[kernels_arg].
+template <class Pack>
+static Napi::Value run_gemm(const Napi::CallbackInfo& info, const char* name, int kernels_arg, const Pack& pack) {
   try {
     std::vector<float> x = get_floats(info[0], "x");
-    std::vector<uint16_t> w = get_u16(info[2], "w");
     const int rows = info[1].As<Napi::Number>().Int32Value(), n = info[3].As<Napi::Number>().Int32Value();
     const int k = info[4].As<Napi::Number>().Int32Value();
-    if (x.size() != static_cast<size_t>(rows) * k || w.size() != static_cast<size_t>(n) * k) {
-      throw std::invalid_argument("gemm16: sizes do not match");
-    }
+    const PackedWeight packed = pack(n, k);
+    if (x.size() != static_cast<size_t>(rows) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
     std::vector<float> bias;
     if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
-    const std::string dtype = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
-    if (dtype != "bf16" && dtype != "f16") throw std::invalid_argument("gemm16: dtype must be bf16 or f16");
-    const Context ctx{kernels_named(info[7]), shared_pool()};
-    PackedWeight packed = pack_weight_16(w.data(), n, k, dtype == "bf16" ? DType::BF16 : DType::F16);
+    const Context ctx{kernels_named(info[kernels_arg]), shared_pool()};
     std::vector<float> y(static_cast<size_t>(rows) * n);
     gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
     return to_js(info.Env(), y);
@@ -501,25 +498,28 @@ Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
   }
 }
 
+static void check_weight_size(size_t size, int n, int k, const char* name) {
+  if (size != static_cast<size_t>(n) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
+}
+
 // gemm(x, rows, w, n, k, bias|null, kernels) -> y  (w is W[n][k])
 Napi::Value KernelGemm(const Napi::CallbackInfo& info) {
-  try {
-    std::vector<float> x = get_floats(info[0], "x"), w = get_floats(info[2], "w");
-    const int rows = info[1].As<Napi::Number>().Int32Value(), n = info[3].As<Napi::Number>().Int32Value();
-    const int k = info[4].As<Napi::Number>().Int32Value();
-    if (x.size() != static_cast<size_t>(rows) * k || w.size() != static_cast<size_t>(n) * k) {
-      throw std::invalid_argument("gemm: sizes do not match");
-    }
-    std::vector<float> bias;
-    if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
-    const Context ctx{kernels_named(info[6]), shared_pool()};
-    PackedWeight packed = pack_weight(w.data(), n, k);
-    std::vector<float> y(static_cast<size_t>(rows) * n);
-    gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
-    return to_js(info.Env(), y);
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), e.what());
-  }
+  return run_gemm(info, "gemm", 6, [&](int n, int k) {
+    const std::vector<float> w = get_floats(info[2], "w");
+    check_weight_size(w.size(), n, k, "gemm");
+    return pack_weight(w.data(), n, k);
+  });
+}
+
+// gemm16(x, rows, w, n, k, bias|null, "bf16"|"f16", kernels) -> y  (w is W[n][k] as 16-bit patterns)
+Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
+  return run_gemm(info, "gemm16", 7, [&](int n, int k) {
+    const std::vector<uint16_t> w = get_u16(info[2], "w");
+    check_weight_size(w.size(), n, k, "gemm16");
+    const std::string dtype = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+    if (dtype != "bf16" && dtype != "f16") throw std::invalid_argument("gemm16: dtype must be bf16 or f16");
+    return pack_weight_16(w.data(), n, k, dtype == "bf16" ? DType::BF16 : DType::F16);
+  });
 }
 
 // rmsNorm(x, weight, rows, dim, eps, kernels) -> y
