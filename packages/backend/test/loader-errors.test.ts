@@ -1,7 +1,12 @@
 // Malformed checkpoints: each problem is a CheckpointError that names the file, never a crash.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readArchitecture } from "../src/checkpoint/architecture";
+import { expectedShape } from "../src/checkpoint/expected-shapes";
+import { readJSON } from "../src/checkpoint/load";
+import { checkFitsInMemory } from "../src/checkpoint/memory-fit";
 import { CheckpointError, loadCheckpoint } from "../src/index";
 import { safetensorsBytes, writeCheckpoint } from "./support/write-checkpoint";
 
@@ -222,5 +227,49 @@ describe("tokenizer files", () => {
       c.chat_template = "{% for m in messages %}{{ m.content }";
     });
     expect((await loadError(dir)).message).toMatch(/tokenizer_config.json: chat_template does not parse/);
+  });
+});
+
+describe("a checkpoint too large for this machine", () => {
+  it("is refused before it is mapped, with the size it needs and the memory there is", async () => {
+    // A real header over a sparse file (no disk used) for a model twice this machine's memory.
+    const { dir } = writeCheckpoint();
+    const configFile = join(dir, "config.json");
+    const layerBytes = 4 * (4 * 8192 * 8192 + 3 * 8192 * 32768);
+    const layers = Math.max(1, Math.ceil((2 * totalmem()) / layerBytes));
+    editJson(configFile, (c) => {
+      Object.assign(c, { d_model: 8192, n_heads: 64, n_kv_heads: 64, mlp_hidden_size: 32768, n_layers: layers });
+      Object.assign(c, { vocab_size: 128000, embedding_size: 128000 });
+    });
+    const architecture = readArchitecture(readJSON(configFile), configFile);
+    const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+    let offset = 0;
+    for (const [key, { name }] of architecture.tensorNames) {
+      const shape = expectedShape(key, architecture.shape);
+      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+      header[name] = { dtype: "F32", shape, data_offsets: [offset, offset + bytes] };
+      offset += bytes;
+    }
+    const json = Buffer.from(JSON.stringify(header));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(json.length));
+    const file = join(dir, "model.safetensors");
+    writeFileSync(file, Buffer.concat([prefix, json]));
+    truncateSync(file, 8 + json.length + offset);
+    try {
+      const error = await loadError(dir);
+      expect(error.file).toBe(dir);
+      expect(error.message).toMatch(
+        /the weights need \d+\.\d GiB of memory and this machine has \d+\.\d GiB available/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("16-bit weights are counted at 16 bits", () => {
+    const tensor = (dtype: "F32" | "BF16") => ({ name: "w", file: 0, offset: 0, dtype, shape: [1000, 1000] });
+    expect(() => checkFitsInMemory("d", { w: tensor("F32") }, 3_000_000)).toThrow(/need 0.0 GiB/);
+    expect(() => checkFitsInMemory("d", { w: tensor("BF16") }, 3_000_000)).not.toThrow();
   });
 });

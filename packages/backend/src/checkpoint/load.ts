@@ -7,6 +7,7 @@ import { type Device, type GemmBackend, type NativeModel, type NativeTensor, nat
 import { type Architecture, checkSpecialIds, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
+import { checkFitsInMemory } from "./memory-fit";
 import { isLoadable, readCheckpointTensors } from "./safetensors";
 import { TextTokenizer } from "./tokenizer";
 
@@ -40,6 +41,8 @@ export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}
   checkSpecialIds(architecture, join(dir, "generation_config.json"));
 
   const { files, tensors } = locateWeights(dir, architecture);
+  const device = options.device ?? "cpu";
+  if (device === "cpu" || (device === "auto" && native().cudaInfo().devices === 0)) checkFitsInMemory(dir, tensors);
   const tokenizerFile = join(dir, "tokenizer.json");
   const tokenizerConfigFile = join(dir, "tokenizer_config.json");
   const tokenizerConfig = readOptionalJSON(tokenizerConfigFile);
@@ -50,7 +53,7 @@ export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}
     : undefined;
 
   const model = await native().loadModel(architecture.shape, files, tensors, options.threads ?? 0, {
-    device: options.device ?? "cpu",
+    device,
     ...(options.gemm ? { gemm: options.gemm } : {}),
   });
   return { dir, architecture, model, tokenizer, chatTemplate, generationConfig };
