@@ -2,11 +2,13 @@
 // starts at once when nothing changed, and its stdout carries only the answer. A failed build prints
 // its log on stderr.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+/** The pnpm the workspace pins (`packageManager`), as the README's commands run it. */
+const pnpm = (JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { packageManager: string }).packageManager;
 
 /** Each package, its build's main output, in dependency order. */
 const PACKAGES = [
@@ -38,7 +40,7 @@ export function buildStale(): string[] {
   const built: string[] = [];
   for (const { name, dir, output } of PACKAGES) {
     if (!isStale(dir, output)) continue;
-    const result = spawnSync("npx", ["-y", "pnpm@10.34.9", "--filter", name, "--silent", "build"], {
+    const result = spawnSync("npx", ["-y", pnpm, "--filter", name, "--silent", "build"], {
       cwd: root,
       encoding: "utf8",
     });

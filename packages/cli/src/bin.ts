@@ -161,8 +161,8 @@ config
   .action((name: string) => configUse(name, io()));
 config.command("path").action(() => configPathCommand(io()));
 
-// Ctrl+C: Node's default ends the process with 130; `serve`/`train`/`eval` instead forward it to the
-// backend child and exit with its code (a graceful shutdown is 0).
+// Ctrl+C: Node's default ends the process with 130; `serve` handles it itself (a graceful shutdown,
+// exit code 0).
 try {
   await program.parseAsync();
 } catch (error) {

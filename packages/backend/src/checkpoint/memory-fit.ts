@@ -3,16 +3,14 @@
 import { freemem } from "node:os";
 import { CheckpointError } from "../errors";
 import type { NativeTensor } from "../native";
+import { dtypeBytes } from "./safetensors";
 
-/** Bytes the engine holds per element: matrices stay in their stored dtype (16-bit ones at 16 bits). */
-const HELD_BYTES: Record<string, number> = { F32: 4, BF16: 2, F16: 2 };
-
-/** The bytes the CPU engine will hold for these weights. */
+/** The bytes the CPU engine will hold for these weights: each in its stored dtype, as the engine keeps them. */
 export function heldWeightBytes(tensors: Record<string, NativeTensor>): number {
   let total = 0;
   for (const tensor of Object.values(tensors)) {
     const elements = tensor.shape.reduce((product, d) => product * d, 1);
-    total += elements * (HELD_BYTES[tensor.dtype] ?? 4);
+    total += elements * dtypeBytes(tensor.dtype);
   }
   return total;
 }

@@ -144,6 +144,11 @@ function readIndex(indexFile: string): Record<string, string> {
   return map as Record<string, string>;
 }
 
+/** Bytes per element of a safetensors dtype. */
+export function dtypeBytes(dtype: string): number {
+  return DTYPE_BYTES[dtype] ?? 4;
+}
+
 export function isLoadable(dtype: string): dtype is DType {
   return LOADABLE.has(dtype);
 }

@@ -1,7 +1,13 @@
 // What the server does with requests that never reach a route: malformed HTTP, URLs the router
 // refuses, bodies over the limit. Every answer has the OpenAI error shape, and where the request could
 // not be framed the connection is closed (a client must not reuse a socket in an unknown state).
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { SERVER_DEFAULTS } from "./defaults";
@@ -48,7 +54,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   );
   if (socket.writable) {
     socket.end(
-      `HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   }

@@ -11,8 +11,9 @@ export type OutputCheck = (text: string) => string | undefined;
 /** The check for a request's response_format; a schema that does not compile is the client's 400. */
 export function outputCheck(format: ResponseFormat | undefined): OutputCheck | undefined {
   if (!format || format.type === "text") return undefined;
+  const ajv = new Ajv({ allErrors: true, strict: false });
   const validate =
-    format.type === "json_schema" && format.json_schema.schema ? compile(format.json_schema.schema) : undefined;
+    format.type === "json_schema" && format.json_schema.schema ? compile(ajv, format.json_schema.schema) : undefined;
   return (text) => {
     let value: unknown;
     try {
@@ -26,13 +27,13 @@ export function outputCheck(format: ResponseFormat | undefined): OutputCheck | u
         : "the answer is not a JSON object";
     }
     if (!validate || validate(value)) return undefined;
-    return `the answer does not match the schema: ${new Ajv().errorsText(validate.errors)}`;
+    return `the answer does not match the schema: ${ajv.errorsText(validate.errors)}`;
   };
 }
 
-function compile(schema: Record<string, unknown>) {
+function compile(ajv: Ajv, schema: Record<string, unknown>) {
   try {
-    return new Ajv({ allErrors: true, strict: false }).compile(schema);
+    return ajv.compile(schema);
   } catch (error) {
     throw badRequest(
       `response_format.json_schema.schema is not a valid JSON Schema: ${(error as Error).message}`,
