@@ -15,12 +15,16 @@ export interface ModelShape {
   tiedEmbeddings: boolean;
 }
 
+/** GGUF's block-quantized types the engine multiplies in place (llama.cpp's exact layouts). */
+export type QuantizedType = "Q8_0" | "Q4_0" | "Q4_K" | "Q6_K";
+export type TensorDType = "F32" | "F16" | "BF16" | QuantizedType;
+
 /** Where one weight lives: `file` indexes the files list; `offset` is absolute in that file. */
 export interface NativeTensor {
   name: string;
   file: number;
   offset: number;
-  dtype: "F32" | "F16" | "BF16";
+  dtype: TensorDType;
   shape: number[];
 }
 
@@ -202,7 +206,15 @@ export interface NativeAddon {
     init: { seed: number } | { files: string[]; tensors: Record<string, NativeTensor> },
     threads?: number,
   ): Promise<NativeTrainer>;
-  cpuInfo(): { avx2: boolean; avx512: boolean; kernels: string; hardwareThreads: number };
+  /** `kernels` is the table in use; `int8` the instructions its quantized products use (portable, avx2, vnni). */
+  cpuInfo(): {
+    avx2: boolean;
+    avx512: boolean;
+    avx512Vnni: boolean;
+    kernels: string;
+    int8: string;
+    hardwareThreads: number;
+  };
   kernels: {
     gemm(
       x: Float32Array,
@@ -224,6 +236,20 @@ export interface NativeAddon {
       dtype: "bf16" | "f16",
       kernels?: KernelChoice,
     ): Float32Array;
+    /** The same product with W[n][k] as GGUF blocks, row by row (the activations are quantized to int8). */
+    gemmQuantized(
+      x: Float32Array,
+      rows: number,
+      blocks: Uint8Array,
+      n: number,
+      k: number,
+      bias: Float32Array | null,
+      type: QuantizedType,
+      kernels?: KernelChoice,
+    ): Float32Array;
+    /** One row of values (a whole number of blocks) as `type`'s GGUF blocks. */
+    quantize(values: Float32Array, type: QuantizedType): Uint8Array;
+    dequantize(blocks: Uint8Array, type: QuantizedType, count: number): Float32Array;
     rmsNorm(
       x: Float32Array,
       weight: Float32Array,
@@ -247,6 +273,7 @@ export interface NativeAddon {
       sample: number;
       sampleProb: number;
     };
+    /** GFLOP/s of y = x · Wᵀ with W stored as `dtype` (default F32). */
     benchGemm(
       rows: number,
       n: number,
@@ -254,6 +281,7 @@ export interface NativeAddon {
       threads: number,
       milliseconds: number,
       kernels?: KernelChoice,
+      dtype?: TensorDType,
     ): number;
     benchPeakFma(threads: number, milliseconds: number, kernels?: KernelChoice): number;
   };

@@ -54,6 +54,14 @@ inline std::vector<uint16_t> get_u16(const Napi::Value& v, const char* what) {
   return std::vector<uint16_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
+inline std::vector<uint8_t> get_bytes(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw std::invalid_argument(std::string(what) + " must be a Uint8Array");
+  }
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  return std::vector<uint8_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
 inline Napi::Float32Array to_js(Napi::Env env, const std::vector<float>& values) {
   Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
   std::copy(values.begin(), values.end(), out.Data());

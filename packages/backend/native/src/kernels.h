@@ -1,7 +1,9 @@
-// The innermost loops, in builds chosen at run time: portable C++, AVX2/FMA and AVX-512F.
+// The innermost loops, in builds chosen at run time: portable C++, AVX2/FMA and AVX-512F (with the
+// int8 products on AVX-512 VNNI where the CPU has it).
 // Everything above this file (ops.cpp, model.cpp) is written once against this table.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace anneal {
@@ -10,6 +12,19 @@ namespace anneal {
 constexpr int kPanelWidth = 16;
 // No micro-kernel computes more rows of output at once than this (each says how many it does).
 constexpr int kMaxTileRows = 12;
+// A quantized product multiplies one weight row into at most this many activation rows per call.
+constexpr int kMaxQuantRows = 8;
+
+// out[r] = Σ dequant(w)·dequant(act_r) over k values, for r < rows (≤ kMaxQuantRows): `w` is one
+// weight row of GGUF blocks, act_r the row at acts + r · stride as quantize_activations lays it out.
+using QuantDot = void (*)(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out);
+struct QuantDots {
+  const char* name;  // the instructions they use: "portable", "avx2" (maddubs) or "vnni" (dpbusd)
+  QuantDot q8_0, q4_0, q4_k, q6_k;
+};
+extern const QuantDots kPortableQuantDots;
+extern const QuantDots kAvx2QuantDots;  // only where cpu_has_avx2_fma()
+extern const QuantDots kVnniQuantDots;  // only where cpu_has_avx512_vnni()
 
 struct Kernels {
   const char* name;
@@ -32,14 +47,19 @@ struct Kernels {
   // A register-only FMA loop (for measuring peak FLOP/s): `iterations` rounds of fma_loop_flops flops.
   float (*fma_loop)(int64_t iterations);
   int fma_loop_flops;  // 10 independent accumulators × lanes × 2 flops per FMA
+  // Products with block-quantized weights.
+  QuantDots quant;
 };
 
 extern const Kernels kPortableKernels;
 extern const Kernels kAvx2Kernels;    // only call where cpu_has_avx2_fma() is true
-extern const Kernels kAvx512Kernels;  // only call where cpu_has_avx512() is true
+// only call where cpu_has_avx512() is true; its quantized products are VNNI's where the CPU has it
+const Kernels& avx512_kernels();
 
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
+// AVX-512 VNNI with the VL forms (the int8 products use its 256-bit dpbusd).
+bool cpu_has_avx512_vnni();
 // The table named by ANNEAL_CPU (portable, avx2, avx512) if this CPU runs it, else the fastest it runs.
 const Kernels& best_kernels();
 // The table called `name` ("portable", "avx2", "avx512"); throws std::invalid_argument when this CPU lacks it.

@@ -5,7 +5,20 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+#include "quant_dots_x86.h"
+
 namespace anneal {
+
+// The int8 primitive of the quantized products: maddubs (u8 × s8 pairs into saturating int16; our
+// codes keep every pair well inside it), then madd into int32.
+struct MaddubsDot {
+  static __m256i dot(__m256i u, __m256i s) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
+  // int16 lanes 0..7 (elements 0..15) by a, lanes 8..15 (elements 16..31) by b.
+  static __m256i scales(int a, int b) { return _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(b)), _mm_set1_epi16(static_cast<int16_t>(a))); }
+  static __m256i dot_scaled(__m256i u, __m256i s, __m256i scale) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), scale); }
+};
+using Maddubs = x86::QuantDots<MaddubsDot>;
+const QuantDots kAvx2QuantDots = {"avx2", Maddubs::q8_0, Maddubs::q4_0, Maddubs::q4_k, Maddubs::q6_k};
 
 // One panel row (16 weights) as two 8-wide float vectors, from each storage type.
 struct LoadF32 {
@@ -165,7 +178,8 @@ static float fma_loop_avx2(int64_t iterations) {
 }
 
 const Kernels kAvx2Kernels = {"avx2",    6,         gemm_tile_avx2<LoadF32>, gemm_tile_avx2<LoadBF16>, gemm_tile_avx2<LoadF16>,
-                              dot_avx2, axpy_avx2, fma_loop_avx2,           10 * 8 * 2};
+                              dot_avx2, axpy_avx2, fma_loop_avx2,           10 * 8 * 2,
+                              kAvx2QuantDots};
 
 }  // namespace anneal
 
@@ -174,6 +188,7 @@ const Kernels kAvx2Kernels = {"avx2",    6,         gemm_tile_avx2<LoadF32>, gem
 namespace anneal {
 // Non-x86 builds: the table exists so the code links; best_kernels() never selects it.
 const Kernels kAvx2Kernels = kPortableKernels;
+const QuantDots kAvx2QuantDots = kPortableQuantDots;
 }  // namespace anneal
 
 #endif

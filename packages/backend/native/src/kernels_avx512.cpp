@@ -110,7 +110,7 @@ static float fma_loop_avx512(int64_t iterations) {
   return _mm512_reduce_add_ps(sum);
 }
 
-const Kernels kAvx512Kernels = {"avx512",
+static const Kernels kAvx512Kernels = {"avx512",
                                 12,
                                 gemm_tile_avx512<LoadF32>,
                                 gemm_tile_avx512<LoadBF16>,
@@ -118,7 +118,18 @@ const Kernels kAvx512Kernels = {"avx512",
                                 dot_avx512,
                                 axpy_avx512,
                                 fma_loop_avx512,
-                                10 * 16 * 2};
+                                10 * 16 * 2,
+                                kAvx2QuantDots};
+
+// Every AVX-512 CPU runs AVX2, so without VNNI its int8 products are AVX2's.
+const Kernels& avx512_kernels() {
+  static const Kernels table = [] {
+    Kernels kernels = kAvx512Kernels;
+    if (cpu_has_avx512_vnni()) kernels.quant = kVnniQuantDots;
+    return kernels;
+  }();
+  return table;
+}
 
 }  // namespace anneal
 
@@ -126,7 +137,7 @@ const Kernels kAvx512Kernels = {"avx512",
 
 namespace anneal {
 // Non-x86 builds: the table exists so the code links; best_kernels() never selects it.
-const Kernels kAvx512Kernels = kPortableKernels;
+const Kernels& avx512_kernels() { return kPortableKernels; }
 }  // namespace anneal
 
 #endif

@@ -74,7 +74,7 @@ const Kernels kPortableKernels = {"portable",         6,
                                   gemm_tile_portable, gemm_tile_bf16_portable,
                                   gemm_tile_f16_portable, dot_portable,
                                   axpy_portable,      fma_loop_portable,
-                                  10 * 8 * 2};
+                                  10 * 8 * 2,         kPortableQuantDots};
 
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -95,6 +95,15 @@ bool cpu_has_avx512() {
 #endif
 }
 
+bool cpu_has_avx512_vnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && cpu_has_avx2_fma();
+#else
+  return false;
+#endif
+}
+
 const Kernels& kernels_by_name(const char* name) {
   const std::string wanted = name;
   if (wanted == "portable") return kPortableKernels;
@@ -104,7 +113,7 @@ const Kernels& kernels_by_name(const char* name) {
   }
   if (wanted == "avx512") {
     if (!cpu_has_avx512()) throw std::invalid_argument("this CPU has no AVX-512F");
-    return kAvx512Kernels;
+    return avx512_kernels();
   }
   throw std::invalid_argument("unknown kernels \"" + wanted + "\" (portable, avx2, avx512)");
 }
@@ -117,7 +126,7 @@ const Kernels& best_kernels() {
     } catch (const std::invalid_argument&) {
     }
   }
-  if (cpu_has_avx512()) return kAvx512Kernels;
+  if (cpu_has_avx512()) return avx512_kernels();
   if (cpu_has_avx2_fma()) return kAvx2Kernels;
   return kPortableKernels;
 }

@@ -7,7 +7,9 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
+#include "quant_format.h"
 #include "seeded_draw.h"
 
 namespace anneal {
@@ -45,6 +47,85 @@ PackedWeight pack_weight_16(const uint16_t* w, int n, int k, DType dtype) {
   return packed;
 }
 
+static void check_quantized_shape(int n, int k, DType type) {
+  if (!is_quantized(type)) throw std::invalid_argument(std::string("not a quantized type: ") + dtype_name(type));
+  if (n <= 0 || k <= 0 || k % block_elements(type) != 0) {
+    throw std::invalid_argument(std::string(dtype_name(type)) + " weights need rows of a multiple of " +
+                                std::to_string(block_elements(type)) + " values (got " + std::to_string(n) + " × " +
+                                std::to_string(k) + ")");
+  }
+}
+
+PackedWeight quantize_weight(const float* w, int n, int k, DType type) {
+  check_quantized_shape(n, k, type);
+  PackedWeight packed;
+  packed.n = n;
+  packed.k = k;
+  packed.dtype = type;
+  packed.row_bytes = tensor_bytes(type, static_cast<size_t>(k));
+  packed.owned.resize(packed.row_bytes * n);
+  for (int row = 0; row < n; ++row) {
+    quantize_row(type, w + static_cast<size_t>(row) * k, k, packed.owned.data() + packed.row_bytes * row);
+  }
+  return packed;
+}
+
+PackedWeight quantized_view(const uint8_t* blocks, int n, int k, DType type, std::shared_ptr<const void> keep) {
+  check_quantized_shape(n, k, type);
+  PackedWeight packed;
+  packed.n = n;
+  packed.k = k;
+  packed.dtype = type;
+  packed.row_bytes = tensor_bytes(type, static_cast<size_t>(k));
+  packed.mapped = blocks;
+  packed.keep = std::move(keep);
+  return packed;
+}
+
+static QuantDot quant_dot(const QuantDots& dots, DType type) {
+  switch (type) {
+    case DType::Q8_0: return dots.q8_0;
+    case DType::Q4_0: return dots.q4_0;
+    case DType::Q4_K: return dots.q4_k;
+    case DType::Q6_K: return dots.q6_k;
+    default: throw std::invalid_argument(std::string("no quantized product for ") + dtype_name(type));
+  }
+}
+
+// y = x · Wᵀ with W in GGUF blocks: the activation rows are quantized to int8 blocks once, then each
+// weight row is decoded once per tile of up to kMaxQuantRows activation rows (llama.cpp's scheme).
+static void gemm_quantized(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias,
+                           float* y, bool accumulate) {
+  const int n = w.n, k = w.k;
+  const size_t act_bytes = activation_row_bytes(w.dtype, k);
+  std::vector<uint8_t> acts(act_bytes * rows);
+  ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
+  });
+  const QuantDot dot = quant_dot(ctx.kernels.quant, w.dtype);
+  // Work item = (16 weight rows, one tile of activation rows), weight-major so a thread reuses its
+  // weight rows from cache across the tiles.
+  constexpr int kRowsPerGroup = 16;
+  const int groups = (n + kRowsPerGroup - 1) / kRowsPerGroup;
+  const int tiles = (rows + kMaxQuantRows - 1) / kMaxQuantRows;
+  const uint8_t* blocks = w.blocks();
+  ctx.pool.parallel_for(static_cast<size_t>(groups) * tiles, [&](size_t begin, size_t end) {
+    float out[kMaxQuantRows];
+    for (size_t item = begin; item < end; ++item) {
+      const int g = static_cast<int>(item / tiles), r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
+      const int tile_rows = std::min(kMaxQuantRows, rows - r0);
+      for (int j = g * kRowsPerGroup; j < std::min(n, (g + 1) * kRowsPerGroup); ++j) {
+        dot(blocks + w.row_bytes * j, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+        for (int r = 0; r < tile_rows; ++r) {
+          float& dst = y[static_cast<size_t>(r0 + r) * n + j];
+          const float v = out[r] + (bias ? bias[j] : 0.0f);
+          dst = accumulate ? dst + v : v;
+        }
+      }
+    }
+  });
+}
+
 // Runs the tiles of y = x · panels over the pool; `tile(item's rows, panel index, n0)` does one.
 template <class Tile>
 static void for_each_tile(const Context& ctx, int rows, int n, const Tile& tile) {
@@ -75,6 +156,10 @@ void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, c
           bool accumulate) {
   if (w.dtype == DType::F32) {
     gemm_panels(ctx, x, w.k, rows, w.panels.data(), w.n, w.k, bias, y, w.n, accumulate);
+    return;
+  }
+  if (is_quantized(w.dtype)) {
+    gemm_quantized(ctx, x, rows, w, bias, y, accumulate);
     return;
   }
   const auto tile16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_bf16 : ctx.kernels.gemm_tile_f16;

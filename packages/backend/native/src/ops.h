@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "dtype.h"
@@ -10,20 +11,34 @@
 
 namespace anneal {
 
-// A linear layer's weight W[n][k] (out × in, PyTorch layout) repacked into 16-wide k-major panels,
-// in the dtype the checkpoint stores it: float32, or BF16/F16 kept at 16 bits (half the memory and
-// half the bytes each product streams; the kernels widen them in registers).
+// A linear layer's weight W[n][k] (out × in, PyTorch layout) in the dtype the checkpoint stores it:
+// float32 or BF16/F16 repacked into 16-wide k-major panels (16-bit ones kept at 16 bits: half the
+// memory and half the bytes each product streams; the kernels widen them in registers), or GGUF
+// blocks (Q8_0, Q4_0, Q4_K, Q6_K) row by row, exactly as the file stores them.
 struct PackedWeight {
   int n = 0;
   int k = 0;
   DType dtype = DType::F32;
   std::vector<float> panels;       // F32: ceil(n / 16) panels of k × 16 floats; padding columns are zero
   std::vector<uint16_t> panels16;  // BF16/F16: the same layout, 16-bit elements
+  // Quantized: n rows of row_bytes each, in `owned` (quantized at load) or in place in a mapped file
+  // that `keep` holds open.
+  size_t row_bytes = 0;
+  std::vector<uint8_t> owned;
+  const uint8_t* mapped = nullptr;
+  std::shared_ptr<const void> keep;
+  const uint8_t* blocks() const { return owned.empty() ? mapped : owned.data(); }
+  // Bytes this weight holds in memory of its own (a mapped one's pages belong to the file).
+  size_t resident_bytes() const { return panels.size() * 4 + panels16.size() * 2 + owned.size(); }
 };
 
 PackedWeight pack_weight(const float* w, int n, int k);
 // From 16-bit elements (BF16 or F16 bits, as stored), kept at 16 bits.
 PackedWeight pack_weight_16(const uint16_t* w, int n, int k, DType dtype);
+// float32 rows quantized to `type` (each row's k a multiple of the type's block).
+PackedWeight quantize_weight(const float* w, int n, int k, DType type);
+// Quantized rows used where they lie (a mapped file's bytes), kept alive by `keep`.
+PackedWeight quantized_view(const uint8_t* blocks, int n, int k, DType type, std::shared_ptr<const void> keep);
 
 struct Context {
   const Kernels& kernels;

@@ -1,0 +1,290 @@
+// Node-API hooks on the kernels themselves, for tests (each kernel path against its portable twin)
+// and benchmarks (peak FLOP/s, GEMM throughput); plus cpuInfo.
+#include <napi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "addon_worker.h"
+#include "js_values.h"
+#include "ops.h"
+#include "quant_format.h"
+
+namespace anneal {
+namespace {
+
+const Kernels& kernels_named(const Napi::Value& v) {
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "best";
+  return name == "best" ? best_kernels() : kernels_by_name(name.c_str());
+}
+
+ThreadPool& shared_pool() {
+  static ThreadPool pool(0);
+  return pool;
+}
+
+// y = x · Wᵀ (+ bias) for the gemm hooks: W arrives as info[2] (n × k), packed by `pack`; the kernel
+// choice is info[kernels_arg].
+template <class Pack>
+static Napi::Value run_gemm(const Napi::CallbackInfo& info, const char* name, int kernels_arg, const Pack& pack) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x");
+    const int rows = info[1].As<Napi::Number>().Int32Value(), n = info[3].As<Napi::Number>().Int32Value();
+    const int k = info[4].As<Napi::Number>().Int32Value();
+    const PackedWeight packed = pack(n, k);
+    if (x.size() != static_cast<size_t>(rows) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
+    std::vector<float> bias;
+    if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
+    const Context ctx{kernels_named(info[kernels_arg]), shared_pool()};
+    std::vector<float> y(static_cast<size_t>(rows) * n);
+    gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
+    return to_js(info.Env(), y);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+static void check_weight_size(size_t size, int n, int k, const char* name) {
+  if (size != static_cast<size_t>(n) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
+}
+
+// gemm(x, rows, w, n, k, bias|null, kernels) -> y  (w is W[n][k])
+Napi::Value KernelGemm(const Napi::CallbackInfo& info) {
+  return run_gemm(info, "gemm", 6, [&](int n, int k) {
+    const std::vector<float> w = get_floats(info[2], "w");
+    check_weight_size(w.size(), n, k, "gemm");
+    return pack_weight(w.data(), n, k);
+  });
+}
+
+// gemm16(x, rows, w, n, k, bias|null, "bf16"|"f16", kernels) -> y  (w is W[n][k] as 16-bit patterns)
+Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
+  return run_gemm(info, "gemm16", 7, [&](int n, int k) {
+    const std::vector<uint16_t> w = get_u16(info[2], "w");
+    check_weight_size(w.size(), n, k, "gemm16");
+    const std::string dtype = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+    if (dtype != "bf16" && dtype != "f16") throw std::invalid_argument("gemm16: dtype must be bf16 or f16");
+    return pack_weight_16(w.data(), n, k, dtype == "bf16" ? DType::BF16 : DType::F16);
+  });
+}
+
+// Which quantized type a hook names ("Q8_0", "Q4_0", "Q4_K", "Q6_K").
+static DType quantized_type(const Napi::Value& v) {
+  const DType type = parse_dtype(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+  if (!is_quantized(type)) throw std::invalid_argument(std::string(dtype_name(type)) + " is not a quantized type");
+  return type;
+}
+
+// quantize(values, type) -> the GGUF blocks of one row of values
+Napi::Value KernelQuantize(const Napi::CallbackInfo& info) {
+  try {
+    const std::vector<float> values = get_floats(info[0], "values");
+    const DType type = quantized_type(info[1]);
+    const size_t bytes = tensor_bytes(type, values.size());
+    if (bytes == 0) throw std::invalid_argument("quantize: the values are not a whole number of blocks");
+    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bytes);
+    quantize_row(type, values.data(), static_cast<int>(values.size()), out.Data());
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// dequantize(blocks, type, count) -> float32 values
+Napi::Value KernelDequantize(const Napi::CallbackInfo& info) {
+  try {
+    const std::vector<uint8_t> blocks = get_bytes(info[0], "blocks");
+    const DType type = quantized_type(info[1]);
+    const size_t count = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+    if (tensor_bytes(type, count) != blocks.size() || count == 0) throw std::invalid_argument("dequantize: sizes do not match");
+    std::vector<float> out(count);
+    dequantize(blocks.data(), type, count, out.data());
+    return to_js(info.Env(), out);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// gemmQuantized(x, rows, blocks, n, k, bias|null, type, kernels) -> y  (blocks: W[n][k] as GGUF rows)
+Napi::Value KernelGemmQuantized(const Napi::CallbackInfo& info) {
+  return run_gemm(info, "gemmQuantized", 7, [&](int n, int k) {
+    auto blocks = std::make_shared<std::vector<uint8_t>>(get_bytes(info[2], "blocks"));
+    const DType type = quantized_type(info[6]);
+    if (tensor_bytes(type, static_cast<size_t>(n) * k) != blocks->size() || k % block_elements(type) != 0) {
+      throw std::invalid_argument("gemmQuantized: sizes do not match");
+    }
+    return quantized_view(blocks->data(), n, k, type, blocks);
+  });
+}
+
+// rmsNorm(x, weight, rows, dim, eps, kernels) -> y
+Napi::Value KernelRmsNorm(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x"), w = get_floats(info[1], "weight");
+    const int rows = info[2].As<Napi::Number>().Int32Value(), dim = info[3].As<Napi::Number>().Int32Value();
+    if (x.size() != static_cast<size_t>(rows) * dim || w.size() != static_cast<size_t>(dim)) throw std::invalid_argument("rmsNorm: sizes do not match");
+    std::vector<float> y(x.size());
+    rms_norm(Context{kernels_named(info[5]), shared_pool()}, x.data(), w.data(), y.data(), rows, dim,
+             static_cast<float>(info[4].As<Napi::Number>().DoubleValue()));
+    return to_js(info.Env(), y);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// rope(x, positions, heads, headDim, theta) -> rotated copy of x
+Napi::Value KernelRope(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> x = get_floats(info[0], "x");
+    std::vector<int32_t> positions = get_int32s(info[1], "positions");
+    const int heads = info[2].As<Napi::Number>().Int32Value(), head_dim = info[3].As<Napi::Number>().Int32Value();
+    if (x.size() != positions.size() * heads * head_dim) throw std::invalid_argument("rope: sizes do not match");
+    rope(Context{best_kernels(), shared_pool()}, x.data(), positions.data(), static_cast<int>(positions.size()), heads,
+         head_dim, static_cast<float>(info[4].As<Napi::Number>().DoubleValue()));
+    return to_js(info.Env(), x);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// attention(q, rows, keys, values, length, heads, kvHeads, headDim, kernels) -> out
+Napi::Value KernelAttention(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> q = get_floats(info[0], "q"), keys = get_floats(info[2], "keys"), values = get_floats(info[3], "values");
+    const int rows = info[1].As<Napi::Number>().Int32Value(), length = info[4].As<Napi::Number>().Int32Value();
+    const int heads = info[5].As<Napi::Number>().Int32Value(), kv_heads = info[6].As<Napi::Number>().Int32Value();
+    const int head_dim = info[7].As<Napi::Number>().Int32Value();
+    if (heads % kv_heads != 0 || q.size() != static_cast<size_t>(rows) * heads * head_dim ||
+        keys.size() != static_cast<size_t>(length) * kv_heads * head_dim || values.size() != keys.size()) {
+      throw std::invalid_argument("attention: sizes do not match");
+    }
+    std::vector<float> out(q.size());
+    attention(Context{kernels_named(info[8]), shared_pool()}, q.data(), rows, keys.data(), values.data(), length, heads,
+              kv_heads, head_dim, out.data());
+    return to_js(info.Env(), out);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// rowStats(logits, sampling, position, step) -> stats of one row
+Napi::Value KernelRowStats(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> logits = get_floats(info[0], "logits");
+    if (logits.empty()) throw std::invalid_argument("rowStats: empty row");
+    SamplingParams sampling = info[1].IsObject() ? read_sampling(info[1].As<Napi::Object>()) : SamplingParams{};
+    RowStats s = row_stats(logits.data(), static_cast<int>(logits.size()), sampling,
+                           static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()),
+                           static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value()));
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("argmax", s.argmax);
+    out.Set("confidence", s.confidence);
+    out.Set("margin", s.margin);
+    out.Set("entropy", s.entropy);
+    out.Set("sample", s.sample);
+    out.Set("sampleProb", s.sample_prob);
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// benchGemm(rows, n, k, threads, milliseconds, kernels, dtype = "F32") -> GFLOP/s of y = x · Wᵀ with W
+// stored as `dtype` (F32, BF16, or a quantized type)
+Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
+  const int rows = info[0].As<Napi::Number>().Int32Value(), n = info[1].As<Napi::Number>().Int32Value();
+  const int k = info[2].As<Napi::Number>().Int32Value();
+  ThreadPool pool(info[3].As<Napi::Number>().Uint32Value());
+  const double budget = info[4].As<Napi::Number>().DoubleValue() / 1000.0;
+  const DType dtype = parse_dtype(info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "F32");
+  std::vector<float> x(static_cast<size_t>(rows) * k), w(static_cast<size_t>(n) * k), y(static_cast<size_t>(rows) * n);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 97) / 97.0f - 0.5f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 89) / 89.0f - 0.5f;
+  PackedWeight packed;
+  if (is_quantized(dtype)) {
+    packed = quantize_weight(w.data(), n, k, dtype);
+  } else if (dtype == DType::BF16 || dtype == DType::F16) {
+    std::vector<uint16_t> bits(w.size());
+    for (size_t i = 0; i < w.size(); ++i) {
+      uint32_t wide;
+      std::memcpy(&wide, &w[i], 4);
+      bits[i] = dtype == DType::BF16 ? static_cast<uint16_t>(wide >> 16) : f32_to_f16(w[i]);
+    }
+    packed = pack_weight_16(bits.data(), n, k, dtype);
+  } else {
+    packed = pack_weight(w.data(), n, k);
+  }
+  const Context ctx{kernels_named(info[5]), pool};
+  gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);  // warm up
+  auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  int64_t runs = 0;
+  do {
+    gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);
+    ++runs;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < budget);
+  return Napi::Number::New(info.Env(), 2.0 * rows * n * k * runs / elapsed / 1e9);
+}
+
+// benchPeakFma(threads, milliseconds, kernels) -> GFLOP/s of a register-only FMA loop on each thread
+Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
+  const unsigned threads = std::max(1u, info[0].As<Napi::Number>().Uint32Value());
+  const double budget = info[1].As<Napi::Number>().DoubleValue() / 1000.0;
+  const Kernels& kernels = kernels_named(info[2]);
+  const int64_t chunk = 1 << 20;
+  std::vector<double> rates(threads);
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      volatile float sink = 0;
+      auto start = std::chrono::steady_clock::now();
+      double elapsed = 0;
+      int64_t rounds = 0;
+      do {
+        sink = sink + kernels.fma_loop(chunk);
+        rounds += chunk;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      } while (elapsed < budget);
+      rates[t] = static_cast<double>(rounds) * kernels.fma_loop_flops / elapsed / 1e9;
+    });
+  }
+  for (auto& w : workers) w.join();
+  double total = 0;
+  for (double r : rates) total += r;
+  return Napi::Number::New(info.Env(), total);
+}
+
+Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("avx2", cpu_has_avx2_fma());
+  out.Set("avx512", cpu_has_avx512());
+  out.Set("avx512Vnni", cpu_has_avx512_vnni());
+  out.Set("kernels", best_kernels().name);
+  out.Set("int8", best_kernels().quant.name);
+  out.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
+  return out;
+}
+
+}  // namespace
+
+void register_kernel_bindings(Napi::Env env, Napi::Object exports) {
+  exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo));
+  Napi::Object kernels = Napi::Object::New(env);
+  kernels.Set("gemm", Napi::Function::New(env, KernelGemm));
+  kernels.Set("gemm16", Napi::Function::New(env, KernelGemm16));
+  kernels.Set("gemmQuantized", Napi::Function::New(env, KernelGemmQuantized));
+  kernels.Set("quantize", Napi::Function::New(env, KernelQuantize));
+  kernels.Set("dequantize", Napi::Function::New(env, KernelDequantize));
+  kernels.Set("rmsNorm", Napi::Function::New(env, KernelRmsNorm));
+  kernels.Set("rope", Napi::Function::New(env, KernelRope));
+  kernels.Set("attention", Napi::Function::New(env, KernelAttention));
+  kernels.Set("rowStats", Napi::Function::New(env, KernelRowStats));
+  kernels.Set("benchGemm", Napi::Function::New(env, BenchGemm));
+  kernels.Set("benchPeakFma", Napi::Function::New(env, BenchPeakFma));
+  exports.Set("kernels", kernels);
+}
+
+}  // namespace anneal

@@ -1,0 +1,138 @@
+// The quantized products for x86, written once over 32-byte vectors and an int8 dot-product
+// primitive: AVX2's maddubs/madd (kernels_avx2.cpp) or AVX-512 VNNI's dpbusd (quant_dots_vnni.cpp).
+// Include only from a file compiled for the primitive's instructions (plus AVX2, FMA and F16C).
+//
+// Each kernel takes one weight row and up to kMaxQuantRows activation rows: a weight block is
+// decoded once and multiplied into every row. The integer sums are exact; only the per-block
+// float scaling differs in rounding from the portable twin.
+#pragma once
+
+#include <immintrin.h>
+
+#include "kernels.h"
+#include "quant_format.h"
+
+namespace anneal {
+namespace x86 {
+
+// Signed lanes of 8 int32, lane i the sum over elements 4i .. 4i+3 (both primitives agree on this).
+template <class Dot>
+struct QuantDots {
+  static float widen_half(uint16_t bits) { return _cvtsh_ss(bits); }
+
+  static float sum(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+  }
+
+  static __m256i load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+  static void q8_0(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+    __m256 acc[kMaxQuantRows];
+    for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
+    const auto* blocks = reinterpret_cast<const BlockQ8_0*>(w);
+    for (int b = 0; b < k / kQK; ++b) {
+      const __m256i q = load(blocks[b].qs);
+      const __m256i magnitude = _mm256_sign_epi8(q, q);  // |w| as unsigned; the sign moves onto x
+      const float d = widen_half(blocks[b].d);
+      for (int r = 0; r < rows; ++r) {
+        const ActBlock32& a = reinterpret_cast<const ActBlock32*>(acts + r * stride)[b];
+        const __m256i dot = Dot::dot(magnitude, _mm256_sign_epi8(load(a.qs), q));
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(d * a.d), acc[r]);
+      }
+    }
+    for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]);
+  }
+
+  static void q4_0(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+    __m256 acc[kMaxQuantRows];
+    float offset[kMaxQuantRows] = {};
+    for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
+    const auto* blocks = reinterpret_cast<const BlockQ4_0*>(w);
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    for (int b = 0; b < k / kQK; ++b) {
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs));
+      // Codes 0..15 in element order: low nibbles are elements 0..15, high nibbles 16..31.
+      const __m256i codes = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(packed, 4), low4), _mm_and_si128(packed, low4));
+      const float d = widen_half(blocks[b].d);
+      for (int r = 0; r < rows; ++r) {
+        const ActBlock32& a = reinterpret_cast<const ActBlock32*>(acts + r * stride)[b];
+        const float scale = d * a.d;
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Dot::dot(codes, load(a.qs))), _mm256_set1_ps(scale), acc[r]);
+        offset[r] += scale * 8 * a.sum;  // the codes are q + 8
+      }
+    }
+    for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]) - offset[r];
+  }
+
+  static void q4_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+    __m256 acc[kMaxQuantRows];
+    for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
+    const auto* blocks = reinterpret_cast<const BlockQ4_K*>(w);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int b = 0; b < k / kQKK; ++b) {
+      const BlockQ4_K& block = blocks[b];
+      const float d = widen_half(block.d), dmin = widen_half(block.dmin);
+      uint8_t sc[8], m[8];
+      for (int j = 0; j < 8; ++j) q4k_scale_min(block.scales, j, sc[j], m[j]);
+      // Sub-block 2c is the low nibbles of bytes 32c.., sub-block 2c + 1 their high nibbles.
+      __m256i codes[8], scales[8];
+      for (int c = 0; c < 4; ++c) {
+        const __m256i packed = load(block.qs + 32 * c);
+        codes[2 * c] = _mm256_and_si256(packed, low4);
+        codes[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+      }
+      for (int j = 0; j < 8; ++j) scales[j] = Dot::scales(sc[j], sc[j]);
+      // Σ m_j · (sum of sub-block j's activations) from the 16 sums of 16: each m_j twice.
+      const __m256i mins = _mm256_setr_epi16(m[0], m[0], m[1], m[1], m[2], m[2], m[3], m[3], m[4], m[4], m[5], m[5], m[6],
+                                             m[6], m[7], m[7]);
+      for (int r = 0; r < rows; ++r) {
+        const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
+        __m256i total = _mm256_setzero_si256();
+        for (int j = 0; j < 8; ++j) total = _mm256_add_epi32(total, Dot::dot_scaled(codes[j], load(a.qs + 32 * j), scales[j]));
+        const __m256i minimums = _mm256_madd_epi16(load(a.sums), mins);
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * a.d), acc[r]);
+        acc[r] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(minimums), _mm256_set1_ps(dmin * a.d), acc[r]);
+      }
+    }
+    for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]);
+  }
+
+  static void q6_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+    __m256 acc[kMaxQuantRows];
+    for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
+    const auto* blocks = reinterpret_cast<const BlockQ6_K*>(w);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bits45 = _mm256_set1_epi8(0x30);
+    for (int b = 0; b < k / kQKK; ++b) {
+      const BlockQ6_K& block = blocks[b];
+      const float d = widen_half(block.d);
+      // Codes 0..63 (q + 32) for elements 32j .. 32j+31, j = 0..7; 16-bit shifts, then byte masks.
+      __m256i codes[8], scales[8];
+      for (int h = 0; h < 2; ++h) {
+        const __m256i low0 = load(block.ql + 64 * h), low1 = load(block.ql + 64 * h + 32), high = load(block.qh + 32 * h);
+        codes[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(low0, low4), _mm256_and_si256(_mm256_slli_epi16(high, 4), bits45));
+        codes[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(low1, low4), _mm256_and_si256(_mm256_slli_epi16(high, 2), bits45));
+        codes[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low0, 4), low4), _mm256_and_si256(high, bits45));
+        codes[4 * h + 3] =
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low1, 4), low4), _mm256_and_si256(_mm256_srli_epi16(high, 2), bits45));
+      }
+      for (int j = 0; j < 8; ++j) scales[j] = Dot::scales(block.scales[2 * j], block.scales[2 * j + 1]);
+      __m256i scale16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales)));
+      for (int r = 0; r < rows; ++r) {
+        const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
+        __m256i total = _mm256_setzero_si256();
+        for (int j = 0; j < 8; ++j) total = _mm256_add_epi32(total, Dot::dot_scaled(codes[j], load(a.qs + 32 * j), scales[j]));
+        // The codes are q + 32: take 32 · Σ sc_j · (sum of sub-block j) back off.
+        const __m256i offsets = _mm256_madd_epi16(load(a.sums), scale16);
+        const __m256 scale = _mm256_set1_ps(d * a.d);
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(total, _mm256_slli_epi32(offsets, 5))), scale, acc[r]);
+      }
+    }
+    for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]);
+  }
+};
+
+}  // namespace x86
+}  // namespace anneal
