@@ -26,6 +26,8 @@ export interface NativeTensor {
   offset: number;
   dtype: TensorDType;
   shape: number[];
+  /** A q or k projection (or bias) in llama.cpp's interleaved RoPE row order, heads of this many rows. */
+  interleavedHeadDim?: number;
 }
 
 export interface NativeSampling {
@@ -77,8 +79,20 @@ export interface NativeKvCache {
 export interface NativeModel {
   forward(batch: NativeSequence[]): Promise<NativeStats[]>;
   createCache(capacity: number): NativeKvCache;
-  /** `device` is "cpu" or "cuda:0 <GPU name>"; `kernels` the CPU kernel set or "cuda-wmma" / "cuda-cublas". */
-  info(): { kernels: string; threads: number; parameters: number; device: string };
+  /**
+   * `device` is "cpu" or "cuda:0 <GPU name>"; `kernels` the CPU kernel set or "cuda-wmma" / "cuda-cublas".
+   * The CPU engine also says how it holds its matrices (`weights`: "F32", "BF16", "Q4_K+Q6_K"…), their
+   * bytes in memory (owned or mapped from the file), and which instructions its int8 products use.
+   */
+  info(): {
+    kernels: string;
+    threads: number;
+    parameters: number;
+    device: string;
+    weights?: string;
+    weightBytes?: number;
+    int8?: string;
+  };
 }
 
 /** B sequences of T tokens, flattened: the noised canvas, the clean tokens, a loss weight per position. */
@@ -132,6 +146,8 @@ export type GemmBackend = "wmma" | "cublas";
 export interface EngineChoice {
   device?: Device;
   gemm?: GemmBackend;
+  /** The CPU engine quantizes float matrices at load (Q8_0, or Q4_K with a Q6_K head). */
+  quantize?: "q8_0" | "q4_k";
 }
 
 export interface CudaInfo {

@@ -120,11 +120,15 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
     out.Set("device", model->device());
     out.Set("threads", static_cast<double>(model->threads()));
     out.Set("parameters", static_cast<double>(model->parameter_count()));
+    if (const auto* cpu = dynamic_cast<const Model*>(model.get())) {
+      out.Set("weights", cpu->weight_format());
+      out.Set("weightBytes", static_cast<double>(cpu->weight_bytes()));
+      out.Set("int8", cpu->int8_kernels());
+    }
     return out;
   }
 };
 Napi::FunctionReference ModelHandle::constructor;
-
 
 // Runs an engine factory on a worker thread and resolves with a Model handle.
 Napi::Promise load_engine(Napi::Env env, std::function<std::shared_ptr<Engine>()> make) {
@@ -141,6 +145,7 @@ Napi::Promise load_engine(Napi::Env env, std::function<std::shared_ptr<Engine>()
 struct DeviceChoice {
   std::string device = "cpu";
   std::string gemm;  // "wmma" or "cublas"; empty: the build's default
+  QuantizeChoice quantize = QuantizeChoice::None;  // the CPU engine's quantize-at-load
 };
 
 DeviceChoice read_device_choice(const Napi::Value& v) {
@@ -149,6 +154,7 @@ DeviceChoice read_device_choice(const Napi::Value& v) {
   Napi::Object o = v.As<Napi::Object>();
   if (o.Get("device").IsString()) choice.device = o.Get("device").ToString().Utf8Value();
   if (o.Get("gemm").IsString()) choice.gemm = o.Get("gemm").ToString().Utf8Value();
+  if (o.Get("quantize").IsString()) choice.quantize = parse_quantize_choice(o.Get("quantize").ToString().Utf8Value());
   if (choice.device != "cpu" && choice.device != "cuda" && choice.device != "auto") {
     throw std::invalid_argument("device must be \"cpu\", \"cuda\" or \"auto\" (got \"" + choice.device + "\")");
   }
@@ -192,6 +198,9 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   return load_engine(env, [=]() -> std::shared_ptr<Engine> {
 #ifdef ANNEAL_WITH_CUDA
     if (choice.device == "cuda" || (choice.device == "auto" && cuda_usable())) {
+      // The CUDA engine holds BF16 weights (quantized files are dequantized to it); it has no
+      // quantized products, so asking it to quantize is refused rather than ignored.
+      if (choice.quantize != QuantizeChoice::None) throw std::runtime_error("quantize is for the CPU engine; the CUDA engine runs BF16");
       return cuda::load_engine(config, *files, *tensors, cuda_options(choice));
     }
 #else
@@ -199,7 +208,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
       throw std::runtime_error("this build of the engine has no CUDA kernels (no CUDA toolkit was found when it was built)");
     }
 #endif
-    return std::make_shared<Model>(config, *files, *tensors, threads);
+    return std::make_shared<Model>(config, *files, *tensors, threads, choice.quantize);
   });
 }
 

@@ -133,6 +133,7 @@ inline void read_sources(const Napi::Value& file_list, const Napi::Value& tensor
     source.file = get_int(t, "file");
     source.offset = static_cast<size_t>(get_number(t, "offset", 0));
     source.dtype = parse_dtype(t.Get("dtype").ToString().Utf8Value());
+    source.interleaved_head_dim = static_cast<int>(get_number(t, "interleavedHeadDim", 0));
     Napi::Array shape = t.Get("shape").As<Napi::Array>();
     for (uint32_t d = 0; d < shape.Length(); ++d) source.shape.push_back(shape.Get(d).As<Napi::Number>().Int64Value());
     tensors[key] = source;

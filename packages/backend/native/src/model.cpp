@@ -11,43 +11,97 @@
 
 namespace anneal {
 
+QuantizeChoice parse_quantize_choice(const std::string& name) {
+  if (name.empty() || name == "none") return QuantizeChoice::None;
+  if (name == "q8_0") return QuantizeChoice::Q8_0;
+  if (name == "q4_k") return QuantizeChoice::Q4_K;
+  throw std::invalid_argument("quantize must be \"q8_0\" or \"q4_k\" (got \"" + name + "\")");
+}
+
+// The quantized type a float matrix of row length k becomes. Q4_K follows llama.cpp's Q4_K_M in
+// spirit: the LM head (the most sensitive matrix) gets Q6_K; rows that are not whole super-blocks
+// fall back to Q8_0; and rows that are not whole blocks of 32 stay as stored.
+static DType quantized_type(QuantizeChoice choice, int64_t k, bool head) {
+  if (choice == QuantizeChoice::None || k % 32 != 0) return DType::F32;
+  if (choice == QuantizeChoice::Q8_0 || k % 256 != 0) return DType::Q8_0;
+  return head ? DType::Q6_K : DType::Q4_K;
+}
+
 Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
-             const std::map<std::string, TensorSource>& tensors, size_t threads)
+             const std::map<std::string, TensorSource>& tensors, size_t threads, QuantizeChoice quantize)
     : config_(config), kernels_(best_kernels()), pool_(threads) {
   check_config(config_);
   WeightReader reader(files, tensors);
   const int64_t D = config_.dim, V = config_.vocab, F = config_.ffn;
   const int64_t QD = static_cast<int64_t>(config_.heads) * config_.head_dim;
   const int64_t KD = static_cast<int64_t>(config_.kv_heads) * config_.head_dim;
+  std::map<std::string, size_t> bytes_by_format;  // for weight_format(): which storage holds the most
 
-  // Linear weights stay in the checkpoint's dtype: BF16/F16 files keep 16-bit panels (half the memory).
-  auto is16 = [&](const std::string& key) { return reader.dtype(key) != DType::F32; };
-  auto linear = [&](const std::string& key, int64_t out, int64_t in) {
+  auto count = [&](const PackedWeight& w, size_t mapped_bytes) {
+    const size_t bytes = w.resident_bytes() + mapped_bytes;
+    bytes_by_format[dtype_name(w.dtype)] += bytes;
+    weight_bytes_ += bytes;
+  };
+  // A matrix in its stored form: quantized ones in place, floats repacked (or quantized if asked).
+  auto linear = [&](const std::string& key, int64_t out, int64_t in, bool head = false) {
     parameters_ += out * in;
-    if (is16(key)) {
-      const std::vector<uint16_t> w = reader.read16(key, {out, in});
-      return pack_weight_16(w.data(), static_cast<int>(out), static_cast<int>(in), reader.dtype(key));
+    const DType stored = reader.dtype(key);
+    PackedWeight w;
+    size_t mapped = 0;
+    if (is_quantized(stored)) {
+      const WeightReader::View view = reader.view(key, {out, in});
+      w = quantized_view(view.bytes, static_cast<int>(out), static_cast<int>(in), stored, view.file);
+      mapped = w.row_bytes * out;
+    } else if (const DType target = quantized_type(quantize, in, head); target != DType::F32) {
+      const std::vector<float> values = reader.read(key, {out, in});
+      w = quantize_weight(values.data(), static_cast<int>(out), static_cast<int>(in), target);
+    } else if (stored != DType::F32) {
+      const std::vector<uint16_t> bits = reader.read16(key, {out, in});
+      w = pack_weight_16(bits.data(), static_cast<int>(out), static_cast<int>(in), stored);
+    } else {
+      const std::vector<float> values = reader.read(key, {out, in});
+      w = pack_weight(values.data(), static_cast<int>(out), static_cast<int>(in));
     }
-    const std::vector<float> w = reader.read(key, {out, in});
-    return pack_weight(w.data(), static_cast<int>(out), static_cast<int>(in));
+    count(w, mapped);
+    return w;
   };
   auto vector = [&](const std::string& key, int64_t n) {
     parameters_ += n;
     return reader.read(key, {n});
   };
 
-  // The embedding too keeps a 16-bit file's dtype; rows are widened as tokens look them up.
+  // The embedding is looked up a row at a time, so its rows serve in place whatever their dtype.
   embed_dtype_ = reader.dtype("embed");
-  if (embed_dtype_ == DType::F32) embed_ = reader.read("embed", {V, D});
-  else embed16_ = reader.read16("embed", {V, D});
   parameters_ += V * D;
-  final_norm_ = vector("final_norm", D);
-  if (config_.tied_embeddings) {
-    head_ = embed_dtype_ == DType::F32
-                ? pack_weight(embed_.data(), static_cast<int>(V), static_cast<int>(D))
-                : pack_weight_16(embed16_.data(), static_cast<int>(V), static_cast<int>(D), embed_dtype_);
+  const DType asked = quantized_type(quantize, D, false);
+  if (!is_quantized(embed_dtype_) && asked != DType::F32) {  // quantized at load
+    const DType embed_target = asked;
+    const std::vector<float> values = reader.read("embed", {V, D});
+    PackedWeight quantized = quantize_weight(values.data(), static_cast<int>(V), static_cast<int>(D), embed_target);
+    embed_dtype_ = embed_target;
+    embed_owned_ = std::move(quantized.owned);
+    embed_ = embed_owned_.data();
   } else {
-    head_ = linear("head", V, D);
+    const WeightReader::View view = reader.view("embed", {V, D});
+    embed_ = view.bytes;
+    embed_file_ = view.file;
+  }
+  embed_row_bytes_ = tensor_bytes(embed_dtype_, static_cast<size_t>(D));
+  bytes_by_format[dtype_name(embed_dtype_)] += embed_row_bytes_ * V;
+  weight_bytes_ += embed_row_bytes_ * V;
+  final_norm_ = vector("final_norm", D);
+  if (!config_.tied_embeddings) {
+    head_ = linear("head", V, D, true);
+  } else if (is_quantized(embed_dtype_)) {  // the same rows serve as the head's
+    head_ = quantized_view(embed_, static_cast<int>(V), static_cast<int>(D), embed_dtype_,
+                           embed_file_ ? embed_file_ : std::shared_ptr<const void>());
+  } else if (embed_dtype_ == DType::F32) {
+    head_ = pack_weight(reinterpret_cast<const float*>(embed_), static_cast<int>(V), static_cast<int>(D));
+    count(head_, 0);
+  } else {
+    const std::vector<uint16_t> bits = reader.read16("embed", {V, D});
+    head_ = pack_weight_16(bits.data(), static_cast<int>(V), static_cast<int>(D), embed_dtype_);
+    count(head_, 0);
   }
   for (int i = 0; i < config_.layers; ++i) {
     const std::string p = "layers." + std::to_string(i) + ".";
@@ -55,11 +109,22 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     layer.attn_norm = vector(p + "attn_norm", D);
     layer.q = linear(p + "q", QD, D);
     layer.k = linear(p + "k", KD, D);
+    // q and k used in place keep llama.cpp's interleaved row order; the layer's RoPE pairs follow it.
+    // (Copies were put back in rotate-half order by the reader.)
+    const bool q_in_place = reader.interleaved(p + "q") && is_quantized(reader.dtype(p + "q"));
+    const bool k_in_place = reader.interleaved(p + "k") && is_quantized(reader.dtype(p + "k"));
+    if (q_in_place != k_in_place) {
+      throw std::invalid_argument("layer " + std::to_string(i) + ": q and k must both be quantized or both not");
+    }
+    if (q_in_place) layer.rope_pairs = RopePairs::Interleaved;
     layer.v = linear(p + "v", KD, D);
     if (config_.qkv_bias) {
       layer.q_bias = vector(p + "q_bias", QD);
       layer.k_bias = vector(p + "k_bias", KD);
       layer.v_bias = vector(p + "v_bias", KD);
+      if (q_in_place) {  // the reader put the biases in rotate-half order; the in-place rows are not
+        throw std::invalid_argument("layer " + std::to_string(i) + ": interleaved q/k rows with biases are not supported");
+      }
     }
     layer.o = linear(p + "o", D, QD);
     layer.ffn_norm = vector(p + "ffn_norm", D);
@@ -68,6 +133,11 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     layer.down = linear(p + "down", D, F);
     layers_.push_back(std::move(layer));
   }
+  // The format holding the most bytes first, then any others: "Q4_K+Q6_K", "BF16", …
+  std::vector<std::pair<size_t, std::string>> formats;
+  for (const auto& [name, bytes] : bytes_by_format) formats.emplace_back(bytes, name);
+  std::sort(formats.rbegin(), formats.rend());
+  for (const auto& [bytes, name] : formats) weight_format_ += (weight_format_.empty() ? "" : "+") + name;
 }
 
 std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
@@ -98,10 +168,8 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
 
   // x[r] = embed[token at that row]
   for (int r = 0; r < R; ++r) {
-    const size_t row = static_cast<size_t>(layout.tokens[r]) * D;
     float* dst = x.data() + static_cast<size_t>(r) * D;
-    if (embed_dtype_ == DType::F32) std::copy_n(embed_.data() + row, D, dst);
-    else convert_to_f32(reinterpret_cast<const uint8_t*>(embed16_.data() + row), embed_dtype_, D, dst);
+    convert_to_f32(embed_ + embed_row_bytes_ * layout.tokens[r], embed_dtype_, D, dst);
   }
 
   for (int l = 0; l < c.layers; ++l) {
@@ -111,8 +179,8 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     gemm(ctx, normed.data(), R, layer.q, c.qkv_bias ? layer.q_bias.data() : nullptr, q.data(), false);
     gemm(ctx, normed.data(), R, layer.k, c.qkv_bias ? layer.k_bias.data() : nullptr, k.data(), false);
     gemm(ctx, normed.data(), R, layer.v, c.qkv_bias ? layer.v_bias.data() : nullptr, v.data(), false);
-    rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta);
-    rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta);
+    rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
+    rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
     // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length).
     for (size_t s = 0; s < batch.size(); ++s) {
       SequenceInput& seq = batch[s];

@@ -218,7 +218,7 @@ void rms_norm(const Context& ctx, const float* x, const float* weight, float* y,
 }
 
 void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta,
-          bool inverse) {
+          bool inverse, RopePairs pairs) {
   const float direction = inverse ? -1.0f : 1.0f;
   const int half = head_dim / 2;
   std::vector<float> inv_freq(half);
@@ -231,13 +231,16 @@ void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int 
         cos_v[i] = std::cos(angle);
         sin_v[i] = direction * std::sin(angle);
       }
-      // Each head: (x1, x2) = (first half, second half) -> (x1 cos - x2 sin, x2 cos + x1 sin).
+      // Each head, each pair (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin).
+      const int first = pairs == RopePairs::Interleaved ? 2 : 1, second = pairs == RopePairs::Interleaved ? 1 : half;
       for (int h = 0; h < heads; ++h) {
         float* v = x + (r * heads + h) * head_dim;
         for (int i = 0; i < half; ++i) {
-          const float x1 = v[i], x2 = v[i + half];
-          v[i] = x1 * cos_v[i] - x2 * sin_v[i];
-          v[i + half] = x2 * cos_v[i] + x1 * sin_v[i];
+          float& a = v[first * i];
+          float& b = v[first * i + second];
+          const float x1 = a, x2 = b;
+          a = x1 * cos_v[i] - x2 * sin_v[i];
+          b = x2 * cos_v[i] + x1 * sin_v[i];
         }
       }
     }

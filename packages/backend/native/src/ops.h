@@ -68,11 +68,16 @@ void matmul_bt(const Context& ctx, const float* a, int lda, int m, const float* 
 // y[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight, for `rows` rows of `dim` values.
 void rms_norm(const Context& ctx, const float* x, const float* weight, float* y, int rows, int dim, float eps);
 
-// Rotary embedding, rotate-half (NeoX) layout, fp32 angles: x is [rows][heads * head_dim], row r at
-// position positions[r]. inv_freq[i] = theta^(-2i / head_dim).
+// How a head's dimensions pair up for RoPE: rotate-half (NeoX, Hugging Face: i with i + head_dim/2),
+// or interleaved (2i with 2i + 1), the order llama.cpp's converter permutes LLaDA's q and k rows into.
+// Attention scores are the same either way as long as q and k agree.
+enum class RopePairs { RotateHalf, Interleaved };
+
+// Rotary embedding, fp32 angles: x is [rows][heads * head_dim], row r at position positions[r].
+// Pair i turns by positions[r] · theta^(-2i / head_dim).
 // `inverse` rotates by −angle: the backward pass of RoPE (the rotation is orthogonal).
 void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta,
-          bool inverse = false);
+          bool inverse = false, RopePairs pairs = RopePairs::RotateHalf);
 
 // out[r] = silu(gate[r]) * up[r], elementwise over n values.
 void silu_mul(const Context& ctx, const float* gate, const float* up, float* out, int64_t n);

@@ -21,7 +21,25 @@ struct TensorSource {
   size_t offset = 0;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
+  // > 0: a q or k projection whose rows llama.cpp's converter permuted into interleaved RoPE pairs,
+  // heads of this many rows. Copies (read, read16) are put back in rotate-half order; views are not.
+  int interleaved_head_dim = 0;
 };
+
+// Rows of `matrix` (rows × cols) from llama.cpp's interleaved order back to rotate-half: within each
+// head of head_dim rows, row 2i + j came from row j · head_dim/2 + i.
+template <class Element>
+void unpermute_rope_rows(std::vector<Element>& matrix, size_t rows, int head_dim) {
+  if (head_dim <= 0 || head_dim % 2 != 0 || rows % head_dim != 0) throw std::invalid_argument("bad interleaved rope rows");
+  const size_t cols = matrix.size() / rows, half = head_dim / 2;
+  std::vector<Element> original(matrix.size());
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t head = r / head_dim, within = r % head_dim;
+    const size_t from = head * head_dim + (within % half) * 2 + within / half;
+    std::copy_n(matrix.data() + from * cols, cols, original.data() + r * cols);
+  }
+  matrix = std::move(original);
+}
 
 inline std::string shape_string(const std::vector<int64_t>& shape) {
   std::string out = "[";
@@ -34,29 +52,45 @@ class WeightReader {
  public:
   WeightReader(const std::vector<std::string>& files, const std::map<std::string, TensorSource>& tensors)
       : tensors_(tensors) {
-    for (const auto& path : files) files_.push_back(std::make_unique<MappedFile>(path));
+    for (const auto& path : files) files_.push_back(std::make_shared<MappedFile>(path));
   }
 
   bool has(const std::string& key) const { return tensors_.count(key) > 0; }
 
   // The dtype the checkpoint stores `key` in.
   DType dtype(const std::string& key) const { return source(key).dtype; }
+  // Whether `key`'s rows are in llama.cpp's interleaved RoPE order (see TensorSource).
+  bool interleaved(const std::string& key) const { return source(key).interleaved_head_dim > 0; }
 
-  // The tensor converted to float32.
+  // The tensor converted to float32 (quantized ones dequantized), rows in rotate-half order.
   std::vector<float> read(const std::string& key, const std::vector<int64_t>& expected) {
     const auto [bytes, t, count] = locate(key, expected);
     std::vector<float> out(count);
     convert_to_f32(bytes, t.dtype, count, out.data());
+    if (t.interleaved_head_dim > 0) unpermute_rope_rows(out, static_cast<size_t>(expected[0]), t.interleaved_head_dim);
     return out;
   }
 
-  // A BF16 or F16 tensor's elements as stored (16-bit patterns), not converted.
+  // A BF16 or F16 tensor's elements as stored (16-bit patterns), not converted; rows in rotate-half order.
   std::vector<uint16_t> read16(const std::string& key, const std::vector<int64_t>& expected) {
     const auto [bytes, t, count] = locate(key, expected);
-    if (dtype_size(t.dtype) != 2) throw std::invalid_argument(t.name + ": not a 16-bit tensor");
+    if (dtype_size(t.dtype) != 2 || is_quantized(t.dtype)) throw std::invalid_argument(t.name + ": not a 16-bit tensor");
     std::vector<uint16_t> out(count);
     std::memcpy(out.data(), bytes, count * 2);
+    if (t.interleaved_head_dim > 0) unpermute_rope_rows(out, static_cast<size_t>(expected[0]), t.interleaved_head_dim);
     return out;
+  }
+
+  // The tensor's bytes where they lie in the mapped file (checked like read), for use in place; the
+  // returned handle keeps the file mapped. Rows stay in the file's order.
+  struct View {
+    const uint8_t* bytes;
+    std::shared_ptr<const void> file;
+  };
+  View view(const std::string& key, const std::vector<int64_t>& expected) const {
+    const auto [bytes, t, count] = locate(key, expected);
+    (void)count;
+    return {bytes, files_[t.file]};
   }
 
  private:
@@ -85,7 +119,13 @@ class WeightReader {
     }
     size_t count = 1;
     for (int64_t d : expected) count *= static_cast<size_t>(d);
-    const size_t bytes = count * dtype_size(t.dtype);
+    // Blocks run along rows: each row must be whole blocks.
+    const size_t row = expected.empty() ? 1 : static_cast<size_t>(expected.back());
+    if (tensor_bytes(t.dtype, row) == 0) {
+      throw std::invalid_argument(file.path() + ": tensor " + t.name + " is " + dtype_name(t.dtype) + ", whose rows need a multiple of " +
+                                  std::to_string(block_elements(t.dtype)) + " values, not " + std::to_string(row));
+    }
+    const size_t bytes = tensor_bytes(t.dtype, count);
     if (t.offset > file.size() || bytes > file.size() - t.offset) {
       throw std::invalid_argument(file.path() + ": tensor " + t.name + " runs past the end of the file");
     }
@@ -93,7 +133,7 @@ class WeightReader {
   }
 
   const std::map<std::string, TensorSource>& tensors_;
-  std::vector<std::unique_ptr<MappedFile>> files_;
+  std::vector<std::shared_ptr<MappedFile>> files_;
 };
 
 

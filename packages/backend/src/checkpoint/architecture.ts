@@ -1,5 +1,6 @@
 // The two supported families, read from config.json: their shape, special ids, whether logits are
-// shifted, and the checkpoint name of every weight the engine needs.
+// shifted, and the checkpoint name of every weight the engine needs. (GGUF files describe the same
+// through their metadata: gguf-architecture.ts.)
 import { CheckpointError } from "../errors";
 import type { ModelShape } from "../native";
 
@@ -43,7 +44,7 @@ function recognise(config: Config, file: string): Architecture {
  * Upper bounds well above any published model, so that a lying config (`n_layers: 1e9`) is refused
  * before anything is sized by it; the weights' own shapes are checked against the config afterwards.
  */
-const LIMITS: Record<string, number> = {
+export const LIMITS: Record<string, number> = {
   layers: 1_024,
   dim: 65_536,
   heads: 1_024,
@@ -53,9 +54,13 @@ const LIMITS: Record<string, number> = {
 };
 
 function int(config: Config, file: string, key: string, limit: keyof typeof LIMITS, fallback?: number): number {
-  const value = config[key] ?? fallback;
+  return believable(file, key, config[key] ?? fallback, limit);
+}
+
+/** A positive integer no larger than its LIMITS entry, or a CheckpointError naming the key. */
+export function believable(file: string, key: string, value: unknown, limit: keyof typeof LIMITS): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new CheckpointError(file, `${key} must be a positive integer (got ${JSON.stringify(config[key])})`);
+    throw new CheckpointError(file, `${key} must be a positive integer (got ${JSON.stringify(value)})`);
   }
   const most = LIMITS[limit] as number;
   if (value > most) throw new CheckpointError(file, `${key} is ${value}; at most ${most} is believable`);
@@ -85,6 +90,12 @@ function ids(value: unknown): number[] {
 
 /** LLaDA: OLMo-style keys and names (`model.transformer.blocks.{i}.q_proj`), logits not shifted. */
 /** Mask, stop and pad ids from config.json, with the family's published ids where a config omits them. */
+/** Each family's published mask and end-of-text ids, for files that do not say. */
+export const FAMILY_IDS: Record<Family, { mask: number; eos: number }> = {
+  llada: { mask: 126336, eos: 126081 },
+  dream: { mask: 151666, eos: 151643 },
+};
+
 function specialTokens(
   config: Config,
   defaults: { mask: number; eos: number },
@@ -96,6 +107,7 @@ function specialTokens(
   };
 }
 
+/** LLaDA: OLMo-style keys and names (`model.transformer.blocks.{i}.q_proj`), logits not shifted. */
 function llada(config: Config, file: string): Architecture {
   const dim = int(config, file, "d_model", "dim");
   const heads = int(config, file, "n_heads", "heads");
@@ -140,7 +152,7 @@ function llada(config: Config, file: string): Architecture {
   return {
     family: "llada",
     shape,
-    ...specialTokens(config, { mask: 126336, eos: 126081 }),
+    ...specialTokens(config, FAMILY_IDS.llada),
     shiftLogits: false,
     contextLength: int(config, file, "max_sequence_length", "context", 4096),
     tensorNames: names,
@@ -188,7 +200,7 @@ function dream(config: Config, file: string): Architecture {
   return {
     family: "dream",
     shape,
-    ...specialTokens(config, { mask: 151666, eos: 151643 }),
+    ...specialTokens(config, FAMILY_IDS.dream),
     shiftLogits: true,
     contextLength: int(config, file, "max_position_embeddings", "context", 2048),
     tensorNames: names,

@@ -1,17 +1,20 @@
-// Loads a Hugging Face checkpoint folder: config, safetensors weights (into the native engine),
-// tokenizer, chat template and generation defaults. Every problem names its file.
-import { existsSync, readFileSync } from "node:fs";
+// Loads a model: a Hugging Face checkpoint folder (config, safetensors weights, tokenizer files,
+// chat template, generation defaults) or a GGUF file (everything from its metadata), into the
+// native engine. Every problem names its file.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
 import { type Device, type GemmBackend, type NativeModel, type NativeTensor, native } from "../native";
 import { type Architecture, checkSpecialIds, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
+import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { checkFitsInMemory } from "./memory-fit";
 import { isLoadable, readCheckpointTensors } from "./safetensors";
 import { TextTokenizer } from "./tokenizer";
 
 export interface LoadedCheckpoint {
+  /** The folder or GGUF file it came from. */
   dir: string;
   architecture: Architecture;
   model: NativeModel;
@@ -19,7 +22,30 @@ export interface LoadedCheckpoint {
   chatTemplate: ChatTemplate | undefined;
   /** generation_config.json, as written (empty when absent). */
   generationConfig: Record<string, unknown>;
+  /** Where every weight lives (for the trainer's evaluation, which reads them again). */
+  weights: CheckpointWeights;
 }
+
+export interface CheckpointWeights {
+  files: string[];
+  tensors: Record<string, NativeTensor>;
+}
+
+/** What a folder or a GGUF file provides, before anything is loaded into the engine. */
+export interface CheckpointParts {
+  architecture: Architecture;
+  weights: CheckpointWeights;
+  tokenizerJson: object;
+  tokenizerConfig: Record<string, unknown>;
+  /** For errors about the tokenizer and the chat template. */
+  tokenizerFile: string;
+  templateFile: string;
+  templateSource: string | undefined;
+  generationConfig: Record<string, unknown>;
+}
+
+/** Float matrices quantized at load (CPU engine): Q8_0, or Q4_K with a Q6_K head. */
+export type QuantizeChoice = "q8_0" | "q4_k";
 
 export interface LoadOptions {
   /** Engine threads; default one per hardware thread. */
@@ -28,39 +54,78 @@ export interface LoadOptions {
   device?: Device;
   /** The CUDA engine's matrix products: cuBLAS when the build has it, else our WMMA kernels. */
   gemm?: GemmBackend;
+  /** Quantize float matrices at load (CPU engine); quantized files are used as they are. */
+  quantize?: QuantizeChoice;
+  /** Non-fatal notes (e.g. an unknown GGUF pre-tokenizer); default: printed to stderr. */
+  warn?: (message: string) => void;
 }
 
-export async function loadCheckpoint(dirInput: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
-  const dir = resolve(dirInput);
-  if (!existsSync(dir)) throw new CheckpointError(dir, "folder not found");
+/**
+ * `path` is a checkpoint folder, a .gguf file, or a folder holding exactly one .gguf file (and no
+ * config.json).
+ */
+export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  const dir = resolve(path);
+  if (!existsSync(dir)) throw new CheckpointError(dir, "folder or file not found");
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const gguf = ggufFileOf(dir);
+  const parts = gguf ? readGgufCheckpoint(gguf, warn) : readCheckpointFolder(dir);
+  const { architecture, weights } = parts;
+  const device = options.device ?? "cpu";
+  const onCpu = device === "cpu" || (device === "auto" && native().cudaInfo().devices === 0);
+  if (onCpu) checkFitsInMemory(dir, weights.tensors, options.quantize);
+  const tokenizer = new TextTokenizer(parts.tokenizerJson, parts.tokenizerConfig, parts.tokenizerFile);
+  const chatTemplate = parts.templateSource
+    ? new ChatTemplate(parts.templateSource, specialTokens(parts.tokenizerConfig), parts.templateFile)
+    : undefined;
+
+  const model = await native().loadModel(architecture.shape, weights.files, weights.tensors, options.threads ?? 0, {
+    device,
+    ...(options.gemm ? { gemm: options.gemm } : {}),
+    ...(options.quantize ? { quantize: options.quantize } : {}),
+  });
+  return { dir, architecture, model, tokenizer, chatTemplate, generationConfig: parts.generationConfig, weights };
+}
+
+/** The GGUF file `path` names (itself, or the only one in a folder without config.json). */
+function ggufFileOf(path: string): string | undefined {
+  if (!statSync(path).isDirectory()) {
+    if (path.endsWith(".gguf")) return path;
+    throw new CheckpointError(path, "not a checkpoint folder or a .gguf file");
+  }
+  if (existsSync(join(path, "config.json"))) return undefined;
+  const ggufs = readdirSync(path).filter((name) => name.endsWith(".gguf"));
+  if (ggufs.length > 1) {
+    throw new CheckpointError(path, `holds ${ggufs.length} .gguf files (${ggufs.join(", ")}); name the one to load`);
+  }
+  return ggufs.length === 1 ? join(path, ggufs[0] as string) : undefined;
+}
+
+/** A Hugging Face checkpoint folder's parts. */
+function readCheckpointFolder(dir: string): CheckpointParts {
   const configFile = join(dir, "config.json");
   const architecture = readArchitecture(readJSON(configFile), configFile);
   const generationConfig = readOptionalJSON(join(dir, "generation_config.json"));
   const stops = [architecture.stopIds, toIds(generationConfig.eos_token_id)].flat();
   architecture.stopIds = [...new Set(stops)];
   checkSpecialIds(architecture, join(dir, "generation_config.json"));
-
-  const { files, tensors } = locateWeights(dir, architecture);
-  const device = options.device ?? "cpu";
-  if (device === "cpu" || (device === "auto" && native().cudaInfo().devices === 0)) checkFitsInMemory(dir, tensors);
   const tokenizerFile = join(dir, "tokenizer.json");
   const tokenizerConfigFile = join(dir, "tokenizer_config.json");
   const tokenizerConfig = readOptionalJSON(tokenizerConfigFile);
-  const tokenizer = new TextTokenizer(readJSON(tokenizerFile), tokenizerConfig, tokenizerFile);
-  const templateSource = chatTemplateSource(tokenizerConfig);
-  const chatTemplate = templateSource
-    ? new ChatTemplate(templateSource, specialTokens(tokenizerConfig), tokenizerConfigFile)
-    : undefined;
-
-  const model = await native().loadModel(architecture.shape, files, tensors, options.threads ?? 0, {
-    device,
-    ...(options.gemm ? { gemm: options.gemm } : {}),
-  });
-  return { dir, architecture, model, tokenizer, chatTemplate, generationConfig };
+  return {
+    architecture,
+    weights: locateWeights(dir, architecture),
+    tokenizerJson: readJSON(tokenizerFile),
+    tokenizerConfig,
+    tokenizerFile,
+    templateFile: tokenizerConfigFile,
+    templateSource: chatTemplateSource(tokenizerConfig),
+    generationConfig,
+  };
 }
 
 /** Finds every weight the engine needs and checks its dtype and shape before any byte is read. */
-export function locateWeights(dir: string, architecture: Architecture) {
+export function locateWeights(dir: string, architecture: Architecture): CheckpointWeights {
   const available = readCheckpointTensors(dir);
   const files: string[] = [];
   const tensors: Record<string, NativeTensor> = {};

@@ -3,14 +3,29 @@
 import { freemem } from "node:os";
 import { CheckpointError } from "../errors";
 import type { NativeTensor } from "../native";
+import { GGML_TYPE_IDS, GGML_TYPES } from "./gguf";
+import type { QuantizeChoice } from "./load";
 import { dtypeBytes } from "./safetensors";
 
-/** The bytes the CPU engine will hold for these weights: each in its stored dtype, as the engine keeps them. */
-export function heldWeightBytes(tensors: Record<string, NativeTensor>): number {
+/** Bytes per element of each quantize-at-load target (Q4_K with its Q6_K head counted as Q4_K). */
+const QUANTIZED_BYTES: Record<QuantizeChoice, number> = { q8_0: 34 / 32, q4_k: 144 / 256 };
+
+/**
+ * The bytes the CPU engine will hold for these weights: each in its stored dtype, as the engine
+ * keeps them (quantized ones by their blocks), or matrices at the quantize-at-load target's size.
+ */
+export function heldWeightBytes(tensors: Record<string, NativeTensor>, quantize?: QuantizeChoice): number {
   let total = 0;
   for (const tensor of Object.values(tensors)) {
     const elements = tensor.shape.reduce((product, d) => product * d, 1);
-    total += elements * dtypeBytes(tensor.dtype);
+    const ggml = GGML_TYPES[GGML_TYPE_IDS[tensor.dtype]];
+    const perElement =
+      ggml && ggml.block > 1
+        ? ggml.bytes / ggml.block
+        : quantize && tensor.shape.length === 2
+          ? QUANTIZED_BYTES[quantize]
+          : dtypeBytes(tensor.dtype);
+    total += elements * perElement;
   }
   return total;
 }
@@ -18,12 +33,17 @@ export function heldWeightBytes(tensors: Record<string, NativeTensor>): number {
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 /** Throws when the weights cannot fit in the memory available now (`available` for tests). */
-export function checkFitsInMemory(dir: string, tensors: Record<string, NativeTensor>, available = freemem()): void {
-  const needed = heldWeightBytes(tensors);
+export function checkFitsInMemory(
+  dir: string,
+  tensors: Record<string, NativeTensor>,
+  quantize?: QuantizeChoice,
+  available = freemem(),
+): void {
+  const needed = heldWeightBytes(tensors, quantize);
   if (needed > available) {
     throw new CheckpointError(
       dir,
-      `the weights need ${gib(needed)} of memory and this machine has ${gib(available)} available; use a smaller or 16-bit checkpoint`,
+      `the weights need ${gib(needed)} of memory and this machine has ${gib(available)} available; use a smaller or quantized model (GGUF, or --quantize q8_0 or q4_k)`,
     );
   }
 }

@@ -1,7 +1,7 @@
 // Evaluates a checkpoint: held-out masked-token accuracy, and single-line infilling (hide one line of
 // held-out code, infill it on the diffusion canvas, compare) for several sampler settings, with the
 // tokens committed per forward pass — the quality/speed table of a model card.
-import { type LoadedCheckpoint, locateWeights } from "../checkpoint/load";
+import type { LoadedCheckpoint } from "../checkpoint/load";
 import { type GenerateOptions, generate } from "../engine/generate";
 import { native } from "../native";
 import type { Document } from "./corpus";
@@ -49,7 +49,7 @@ export interface EvaluateOptions {
 export async function evaluateModel(checkpoint: LoadedCheckpoint, options: EvaluateOptions): Promise<ModelEvaluation> {
   const { architecture, tokenizer } = checkpoint;
   const length = options.length ?? 256;
-  const trainer = await native().createTrainer(architecture.shape, locateWeights(checkpoint.dir, architecture));
+  const trainer = await native().createTrainer(architecture.shape, checkpoint.weights);
   const eos = architecture.stopIds[0] as number;
   const ids = { mask: architecture.maskId, eos };
   const template = checkpoint.chatTemplate;

@@ -1,0 +1,143 @@
+// The model a GGUF file describes, as llama.cpp's converter writes LLaDA ("llada") and Dream
+// ("dream") files: hyperparameters and special ids from the metadata, tensors under llama.cpp's
+// names. And the reverse, for writing our own models as GGUF.
+import { CheckpointError } from "../errors";
+import type { ModelShape } from "../native";
+import { type Architecture, believable, checkSpecialIds, FAMILY_IDS, type Family } from "./architecture";
+import { type GgufFile, GgufMetadata } from "./gguf";
+import type { GgufEntry } from "./gguf-writer";
+
+const FAMILIES: Family[] = ["llada", "dream"];
+
+/** llama.cpp's tensor name for each engine weight key (`layers.3.q` → `blk.3.attn_q.weight`). */
+export function ggufTensorName(key: string): string {
+  const global: Record<string, string> = {
+    embed: "token_embd.weight",
+    final_norm: "output_norm.weight",
+    head: "output.weight",
+  };
+  if (global[key]) return global[key] as string;
+  const [, layer, leaf] = key.split(".") as [string, string, string];
+  const names: Record<string, string> = {
+    attn_norm: "attn_norm.weight",
+    q: "attn_q.weight",
+    k: "attn_k.weight",
+    v: "attn_v.weight",
+    q_bias: "attn_q.bias",
+    k_bias: "attn_k.bias",
+    v_bias: "attn_v.bias",
+    o: "attn_output.weight",
+    ffn_norm: "ffn_norm.weight",
+    gate: "ffn_gate.weight",
+    up: "ffn_up.weight",
+    down: "ffn_down.weight",
+  };
+  const name = names[leaf];
+  if (!name) throw new Error(`no GGUF name for ${key}`);
+  return `blk.${layer}.${name}`;
+}
+
+/** Engine weight keys of a model of this shape, in file order. */
+export function weightKeys(shape: ModelShape): string[] {
+  const keys = ["embed", "final_norm", ...(shape.tiedEmbeddings ? [] : ["head"])];
+  for (let i = 0; i < shape.layers; i++) {
+    const leaves = ["attn_norm", "q", "k", "v", ...(shape.qkvBias ? ["q_bias", "k_bias", "v_bias"] : [])];
+    for (const leaf of [...leaves, "o", "ffn_norm", "gate", "up", "down"]) keys.push(`layers.${i}.${leaf}`);
+  }
+  return keys;
+}
+
+/**
+ * llama.cpp's converter permutes LLaDA's q and k rows (and biases) into interleaved RoPE pairs
+ * ("undo_permute"); Dream's are written as they are.
+ */
+export function interleavesRope(family: Family): boolean {
+  return family === "llada";
+}
+
+export function ggufArchitecture(gguf: GgufFile): Architecture {
+  const file = gguf.file;
+  const general = new GgufMetadata(gguf, "");
+  const name = general.string("general.architecture");
+  if (!FAMILIES.includes(name as Family)) {
+    const hint = name === "llada-moe" ? " (LLaDA-MoE needs the mixture-of-experts engine, not built yet)" : "";
+    throw new CheckpointError(file, `unsupported architecture "${name}"${hint}; supported: ${FAMILIES.join(", ")}`);
+  }
+  const family = name as Family;
+  const m = new GgufMetadata(gguf, family);
+  const embed = gguf.tensors.get("token_embd.weight");
+  if (!embed || embed.shape.length !== 2) throw new CheckpointError(file, "missing tensor token_embd.weight");
+  const dim = believable(file, `${family}.embedding_length`, m.integer(".embedding_length"), "dim");
+  const heads = believable(file, `${family}.attention.head_count`, m.integer(".attention.head_count"), "heads");
+  const shape: ModelShape = {
+    vocab: believable(file, "token_embd.weight rows", embed.shape[0], "vocab"),
+    dim,
+    layers: believable(file, `${family}.block_count`, m.integer(".block_count"), "layers"),
+    heads,
+    kvHeads: believable(
+      file,
+      `${family}.attention.head_count_kv`,
+      m.integer(".attention.head_count_kv", heads),
+      "heads",
+    ),
+    headDim: dim / heads,
+    ffn: believable(file, `${family}.feed_forward_length`, m.integer(".feed_forward_length"), "ffn"),
+    eps: m.number(".attention.layer_norm_rms_epsilon", family === "dream" ? 1e-6 : 1e-5),
+    ropeTheta: m.number(".rope.freq_base", 10000),
+    qkvBias: gguf.tensors.has("blk.0.attn_q.bias"),
+    tiedEmbeddings: !gguf.tensors.has("output.weight"),
+  };
+  if (!Number.isInteger(shape.headDim))
+    throw new CheckpointError(file, "embedding_length must be a multiple of head_count");
+  const keyLength = m.optionalInteger(".attention.key_length");
+  if (keyLength !== undefined && keyLength !== shape.headDim) {
+    throw new CheckpointError(file, `${family}.attention.key_length ${keyLength} is not embedding_length / head_count`);
+  }
+  const declaredVocab = m.optionalInteger(".vocab_size");
+  if (declaredVocab !== undefined && declaredVocab !== shape.vocab) {
+    throw new CheckpointError(
+      file,
+      `${family}.vocab_size ${declaredVocab} does not match token_embd.weight's ${shape.vocab} rows`,
+    );
+  }
+  const eos = m.optionalInteger("tokenizer.ggml.eos_token_id") ?? FAMILY_IDS[family].eos;
+  const eot = m.optionalInteger("tokenizer.ggml.eot_token_id");
+  const architecture: Architecture = {
+    family,
+    shape,
+    maskId: m.optionalInteger("tokenizer.ggml.mask_token_id") ?? FAMILY_IDS[family].mask,
+    stopIds: [...new Set([eos, ...(eot === undefined ? [] : [eot])])],
+    padId: m.optionalInteger("tokenizer.ggml.padding_token_id"),
+    shiftLogits: m.boolean("diffusion.shift_logits", family === "dream"),
+    contextLength: believable(file, `${family}.context_length`, m.integer(".context_length", 4096), "context"),
+    tensorNames: new Map(weightKeys(shape).map((key) => [key, { name: ggufTensorName(key) }])),
+  };
+  checkSpecialIds(architecture, file);
+  return architecture;
+}
+
+/** llama.cpp's general.file_type for a file whose matrices are mostly `dtype`. */
+const FILE_TYPES: Record<string, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7, Q4_K: 15, Q6_K: 18, BF16: 32 };
+
+/** The architecture metadata llama.cpp reads for a model of this family and shape. */
+export function ggufArchitectureEntries(architecture: Architecture, name: string, mainType: string): GgufEntry[] {
+  const { family, shape } = architecture;
+  const key = (suffix: string) => `${family}.${suffix}`;
+  return [
+    { key: "general.architecture", type: "string", value: family },
+    { key: "general.name", type: "string", value: name },
+    { key: "general.file_type", type: "u32", value: FILE_TYPES[mainType] ?? 0 },
+    { key: key("context_length"), type: "u32", value: architecture.contextLength },
+    { key: key("embedding_length"), type: "u32", value: shape.dim },
+    { key: key("block_count"), type: "u32", value: shape.layers },
+    { key: key("feed_forward_length"), type: "u32", value: shape.ffn },
+    { key: key("attention.head_count"), type: "u32", value: shape.heads },
+    { key: key("attention.head_count_kv"), type: "u32", value: shape.kvHeads },
+    { key: key("attention.layer_norm_rms_epsilon"), type: "f32", value: shape.eps },
+    { key: key("rope.freq_base"), type: "f32", value: shape.ropeTheta },
+    { key: key("rope.dimension_count"), type: "u32", value: shape.headDim },
+    { key: key("vocab_size"), type: "u32", value: shape.vocab },
+    { key: key("attention.causal"), type: "bool", value: false },
+    { key: "diffusion.shift_logits", type: "bool", value: architecture.shiftLogits },
+  ];
+}
