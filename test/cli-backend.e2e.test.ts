@@ -49,7 +49,9 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
 describe("anneal serve receives its own flags", () => {
   it("--api-key: the server requires that key (and warns that argv is visible)", async () => {
     const { origin, log } = await serve(["--api-key", "sk_cli_serve"]);
-    expect(log).toMatch(/ready — anneal-code-11m on cpu \((portable|avx2|avx512) kernels\) \(API key required\)/);
+    expect(log).toMatch(
+      /ready — anneal-code-11m on cpu \((portable|avx2|avx512) kernels, BF16 weights\) \(API key required\)/,
+    );
     expect(log).toMatch(/warning: a key given with --api-key is visible/);
     expect((await fetch(`${origin}/v1/models`)).status).toBe(401);
     const ok = await fetch(`${origin}/v1/models`, { headers: { authorization: "Bearer sk_cli_serve" } });
@@ -87,7 +89,8 @@ describe("anneal serve receives its own flags", () => {
     [["--api-key", ""], /--api-key is empty/, {}],
     [["--port", "abc"], /option '--port <n>' argument 'abc' is invalid/, {}],
     [["--device", "tpu"], /Allowed choices are auto, cpu, cuda/, {}],
-    [["--model", "/no/such/folder"], /--model \/no\/such\/folder: no such folder/, {}],
+    [["--model", "/no/such/folder"], /--model \/no\/such\/folder: no such folder or file/, {}],
+    [["--quantize", "q2_k"], /Allowed choices are q8_0, q4_k/, {}],
     [[], /ANNEAL_API_KEYS holds an empty key/, { ANNEAL_API_KEYS: " , " }],
   ] as [string[], RegExp, Record<string, string>][])(
     "refuses %j with one line and exit code 2",
@@ -134,6 +137,46 @@ describe("anneal eval and train receive their own flags", () => {
     const help = await run(["train", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--checkpoint-every <n>/);
+  });
+});
+
+describe("GGUF: anneal convert, then serve the file", () => {
+  it("convert writes a Q4_K_M file; serve --model FILE runs it with int8 products, its id the file's name", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "anneal-convert-")), "code-q4.gguf");
+    const converted = await run(["convert", "--out", out, "--type", "q4_k_m"]);
+    expect(converted.stderr).toBe("");
+    expect(converted.code).toBe(0);
+    expect(converted.stdout).toMatch(/code-q4\.gguf: [\d.]+ MiB, q4_k_m \(tensors: \d+ Q4_K, \d+ F32, \d+ Q6_K\)/);
+    const { origin, log } = await serve(["--model", out]);
+    expect(log).toMatch(
+      /ready — code-q4 on cpu \((portable|avx2|avx512) kernels, Q4_K\+Q6_K weights, (portable|avx2|vnni) int8\)/,
+    );
+    const response = await fetch(`${origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "code-q4", messages: [{ role: "user", content: "hi" }], max_tokens: 8 }),
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { model: string; choices: { finish_reason: string }[] };
+    expect(answer.model).toBe("code-q4");
+    expect(["stop", "length"]).toContain(answer.choices[0]?.finish_reason);
+  }, 60_000);
+
+  it("serve --quantize q8_0 quantizes the checkpoint folder at load", async () => {
+    const { log } = await serve(["--quantize", "q8_0"]);
+    expect(log).toMatch(/ready — anneal-code-11m on cpu \(\w+ kernels, Q8_0 weights, \w+ int8\)/);
+  });
+
+  it.each([
+    [["--out", "model.bin"], /--out model\.bin: the file name must end in \.gguf/],
+    [["--out", "m.gguf", "--type", "q3_k"], /Allowed choices are auto, f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m/],
+    [["--out", "m.gguf", "--model", "/no/such/folder"], /--model \/no\/such\/folder: no such folder/],
+    [[], /required option '--out <file.gguf>' not specified/],
+  ])("convert %j is refused with one line and exit code 2", async (args, message) => {
+    const result = await run(["convert", ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
 

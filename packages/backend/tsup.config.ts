@@ -7,6 +7,7 @@ export default defineConfig({
     "commands/index": "src/commands/index.ts",
     "bin/train": "src/bin/train.ts",
     "bin/eval": "src/bin/eval.ts",
+    "bin/convert": "src/bin/convert.ts",
     "bin/serve": "src/bin/serve.ts",
   },
   format: ["esm"],

@@ -112,6 +112,7 @@ for (const [name, description] of [
   ["serve", "run the local server (anneal serve --help for its options)"],
   ["train", "train or fine-tune a model (anneal train --help)"],
   ["eval", "evaluate a checkpoint (anneal eval --help)"],
+  ["convert", "write a checkpoint as a GGUF file, optionally quantized (anneal convert --help)"],
 ] as const) {
   program
     .command(name)

@@ -197,7 +197,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   const size_t threads = info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
   return load_engine(env, [=]() -> std::shared_ptr<Engine> {
 #ifdef ANNEAL_WITH_CUDA
-    if (choice.device == "cuda" || (choice.device == "auto" && cuda_usable())) {
+    // Quantize-at-load is the CPU engine's, so "auto" with it stays on the CPU.
+    if (choice.device == "cuda" || (choice.device == "auto" && choice.quantize == QuantizeChoice::None && cuda_usable())) {
       // The CUDA engine holds BF16 weights (quantized files are dequantized to it); it has no
       // quantized products, so asking it to quantize is refused rather than ignored.
       if (choice.quantize != QuantizeChoice::None) throw std::runtime_error("quantize is for the CPU engine; the CUDA engine runs BF16");

@@ -66,7 +66,7 @@ export function ggufArchitecture(gguf: GgufFile): Architecture {
   const family = name as Family;
   const m = new GgufMetadata(gguf, family);
   const embed = gguf.tensors.get("token_embd.weight");
-  if (!embed || embed.shape.length !== 2) throw new CheckpointError(file, "missing tensor token_embd.weight");
+  if (embed?.shape.length !== 2) throw new CheckpointError(file, "missing tensor token_embd.weight");
   const dim = believable(file, `${family}.embedding_length`, m.integer(".embedding_length"), "dim");
   const heads = believable(file, `${family}.attention.head_count`, m.integer(".attention.head_count"), "heads");
   const shape: ModelShape = {
@@ -116,17 +116,15 @@ export function ggufArchitecture(gguf: GgufFile): Architecture {
   return architecture;
 }
 
-/** llama.cpp's general.file_type for a file whose matrices are mostly `dtype`. */
-const FILE_TYPES: Record<string, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7, Q4_K: 15, Q6_K: 18, BF16: 32 };
-
 /** The architecture metadata llama.cpp reads for a model of this family and shape. */
-export function ggufArchitectureEntries(architecture: Architecture, name: string, mainType: string): GgufEntry[] {
+/** `fileType`: llama.cpp's general.file_type (which quantization mix the file is). */
+export function ggufArchitectureEntries(architecture: Architecture, name: string, fileType: number): GgufEntry[] {
   const { family, shape } = architecture;
   const key = (suffix: string) => `${family}.${suffix}`;
   return [
     { key: "general.architecture", type: "string", value: family },
     { key: "general.name", type: "string", value: name },
-    { key: "general.file_type", type: "u32", value: FILE_TYPES[mainType] ?? 0 },
+    { key: "general.file_type", type: "u32", value: fileType },
     { key: key("context_length"), type: "u32", value: architecture.contextLength },
     { key: key("embedding_length"), type: "u32", value: shape.dim },
     { key: key("block_count"), type: "u32", value: shape.layers },

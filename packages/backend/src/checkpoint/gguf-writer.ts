@@ -118,7 +118,10 @@ function writeEntry(out: ByteWriter, entry: GgufEntry): void {
   }
 }
 
-/** A growable little-endian byte buffer. */
+/**
+ * A growable little-endian byte buffer. Each write reserves its bytes before it names the buffer:
+ * reserving may replace the buffer with a larger one.
+ */
 export class ByteWriter {
   #buffer = Buffer.alloc(1 << 16);
   #length = 0;
@@ -135,24 +138,30 @@ export class ByteWriter {
   }
 
   u8(value: number) {
-    this.#buffer.writeUInt8(value, this.#reserve(1));
+    const at = this.#reserve(1);
+    this.#buffer.writeUInt8(value, at);
   }
   u32(value: number) {
-    this.#buffer.writeUInt32LE(value, this.#reserve(4));
+    const at = this.#reserve(4);
+    this.#buffer.writeUInt32LE(value, at);
   }
   i32(value: number) {
-    this.#buffer.writeInt32LE(value, this.#reserve(4));
+    const at = this.#reserve(4);
+    this.#buffer.writeInt32LE(value, at);
   }
   f32(value: number) {
-    this.#buffer.writeFloatLE(value, this.#reserve(4));
+    const at = this.#reserve(4);
+    this.#buffer.writeFloatLE(value, at);
   }
   u64(value: number | bigint) {
-    this.#buffer.writeBigUInt64LE(BigInt(value), this.#reserve(8));
+    const at = this.#reserve(8);
+    this.#buffer.writeBigUInt64LE(BigInt(value), at);
   }
   string(value: string) {
     const bytes = Buffer.from(value, "utf8");
     this.u64(bytes.length);
-    bytes.copy(this.#buffer, this.#reserve(bytes.length));
+    const at = this.#reserve(bytes.length);
+    bytes.copy(this.#buffer, at);
   }
   bytes(): Buffer {
     return this.#buffer.subarray(0, this.#length);

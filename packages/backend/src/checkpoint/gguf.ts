@@ -120,16 +120,21 @@ class FileCursor {
     return at;
   }
 
-  u8 = () => this.#buffer.readUInt8(this.#take(1));
-  i8 = () => this.#buffer.readInt8(this.#take(1));
-  u16 = () => this.#buffer.readUInt16LE(this.#take(2));
-  i16 = () => this.#buffer.readInt16LE(this.#take(2));
-  u32 = () => this.#buffer.readUInt32LE(this.#take(4));
-  i32 = () => this.#buffer.readInt32LE(this.#take(4));
-  f32 = () => this.#buffer.readFloatLE(this.#take(4));
-  f64 = () => this.#buffer.readDoubleLE(this.#take(8));
-  u64 = () => this.#buffer.readBigUInt64LE(this.#take(8));
-  i64 = () => this.#buffer.readBigInt64LE(this.#take(8));
+  // Each read takes its bytes before it names the buffer: taking may replace the buffer.
+  #read<T>(bytes: number, read: (buffer: Buffer, at: number) => T): T {
+    const at = this.#take(bytes);
+    return read(this.#buffer, at);
+  }
+  u8 = () => this.#read(1, (b, at) => b.readUInt8(at));
+  i8 = () => this.#read(1, (b, at) => b.readInt8(at));
+  u16 = () => this.#read(2, (b, at) => b.readUInt16LE(at));
+  i16 = () => this.#read(2, (b, at) => b.readInt16LE(at));
+  u32 = () => this.#read(4, (b, at) => b.readUInt32LE(at));
+  i32 = () => this.#read(4, (b, at) => b.readInt32LE(at));
+  f32 = () => this.#read(4, (b, at) => b.readFloatLE(at));
+  f64 = () => this.#read(8, (b, at) => b.readDoubleLE(at));
+  u64 = () => this.#read(8, (b, at) => b.readBigUInt64LE(at));
+  i64 = () => this.#read(8, (b, at) => b.readBigInt64LE(at));
 
   /** A u64 that must be a safe integer no larger than `most`. */
   count(what: string, most: number): number {
@@ -140,8 +145,7 @@ class FileCursor {
 
   string(): string {
     const length = this.count("a string length", Math.min(LIMITS.stringBytes, this.size));
-    const at = this.#take(length);
-    return this.#buffer.toString("utf8", at, at + length);
+    return this.#read(length, (b, at) => b.toString("utf8", at, at + length));
   }
 }
 

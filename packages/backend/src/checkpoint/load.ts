@@ -22,8 +22,6 @@ export interface LoadedCheckpoint {
   chatTemplate: ChatTemplate | undefined;
   /** generation_config.json, as written (empty when absent). */
   generationConfig: Record<string, unknown>;
-  /** Where every weight lives (for the trainer's evaluation, which reads them again). */
-  weights: CheckpointWeights;
 }
 
 export interface CheckpointWeights {
@@ -45,7 +43,8 @@ export interface CheckpointParts {
 }
 
 /** Float matrices quantized at load (CPU engine): Q8_0, or Q4_K with a Q6_K head. */
-export type QuantizeChoice = "q8_0" | "q4_k";
+export const QUANTIZE_CHOICES = ["q8_0", "q4_k"] as const;
+export type QuantizeChoice = (typeof QUANTIZE_CHOICES)[number];
 
 export interface LoadOptions {
   /** Engine threads; default one per hardware thread. */
@@ -72,7 +71,8 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
   const parts = gguf ? readGgufCheckpoint(gguf, warn) : readCheckpointFolder(dir);
   const { architecture, weights } = parts;
   const device = options.device ?? "cpu";
-  const onCpu = device === "cpu" || (device === "auto" && native().cudaInfo().devices === 0);
+  const onCpu =
+    device === "cpu" || (device === "auto" && (options.quantize !== undefined || native().cudaInfo().devices === 0));
   if (onCpu) checkFitsInMemory(dir, weights.tensors, options.quantize);
   const tokenizer = new TextTokenizer(parts.tokenizerJson, parts.tokenizerConfig, parts.tokenizerFile);
   const chatTemplate = parts.templateSource
@@ -84,7 +84,7 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     ...(options.gemm ? { gemm: options.gemm } : {}),
     ...(options.quantize ? { quantize: options.quantize } : {}),
   });
-  return { dir, architecture, model, tokenizer, chatTemplate, generationConfig: parts.generationConfig, weights };
+  return { dir, architecture, model, tokenizer, chatTemplate, generationConfig: parts.generationConfig };
 }
 
 /** The GGUF file `path` names (itself, or the only one in a folder without config.json). */
@@ -102,7 +102,7 @@ function ggufFileOf(path: string): string | undefined {
 }
 
 /** A Hugging Face checkpoint folder's parts. */
-function readCheckpointFolder(dir: string): CheckpointParts {
+export function readCheckpointFolder(dir: string): CheckpointParts {
   const configFile = join(dir, "config.json");
   const architecture = readArchitecture(readJSON(configFile), configFile);
   const generationConfig = readOptionalJSON(join(dir, "generation_config.json"));

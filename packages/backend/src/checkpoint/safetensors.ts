@@ -152,3 +152,38 @@ export function dtypeBytes(dtype: string): number {
 export function isLoadable(dtype: string): dtype is DType {
   return LOADABLE.has(dtype);
 }
+
+/** A tensor's values as float32, read from its file (F32, F16 or BF16). */
+export function readTensorValues(tensor: TensorInfo): Float32Array {
+  if (!isLoadable(tensor.dtype)) throw new CheckpointError(tensor.file, `tensor ${tensor.name} is ${tensor.dtype}`);
+  const bytes = Buffer.alloc(tensor.bytes);
+  const fd = openSync(tensor.file, "r");
+  try {
+    if (readSync(fd, bytes, 0, tensor.bytes, tensor.offset) !== tensor.bytes) {
+      throw new CheckpointError(tensor.file, `tensor ${tensor.name} is cut short`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const count = tensor.bytes / (DTYPE_BYTES[tensor.dtype] as number);
+  const values = new Float32Array(count);
+  if (tensor.dtype === "F32") {
+    for (let i = 0; i < count; i++) values[i] = bytes.readFloatLE(i * 4);
+  } else if (tensor.dtype === "BF16") {
+    const wide = new Uint32Array(values.buffer);
+    for (let i = 0; i < count; i++) wide[i] = bytes.readUInt16LE(i * 2) << 16;
+  } else {
+    for (let i = 0; i < count; i++) values[i] = fromF16(bytes.readUInt16LE(i * 2));
+  }
+  return values;
+}
+
+/** IEEE half bits -> number (subnormals, infinities and NaN included). */
+export function fromF16(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}

@@ -2,8 +2,9 @@
 // are defined here once; the CLI forwards its arguments untouched.
 import { existsSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { QUANTIZE_CHOICES, type QuantizeChoice } from "../checkpoint/load";
 import { defaultModelDir } from "../default-model";
-import { type Device, native } from "../native";
+import { type Device, type NativeModel, native } from "../native";
 import { SERVER_DEFAULTS as D } from "../server/defaults";
 import { createServer, type ServerOptions } from "../server/server";
 import { collect, nonNegativeInteger, nonNegativeNumber, UsageError } from "./usage-error";
@@ -21,6 +22,7 @@ interface ServeFlags {
   timeout?: number;
   threads?: number;
   device: Device;
+  quantize?: QuantizeChoice;
   config?: string;
   log?: boolean;
 }
@@ -28,7 +30,12 @@ interface ServeFlags {
 export function serveCommand(name = "anneal serve"): Command {
   return new Command(name)
     .description("Serve diffusion models over the Mercury-style API (OpenAI-compatible).")
-    .option("--model <[id=]dir>", "a checkpoint folder to serve (repeatable; default: the built-in model)", collect, [])
+    .option(
+      "--model <[id=]path>",
+      "a checkpoint folder or .gguf file to serve (repeatable; default: the built-in model)",
+      collect,
+      [],
+    )
     .option("--port <n>", `port (default ${D.port}; 0 picks a free one)`, nonNegativeInteger)
     .option("--host <addr>", `address to listen on (default ${D.host})`)
     .option(
@@ -57,6 +64,12 @@ export function serveCommand(name = "anneal serve"): Command {
         .choices(["auto", "cpu", "cuda"])
         .default("auto"),
     )
+    .addOption(
+      new Option(
+        "--quantize <type>",
+        "quantize float weights at load (CPU): q8_0, or q4_k (Q4_K, Q6_K head); GGUF files keep their own",
+      ).choices(QUANTIZE_CHOICES),
+    )
     .option("--config <file>", "JSON with any of these options in camelCase (flags win)")
     .option("--log", "structured request logs (pino) on stdout")
     .action((flags: ServeFlags) => serve(flags, name));
@@ -79,7 +92,7 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
   const modelArgs = flags.model.length > 0 ? flags.model : ((file.models as string[] | undefined) ?? []);
   const models = modelArgs.map((arg) => {
     const [id, dir] = arg.includes("=") ? (arg.split("=", 2) as [string, string]) : [undefined, arg];
-    if (!existsSync(dir)) throw new UsageError(`--model ${dir}: no such folder`);
+    if (!existsSync(dir)) throw new UsageError(`--model ${dir}: no such folder or file`);
     return id ? { id, dir } : { dir };
   });
   if (models.length === 0) {
@@ -88,6 +101,10 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
     models.push({ dir: builtIn });
   }
   const apiKeys = readApiKeys(flags, name);
+  const quantize = setting(flags.quantize, "quantize", undefined);
+  if (quantize !== undefined && !QUANTIZE_CHOICES.includes(quantize)) {
+    throw new UsageError(`quantize must be one of ${QUANTIZE_CHOICES.join(", ")} (got ${JSON.stringify(quantize)})`);
+  }
   const options: ServerOptions = {
     models,
     apiKeys,
@@ -98,6 +115,7 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
     requestTimeoutMs: setting(flags.timeout, "timeout", D.requestTimeoutMs / 1000) * 1000,
     threads: setting(flags.threads, "threads", 0),
     device: flags.device,
+    ...(quantize ? { quantize } : {}),
     logger: flags.log === true,
   };
 
@@ -125,9 +143,11 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
   }
 }
 
-/** "cpu (avx512 kernels)" or the GPU's name: where a model's forward passes run. */
-function where(info: { device: string; kernels: string }): string {
-  return info.device === "cpu" ? `cpu (${info.kernels} kernels)` : info.device;
+/** "cpu (avx512 kernels, Q8_0 weights, vnni int8)" or the GPU's name: where and how a model runs. */
+function where(info: ReturnType<NativeModel["info"]>): string {
+  if (info.device !== "cpu") return info.device;
+  const int8 = info.int8 && info.weights && /Q\d/.test(info.weights) ? `, ${info.int8} int8` : "";
+  return `cpu (${info.kernels} kernels, ${info.weights ?? "F32"} weights${int8})`;
 }
 
 function readConfig(path: string): Record<string, unknown> {

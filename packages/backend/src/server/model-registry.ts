@@ -6,7 +6,7 @@ import type { ServerMetrics } from "./metrics";
 import { type ServedModel, serveModel } from "./served-model";
 
 export interface ModelSource {
-  /** The id clients send; defaults to the folder name. */
+  /** The id clients send; defaults to the folder's name (a GGUF file's, without .gguf). */
   id?: string;
   dir: string;
 }
@@ -38,10 +38,10 @@ export class ModelRegistry {
   async load(
     sources: ModelSource[],
     metrics: ServerMetrics,
-    engine: Pick<LoadOptions, "threads" | "device">,
+    engine: Pick<LoadOptions, "threads" | "device" | "quantize">,
   ): Promise<void> {
     for (const source of sources) {
-      const id = source.id ?? basename(source.dir);
+      const id = source.id ?? basename(source.dir, ".gguf");
       if (this.#models.has(id)) throw new Error(`two models share the id ${id}; give one another id (id=DIR)`);
       const checkpoint = await loadCheckpoint(source.dir, engine);
       this.#models.set(

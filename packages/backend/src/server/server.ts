@@ -2,6 +2,7 @@
 // server starts listening; /health answers 503 until they are ready.
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { QuantizeChoice } from "../checkpoint/load";
 import type { Device } from "../native";
 import { Admission } from "./admission";
 import { ApiKeys, publicRoutes } from "./auth";
@@ -39,6 +40,8 @@ export interface ServerOptions {
   threads?: number;
   /** Where models run: "auto" (default: CUDA when a capable GPU answers, else the CPU), "cpu" or "cuda". */
   device?: Device;
+  /** Quantize float weights at load (CPU engine). */
+  quantize?: QuantizeChoice;
   /** pino logging: false, true, or pino options. Default false. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -167,6 +170,7 @@ export function createServer(options: ServerOptions): AnnealServer {
   const ready = registry.load(options.models, metrics, {
     threads: options.threads ?? 0,
     device: options.device ?? "auto",
+    ...(options.quantize ? { quantize: options.quantize } : {}),
   });
   ready.catch((error: unknown) => app.log.error({ err: error }, "model loading failed"));
 

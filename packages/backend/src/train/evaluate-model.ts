@@ -3,10 +3,9 @@
 // tokens committed per forward pass — the quality/speed table of a model card.
 import type { LoadedCheckpoint } from "../checkpoint/load";
 import { type GenerateOptions, generate } from "../engine/generate";
-import { native } from "../native";
 import type { Document } from "./corpus";
 import { TrainingData } from "./dataset";
-import { evaluateHeldOut } from "./evaluate";
+import { evaluateHeldOutOnEngine } from "./evaluate";
 
 export interface InfillSetting {
   name: string;
@@ -49,13 +48,19 @@ export interface EvaluateOptions {
 export async function evaluateModel(checkpoint: LoadedCheckpoint, options: EvaluateOptions): Promise<ModelEvaluation> {
   const { architecture, tokenizer } = checkpoint;
   const length = options.length ?? 256;
-  const trainer = await native().createTrainer(architecture.shape, checkpoint.weights);
   const eos = architecture.stopIds[0] as number;
   const ids = { mask: architecture.maskId, eos };
   const template = checkpoint.chatTemplate;
   if (!template) throw new Error(`${checkpoint.dir}: no chat template`);
   const data = new TrainingData(options.documents, tokenizer, template, ids, length, { pretrain: 1, sft: 0, fim: 0 });
-  const heldOut = await evaluateHeldOut(trainer, data, options.sequences ?? 64, 8, options.seed ?? 1);
+  const heldOut = await evaluateHeldOutOnEngine(
+    checkpoint.model,
+    data,
+    options.sequences ?? 64,
+    8,
+    options.seed ?? 1,
+    architecture.shiftLogits,
+  );
 
   const cases = infillCases(options.documents, options.cases ?? 40, options.seed ?? 1);
   const infill: InfillResult[] = [];

@@ -1,9 +1,9 @@
-// anneal serve / train / eval: the backend's own commands (its options, defaults and help), run in
+// anneal serve / train / eval / convert: the backend's own commands (its options, defaults and help), run in
 // this process with the arguments exactly as typed. The backend is an optional peer: a terminal client
 // installs without compiling the C++ engine, and says how to get it when one of these is used.
 import { UsageError } from "../exit-codes";
 
-export type BackendCommandName = "serve" | "train" | "eval";
+export type BackendCommandName = "serve" | "train" | "eval" | "convert";
 
 /** Runs `anneal <name> ...args`; resolves to the exit code. */
 export async function runBackend(name: BackendCommandName, args: string[]): Promise<number> {
@@ -18,6 +18,11 @@ export async function runBackend(name: BackendCommandName, args: string[]): Prom
     }
     throw error;
   }
-  const command = { serve: commands.serveCommand, train: commands.trainCommand, eval: commands.evalCommand }[name];
+  const command = {
+    serve: commands.serveCommand,
+    train: commands.trainCommand,
+    eval: commands.evalCommand,
+    convert: commands.convertCommand,
+  }[name];
   return commands.runCommand(command(`anneal ${name}`), args, "anneal");
 }

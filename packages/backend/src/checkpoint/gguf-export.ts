@@ -1,0 +1,151 @@
+// Writes a checkpoint folder as one GGUF file, in the layout llama.cpp's converter and quantizer
+// write (tensor names, LLaDA's q/k rows in interleaved RoPE order, tokenizer and chat template in
+// the metadata), so llama.cpp's tools and our own loader read it. Tensors are converted one at a
+// time, so memory holds one tensor's values, not the model's.
+import { statSync } from "node:fs";
+import { basename } from "node:path";
+import { native, type TensorDType } from "../native";
+import { ggufArchitectureEntries, ggufTensorName, interleavesRope } from "./gguf-architecture";
+import { tokenizerToGguf } from "./gguf-tokenizer";
+import { type GgufEntry, type GgufTensorToWrite, writeGguf } from "./gguf-writer";
+import { readCheckpointFolder } from "./load";
+import { readCheckpointTensors, readTensorValues } from "./safetensors";
+import { toBf16, toF16 } from "./safetensors-writer";
+
+/** What the matrices become: one type, or llama.cpp's Q4_K_M mix; "auto" keeps the checkpoint's dtype. */
+export const GGUF_EXPORT_TYPES = ["auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k", "q4_k_m"] as const;
+export type GgufExportType = (typeof GGUF_EXPORT_TYPES)[number];
+
+/** llama.cpp's general.file_type for each mix (LLAMA_FTYPE_*). */
+const FILE_TYPES: Record<Exclude<GgufExportType, "auto">, number> = {
+  f32: 0,
+  f16: 1,
+  q4_0: 2,
+  q8_0: 7,
+  q4_k: 14, // Q4_K_S: every matrix Q4_K
+  q4_k_m: 15,
+  q6_k: 18,
+  bf16: 32,
+};
+
+export interface GgufExportSummary {
+  file: string;
+  bytes: number;
+  type: Exclude<GgufExportType, "auto">;
+  /** How many tensors were written in each dtype. */
+  tensorTypes: Record<string, number>;
+}
+
+/** Writes the checkpoint folder `dir` as the GGUF file `out` (through a temporary file). */
+export function exportGguf(dir: string, out: string, requested: GgufExportType = "auto"): GgufExportSummary {
+  const parts = readCheckpointFolder(dir);
+  const { architecture } = parts;
+  const { shape } = architecture;
+  const available = readCheckpointTensors(dir);
+  const type =
+    requested === "auto"
+      ? autoType(available.get(architecture.tensorNames.get("embed")?.name ?? "")?.dtype)
+      : requested;
+  const tensorTypes: Record<string, number> = {};
+  const tensors: GgufTensorToWrite[] = [];
+  for (const [key, { name }] of architecture.tensorNames) {
+    const info = available.get(name);
+    if (!info) throw new Error(`missing tensor ${name}`); // readCheckpointFolder checked every one
+    const dtype = tensorType(key, info.shape, type, shape.layers);
+    tensorTypes[dtype] = (tensorTypes[dtype] ?? 0) + 1;
+    const leaf = key.split(".").at(-1) as string;
+    const interleave = interleavesRope(architecture.family) && ["q", "k", "q_bias", "k_bias"].includes(leaf);
+    tensors.push({
+      name: ggufTensorName(key),
+      shape: info.shape,
+      dtype,
+      bytes: () => {
+        const values = readTensorValues(info);
+        return encode(interleave ? interleaveRopeRows(values, info.shape, shape.headDim) : values, dtype);
+      },
+    });
+  }
+  const metadata: GgufEntry[] = [
+    ...ggufArchitectureEntries(architecture, basename(dir), FILE_TYPES[type]),
+    ...tokenizerToGguf(parts.tokenizerJson, {
+      eos: architecture.stopIds[0],
+      mask: architecture.maskId,
+      ...(architecture.padId === undefined ? {} : { pad: architecture.padId }),
+    }),
+    ...(parts.templateSource
+      ? [{ key: "tokenizer.chat_template", type: "string", value: parts.templateSource } as const]
+      : []),
+  ];
+  writeGguf(out, metadata, tensors);
+  return { file: out, bytes: statSync(out).size, type, tensorTypes };
+}
+
+function autoType(dtype: string | undefined): Exclude<GgufExportType, "auto"> {
+  return dtype === "BF16" ? "bf16" : dtype === "F16" ? "f16" : "f32";
+}
+
+/**
+ * The dtype one tensor is written in. Vectors (norms, biases) stay F32, as llama.cpp keeps them.
+ * Q4_K_M follows llama.cpp's recipe: Q6_K for the LM head, and for attn_v and ffn_down in the first
+ * and last eighths of the layers and every third one between; Q4_K elsewhere. Rows that are not
+ * whole blocks fall back to Q8_0 (whole blocks of 32) or F16.
+ */
+export function tensorType(
+  key: string,
+  tensorShape: number[],
+  type: Exclude<GgufExportType, "auto">,
+  layers: number,
+): TensorDType {
+  if (tensorShape.length !== 2) return "F32";
+  const leaf = key.split(".").at(-1) as string;
+  let dtype: TensorDType;
+  if (type === "q4_k_m") {
+    const layer = Number(key.split(".")[1]);
+    const moreBits = (i: number) => i < layers / 8 || i >= (7 * layers) / 8 || (i - Math.floor(layers / 8)) % 3 === 2;
+    const sensitive = key === "head" || ((leaf === "v" || leaf === "down") && moreBits(layer));
+    dtype = sensitive ? "Q6_K" : "Q4_K";
+  } else {
+    dtype = type.toUpperCase() as TensorDType;
+  }
+  const columns = tensorShape[1] as number;
+  if ((dtype === "Q4_K" || dtype === "Q6_K") && columns % 256 !== 0) dtype = "Q8_0";
+  if ((dtype === "Q8_0" || dtype === "Q4_0") && columns % 32 !== 0) dtype = "F16";
+  return dtype;
+}
+
+/**
+ * llama.cpp's converter order for LLaDA's q and k: within each head, rows (j · half + i) move to
+ * (2i + j), so RoPE rotates adjacent pairs. The loader undoes it (weight_reader.h).
+ */
+export function interleaveRopeRows(values: Float32Array, tensorShape: number[], headDim: number): Float32Array {
+  const rows = tensorShape[0] as number;
+  const columns = values.length / rows;
+  const half = headDim / 2;
+  const out = new Float32Array(values.length);
+  for (let head = 0; head < rows / headDim; head++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const from = (head * headDim + j * half + i) * columns;
+        out.set(values.subarray(from, from + columns), (head * headDim + 2 * i + j) * columns);
+      }
+    }
+  }
+  return out;
+}
+
+function encode(values: Float32Array, dtype: TensorDType): Uint8Array {
+  switch (dtype) {
+    case "F32":
+      return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    case "F16":
+    case "BF16": {
+      const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+      const narrow = new Uint16Array(values.length);
+      const convert = dtype === "BF16" ? toBf16 : toF16;
+      for (let i = 0; i < bits.length; i++) narrow[i] = convert(bits[i] as number);
+      return new Uint8Array(narrow.buffer);
+    }
+    default:
+      return native().kernels.quantize(values, dtype);
+  }
+}
