@@ -266,6 +266,8 @@ export interface NativeAddon {
     /** One row of values (a whole number of blocks) as `type`'s GGUF blocks. */
     quantize(values: Float32Array, type: QuantizedType): Uint8Array;
     dequantize(blocks: Uint8Array, type: QuantizedType, count: number): Float32Array;
+    /** One row of activations as the int8 blocks products with `weightType` take (each path's quantizer). */
+    quantizeActivations(values: Float32Array, weightType: QuantizedType, kernels?: KernelChoice): Uint8Array;
     rmsNorm(
       x: Float32Array,
       weight: Float32Array,

@@ -148,6 +148,23 @@ describe.each(types)("%s", (type) => {
     );
   });
 
+  it.each(impls.filter((impl) => impl !== "portable"))(
+    "on %s, the activations quantize to the portable quantizer's exact bytes (zeros, ties, outliers)",
+    (impl) => {
+      const k = block * 4;
+      const values = weights(k, 11);
+      values.fill(0, 0, block); // an all-zero block: scale 0, codes 0
+      // The next block's largest value is 1, so x · 127 / 1 lands on (or next to) the .5 ties.
+      values[block] = 1;
+      for (let i = 1; i < 16; i++) values[block + i] = (i + 0.5) / 127;
+      values[2 * block + 3] = -1e6; // an outlier that sets its block's scale
+      const twin = addon.kernels.quantizeActivations(values, type, "portable");
+      expect(
+        Buffer.compare(Buffer.from(addon.kernels.quantizeActivations(values, type, impl)), Buffer.from(twin)),
+      ).toBe(0);
+    },
+  );
+
   describe.each(impls)("on %s", (impl) => {
     it.each([
       [1, 1, 1],

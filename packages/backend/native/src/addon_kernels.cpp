@@ -92,6 +92,24 @@ Napi::Value KernelQuantize(const Napi::CallbackInfo& info) {
   }
 }
 
+// quantizeActivations(values, weightType, kernels) -> one row of activations as the int8 blocks
+// that products with weightType's blocks take (each kernel path has its own quantizer)
+Napi::Value KernelQuantizeActivations(const Napi::CallbackInfo& info) {
+  try {
+    const std::vector<float> values = get_floats(info[0], "values");
+    const DType type = quantized_type(info[1]);
+    const int k = static_cast<int>(values.size());
+    if (k == 0 || k % activation_block_elements(type) != 0) {
+      throw std::invalid_argument("quantizeActivations: the values are not a whole number of blocks");
+    }
+    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), activation_row_bytes(type, k));
+    kernels_named(info[2]).quant.quantize_activations(type, values.data(), k, out.Data());
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
 // dequantize(blocks, type, count) -> float32 values
 Napi::Value KernelDequantize(const Napi::CallbackInfo& info) {
   try {
@@ -278,6 +296,7 @@ void register_kernel_bindings(Napi::Env env, Napi::Object exports) {
   kernels.Set("gemmQuantized", Napi::Function::New(env, KernelGemmQuantized));
   kernels.Set("quantize", Napi::Function::New(env, KernelQuantize));
   kernels.Set("dequantize", Napi::Function::New(env, KernelDequantize));
+  kernels.Set("quantizeActivations", Napi::Function::New(env, KernelQuantizeActivations));
   kernels.Set("rmsNorm", Napi::Function::New(env, KernelRmsNorm));
   kernels.Set("rope", Napi::Function::New(env, KernelRope));
   kernels.Set("attention", Napi::Function::New(env, KernelAttention));

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "dtype.h"
+
 namespace anneal {
 
 // GEMM panels hold 16 output features, stored k-major: panel[k * 16 + j] = W[n0 + j][k].
@@ -18,9 +20,14 @@ constexpr int kMaxQuantRows = 8;
 // out[r] = Σ dequant(w)·dequant(act_r) over k values, for r < rows (≤ kMaxQuantRows): `w` is one
 // weight row of GGUF blocks, act_r the row at acts + r · stride as quantize_activations lays it out.
 using QuantDot = void (*)(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out);
+// One row of k activations as the int8 blocks that products with `weight`'s blocks take
+// (quant_format.h); every path gives the same bytes as the portable quantize_activations.
+using QuantizeActivations = void (*)(DType weight, const float* x, int k, uint8_t* out);
+
 struct QuantDots {
   const char* name;  // the instructions they use: "portable", "avx2" (maddubs) or "vnni" (dpbusd)
   QuantDot q8_0, q4_0, q4_k, q6_k;
+  QuantizeActivations quantize_activations;
 };
 extern const QuantDots kPortableQuantDots;
 extern const QuantDots kAvx2QuantDots;  // only where cpu_has_avx2_fma()

@@ -15,10 +15,13 @@ struct MaddubsDot {
   static __m256i dot(__m256i u, __m256i s) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
   // int16 lanes 0..7 (elements 0..15) by a, lanes 8..15 (elements 16..31) by b.
   static __m256i scales(int a, int b) { return _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(b)), _mm_set1_epi16(static_cast<int16_t>(a))); }
-  static __m256i dot_scaled(__m256i u, __m256i s, __m256i scale) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), scale); }
+  static __m256i add_scaled(__m256i total, __m256i u, __m256i s, __m256i scale) {
+    return _mm256_add_epi32(total, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), scale));
+  }
 };
 using Maddubs = x86::QuantDots<MaddubsDot>;
-const QuantDots kAvx2QuantDots = {"avx2", Maddubs::q8_0, Maddubs::q4_0, Maddubs::q4_k, Maddubs::q6_k};
+const QuantDots kAvx2QuantDots = {"avx2", Maddubs::q8_0, Maddubs::q4_0, Maddubs::q4_k, Maddubs::q6_k,
+                                  Maddubs::quantize_activations};
 
 // One panel row (16 weights) as two 8-wide float vectors, from each storage type.
 struct LoadF32 {

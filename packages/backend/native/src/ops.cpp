@@ -100,7 +100,7 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
   const size_t act_bytes = activation_row_bytes(w.dtype, k);
   std::vector<uint8_t> acts(act_bytes * rows);
   ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
-    for (size_t r = begin; r < end; ++r) quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
+    for (size_t r = begin; r < end; ++r) ctx.kernels.quant.quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
   });
   const QuantDot dot = quant_dot(ctx.kernels.quant, w.dtype);
   // Work item = (16 weight rows, one tile of activation rows), weight-major so a thread reuses its

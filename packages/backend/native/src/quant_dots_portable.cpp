@@ -94,6 +94,6 @@ static void q6_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows,
   });
 }
 
-const QuantDots kPortableQuantDots = {"portable", q8_0, q4_0, q4_k, q6_k};
+const QuantDots kPortableQuantDots = {"portable", q8_0, q4_0, q4_k, q6_k, quantize_activations};
 
 }  // namespace anneal

@@ -10,13 +10,19 @@ namespace anneal {
 
 struct DpbusdDot {
   static __m256i dot(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
-  // Lanes 0..3 (elements 0..15) by a, lanes 4..7 (elements 16..31) by b.
-  static __m256i scales(int a, int b) { return _mm256_set_m128i(_mm_set1_epi32(b), _mm_set1_epi32(a)); }
-  static __m256i dot_scaled(__m256i u, __m256i s, __m256i scale) { return _mm256_mullo_epi32(dot(u, s), scale); }
+  // int16 lanes 0..7 (elements 0..15) by a, lanes 8..15 (elements 16..31) by b.
+  static __m256i scales(int a, int b) {
+    return _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(b)), _mm_set1_epi16(static_cast<int16_t>(a)));
+  }
+  // total + scale · (u · s): pairs of products as int16 (small codes cannot saturate), then dpwssd
+  // multiplies them by the scales and adds into total in one instruction.
+  static __m256i add_scaled(__m256i total, __m256i u, __m256i s, __m256i scale) {
+    return _mm256_dpwssd_epi32(total, _mm256_maddubs_epi16(u, s), scale);
+  }
 };
 
 using Vnni = x86::QuantDots<DpbusdDot>;
-const QuantDots kVnniQuantDots = {"vnni", Vnni::q8_0, Vnni::q4_0, Vnni::q4_k, Vnni::q6_k};
+const QuantDots kVnniQuantDots = {"vnni", Vnni::q8_0, Vnni::q4_0, Vnni::q4_k, Vnni::q6_k, Vnni::quantize_activations};
 
 }  // namespace anneal
 

@@ -29,6 +29,57 @@ struct QuantDots {
 
   static __m256i load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
+  static int sum_epi32(__m256i v) {
+    __m128i lo = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    lo = _mm_add_epi32(lo, _mm_shuffle_epi32(lo, 0x4E));
+    lo = _mm_add_epi32(lo, _mm_shuffle_epi32(lo, 0xB1));
+    return _mm_cvtsi128_si32(lo);
+  }
+
+  // The portable quantize_activations, eight lanes at a time: the same max, the same scalar scale,
+  // the same products and round-to-nearest-even (cvtps under the default MXCSR), so the same bytes.
+  static void quantize_activations(DType weight, const float* x, int k, uint8_t* out) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    const bool super = activation_block_elements(weight) == kQKK;
+    __m256 scale = _mm256_setzero_ps();
+    for (int c = 0; c < k / kQK; ++c, x += kQK) {  // chunks of 32 (a K-quant block has 8)
+      __m256 v[4];
+      for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
+      if (!super || c % 8 == 0) {  // the scale is per block: 32 values, or the 256 from here
+        const int span = super ? 8 : 1;
+        __m256 m = _mm256_setzero_ps();
+        for (int j = 0; j < 4 * span; ++j) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + 8 * j), magnitude));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        const float amax = _mm_cvtss_f32(h);
+        const float d = amax / 127, inverse = amax ? 127 / amax : 0;
+        if (super) {
+          reinterpret_cast<ActBlock256*>(out)[c / 8].d = d;
+        } else {
+          reinterpret_cast<ActBlock32*>(out)[c].d = d;
+        }
+        scale = _mm256_set1_ps(inverse);
+      }
+      __m256i q[4];
+      for (int i = 0; i < 4; ++i) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], scale));
+      // int32 → int8 with packs (lane-interleaved), then the lanes back in element order.
+      const __m256i bytes = _mm256_permutevar8x32_epi32(
+          _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3])),
+          _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+      if (super) {
+        ActBlock256& block = reinterpret_cast<ActBlock256*>(out)[c / 8];
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(block.qs + 32 * (c % 8)), bytes);
+        block.sums[2 * (c % 8)] = static_cast<int16_t>(sum_epi32(_mm256_add_epi32(q[0], q[1])));
+        block.sums[2 * (c % 8) + 1] = static_cast<int16_t>(sum_epi32(_mm256_add_epi32(q[2], q[3])));
+      } else {
+        ActBlock32& block = reinterpret_cast<ActBlock32*>(out)[c];
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(block.qs), bytes);
+        block.sum = sum_epi32(_mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3])));
+      }
+    }
+  }
+
   static void q8_0(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
     __m256 acc[kMaxQuantRows];
     for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
@@ -91,7 +142,7 @@ struct QuantDots {
       for (int r = 0; r < rows; ++r) {
         const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
         __m256i total = _mm256_setzero_si256();
-        for (int j = 0; j < 8; ++j) total = _mm256_add_epi32(total, Dot::dot_scaled(codes[j], load(a.qs + 32 * j), scales[j]));
+        for (int j = 0; j < 8; ++j) total = Dot::add_scaled(total, codes[j], load(a.qs + 32 * j), scales[j]);
         const __m256i minimums = _mm256_madd_epi16(load(a.sums), mins);
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * a.d), acc[r]);
         acc[r] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(minimums), _mm256_set1_ps(dmin * a.d), acc[r]);
@@ -123,7 +174,7 @@ struct QuantDots {
       for (int r = 0; r < rows; ++r) {
         const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
         __m256i total = _mm256_setzero_si256();
-        for (int j = 0; j < 8; ++j) total = _mm256_add_epi32(total, Dot::dot_scaled(codes[j], load(a.qs + 32 * j), scales[j]));
+        for (int j = 0; j < 8; ++j) total = Dot::add_scaled(total, codes[j], load(a.qs + 32 * j), scales[j]);
         // The codes are q + 32: take 32 · Σ sc_j · (sum of sub-block j) back off.
         const __m256i offsets = _mm256_madd_epi16(load(a.sums), scale16);
         const __m256 scale = _mm256_set1_ps(d * a.d);

@@ -43,9 +43,10 @@ export async function evaluateHeldOutOnEngine(
   batchSize: number,
   seed: number,
   shift: boolean,
-): Promise<Omit<HeldOutResult, "loss">> {
+): Promise<Omit<HeldOutResult, "loss"> & { predictions: Int32Array }> {
   let correct = 0;
   let masked = 0;
+  const predictions: number[] = []; // the argmax at each scored position, in order (to compare models)
   const batches = Math.max(1, Math.ceil(sequences / batchSize));
   for (let b = 0; b < batches; b++) {
     const batch = data.batch(-1 - b, batchSize, seed ^ 0x5eed); // the same windows and masks as above
@@ -64,10 +65,11 @@ export async function evaluateHeldOutOnEngine(
     const stats = await model.forward(inputs);
     stats.forEach((stat, s) => {
       scored[s]?.forEach((i, row) => {
+        predictions.push(stat.argmax[row] as number);
         if (stat.argmax[row] === batch.targets[s * batch.length + i]) correct++;
         masked++;
       });
     });
   }
-  return { accuracy: masked > 0 ? correct / masked : 0, masked };
+  return { accuracy: masked > 0 ? correct / masked : 0, masked, predictions: Int32Array.from(predictions) };
 }

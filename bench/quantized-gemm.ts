@@ -1,0 +1,114 @@
+// Matrix products in every weight format (`pnpm bench`): y = x · Wᵀ with W as F32, BF16, Q8_0,
+// Q4_0, Q4_K and Q6_K, on the built-in model's shapes and on LLaDA-8B's (d 4096, MLP 12288), at 32
+// rows (a decode block) and 288 (a whole canvas). Each is reported as GFLOP/s, as a share of this
+// machine's widest FP32 FMA peak, and as weight bytes streamed per second against the memory
+// bandwidth measured here (a large copy on 1 and 2 threads). Writes bench/results/quantized-gemm.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { Worker } from "node:worker_threads";
+import { native, type TensorDType } from "../packages/backend/src/native";
+
+const THREADS = 2;
+const MS = Number(process.env.BENCH_MS ?? 600);
+const addon = native();
+const cpu = addon.cpuInfo();
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/** Bytes read plus bytes written per second by `threads` threads each copying its own 256 MiB, best of 5. */
+async function copyBandwidth(threads: number): Promise<number> {
+  const source = `
+    const { parentPort } = require("node:worker_threads");
+    const a = Buffer.alloc(256 << 20, 1), b = Buffer.alloc(256 << 20, 2);
+    parentPort.on("message", () => { a.copy(b); parentPort.postMessage(0); });
+    parentPort.postMessage(0);`;
+  const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true }));
+  const round = () => Promise.all(workers.map((w) => new Promise((resolve) => w.once("message", resolve))));
+  await round(); // allocated and touched
+  let best = 0;
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const done = round();
+    for (const w of workers) w.postMessage(0);
+    await done;
+    best = Math.max(best, (threads * 2 * (256 << 20)) / ((performance.now() - started) / 1000));
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
+  return best;
+}
+
+const bandwidth = { oneThread: await copyBandwidth(1), twoThreads: await copyBandwidth(THREADS) };
+console.log(
+  `copy bandwidth (read + write): ${round(bandwidth.oneThread / 1e9)} GB/s on 1 thread, ${round(bandwidth.twoThreads / 1e9)} GB/s on ${THREADS}`,
+);
+const paths = ["portable", ...(cpu.avx2 ? ["avx2"] : []), ...(cpu.avx512 ? ["avx512"] : [])];
+const peak = Math.max(...paths.map((path) => addon.kernels.benchPeakFma(THREADS, MS, path)));
+console.log(
+  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
+);
+
+/** Bytes per weight of each format (blocks with their scales). */
+const BYTES_PER_WEIGHT: Record<string, number> = {
+  F32: 4,
+  BF16: 2,
+  Q8_0: 34 / 32,
+  Q4_0: 18 / 32,
+  Q4_K: 144 / 256,
+  Q6_K: 210 / 256,
+};
+const DTYPES = Object.keys(BYTES_PER_WEIGHT) as TensorDType[];
+const SHAPES = [
+  { model: "built-in", name: "q/k/v/o", n: 256, k: 256 },
+  { model: "built-in", name: "gate/up", n: 768, k: 256 },
+  { model: "built-in", name: "down", n: 256, k: 768 },
+  { model: "built-in", name: "LM head", n: 8192, k: 256 },
+  { model: "LLaDA-8B", name: "q/k/v/o", n: 4096, k: 4096 },
+  { model: "LLaDA-8B", name: "gate/up", n: 12288, k: 4096 },
+  { model: "LLaDA-8B", name: "down", n: 4096, k: 12288 },
+];
+const rows = [];
+for (const shape of SHAPES) {
+  for (const m of [32, 288]) {
+    const byDtype = Object.fromEntries(
+      DTYPES.map((dtype) => {
+        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, cpu.kernels as "avx512", dtype);
+        const seconds = (2 * m * shape.n * shape.k) / (gflops * 1e9);
+        const weightBytesPerSecond = (shape.n * shape.k * (BYTES_PER_WEIGHT[dtype] as number)) / seconds;
+        return [
+          dtype,
+          {
+            gflops: round(gflops),
+            ofFp32Peak: round(gflops / peak, 3),
+            weightGBs: round(weightBytesPerSecond / 1e9, 2),
+            ofCopyBandwidth: round(weightBytesPerSecond / bandwidth.twoThreads, 3),
+          },
+        ];
+      }),
+    );
+    console.log(
+      `${shape.model} ${shape.name} ${m}×${shape.n}×${shape.k}: ${DTYPES.map((d) => `${d} ${byDtype[d]?.gflops} GFLOP/s (${byDtype[d]?.weightGBs} GB/s)`).join(", ")}`,
+    );
+    rows.push({ ...shape, rows: m, byDtype });
+  }
+}
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(
+  new URL("./results/quantized-gemm.json", import.meta.url),
+  `${JSON.stringify(
+    {
+      measured: new Date().toISOString(),
+      machine: {
+        cpu: cpus()[0]?.model,
+        hardwareThreads: cpus().length,
+        kernels: cpu.kernels,
+        int8: cpu.int8,
+        threads: THREADS,
+      },
+      copyBandwidthGBs: { oneThread: round(bandwidth.oneThread / 1e9), twoThreads: round(bandwidth.twoThreads / 1e9) },
+      fp32PeakGflops: round(peak),
+      note: "quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
+      gemm: rows,
+    },
+    null,
+    2,
+  )}\n`,
+);
