@@ -15,8 +15,18 @@ struct MaddubsDot {
   static __m256i dot(__m256i u, __m256i s) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
   // int16 lanes 0..7 (elements 0..15) by a, lanes 8..15 (elements 16..31) by b.
   static __m256i scales(int a, int b) { return _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(b)), _mm_set1_epi16(static_cast<int16_t>(a))); }
-  static __m256i add_scaled(__m256i total, __m256i u, __m256i s, __m256i scale) {
-    return _mm256_add_epi32(total, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), scale));
+  struct SuperBlock {
+    const __m256i* codes;
+    const __m256i* scales;
+  };
+  static SuperBlock prepare(const __m256i* codes, const __m256i* scales) { return {codes, scales}; }
+  static __m256i superblock_dot(const SuperBlock& block, const int8_t* x) {
+    __m256i total = _mm256_setzero_si256();
+    for (int j = 0; j < 8; ++j) {
+      const __m256i products = _mm256_maddubs_epi16(block.codes[j], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * j)));
+      total = _mm256_add_epi32(total, _mm256_madd_epi16(products, block.scales[j]));
+    }
+    return total;
   }
 };
 using Maddubs = x86::QuantDots<MaddubsDot>;

@@ -15,7 +15,10 @@
 namespace anneal {
 namespace x86 {
 
-// Signed lanes of 8 int32, lane i the sum over elements 4i .. 4i+3 (both primitives agree on this).
+// `Dot` is the int8 primitive: dot(u, s) gives signed lanes of 8 int32, lane i the sum over elements
+// 4i .. 4i+3 (both primitives agree on this); superblock_dot(prepare(codes, scales), x) gives
+// Σ_j scale_j · (codes_j · x_j) over a K-quant super-block's eight sub-blocks of 32, spread over 8
+// int32 lanes (only their total counts).
 template <class Dot>
 struct QuantDots {
   static float widen_half(uint16_t bits) { return _cvtsh_ss(bits); }
@@ -136,13 +139,13 @@ struct QuantDots {
         codes[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
       }
       for (int j = 0; j < 8; ++j) scales[j] = Dot::scales(sc[j], sc[j]);
+      const typename Dot::SuperBlock prepared = Dot::prepare(codes, scales);
       // Σ m_j · (sum of sub-block j's activations) from the 16 sums of 16: each m_j twice.
       const __m256i mins = _mm256_setr_epi16(m[0], m[0], m[1], m[1], m[2], m[2], m[3], m[3], m[4], m[4], m[5], m[5], m[6],
                                              m[6], m[7], m[7]);
       for (int r = 0; r < rows; ++r) {
         const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
-        __m256i total = _mm256_setzero_si256();
-        for (int j = 0; j < 8; ++j) total = Dot::add_scaled(total, codes[j], load(a.qs + 32 * j), scales[j]);
+        const __m256i total = Dot::superblock_dot(prepared, a.qs);
         const __m256i minimums = _mm256_madd_epi16(load(a.sums), mins);
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * a.d), acc[r]);
         acc[r] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(minimums), _mm256_set1_ps(dmin * a.d), acc[r]);
@@ -170,11 +173,11 @@ struct QuantDots {
             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low1, 4), low4), _mm256_and_si256(_mm256_srli_epi16(high, 2), bits45));
       }
       for (int j = 0; j < 8; ++j) scales[j] = Dot::scales(block.scales[2 * j], block.scales[2 * j + 1]);
+      const typename Dot::SuperBlock prepared = Dot::prepare(codes, scales);
       __m256i scale16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales)));
       for (int r = 0; r < rows; ++r) {
         const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
-        __m256i total = _mm256_setzero_si256();
-        for (int j = 0; j < 8; ++j) total = Dot::add_scaled(total, codes[j], load(a.qs + 32 * j), scales[j]);
+        const __m256i total = Dot::superblock_dot(prepared, a.qs);
         // The codes are q + 32: take 32 · Σ sc_j · (sum of sub-block j) back off.
         const __m256i offsets = _mm256_madd_epi16(load(a.sums), scale16);
         const __m256 scale = _mm256_set1_ps(d * a.d);
