@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "weight_reader.h"
 
 namespace anneal {
@@ -81,10 +85,16 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     embed_dtype_ = embed_target;
     embed_owned_ = std::move(quantized.owned);
     embed_ = embed_owned_.data();
-  } else {
+  } else if (is_quantized(embed_dtype_)) {  // used in place, like the file's other quantized blocks
     const WeightReader::View view = reader.view("embed", {V, D});
     embed_ = view.bytes;
     embed_file_ = view.file;
+  } else {
+    // A float file's other matrices are copied into panels, so its mapping is let go after loading
+    // (else its pages would count a second time); the embedding's rows are copied as stored.
+    const WeightReader::View view = reader.view("embed", {V, D});
+    embed_owned_.assign(view.bytes, view.bytes + tensor_bytes(embed_dtype_, static_cast<size_t>(V * D)));
+    embed_ = embed_owned_.data();
   }
   embed_row_bytes_ = tensor_bytes(embed_dtype_, static_cast<size_t>(D));
   bytes_by_format[dtype_name(embed_dtype_)] += embed_row_bytes_ * V;
@@ -133,6 +143,11 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     layer.down = linear(p + "down", D, F);
     layers_.push_back(std::move(layer));
   }
+#ifdef __GLIBC__
+  // Loading went through many float buffers as large as a matrix; hand their memory back to the
+  // system, so resident memory after loading is the weights' (glibc otherwise keeps it for reuse).
+  malloc_trim(0);
+#endif
   // The format holding the most bytes first, then any others: "Q4_K+Q6_K", "BF16", …
   std::vector<std::pair<size_t, std::string>> formats;
   for (const auto& [name, bytes] : bytes_by_format) formats.emplace_back(bytes, name);

@@ -60,8 +60,8 @@ class Model : public Engine {
   const Kernels& kernels_;
   ThreadPool pool_;
   std::mutex forward_mutex_;
-  // The embedding [vocab][dim], rows looked up where they lie: in the mapped file, or (quantized at
-  // load) in `embed_owned_`; any dtype, widened a row at a time.
+  // The embedding [vocab][dim], rows looked up where they lie: quantized ones in the mapped file,
+  // float ones (and ones quantized at load) in `embed_owned_`; any dtype, widened a row at a time.
   DType embed_dtype_ = DType::F32;
   const uint8_t* embed_ = nullptr;
   size_t embed_row_bytes_ = 0;
