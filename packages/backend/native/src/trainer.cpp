@@ -204,15 +204,21 @@ TrainTensor& Trainer::tensor(const std::string& key) {
   return tensors_[found->second];
 }
 
-// ---- one pass -------------------------------------------------------------------------------------
+// ---- one pass, one operation at a time ------------------------------------------------------------
 
-TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
-  const ModelConfig& c = config_;
-  const Context ctx{kernels_, pool_};
-  const int B = batch.batch, T = batch.length, N = B * T, D = c.dim, F = c.ffn, V = c.vocab;
-  const int H = c.heads, KV = c.kv_heads, Dh = c.head_dim, QD = H * Dh, KD = KV * Dh;
-  if (B <= 0 || T <= 0 || batch.inputs.size() != static_cast<size_t>(N) || batch.targets.size() != static_cast<size_t>(N) ||
-      batch.weights.size() != static_cast<size_t>(N)) {
+// What every step of one pass shares: its shape, each row's position, and the rows that carry a loss.
+struct Trainer::Pass {
+  Context ctx;
+  const TrainBatch& batch;
+  int B, T, N;
+  std::vector<int32_t> positions;  // [N] each row's place in its sequence
+  std::vector<int> loss_rows;      // the rows with a nonzero loss weight
+};
+
+void Trainer::check_batch(const TrainBatch& batch) const {
+  const int N = batch.batch * batch.length, V = config_.vocab;
+  if (batch.batch <= 0 || batch.length <= 0 || batch.inputs.size() != static_cast<size_t>(N) ||
+      batch.targets.size() != static_cast<size_t>(N) || batch.weights.size() != static_cast<size_t>(N)) {
     throw std::invalid_argument("training batch: inputs, targets and weights must each hold batch × length values");
   }
   for (int i = 0; i < N; ++i) {
@@ -220,86 +226,102 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
       throw std::invalid_argument("training batch: token id outside the vocabulary");
     }
   }
-  auto W = [&](const std::string& key) -> TrainTensor& { return tensor(key); };
-  std::vector<int32_t> positions(N);
-  for (int r = 0; r < N; ++r) positions[r] = r % T;
+}
 
-  // ---- forward, keeping what the backward pass needs ----
+TrainTensor* Trainer::bias(const std::string& key) { return config_.qkv_bias ? &tensor(key) : nullptr; }
+
+// x[r] = embed[input r]
+void Trainer::embedding_forward(const Pass& pass) {
+  const int D = config_.dim;
+  std::vector<float>& x = workspace_->x;
+  x.resize(static_cast<size_t>(pass.N) * D);
+  const TrainTensor& embed = tensor("embed");
+  for (int r = 0; r < pass.N; ++r) {
+    std::copy_n(embed.value.data() + static_cast<size_t>(pass.batch.inputs[r]) * D, D, x.data() + static_cast<size_t>(r) * D);
+  }
+}
+
+// x += o(attention(rope(q(n1)), rope(k(n1)), v(n1))), n1 = norm(x); keeps what the backward pass needs.
+void Trainer::attention_forward(const Pass& pass, int l) {
+  const ModelConfig& c = config_;
+  const Context& ctx = pass.ctx;
+  const int N = pass.N, T = pass.T, H = c.heads, KV = c.kv_heads, Dh = c.head_dim, QD = H * Dh, KD = KV * Dh;
+  const std::string p = "layers." + std::to_string(l) + ".";
+  std::vector<float>& x = workspace_->x;
+  LayerActivations& a = workspace_->layers[l];
+  a.x_in = x;
+  a.n1.resize(x.size());
+  a.inv1.resize(N);
+  rms_norm_forward(ctx, x.data(), tensor(p + "attn_norm"), a.n1.data(), a.inv1.data(), N, c.dim, c.eps);
+  a.q.resize(static_cast<size_t>(N) * QD);
+  a.k.resize(static_cast<size_t>(N) * KD);
+  a.v.resize(static_cast<size_t>(N) * KD);
+  linear_forward(ctx, a.n1.data(), N, tensor(p + "q"), bias(p + "q_bias"), a.q.data());
+  linear_forward(ctx, a.n1.data(), N, tensor(p + "k"), bias(p + "k_bias"), a.k.data());
+  linear_forward(ctx, a.n1.data(), N, tensor(p + "v"), bias(p + "v_bias"), a.v.data());
+  rope(ctx, a.q.data(), pass.positions.data(), N, H, Dh, c.rope_theta);
+  rope(ctx, a.k.data(), pass.positions.data(), N, KV, Dh, c.rope_theta);
+  a.attn.resize(static_cast<size_t>(N) * QD);
+  a.probs.resize(static_cast<size_t>(pass.B) * H * T * T);
+  for (int b = 0; b < pass.B; ++b) {  // each sequence attends within itself
+    attention(ctx, a.q.data() + static_cast<size_t>(b) * T * QD, T, a.k.data() + static_cast<size_t>(b) * T * KD,
+              a.v.data() + static_cast<size_t>(b) * T * KD, T, H, KV, Dh, a.attn.data() + static_cast<size_t>(b) * T * QD,
+              a.probs.data() + static_cast<size_t>(b) * H * T * T);
+  }
+  std::vector<float>& projected = workspace_->projected;
+  projected.resize(x.size());
+  linear_forward(ctx, a.attn.data(), N, tensor(p + "o"), nullptr, projected.data());
+  for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+}
+
+// x += down(silu(gate(n2)) · up(n2)), n2 = norm(x)
+void Trainer::mlp_forward(const Pass& pass, int l) {
+  const ModelConfig& c = config_;
+  const Context& ctx = pass.ctx;
+  const int N = pass.N;
+  const std::string p = "layers." + std::to_string(l) + ".";
+  std::vector<float>& x = workspace_->x;
+  LayerActivations& a = workspace_->layers[l];
+  a.x_mid = x;
+  a.n2.resize(x.size());
+  a.inv2.resize(N);
+  rms_norm_forward(ctx, x.data(), tensor(p + "ffn_norm"), a.n2.data(), a.inv2.data(), N, c.dim, c.eps);
+  a.gate.resize(static_cast<size_t>(N) * c.ffn);
+  a.up.resize(a.gate.size());
+  a.act.resize(a.gate.size());
+  linear_forward(ctx, a.n2.data(), N, tensor(p + "gate"), nullptr, a.gate.data());
+  linear_forward(ctx, a.n2.data(), N, tensor(p + "up"), nullptr, a.up.data());
+  pool_.parallel_for(a.act.size(), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) a.act[i] = a.gate[i] / (1.0f + std::exp(-a.gate[i])) * a.up[i];
+  });
+  std::vector<float>& projected = workspace_->projected;
+  linear_forward(ctx, a.act.data(), N, tensor(p + "down"), nullptr, projected.data());
+  for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+}
+
+// The loss rows: final norm, LM head, weighted cross-entropy. Each row: loss_i = w_i (logsumexp −
+// l[target]); with `backward`, the logits become dlogits_i = w_i (softmax − onehot(target)) in place.
+TrainResult Trainer::loss_forward(const Pass& pass, bool backward) {
+  const ModelConfig& c = config_;
   TrainWorkspace& ws = *workspace_;
-  std::vector<float>& x = ws.x;
-  x.resize(static_cast<size_t>(N) * D);
-  const TrainTensor& embed = W("embed");
-  for (int r = 0; r < N; ++r) std::copy_n(embed.value.data() + static_cast<size_t>(batch.inputs[r]) * D, D, x.data() + static_cast<size_t>(r) * D);
-
-  std::vector<LayerActivations>& saved = ws.layers;
-  saved.resize(c.layers);
-  for (int l = 0; l < c.layers; ++l) {
-    const std::string p = "layers." + std::to_string(l) + ".";
-    LayerActivations& a = saved[l];
-    a.x_in = x;
-    a.n1.resize(x.size());
-    a.inv1.resize(N);
-    rms_norm_forward(ctx, x.data(), W(p + "attn_norm"), a.n1.data(), a.inv1.data(), N, D, c.eps);
-    a.q.resize(static_cast<size_t>(N) * QD);
-    a.k.resize(static_cast<size_t>(N) * KD);
-    a.v.resize(static_cast<size_t>(N) * KD);
-    linear_forward(ctx, a.n1.data(), N, W(p + "q"), c.qkv_bias ? &W(p + "q_bias") : nullptr, a.q.data());
-    linear_forward(ctx, a.n1.data(), N, W(p + "k"), c.qkv_bias ? &W(p + "k_bias") : nullptr, a.k.data());
-    linear_forward(ctx, a.n1.data(), N, W(p + "v"), c.qkv_bias ? &W(p + "v_bias") : nullptr, a.v.data());
-    rope(ctx, a.q.data(), positions.data(), N, H, Dh, c.rope_theta);
-    rope(ctx, a.k.data(), positions.data(), N, KV, Dh, c.rope_theta);
-    a.attn.resize(static_cast<size_t>(N) * QD);
-    a.probs.resize(static_cast<size_t>(B) * H * T * T);
-    for (int b = 0; b < B; ++b) {  // each sequence attends within itself
-      attention(ctx, a.q.data() + static_cast<size_t>(b) * T * QD, T, a.k.data() + static_cast<size_t>(b) * T * KD,
-                a.v.data() + static_cast<size_t>(b) * T * KD, T, H, KV, Dh, a.attn.data() + static_cast<size_t>(b) * T * QD,
-                a.probs.data() + static_cast<size_t>(b) * H * T * T);
-    }
-    std::vector<float>& projected = ws.projected;
-    projected.resize(x.size());
-    linear_forward(ctx, a.attn.data(), N, W(p + "o"), nullptr, projected.data());
-    for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
-    a.x_mid = x;
-    a.n2.resize(x.size());
-    a.inv2.resize(N);
-    rms_norm_forward(ctx, x.data(), W(p + "ffn_norm"), a.n2.data(), a.inv2.data(), N, D, c.eps);
-    a.gate.resize(static_cast<size_t>(N) * F);
-    a.up.resize(a.gate.size());
-    a.act.resize(a.gate.size());
-    linear_forward(ctx, a.n2.data(), N, W(p + "gate"), nullptr, a.gate.data());
-    linear_forward(ctx, a.n2.data(), N, W(p + "up"), nullptr, a.up.data());
-    pool_.parallel_for(a.act.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) a.act[i] = a.gate[i] / (1.0f + std::exp(-a.gate[i])) * a.up[i];
-    });
-    linear_forward(ctx, a.act.data(), N, W(p + "down"), nullptr, projected.data());
-    for (size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+  const int D = c.dim, V = c.vocab, Lr = static_cast<int>(pass.loss_rows.size());
+  ws.x_rows.resize(static_cast<size_t>(Lr) * D);
+  ws.normed.resize(ws.x_rows.size());
+  ws.inv_final.resize(Lr);
+  for (int i = 0; i < Lr; ++i) {
+    std::copy_n(ws.x.data() + static_cast<size_t>(pass.loss_rows[i]) * D, D, ws.x_rows.data() + static_cast<size_t>(i) * D);
   }
-
-  // ---- loss rows: final norm, LM head, weighted cross-entropy ----
-  std::vector<int> rows;
-  for (int r = 0; r < N; ++r) {
-    if (batch.weights[r] != 0.0f) rows.push_back(r);
-  }
-  const int Lr = static_cast<int>(rows.size());
-  std::vector<float>&x_rows = ws.x_rows, &normed = ws.normed, &inv_final = ws.inv_final;
-  x_rows.resize(static_cast<size_t>(Lr) * D);
-  normed.resize(x_rows.size());
-  inv_final.resize(Lr);
-  for (int i = 0; i < Lr; ++i) std::copy_n(x.data() + static_cast<size_t>(rows[i]) * D, D, x_rows.data() + static_cast<size_t>(i) * D);
-  TrainTensor& final_norm = W("final_norm");
-  rms_norm_forward(ctx, x_rows.data(), final_norm, normed.data(), inv_final.data(), Lr, D, c.eps);
-  TrainTensor& head = c.tied_embeddings ? W("embed") : W("head");
-  std::vector<float>& logits = ws.logits;
-  logits.resize(static_cast<size_t>(Lr) * V);
-  if (Lr > 0) matmul_bt(ctx, normed.data(), D, Lr, head.value.data(), D, V, D, logits.data(), V, false);
-  // Each row: loss_i = w_i (logsumexp − l[target]); dlogits_i = w_i (softmax − onehot(target)), in place.
+  rms_norm_forward(pass.ctx, ws.x_rows.data(), tensor("final_norm"), ws.normed.data(), ws.inv_final.data(), Lr, D, c.eps);
+  const TrainTensor& head = tensor(c.tied_embeddings ? "embed" : "head");
+  ws.logits.resize(static_cast<size_t>(Lr) * V);
+  if (Lr > 0) matmul_bt(pass.ctx, ws.normed.data(), D, Lr, head.value.data(), D, V, D, ws.logits.data(), V, false);
   std::vector<double> row_loss(Lr);
   std::vector<uint8_t> row_correct(Lr);
   pool_.parallel_for(Lr, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      float* row = logits.data() + i * V;
-      const int target = batch.targets[rows[i]];
-      const float w = batch.weights[rows[i]];
+      float* row = ws.logits.data() + i * V;
+      const int target = pass.batch.targets[pass.loss_rows[i]];
+      const float w = pass.batch.weights[pass.loss_rows[i]];
       int best = 0;
       for (int j = 1; j < V; ++j) {
         if (row[j] > row[best]) best = j;
@@ -321,92 +343,143 @@ TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
     result.correct += row_correct[i];
   }
   result.counted = Lr;
-  if (!backward) return result;
+  return result;
+}
 
-  // ---- backward ----
-  for (TrainTensor& t : tensors_) std::fill(t.grad.begin(), t.grad.end(), 0.0f);
-  std::vector<float>&d_normed = ws.d_normed, &d_rows = ws.d_rows, &dx = ws.dx;
-  d_normed.assign(static_cast<size_t>(Lr) * D, 0.0f);
-  d_rows.assign(d_normed.size(), 0.0f);
-  if (Lr > 0) linear_backward(ctx, normed.data(), Lr, head, nullptr, logits.data(), d_normed.data(), false);
-  rms_norm_backward(ctx, x_rows.data(), final_norm, inv_final.data(), d_normed.data(), d_rows.data(), Lr, D);
-  dx.assign(x.size(), 0.0f);
-  for (int i = 0; i < Lr; ++i) std::copy_n(d_rows.data() + static_cast<size_t>(i) * D, D, dx.data() + static_cast<size_t>(rows[i]) * D);
-
-  // Every buffer below is fully written before it is read (dk and dv are cleared per layer).
-  std::vector<float>&d_act = ws.d_act, &d_gate = ws.d_gate, &d_up = ws.d_up, &d_n = ws.d_n, &d_attn = ws.d_attn;
-  std::vector<float>&dq = ws.dq, &dk = ws.dk, &dv = ws.dv, &probs_t = ws.probs_t, &ds_t = ws.ds_t, &d_probs = ws.d_probs;
-  d_act.resize(static_cast<size_t>(N) * F);
-  d_gate.resize(d_act.size());
-  d_up.resize(d_act.size());
-  d_n.resize(x.size());
-  d_attn.resize(static_cast<size_t>(N) * QD);
-  dq.resize(static_cast<size_t>(N) * QD);
-  dk.resize(static_cast<size_t>(N) * KD);
-  dv.resize(dk.size());
-  d_probs.resize(static_cast<size_t>(T) * T);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
-  for (int l = c.layers - 1; l >= 0; --l) {
-    const std::string p = "layers." + std::to_string(l) + ".";
-    LayerActivations& a = saved[l];
-    // MLP: x += down(silu(gate(n2)) · up(n2))
-    linear_backward(ctx, a.act.data(), N, W(p + "down"), nullptr, dx.data(), d_act.data(), false);
-    pool_.parallel_for(d_act.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) {
-        const float g = a.gate[i], s = 1.0f / (1.0f + std::exp(-g));
-        d_up[i] = d_act[i] * g * s;
-        d_gate[i] = d_act[i] * a.up[i] * s * (1.0f + g * (1.0f - s));
-      }
-    });
-    linear_backward(ctx, a.n2.data(), N, W(p + "gate"), nullptr, d_gate.data(), d_n.data(), false);
-    linear_backward(ctx, a.n2.data(), N, W(p + "up"), nullptr, d_up.data(), d_n.data(), true);
-    rms_norm_backward(ctx, a.x_mid.data(), W(p + "ffn_norm"), a.inv2.data(), d_n.data(), dx.data(), N, D);
-    // Attention: x += o(attention(rope(q(n1)), rope(k(n1)), v(n1)))
-    linear_backward(ctx, a.attn.data(), N, W(p + "o"), nullptr, dx.data(), d_attn.data(), false);
-    std::fill(dk.begin(), dk.end(), 0.0f);
-    std::fill(dv.begin(), dv.end(), 0.0f);
-    for (int b = 0; b < B; ++b) {
-      const size_t qo = static_cast<size_t>(b) * T * QD, ko = static_cast<size_t>(b) * T * KD;
-      for (int h = 0; h < H; ++h) {
-        const int kvh = h / (H / KV);
-        const float* P = a.probs.data() + (static_cast<size_t>(b) * H + h) * T * T;
-        const float* dO = d_attn.data() + qo + h * Dh;
-        // dV += Pᵀ · dO ;  dP = dO · Vᵀ
-        transpose(ctx, P, T, T, T, probs_t);
-        matmul(ctx, probs_t.data(), T, T, dO, QD, T, Dh, dv.data() + ko + kvh * Dh, KD, true);
-        matmul_bt(ctx, dO, QD, T, a.v.data() + ko + kvh * Dh, KD, T, Dh, d_probs.data(), T, false);
-        // dS = P ⊙ (dP − Σ_j dP·P) · scale   (softmax backward, with the 1/√d of the scores)
-        for (int i = 0; i < T; ++i) {
-          float* dp = d_probs.data() + static_cast<size_t>(i) * T;
-          const float* pr = P + static_cast<size_t>(i) * T;
-          double dot = 0;
-          for (int j = 0; j < T; ++j) dot += static_cast<double>(dp[j]) * pr[j];
-          for (int j = 0; j < T; ++j) dp[j] = pr[j] * (dp[j] - static_cast<float>(dot)) * scale;
-        }
-        // dQ = dS · K ;  dK += dSᵀ · Q
-        matmul(ctx, d_probs.data(), T, T, a.k.data() + ko + kvh * Dh, KD, T, Dh, dq.data() + qo + h * Dh, QD, false);
-        transpose(ctx, d_probs.data(), T, T, T, ds_t);
-        matmul(ctx, ds_t.data(), T, T, a.q.data() + qo + h * Dh, QD, T, Dh, dk.data() + ko + kvh * Dh, KD, true);
-      }
-    }
-    rope(ctx, dq.data(), positions.data(), N, H, Dh, c.rope_theta, true);
-    rope(ctx, dk.data(), positions.data(), N, KV, Dh, c.rope_theta, true);
-    linear_backward(ctx, a.n1.data(), N, W(p + "q"), c.qkv_bias ? &W(p + "q_bias") : nullptr, dq.data(), d_n.data(), false);
-    linear_backward(ctx, a.n1.data(), N, W(p + "k"), c.qkv_bias ? &W(p + "k_bias") : nullptr, dk.data(), d_n.data(), true);
-    linear_backward(ctx, a.n1.data(), N, W(p + "v"), c.qkv_bias ? &W(p + "v_bias") : nullptr, dv.data(), d_n.data(), true);
-    rms_norm_backward(ctx, a.x_in.data(), W(p + "attn_norm"), a.inv1.data(), d_n.data(), dx.data(), N, D);
+// From dlogits back through the LM head and the final norm to dx (zero on rows without a loss).
+void Trainer::loss_backward(const Pass& pass) {
+  const ModelConfig& c = config_;
+  TrainWorkspace& ws = *workspace_;
+  const int D = c.dim, Lr = static_cast<int>(pass.loss_rows.size());
+  ws.d_normed.assign(static_cast<size_t>(Lr) * D, 0.0f);
+  ws.d_rows.assign(ws.d_normed.size(), 0.0f);
+  TrainTensor& head = tensor(c.tied_embeddings ? "embed" : "head");
+  if (Lr > 0) linear_backward(pass.ctx, ws.normed.data(), Lr, head, nullptr, ws.logits.data(), ws.d_normed.data(), false);
+  rms_norm_backward(pass.ctx, ws.x_rows.data(), tensor("final_norm"), ws.inv_final.data(), ws.d_normed.data(),
+                    ws.d_rows.data(), Lr, D);
+  ws.dx.assign(ws.x.size(), 0.0f);
+  for (int i = 0; i < Lr; ++i) {
+    std::copy_n(ws.d_rows.data() + static_cast<size_t>(i) * D, D, ws.dx.data() + static_cast<size_t>(pass.loss_rows[i]) * D);
   }
-  TrainTensor& embed_grad = W("embed");
-  for (int r = 0; r < N; ++r) {
-    float* g = embed_grad.grad.data() + static_cast<size_t>(batch.inputs[r]) * D;
-    const float* d = dx.data() + static_cast<size_t>(r) * D;
+}
+
+// Every buffer below is fully written before it is read (dk and dv are cleared per layer).
+void Trainer::mlp_backward(const Pass& pass, int l) {
+  const Context& ctx = pass.ctx;
+  TrainWorkspace& ws = *workspace_;
+  const int N = pass.N;
+  const std::string p = "layers." + std::to_string(l) + ".";
+  LayerActivations& a = ws.layers[l];
+  ws.d_act.resize(static_cast<size_t>(N) * config_.ffn);
+  ws.d_gate.resize(ws.d_act.size());
+  ws.d_up.resize(ws.d_act.size());
+  ws.d_n.resize(ws.x.size());
+  linear_backward(ctx, a.act.data(), N, tensor(p + "down"), nullptr, ws.dx.data(), ws.d_act.data(), false);
+  pool_.parallel_for(ws.d_act.size(), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const float g = a.gate[i], s = 1.0f / (1.0f + std::exp(-g));
+      ws.d_up[i] = ws.d_act[i] * g * s;
+      ws.d_gate[i] = ws.d_act[i] * a.up[i] * s * (1.0f + g * (1.0f - s));
+    }
+  });
+  linear_backward(ctx, a.n2.data(), N, tensor(p + "gate"), nullptr, ws.d_gate.data(), ws.d_n.data(), false);
+  linear_backward(ctx, a.n2.data(), N, tensor(p + "up"), nullptr, ws.d_up.data(), ws.d_n.data(), true);
+  rms_norm_backward(ctx, a.x_mid.data(), tensor(p + "ffn_norm"), a.inv2.data(), ws.d_n.data(), ws.dx.data(), N, config_.dim);
+}
+
+void Trainer::attention_backward(const Pass& pass, int l) {
+  const ModelConfig& c = config_;
+  const Context& ctx = pass.ctx;
+  TrainWorkspace& ws = *workspace_;
+  const int N = pass.N, T = pass.T, H = c.heads, KV = c.kv_heads, Dh = c.head_dim, QD = H * Dh, KD = KV * Dh;
+  const std::string p = "layers." + std::to_string(l) + ".";
+  LayerActivations& a = ws.layers[l];
+  ws.d_attn.resize(static_cast<size_t>(N) * QD);
+  ws.dq.resize(static_cast<size_t>(N) * QD);
+  ws.dk.assign(static_cast<size_t>(N) * KD, 0.0f);
+  ws.dv.assign(ws.dk.size(), 0.0f);
+  ws.d_probs.resize(static_cast<size_t>(T) * T);
+  linear_backward(ctx, a.attn.data(), N, tensor(p + "o"), nullptr, ws.dx.data(), ws.d_attn.data(), false);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
+  for (int b = 0; b < pass.B; ++b) {
+    const size_t qo = static_cast<size_t>(b) * T * QD, ko = static_cast<size_t>(b) * T * KD;
+    for (int h = 0; h < H; ++h) {
+      const int kvh = h / (H / KV);
+      const float* P = a.probs.data() + (static_cast<size_t>(b) * H + h) * T * T;
+      const float* dO = ws.d_attn.data() + qo + h * Dh;
+      // dV += Pᵀ · dO ;  dP = dO · Vᵀ
+      transpose(ctx, P, T, T, T, ws.probs_t);
+      matmul(ctx, ws.probs_t.data(), T, T, dO, QD, T, Dh, ws.dv.data() + ko + kvh * Dh, KD, true);
+      matmul_bt(ctx, dO, QD, T, a.v.data() + ko + kvh * Dh, KD, T, Dh, ws.d_probs.data(), T, false);
+      // dS = P ⊙ (dP − Σ_j dP·P) · scale   (softmax backward, with the 1/√d of the scores)
+      for (int i = 0; i < T; ++i) {
+        float* dp = ws.d_probs.data() + static_cast<size_t>(i) * T;
+        const float* pr = P + static_cast<size_t>(i) * T;
+        double dot = 0;
+        for (int j = 0; j < T; ++j) dot += static_cast<double>(dp[j]) * pr[j];
+        for (int j = 0; j < T; ++j) dp[j] = pr[j] * (dp[j] - static_cast<float>(dot)) * scale;
+      }
+      // dQ = dS · K ;  dK += dSᵀ · Q
+      matmul(ctx, ws.d_probs.data(), T, T, a.k.data() + ko + kvh * Dh, KD, T, Dh, ws.dq.data() + qo + h * Dh, QD, false);
+      transpose(ctx, ws.d_probs.data(), T, T, T, ws.ds_t);
+      matmul(ctx, ws.ds_t.data(), T, T, a.q.data() + qo + h * Dh, QD, T, Dh, ws.dk.data() + ko + kvh * Dh, KD, true);
+    }
+  }
+  rope(ctx, ws.dq.data(), pass.positions.data(), N, H, Dh, c.rope_theta, true);
+  rope(ctx, ws.dk.data(), pass.positions.data(), N, KV, Dh, c.rope_theta, true);
+  linear_backward(ctx, a.n1.data(), N, tensor(p + "q"), bias(p + "q_bias"), ws.dq.data(), ws.d_n.data(), false);
+  linear_backward(ctx, a.n1.data(), N, tensor(p + "k"), bias(p + "k_bias"), ws.dk.data(), ws.d_n.data(), true);
+  linear_backward(ctx, a.n1.data(), N, tensor(p + "v"), bias(p + "v_bias"), ws.dv.data(), ws.d_n.data(), true);
+  rms_norm_backward(ctx, a.x_in.data(), tensor(p + "attn_norm"), a.inv1.data(), ws.d_n.data(), ws.dx.data(), N, c.dim);
+}
+
+// embed.grad[input r] += dx[r]
+void Trainer::embedding_backward(const Pass& pass) {
+  const int D = config_.dim;
+  TrainTensor& embed = tensor("embed");
+  for (int r = 0; r < pass.N; ++r) {
+    float* g = embed.grad.data() + static_cast<size_t>(pass.batch.inputs[r]) * D;
+    const float* d = workspace_->dx.data() + static_cast<size_t>(r) * D;
     for (int i = 0; i < D; ++i) g[i] += d[i];
   }
+}
+
+double Trainer::gradient_norm() const {
   double square = 0;
   for (const TrainTensor& t : tensors_) {
     for (float g : t.grad) square += static_cast<double>(g) * g;
   }
-  result.grad_norm = std::sqrt(square);
+  return std::sqrt(square);
+}
+
+// The forward pass, keeping what the backward pass needs; then (with `backward`) the backward pass,
+// each operation's gradient in the reverse order of the forward.
+TrainResult Trainer::run(const TrainBatch& batch, bool backward) {
+  check_batch(batch);
+  Pass pass{Context{kernels_, pool_}, batch, batch.batch, batch.length, batch.batch * batch.length, {}, {}};
+  pass.positions.resize(pass.N);
+  for (int r = 0; r < pass.N; ++r) pass.positions[r] = r % pass.T;
+  for (int r = 0; r < pass.N; ++r) {
+    if (batch.weights[r] != 0.0f) pass.loss_rows.push_back(r);
+  }
+  workspace_->layers.resize(config_.layers);
+
+  embedding_forward(pass);
+  for (int l = 0; l < config_.layers; ++l) {
+    attention_forward(pass, l);
+    mlp_forward(pass, l);
+  }
+  TrainResult result = loss_forward(pass, backward);
+  if (!backward) return result;
+
+  for (TrainTensor& t : tensors_) std::fill(t.grad.begin(), t.grad.end(), 0.0f);
+  loss_backward(pass);
+  for (int l = config_.layers - 1; l >= 0; --l) {
+    mlp_backward(pass, l);
+    attention_backward(pass, l);
+  }
+  embedding_backward(pass);
+  result.grad_norm = gradient_norm();
   return result;
 }
 

@@ -71,8 +71,23 @@ class Trainer {
 
  private:
   void build_tensors();
-  TrainResult run(const TrainBatch& batch, bool backward);
   void update(const AdamWParams& params, double grad_norm);
+
+  // One pass (trainer.cpp): a function for each operation's forward and one for its backward, as
+  // llm.c lays a model out; run() calls them in order.
+  struct Pass;
+  TrainResult run(const TrainBatch& batch, bool backward);
+  void check_batch(const TrainBatch& batch) const;
+  TrainTensor* bias(const std::string& key);  // the q/k/v bias, when the model has them
+  void embedding_forward(const Pass& pass);
+  void attention_forward(const Pass& pass, int layer);
+  void mlp_forward(const Pass& pass, int layer);
+  TrainResult loss_forward(const Pass& pass, bool backward);
+  void loss_backward(const Pass& pass);
+  void mlp_backward(const Pass& pass, int layer);
+  void attention_backward(const Pass& pass, int layer);
+  void embedding_backward(const Pass& pass);
+  double gradient_norm() const;
 
   ModelConfig config_;
   const Kernels& kernels_;
