@@ -2,6 +2,8 @@
 // layout defines, quantizing round-trips within each format's error, and the int8 products of every
 // kernel path this CPU runs agree with the portable twin and with the float product they stand for.
 import { describe, expect, it } from "vitest";
+import { fromF16 } from "../src/checkpoint/safetensors";
+import { toF16 } from "../src/checkpoint/safetensors-writer";
 import { native } from "../src/native";
 
 const addon = native();
@@ -124,6 +126,30 @@ describe("GGUF block layouts", () => {
     for (let i = 0; i < 256; i++) {
       expect(values[i]).toBeCloseTo(0.25 * (scales[Math.floor(i / 16)] as number) * ((codes[i] as number) - 32), 5);
     }
+  });
+});
+
+describe("the Q4_0 quantizer", () => {
+  it("never loses to llama.cpp's reference choice (the largest |x| onto −8), block by block", () => {
+    const values = weights(32 * 400, 17);
+    const ours = addon.kernels.dequantize(addon.kernels.quantize(values, "Q4_0"), "Q4_0", values.length);
+    let oursTotal = 0;
+    let referenceTotal = 0;
+    for (let b = 0; b < values.length / 32; b++) {
+      const block = values.subarray(32 * b, 32 * b + 32);
+      const extreme = block.reduce((most, x) => (Math.abs(x) > Math.abs(most) ? x : most), 0);
+      // llama.cpp's quantize_row_q4_0_ref: codes from d = max / −8, d stored as F16.
+      const d = extreme / -8;
+      const stored = fromF16(toF16(new Uint32Array(Float32Array.of(d).buffer)[0] as number));
+      const squared = (restore: (x: number, i: number) => number) =>
+        block.reduce((sum, x, i) => sum + (x - restore(x, i)) ** 2, 0);
+      const reference = squared((x) => (d ? stored * (Math.min(15, Math.floor(x * (1 / d) + 8.5)) - 8) : 0));
+      const mine = squared((_, i) => ours[32 * b + i] as number);
+      expect(mine).toBeLessThanOrEqual(reference * 1.0001 + 1e-12);
+      oursTotal += mine;
+      referenceTotal += reference;
+    }
+    expect(oursTotal).toBeLessThan(0.97 * referenceTotal); // and searching the scale pays
   });
 });
 

@@ -13,33 +13,46 @@ static int nearest(float v) { return static_cast<int>(std::nearbyint(v)); }
 
 static float half(uint16_t bits) { return f16_to_f32(bits); }
 
-// The scale s minimising Σ (x − s·q)² over q = clamp(round(x / s), lo, hi), searched over candidates
-// that map the largest |x| onto codes near the range's end, each refitted by least squares.
+// Σ (x − s·q)² with q = clamp(round(x / s), lo, hi): the error of quantizing with scale s.
+static double symmetric_error(const float* x, int n, int lo, int hi, float s) {
+  const float inverse = 1 / s;
+  double error = 0;
+  for (int i = 0; i < n; ++i) {
+    const double d = x[i] - s * std::clamp(nearest(x[i] * inverse), lo, hi);
+    error += d * d;
+  }
+  return error;
+}
+
+// The scale s with the least symmetric_error, among candidates that map the largest |x| onto either
+// end of [lo, hi] or near it (−8 is llama.cpp's own choice for Q4_0), each also refitted by least
+// squares over its rounding; every candidate is judged by the rounding it will actually get.
 static float symmetric_scale(const float* x, int n, int lo, int hi) {
   float amax = 0, signed_max = 0;
   for (int i = 0; i < n; ++i) {
     if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), signed_max = x[i];
   }
   if (amax == 0) return 0;
-  // The extreme value goes to the end of the range that has more room on its side (lo is −hi − 1).
-  const float end = signed_max < 0 ? static_cast<float>(lo) : static_cast<float>(hi);
-  float best_scale = signed_max / end, best_error = INFINITY;
-  for (int step = -4; step <= 4; ++step) {
-    const float scale = signed_max / (end + 0.25f * step * (end < 0 ? -1.0f : 1.0f));
-    if (!(scale != 0) || !std::isfinite(scale)) continue;
-    double xq = 0, qq = 0;
-    for (int i = 0; i < n; ++i) {
-      const int q = std::clamp(nearest(x[i] / scale), lo, hi);
-      xq += x[i] * q, qq += static_cast<double>(q) * q;
+  float best_scale = 0;
+  double best_error = INFINITY;
+  auto consider = [&](float scale) {
+    if (!(scale != 0) || !std::isfinite(scale)) return;
+    const double error = symmetric_error(x, n, lo, hi, scale);
+    if (error < best_error) best_error = error, best_scale = scale;
+  };
+  for (const float end : {static_cast<float>(lo), static_cast<float>(hi)}) {
+    for (int step = -4; step <= 4; ++step) {
+      const float scale = signed_max / (end + 0.25f * step * (end < 0 ? -1.0f : 1.0f));
+      if (!(scale != 0) || !std::isfinite(scale)) continue;
+      consider(scale);
+      double xq = 0, qq = 0;
+      const float inverse = 1 / scale;
+      for (int i = 0; i < n; ++i) {
+        const int q = std::clamp(nearest(x[i] * inverse), lo, hi);
+        xq += x[i] * q, qq += static_cast<double>(q) * q;
+      }
+      if (qq > 0) consider(static_cast<float>(xq / qq));
     }
-    if (qq == 0) continue;
-    const float fitted = static_cast<float>(xq / qq);
-    double error = 0;
-    for (int i = 0; i < n; ++i) {
-      const float d = x[i] - fitted * std::clamp(nearest(x[i] / scale), lo, hi);
-      error += static_cast<double>(d) * d;
-    }
-    if (error < best_error) best_error = static_cast<float>(error), best_scale = fitted;
   }
   return best_scale;
 }
