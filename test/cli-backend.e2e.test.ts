@@ -140,7 +140,7 @@ describe("anneal eval and train receive their own flags", () => {
   });
 });
 
-describe("GGUF: anneal convert, then serve the file", () => {
+describe("GGUF files, Hub ids and quantizing: anneal convert, then serve", () => {
   it("convert writes a Q4_K_M file; serve --model FILE runs it with int8 products, its id the file's name", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "anneal-convert-")), "code-q4.gguf");
     const converted = await run(["convert", "--out", out, "--type", "q4_k_m"]);
@@ -161,6 +161,18 @@ describe("GGUF: anneal convert, then serve the file", () => {
     expect(answer.model).toBe("code-q4");
     expect(["stop", "length"]).toContain(answer.choices[0]?.finish_reason);
   }, 60_000);
+
+  it("serve --model ORG/NAME finds the model in the Hugging Face cache and serves it under that id", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "anneal-hub-cache-"));
+    const snapshot = join(cache, "models--anneal--code-11m", "snapshots", "a".repeat(40));
+    cpSync(modelDir, snapshot, { recursive: true });
+    mkdirSync(join(cache, "models--anneal--code-11m", "refs"));
+    writeFileSync(join(cache, "models--anneal--code-11m", "refs", "main"), "a".repeat(40));
+    const { origin, log } = await serve(["--model", "anneal/code-11m"], { HF_HUB_CACHE: cache });
+    expect(log).toMatch(/ready — anneal\/code-11m on cpu/);
+    const models = (await (await fetch(`${origin}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toContain("anneal/code-11m");
+  });
 
   it("serve --quantize q8_0 quantizes the checkpoint folder at load", async () => {
     const { log } = await serve(["--quantize", "q8_0"]);

@@ -9,6 +9,7 @@ import { type Architecture, checkSpecialIds, readArchitecture } from "./architec
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
 import { readGgufCheckpoint } from "./gguf-checkpoint";
+import { parseHubId, resolveCachedModel } from "./hub-cache";
 import { checkFitsInMemory } from "./memory-fit";
 import { isLoadable, readCheckpointTensors } from "./safetensors";
 import { TextTokenizer } from "./tokenizer";
@@ -60,12 +61,11 @@ export interface LoadOptions {
 }
 
 /**
- * `path` is a checkpoint folder, a .gguf file, or a folder holding exactly one .gguf file (and no
- * config.json).
+ * `path` is a checkpoint folder, a .gguf file, a folder holding exactly one .gguf file (and no
+ * config.json), or a Hugging Face Hub id `org/name[@revision][:pattern]` already in the local cache.
  */
 export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
-  const dir = resolve(path);
-  if (!existsSync(dir)) throw new CheckpointError(dir, "folder or file not found");
+  const dir = await locate(path);
   const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const gguf = ggufFileOf(dir);
   const parts = gguf ? readGgufCheckpoint(gguf, warn) : readCheckpointFolder(dir);
@@ -85,6 +85,15 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     ...(options.quantize ? { quantize: options.quantize } : {}),
   });
   return { dir, architecture, model, tokenizer, chatTemplate, generationConfig: parts.generationConfig };
+}
+
+/** The folder or file `path` names: itself, or a Hub id's copy in the local Hugging Face cache. */
+async function locate(path: string): Promise<string> {
+  const local = resolve(path);
+  if (existsSync(local)) return local;
+  const id = parseHubId(path);
+  if (!id) throw new CheckpointError(local, "folder or file not found");
+  return resolveCachedModel(path, id);
 }
 
 /** The GGUF file `path` names (itself, or the only one in a folder without config.json). */

@@ -2,6 +2,7 @@
 // are defined here once; the CLI forwards its arguments untouched.
 import { existsSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { parseHubId } from "../checkpoint/hub-cache";
 import { QUANTIZE_CHOICES, type QuantizeChoice } from "../checkpoint/load";
 import { defaultModelDir } from "../default-model";
 import { type Device, type NativeModel, native } from "../native";
@@ -32,7 +33,7 @@ export function serveCommand(name = "anneal serve"): Command {
     .description("Serve diffusion models over the Mercury-style API (OpenAI-compatible).")
     .option(
       "--model <[id=]path>",
-      "a checkpoint folder or .gguf file to serve (repeatable; default: the built-in model)",
+      "a checkpoint folder, .gguf file, or Hugging Face id in the local cache (org/name[@rev][:pattern]); repeatable; default: the built-in model",
       collect,
       [],
     )
@@ -92,7 +93,7 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
   const modelArgs = flags.model.length > 0 ? flags.model : ((file.models as string[] | undefined) ?? []);
   const models = modelArgs.map((arg) => {
     const [id, dir] = arg.includes("=") ? (arg.split("=", 2) as [string, string]) : [undefined, arg];
-    if (!existsSync(dir)) throw new UsageError(`--model ${dir}: no such folder or file`);
+    if (!existsSync(dir) && !parseHubId(dir)) throw new UsageError(`--model ${dir}: no such folder or file`);
     return id ? { id, dir } : { dir };
   });
   if (models.length === 0) {

@@ -1,12 +1,14 @@
 // The models a server answers for, by id (plus aliases such as Mercury's model names), loaded once.
+import { existsSync } from "node:fs";
 import { basename } from "node:path";
+import { parseHubId } from "../checkpoint/hub-cache";
 import { type LoadOptions, loadCheckpoint } from "../checkpoint/load";
 import { notFound } from "./http-error";
 import type { ServerMetrics } from "./metrics";
 import { type ServedModel, serveModel } from "./served-model";
 
 export interface ModelSource {
-  /** The id clients send; defaults to the folder's name (a GGUF file's, without .gguf). */
+  /** The id clients send; defaults to the folder's name (a GGUF file's, without .gguf; a Hub id as typed). */
   id?: string;
   dir: string;
 }
@@ -41,7 +43,7 @@ export class ModelRegistry {
     engine: Pick<LoadOptions, "threads" | "device" | "quantize">,
   ): Promise<void> {
     for (const source of sources) {
-      const id = source.id ?? basename(source.dir, ".gguf");
+      const id = source.id ?? defaultModelId(source.dir);
       if (this.#models.has(id)) throw new Error(`two models share the id ${id}; give one another id (id=DIR)`);
       const checkpoint = await loadCheckpoint(source.dir, engine);
       this.#models.set(
@@ -66,4 +68,9 @@ export class ModelRegistry {
       );
     return model;
   }
+}
+
+/** A model's id unless one is given: a Hub id as typed, else the folder's or GGUF file's name. */
+function defaultModelId(path: string): string {
+  return !existsSync(path) && parseHubId(path) ? path : basename(path, ".gguf");
 }
