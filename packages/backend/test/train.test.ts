@@ -4,8 +4,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ChatTemplate } from "../src/checkpoint/chat-template";
+import { locateWeights } from "../src/checkpoint/load";
 import { generate, loadCheckpoint } from "../src/index";
+import { native } from "../src/native";
 import { collectDocuments } from "../src/train/corpus";
+import { TrainingData } from "../src/train/dataset";
+import { evaluateHeldOut } from "../src/train/evaluate";
 import { evaluateModel, infillCases } from "../src/train/evaluate-model";
 import { DEFAULT_SETTINGS, type TrainSettings, train } from "../src/train/train";
 import { writeCheckpoint } from "./support/write-checkpoint";
@@ -154,6 +159,48 @@ describe("train", () => {
     expect(loaded.architecture.family).toBe("dream");
     expect(loaded.architecture.shiftLogits).toBe(true);
   });
+
+  it.each(["llada", "dream"] as const)(
+    "%s: the trainer's held-out loss is the engine's cross-entropy at the rows that predict each target",
+    async (family) => {
+      // Dream predicts token i at row i − 1: evaluation must shift its targets as training does.
+      const checkpoint = writeCheckpoint({ family, seed: 51, kvHeads: 2 });
+      const loaded = await loadCheckpoint(checkpoint.dir);
+      const { architecture, tokenizer, model } = loaded;
+      const ids = { mask: architecture.maskId, eos: architecture.stopIds[0] as number };
+      const mix = { pretrain: 1, sft: 0, fim: 0 };
+      const heldOut = new TrainingData(
+        collectDocuments([data]),
+        tokenizer,
+        loaded.chatTemplate as ChatTemplate,
+        ids,
+        24,
+        mix,
+      );
+      const trainer = await native().createTrainer(architecture.shape, locateWeights(checkpoint.dir, architecture));
+      const fromTrainer = await evaluateHeldOut(trainer, heldOut, 4, 4, 1, architecture.shiftLogits);
+
+      const batch = heldOut.batch(-1, 4, 1 ^ 0x5eed); // the windows evaluateHeldOut uses
+      const shift = architecture.shiftLogits ? 1 : 0;
+      let loss = 0;
+      for (let s = 0; s < batch.batch; s++) {
+        const at = s * batch.length;
+        const tokens = batch.inputs.subarray(at, at + batch.length);
+        const [out] = await model.forward([{ tokens, statRows: Int32Array.from(tokens.keys()), wantLogits: true }]);
+        const logits = out?.logits as Float32Array;
+        const V = architecture.shape.vocab;
+        for (let i = shift; i < batch.length; i++) {
+          const weight = batch.weights[at + i] as number;
+          if (weight === 0) continue;
+          const row = logits.subarray((i - shift) * V, (i - shift + 1) * V);
+          const max = row.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
+          const logSum = Math.log(row.reduce((sum, x) => sum + Math.exp(x - max), 0)) + max;
+          loss += weight * (logSum - (row[batch.targets[at + i] as number] as number));
+        }
+      }
+      expect(fromTrainer.loss).toBeCloseTo(loss, 3);
+    },
+  );
 
   it("says clearly when there is nothing to train on", async () => {
     await expect(train(settings(temp(), { data: [temp()] }))).rejects.toThrow(/no .ts\/.js\/.md files/);

@@ -140,3 +140,18 @@ export function mixSeed(seed: number, step: number, index: number): number {
   }
   return h;
 }
+
+/** Models with shifted logits predict token i at row i − 1: move each target and weight one row up. */
+export function shiftTargets<T extends { batch: number; length: number; targets: Int32Array; weights: Float32Array }>(
+  batch: T,
+): T {
+  const targets = new Int32Array(batch.targets.length);
+  const weights = new Float32Array(batch.weights.length);
+  for (let s = 0; s < batch.batch; s++) {
+    for (let i = 1; i < batch.length; i++) {
+      targets[s * batch.length + i - 1] = batch.targets[s * batch.length + i] as number;
+      weights[s * batch.length + i - 1] = batch.weights[s * batch.length + i] as number;
+    }
+  }
+  return { ...batch, targets, weights };
+}

@@ -1,6 +1,6 @@
 // Held-out masked-token accuracy: fixed windows with fixed masks, so runs and checkpoints compare.
 import type { NativeModel, NativeSequence, NativeTrainer } from "../native";
-import type { TrainingData } from "./dataset";
+import { shiftTargets, type TrainingData } from "./dataset";
 
 export interface HeldOutResult {
   /** Share of masked held-out tokens whose argmax is right. */
@@ -16,6 +16,8 @@ export async function evaluateHeldOut(
   sequences: number,
   batchSize: number,
   seed: number,
+  /** The model predicts token i at row i − 1 (Dream): its targets move one row up, as in training. */
+  shift = false,
 ): Promise<HeldOutResult> {
   let correct = 0;
   let masked = 0;
@@ -23,7 +25,8 @@ export async function evaluateHeldOut(
   const batches = Math.max(1, Math.ceil(sequences / batchSize));
   for (let b = 0; b < batches; b++) {
     // Batches "below zero" never occur in training: they are the evaluation set's own.
-    const result = await trainer.evaluate(data.batch(-1 - b, batchSize, seed ^ 0x5eed));
+    const batch = data.batch(-1 - b, batchSize, seed ^ 0x5eed);
+    const result = await trainer.evaluate(shift ? shiftTargets(batch) : batch);
     correct += result.correct;
     masked += result.counted;
     loss += result.loss;

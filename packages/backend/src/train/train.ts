@@ -10,7 +10,7 @@ import { TextTokenizer } from "../checkpoint/tokenizer";
 import { type ModelShape, type NativeTrainer, native } from "../native";
 import { trainBpe } from "./bpe-trainer";
 import { collectDocuments, type Document, splitHeldOut } from "./corpus";
-import { type DataMix, DEFAULT_MIX, TrainingData } from "./dataset";
+import { type DataMix, DEFAULT_MIX, shiftTargets, TrainingData } from "./dataset";
 import { evaluateHeldOut } from "./evaluate";
 import {
   hasTrainingState,
@@ -146,8 +146,9 @@ export async function train(input: TrainSettings, onProgress: (p: Progress) => v
           fim: 0,
         })
       : data;
-  const evaluate = () => evaluateHeldOut(trainer, evalData, settings.evalSequences, settings.batchSize, settings.seed);
   const shift = model.files.architecture.shiftLogits;
+  const evaluate = () =>
+    evaluateHeldOut(trainer, evalData, settings.evalSequences, settings.batchSize, settings.seed, shift);
 
   const save = () => {
     writeModel(settings.out, trainer, model.files, settings.dtype);
@@ -288,21 +289,6 @@ function existingModel(dir: string): ModelSetup {
     template: new ChatTemplate(source, {}, configFile),
     ids: { mask: architecture.maskId, eos },
   };
-}
-
-/** Models with shifted logits predict token i at row i − 1: move each target and weight one row up. */
-function shiftTargets<T extends { batch: number; length: number; targets: Int32Array; weights: Float32Array }>(
-  batch: T,
-): T {
-  const targets = new Int32Array(batch.targets.length);
-  const weights = new Float32Array(batch.weights.length);
-  for (let s = 0; s < batch.batch; s++) {
-    for (let i = 1; i < batch.length; i++) {
-      targets[s * batch.length + i - 1] = batch.targets[s * batch.length + i] as number;
-      weights[s * batch.length + i - 1] = batch.weights[s * batch.length + i] as number;
-    }
-  }
-  return { ...batch, targets, weights };
 }
 
 function countParameters(s: ModelShape): number {
