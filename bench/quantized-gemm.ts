@@ -41,10 +41,11 @@ console.log(
   `copy bandwidth (read + write): ${round(bandwidth.oneThread / 1e9)} GB/s on 1 thread, ${round(bandwidth.twoThreads / 1e9)} GB/s on ${THREADS}`,
 );
 const paths = ["portable", ...(cpu.avx2 ? ["avx2"] : []), ...(cpu.avx512 ? ["avx512"] : [])];
-const peak = Math.max(...paths.map((path) => addon.kernels.benchPeakFma(THREADS, MS, path)));
-console.log(
-  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
-);
+// The peak is the best of several tries (a neighbour on a shared machine only ever lowers it); it is
+// measured again after the products, and the higher figure counts.
+const measurePeak = () =>
+  Math.max(...paths.flatMap((path) => [1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, path))));
+let peak = measurePeak();
 
 /** Bytes per weight of each format (blocks with their scales). */
 const BYTES_PER_WEIGHT: Record<string, number> = {
@@ -90,6 +91,16 @@ for (const shape of SHAPES) {
     rows.push({ ...shape, rows: m, byDtype });
   }
 }
+const peakAfter = measurePeak();
+if (peakAfter > peak) {
+  for (const row of rows) {
+    for (const figures of Object.values(row.byDtype)) figures.ofFp32Peak = round(figures.gflops / peakAfter, 3);
+  }
+  peak = peakAfter;
+}
+console.log(
+  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
+);
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
   new URL("./results/quantized-gemm.json", import.meta.url),

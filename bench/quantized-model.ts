@@ -42,7 +42,6 @@ interface Measured {
 async function measure(path: string, quantize: QuantizeChoice | undefined): Promise<Measured> {
   const before = process.memoryUsage().rss;
   const checkpoint = await loadCheckpoint(path, { threads: THREADS, ...(quantize ? { quantize } : {}) });
-  const rss = process.memoryUsage().rss - before;
   const { model, architecture, tokenizer } = checkpoint;
   const info = model.info();
 
@@ -57,6 +56,8 @@ async function measure(path: string, quantize: QuantizeChoice | undefined): Prom
     passes++;
   }
   const forwardsPerSecond = (passes * 1000) / (performance.now() - started);
+  // After forward passes, so that a mapped file's pages count once every weight has been read.
+  const rss = process.memoryUsage().rss - before;
 
   const answers: number[][] = [];
   let answerTokens = 0;
@@ -164,7 +165,7 @@ if (process.argv[2] === "--child") {
         measured: new Date().toISOString(),
         model: dir.split("/").at(-1),
         threads: THREADS,
-        note: "block forward: 32 rows over a 288-token cached canvas; answers: 3 prompts × 256 tokens, one token per step; held-out: 64 windows of 256 tokens, the masks training uses; rss in a fresh process per format",
+        note: "block forward: 32 rows over a 288-token cached canvas; answers: 3 prompts × 256 tokens, one token per step; held-out: 64 windows of 256 tokens, the masks training uses; rss: what a fresh process per format gained by loading and running forward passes (a mapped file's pages included)",
         rows,
       },
       null,

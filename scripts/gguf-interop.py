@@ -4,6 +4,9 @@
   python3 scripts/gguf-interop.py read REFERENCE_F16.gguf OURS.gguf...
       gguf-py reads files `anneal convert` wrote and dequantizes every tensor with llama.cpp's
       reference code; prints each type's worst relative RMS error against the F16 export.
+  python3 scripts/gguf-interop.py compare REFERENCE_F16.gguf OURS.gguf THEIRS.gguf
+      the squared error of two quantizations of the same model against the F16 export, in total
+      and tensor by tensor (e.g. ours against gguf-py's reference quantizer, written by `write`).
   python3 scripts/gguf-interop.py write REFERENCE_F16.gguf OUT.gguf TYPE
       writes the same model as llama.cpp's converter and quantizer would (gguf-py's GGUFWriter and
       quantizers, TYPE q8_0, q4_0, q4_k or q6_k for every matrix), for `anneal` to load.
@@ -39,6 +42,22 @@ def read(reference, files):
             error = float(np.sqrt(np.mean((v.reshape(-1) - ref) ** 2)) / (np.sqrt(np.mean(ref**2)) + 1e-12))
             worst[qtype.name] = max(worst.get(qtype.name, 0.0), error)
         print(path, field(reader, "general.architecture"), {k: round(e, 4) for k, e in worst.items()})
+
+
+def compare(reference, ours, theirs):
+    expected, a, b = (values(GGUFReader(path)) for path in (reference, ours, theirs))
+    total_a = total_b = 0.0
+    worse = []
+    for name, (ref, _) in expected.items():
+        if ref.size < 1024:
+            continue
+        ref = ref.reshape(-1)
+        error_a = float(np.sum((a[name][0].reshape(-1) - ref) ** 2))
+        error_b = float(np.sum((b[name][0].reshape(-1) - ref) ** 2))
+        total_a, total_b = total_a + error_a, total_b + error_b
+        if error_a > error_b * 1.0001:
+            worse.append(name)
+    print(f"squared error {ours} / {theirs}: {total_a / total_b:.3f}; worse on {len(worse)} tensors {worse}")
 
 
 def write(reference, out, kind):
@@ -87,5 +106,7 @@ def write(reference, out, kind):
 if __name__ == "__main__":
     if sys.argv[1] == "read":
         read(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         write(sys.argv[2], sys.argv[3], sys.argv[4])
