@@ -65,7 +65,7 @@ async function withBuiltInModel(): Promise<void> {
   if (!dir) throw new Error("the built-in model is missing (packages/backend/models)");
   process.stderr.write(
     "start: the built-in model has 11M parameters: expect code-shaped noise, not answers. For real ones set " +
-      "INCEPTION_API_KEY (Mercury), or serve a LLaDA/Dream checkpoint: anneal serve --model DIR\n",
+      "INCEPTION_API_KEY (Mercury), or serve a LLaDA/Dream checkpoint: anneal serve --model DIR|FILE.gguf|org/name\n",
   );
   const server = createServer({ models: [{ dir }] });
   try {
