@@ -1,6 +1,6 @@
 // Malformed GGUF files: every problem — truncation, lying counts, sizes and offsets, unknown types
 // and architectures, metadata of the wrong type — is a CheckpointError naming the file; and a fuzz
-// test over corrupted headers finds nothing else (no crash, no other error) on the way to the engine.
+// test over corrupted headers finds nothing else (no crash, no other error): a file that loads runs.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,13 +26,18 @@ async function loadEdited(edit: (copy: Buffer) => unknown): Promise<Error | unde
   const file = join(scratch, `edited-${written++}.gguf`);
   const result = edit(copy);
   writeFileSync(file, Buffer.isBuffer(result) ? result : copy);
+  let loaded: Awaited<ReturnType<typeof loadCheckpoint>>;
   try {
-    await loadCheckpoint(file, { threads: 1, warn: () => {} });
-    return undefined;
+    loaded = await loadCheckpoint(file, { threads: 1, warn: () => {} });
   } catch (error) {
     if (!(error instanceof CheckpointError) || !error.message.startsWith(file)) throw error;
     return error;
   }
+  // What loads must also run: a forward pass over every weight, whatever the edit changed.
+  const tokens = Int32Array.from(loaded.tokenizer.encode("let x = 1;").slice(0, 8));
+  const [out] = await loaded.model.forward([{ tokens, statRows: Int32Array.from(tokens.keys()) }]);
+  expect(out?.argmax.length).toBe(tokens.length);
+  return undefined;
 }
 
 /** Where a string stored as GGUF writes it (u64 length, then the bytes) ends. */

@@ -153,7 +153,11 @@ describe("train", () => {
     const dream = writeCheckpoint({ family: "dream", seed: 31, kvHeads: 2 });
     const tuned = temp();
     const progress: number[] = [];
-    await train(settings(tuned, { from: dream.dir, steps: 3, length: 24 }), (p) => progress.push(p.loss));
+    const result = await train(settings(tuned, { from: dream.dir, steps: 3, length: 24 }), (p) =>
+      progress.push(p.loss),
+    );
+    // The parameter count includes Dream's q/k/v biases, as the engine counts them.
+    expect(result.parameters).toBe((await loadCheckpoint(dream.dir)).model.info().parameters);
     expect(progress.every(Number.isFinite)).toBe(true);
     const loaded = await loadCheckpoint(tuned);
     expect(loaded.architecture.family).toBe("dream");

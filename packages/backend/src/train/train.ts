@@ -292,7 +292,9 @@ function existingModel(dir: string): ModelSetup {
 }
 
 function countParameters(s: ModelShape): number {
-  const layer = 2 * s.dim + s.dim * s.heads * s.headDim * 2 + 2 * s.dim * s.kvHeads * s.headDim + 3 * s.dim * s.ffn;
+  const qkvBias = s.qkvBias ? s.heads * s.headDim + 2 * s.kvHeads * s.headDim : 0;
+  const layer =
+    2 * s.dim + s.dim * s.heads * s.headDim * 2 + 2 * s.dim * s.kvHeads * s.headDim + 3 * s.dim * s.ffn + qkvBias;
   return s.vocab * s.dim * (s.tiedEmbeddings ? 1 : 2) + s.dim + s.layers * layer;
 }
 
