@@ -85,7 +85,13 @@ Napi::Value KernelQuantize(const Napi::CallbackInfo& info) {
     const size_t bytes = tensor_bytes(type, values.size());
     if (bytes == 0) throw std::invalid_argument("quantize: the values are not a whole number of blocks");
     Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bytes);
-    quantize_row(type, values.data(), static_cast<int>(values.size()), out.Data());
+    // Blocks are independent: split them over the threads (converting an 8B model is minutes of this).
+    const size_t per_block = block_elements(type), block_count = values.size() / per_block;
+    uint8_t* blocks = out.Data();
+    shared_pool().parallel_for(block_count, [&](size_t begin, size_t end) {
+      quantize_row(type, values.data() + begin * per_block, static_cast<int>((end - begin) * per_block),
+                   blocks + begin * block_bytes(type));
+    });
     return out;
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), e.what());
@@ -222,7 +228,7 @@ Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 89) / 89.0f - 0.5f;
   PackedWeight packed;
   if (is_quantized(dtype)) {
-    packed = quantize_weight(w.data(), n, k, dtype);
+    packed = quantize_weight(w.data(), n, k, dtype, pool);
   } else if (dtype == DType::BF16 || dtype == DType::F16) {
     std::vector<uint16_t> bits(w.size());
     for (size_t i = 0; i < w.size(); ++i) {

@@ -58,7 +58,7 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
       mapped = w.row_bytes * out;
     } else if (const DType target = quantized_type(quantize, in, head); target != DType::F32) {
       const std::vector<float> values = reader.read(key, {out, in});
-      w = quantize_weight(values.data(), static_cast<int>(out), static_cast<int>(in), target);
+      w = quantize_weight(values.data(), static_cast<int>(out), static_cast<int>(in), target, pool_);
     } else if (stored != DType::F32) {
       const std::vector<uint16_t> bits = reader.read16(key, {out, in});
       w = pack_weight_16(bits.data(), static_cast<int>(out), static_cast<int>(in), stored);
@@ -81,7 +81,7 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
   if (!is_quantized(embed_dtype_) && asked != DType::F32) {  // quantized at load
     const DType embed_target = asked;
     const std::vector<float> values = reader.read("embed", {V, D});
-    PackedWeight quantized = quantize_weight(values.data(), static_cast<int>(V), static_cast<int>(D), embed_target);
+    PackedWeight quantized = quantize_weight(values.data(), static_cast<int>(V), static_cast<int>(D), embed_target, pool_);
     embed_dtype_ = embed_target;
     embed_owned_ = std::move(quantized.owned);
     embed_ = embed_owned_.data();

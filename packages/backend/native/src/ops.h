@@ -36,7 +36,7 @@ PackedWeight pack_weight(const float* w, int n, int k);
 // From 16-bit elements (BF16 or F16 bits, as stored), kept at 16 bits.
 PackedWeight pack_weight_16(const uint16_t* w, int n, int k, DType dtype);
 // float32 rows quantized to `type` (each row's k a multiple of the type's block).
-PackedWeight quantize_weight(const float* w, int n, int k, DType type);
+PackedWeight quantize_weight(const float* w, int n, int k, DType type, ThreadPool& pool);
 // Quantized rows used where they lie (a mapped file's bytes), kept alive by `keep`.
 PackedWeight quantized_view(const uint8_t* blocks, int n, int k, DType type, std::shared_ptr<const void> keep);
 
