@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readArchitecture } from "../packages/backend/src/checkpoint/architecture";
+import { byteLevelTokenizerJson } from "../packages/backend/src/checkpoint/byte-level-bpe";
 import { expectedShape } from "../packages/backend/src/checkpoint/expected-shapes";
 import {
   ggufArchitectureEntries,
@@ -24,7 +25,6 @@ import { loadCheckpoint } from "../packages/backend/src/index";
 import { type ModelShape, native, type TensorDType } from "../packages/backend/src/native";
 import { BYTE_TO_CHAR } from "../packages/backend/src/train/byte-level";
 import { lladaConfig } from "../packages/backend/src/train/export";
-import { byteLevelTokenizerJson } from "../packages/backend/src/train/tokenizer-files";
 
 const THREADS = 2;
 const CANVAS = 288;

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
+import { bytesPerElement } from "../packages/backend/src/checkpoint/gguf";
 import { native, type TensorDType } from "../packages/backend/src/native";
 
 const THREADS = 2;
@@ -47,16 +48,7 @@ const measurePeak = () =>
   Math.max(...paths.flatMap((path) => [1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, path))));
 let peak = measurePeak();
 
-/** Bytes per weight of each format (blocks with their scales). */
-const BYTES_PER_WEIGHT: Record<string, number> = {
-  F32: 4,
-  BF16: 2,
-  Q8_0: 34 / 32,
-  Q4_0: 18 / 32,
-  Q4_K: 144 / 256,
-  Q6_K: 210 / 256,
-};
-const DTYPES = Object.keys(BYTES_PER_WEIGHT) as TensorDType[];
+const DTYPES: TensorDType[] = ["F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"];
 const SHAPES = [
   { model: "built-in", name: "q/k/v/o", n: 256, k: 256 },
   { model: "built-in", name: "gate/up", n: 768, k: 256 },
@@ -73,7 +65,7 @@ for (const shape of SHAPES) {
       DTYPES.map((dtype) => {
         const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, cpu.kernels as "avx512", dtype);
         const seconds = (2 * m * shape.n * shape.k) / (gflops * 1e9);
-        const weightBytesPerSecond = (shape.n * shape.k * (BYTES_PER_WEIGHT[dtype] as number)) / seconds;
+        const weightBytesPerSecond = (shape.n * shape.k * bytesPerElement(dtype)) / seconds;
         return [
           dtype,
           {

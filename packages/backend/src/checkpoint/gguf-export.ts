@@ -10,7 +10,7 @@ import { tokenizerToGguf } from "./gguf-tokenizer";
 import { type GgufEntry, type GgufTensorToWrite, writeGguf } from "./gguf-writer";
 import { readCheckpointFolder } from "./load";
 import { readCheckpointTensors, readTensorValues } from "./safetensors";
-import { toBf16, toF16 } from "./safetensors-writer";
+import { encodeFloats } from "./safetensors-writer";
 
 /** What the matrices become: one type, or llama.cpp's Q4_K_M mix; "auto" keeps the checkpoint's dtype. */
 export const GGUF_EXPORT_TYPES = ["auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k", "q4_k_m"] as const;
@@ -134,18 +134,7 @@ export function interleaveRopeRows(values: Float32Array, tensorShape: number[], 
 }
 
 function encode(values: Float32Array, dtype: TensorDType): Uint8Array {
-  switch (dtype) {
-    case "F32":
-      return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    case "F16":
-    case "BF16": {
-      const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-      const narrow = new Uint16Array(values.length);
-      const convert = dtype === "BF16" ? toBf16 : toF16;
-      for (let i = 0; i < bits.length; i++) narrow[i] = convert(bits[i] as number);
-      return new Uint8Array(narrow.buffer);
-    }
-    default:
-      return native().kernels.quantize(values, dtype);
-  }
+  return dtype === "F32" || dtype === "F16" || dtype === "BF16"
+    ? encodeFloats(values, dtype)
+    : native().kernels.quantize(values, dtype);
 }

@@ -1,6 +1,7 @@
 // A GGUF file's tokenizer (`tokenizer.ggml.*`) as the tokenizer.json our tokenizer stack runs, and
 // back: byte-level BPE ("gpt2" in GGUF: tokens, token types, merges, the pre-tokenizer's name).
 import { CheckpointError } from "../errors";
+import { type AddedToken, byteLevel, byteLevelTokenizerJson } from "./byte-level-bpe";
 import type { GgufMetadata } from "./gguf";
 import type { GgufEntry } from "./gguf-writer";
 
@@ -23,13 +24,6 @@ const SPLIT_PATTERNS: Record<string, string> = {
   "deepseek-r1-qwen": QWEN2_PATTERN,
 };
 const GPT2_NAMES = new Set(["default", "gpt-2", "gpt2"]);
-
-const byteLevel = (useRegex: boolean) => ({
-  type: "ByteLevel",
-  add_prefix_space: false,
-  trim_offsets: true,
-  use_regex: useRegex,
-});
 
 function preTokenizer(name: string): object {
   const pattern = SPLIT_PATTERNS[name];
@@ -69,45 +63,16 @@ export function tokenizerFromGguf(meta: GgufMetadata, file: string, warn: (messa
     warn(`${file}: pre-tokenizer "${pre}" is not one we know; using GPT-2's (as llama.cpp does)`);
   }
   const vocab: Record<string, number> = {};
-  const added: object[] = [];
+  const added: AddedToken[] = [];
   tokens.forEach((token, id) => {
     if (Object.hasOwn(vocab, token)) throw new CheckpointError(file, `token ${JSON.stringify(token)} appears twice`);
     vocab[token] = id;
     const type = types[id];
     if (type === TOKEN_TYPE.control || type === TOKEN_TYPE.userDefined) {
-      added.push({
-        id,
-        content: token,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: type === TOKEN_TYPE.userDefined,
-        special: type === TOKEN_TYPE.control,
-      });
+      added.push({ id, content: token, special: type === TOKEN_TYPE.control });
     }
   });
-  const tokenizerJson = {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: preTokenizer(pre),
-    post_processor: null,
-    decoder: byteLevel(true),
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
-  };
+  const tokenizerJson = byteLevelTokenizerJson(vocab, merges, added, preTokenizer(pre));
   const tokenizerConfig: Record<string, unknown> = {};
   for (const [key, name] of [
     ["bos_token", "tokenizer.ggml.bos_token_id"],

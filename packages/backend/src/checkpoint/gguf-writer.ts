@@ -122,7 +122,7 @@ function writeEntry(out: ByteWriter, entry: GgufEntry): void {
  * A growable little-endian byte buffer. Each write reserves its bytes before it names the buffer:
  * reserving may replace the buffer with a larger one.
  */
-export class ByteWriter {
+class ByteWriter {
   #buffer = Buffer.alloc(1 << 16);
   #length = 0;
 

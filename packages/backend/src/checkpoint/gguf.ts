@@ -69,6 +69,12 @@ export const GGML_TYPE_IDS = Object.fromEntries(
   Object.entries(GGML_TYPES).map(([id, t]) => [t.name, Number(id)]),
 ) as Record<TensorDType, number>;
 
+/** Bytes per element of a tensor type (its blocks' bytes over their elements: Q4_K is 144 / 256). */
+export function bytesPerElement(dtype: TensorDType): number {
+  const type = GGML_TYPES[GGML_TYPE_IDS[dtype]] as { block: number; bytes: number };
+  return type.bytes / type.block;
+}
+
 /** GGUF metadata value types. */
 export const GGUF_VALUE = {
   u8: 0,

@@ -24,6 +24,11 @@ export function parseHubId(text: string): HubId | undefined {
   return { repo: match[1] as string, revision: match[2] ?? "main", ...(match[3] ? { pattern: match[3] } : {}) };
 }
 
+/** The Hub id `path` names when no folder or file has that path (a local path always wins). */
+export function hubIdOf(path: string): HubId | undefined {
+  return existsSync(path) ? undefined : parseHubId(path);
+}
+
 /** The cached snapshot folder of `id`, or the GGUF file in it that `id` picks. */
 export async function resolveCachedModel(text: string, id: HubId): Promise<string> {
   const { getHFHubCachePath, getRepoFolderName } = await import("@huggingface/hub");

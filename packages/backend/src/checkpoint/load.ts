@@ -9,7 +9,7 @@ import { type Architecture, checkSpecialIds, readArchitecture } from "./architec
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
 import { readGgufCheckpoint } from "./gguf-checkpoint";
-import { parseHubId, resolveCachedModel } from "./hub-cache";
+import { hubIdOf, resolveCachedModel } from "./hub-cache";
 import { checkFitsInMemory } from "./memory-fit";
 import { isLoadable, readCheckpointTensors } from "./safetensors";
 import { TextTokenizer } from "./tokenizer";
@@ -89,11 +89,11 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
 
 /** The folder or file `path` names: itself, or a Hub id's copy in the local Hugging Face cache. */
 async function locate(path: string): Promise<string> {
+  const id = hubIdOf(path);
+  if (id) return resolveCachedModel(path, id);
   const local = resolve(path);
-  if (existsSync(local)) return local;
-  const id = parseHubId(path);
-  if (!id) throw new CheckpointError(local, "folder or file not found");
-  return resolveCachedModel(path, id);
+  if (!existsSync(local)) throw new CheckpointError(local, "folder or file not found");
+  return local;
 }
 
 /** The GGUF file `path` names (itself, or the only one in a folder without config.json). */

@@ -2,29 +2,26 @@
 // with the size it needs and the memory there is — not after minutes of loading and an OOM kill.
 import { freemem } from "node:os";
 import { CheckpointError } from "../errors";
-import type { NativeTensor } from "../native";
-import { GGML_TYPE_IDS, GGML_TYPES } from "./gguf";
+import type { NativeTensor, TensorDType } from "../native";
+import { bytesPerElement, GGML_TYPE_IDS, GGML_TYPES } from "./gguf";
 import type { QuantizeChoice } from "./load";
-import { dtypeBytes } from "./safetensors";
 
-/** Bytes per element of each quantize-at-load target (Q4_K with its Q6_K head counted as Q4_K). */
-const QUANTIZED_BYTES: Record<QuantizeChoice, number> = { q8_0: 34 / 32, q4_k: 144 / 256 };
+/** What each quantize-at-load target makes of the matrices (Q4_K's Q6_K head counted as Q4_K). */
+const QUANTIZED_TYPE: Record<QuantizeChoice, TensorDType> = { q8_0: "Q8_0", q4_k: "Q4_K" };
 
 /**
  * The bytes the CPU engine will hold for these weights: each in its stored dtype, as the engine
  * keeps them (quantized ones by their blocks), or matrices at the quantize-at-load target's size.
  */
-export function heldWeightBytes(tensors: Record<string, NativeTensor>, quantize?: QuantizeChoice): number {
+function heldWeightBytes(tensors: Record<string, NativeTensor>, quantize?: QuantizeChoice): number {
   let total = 0;
   for (const tensor of Object.values(tensors)) {
     const elements = tensor.shape.reduce((product, d) => product * d, 1);
-    const ggml = GGML_TYPES[GGML_TYPE_IDS[tensor.dtype]];
+    const blockQuantized = (GGML_TYPES[GGML_TYPE_IDS[tensor.dtype]]?.block ?? 1) > 1;
     const perElement =
-      ggml && ggml.block > 1
-        ? ggml.bytes / ggml.block
-        : quantize && tensor.shape.length === 2
-          ? QUANTIZED_BYTES[quantize]
-          : dtypeBytes(tensor.dtype);
+      blockQuantized || !quantize || tensor.shape.length !== 2
+        ? bytesPerElement(tensor.dtype)
+        : bytesPerElement(QUANTIZED_TYPE[quantize]);
     total += elements * perElement;
   }
   return total;

@@ -17,7 +17,7 @@ export function safetensorsBytes(
   const blobs: Buffer[] = [];
   let offset = 0;
   for (const t of tensors) {
-    const data = encode(t.values, dtype);
+    const data = encodeFloats(t.values, dtype);
     header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + data.length] };
     blobs.push(data);
     offset += data.length;
@@ -29,7 +29,8 @@ export function safetensorsBytes(
   return Buffer.concat([prefix, Buffer.from(json), ...blobs]);
 }
 
-function encode(values: Float32Array, dtype: DType): Buffer {
+/** float32 values as the little-endian bytes of `dtype` (F32 as they are; F16 and BF16 rounded). */
+export function encodeFloats(values: Float32Array, dtype: DType): Buffer {
   if (dtype === "F32") return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   const bits = new Uint32Array(Float32Array.from(values).buffer);
   const out = Buffer.alloc(values.length * 2);

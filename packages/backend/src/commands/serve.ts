@@ -2,7 +2,7 @@
 // are defined here once; the CLI forwards its arguments untouched.
 import { existsSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { parseHubId } from "../checkpoint/hub-cache";
+import { hubIdOf } from "../checkpoint/hub-cache";
 import { QUANTIZE_CHOICES, type QuantizeChoice } from "../checkpoint/load";
 import { defaultModelDir } from "../default-model";
 import { type Device, type NativeModel, native } from "../native";
@@ -93,7 +93,7 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
   const modelArgs = flags.model.length > 0 ? flags.model : ((file.models as string[] | undefined) ?? []);
   const models = modelArgs.map((arg) => {
     const [id, dir] = arg.includes("=") ? (arg.split("=", 2) as [string, string]) : [undefined, arg];
-    if (!existsSync(dir) && !parseHubId(dir)) throw new UsageError(`--model ${dir}: no such folder or file`);
+    if (!existsSync(dir) && !hubIdOf(dir)) throw new UsageError(`--model ${dir}: no such folder or file`);
     return id ? { id, dir } : { dir };
   });
   if (models.length === 0) {

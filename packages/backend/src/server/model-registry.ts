@@ -1,7 +1,6 @@
 // The models a server answers for, by id (plus aliases such as Mercury's model names), loaded once.
-import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import { parseHubId } from "../checkpoint/hub-cache";
+import { hubIdOf } from "../checkpoint/hub-cache";
 import { type LoadOptions, loadCheckpoint } from "../checkpoint/load";
 import { notFound } from "./http-error";
 import type { ServerMetrics } from "./metrics";
@@ -72,5 +71,5 @@ export class ModelRegistry {
 
 /** A model's id unless one is given: a Hub id as typed, else the folder's or GGUF file's name. */
 function defaultModelId(path: string): string {
-  return !existsSync(path) && parseHubId(path) ? path : basename(path, ".gguf");
+  return hubIdOf(path) ? path : basename(path, ".gguf");
 }

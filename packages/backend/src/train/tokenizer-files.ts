@@ -1,5 +1,6 @@
 // Writes a trained BPE vocabulary as Hugging Face tokenizer files: tokenizer.json (ByteLevel
 // pre-tokenizer and decoder, BPE model, special tokens) and tokenizer_config.json (chat template).
+import { byteLevelTokenizerJson } from "../checkpoint/byte-level-bpe";
 import type { BpeVocabulary } from "./bpe-trainer";
 
 /** The special tokens our models use, in id order after the BPE vocabulary. */
@@ -28,46 +29,6 @@ export interface TokenizerFiles {
   /** special token name -> id */
   ids: Record<keyof typeof SPECIAL_TOKENS, number>;
   vocabSize: number;
-}
-
-/** A byte-level BPE tokenizer.json: ByteLevel pre-tokenizer and decoder, the BPE model, special tokens. */
-export function byteLevelTokenizerJson(
-  vocab: Record<string, number>,
-  merges: string[],
-  specials: { id: number; content: string }[],
-): object {
-  const added = specials.map(({ id, content }) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
-  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: { ...vocab, ...Object.fromEntries(specials.map(({ id, content }) => [content, id])) },
-      merges,
-    },
-  };
 }
 
 export function tokenizerFiles(bpe: BpeVocabulary): TokenizerFiles {

@@ -1,7 +1,8 @@
 // A minimal but real byte-level BPE tokenizer.json (256 byte tokens, no merges, some special
 // tokens), for test checkpoints. @huggingface/tokenizers loads it like any Hub tokenizer.
+
+import { byteLevelTokenizerJson } from "../../src/checkpoint/byte-level-bpe";
 import { BYTE_TO_CHAR } from "../../src/train/byte-level";
-import { byteLevelTokenizerJson } from "../../src/train/tokenizer-files";
 
 export const SPECIAL_TOKENS = ["<|endoftext|>", "<|mask|>", "<|user|>", "<|assistant|>"] as const;
 
