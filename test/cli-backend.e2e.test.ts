@@ -5,8 +5,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { defaultModelDir } from "@anneal/backend";
 import { afterEach, describe, expect, it } from "vitest";
+import { repoFiles, startHubServer } from "../packages/backend/test/support/hub-server";
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 const modelDir = defaultModelDir() as string;
@@ -172,6 +174,101 @@ describe("GGUF files, Hub ids and quantizing: anneal convert, then serve", () =>
     expect(log).toMatch(/ready — anneal\/code-11m on cpu/);
     const models = (await (await fetch(`${origin}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data.map((m) => m.id)).toContain("anneal/code-11m");
+  });
+
+  it("models pull ORG/NAME downloads from the Hub into the cache with progress; serve then loads it without the network", async () => {
+    const hub = await startHubServer({
+      "anneal/code-11m": { files: repoFiles(modelDir), commit: "b".repeat(40) },
+    });
+    try {
+      const cache = mkdtempSync(join(tmpdir(), "anneal-hub-pull-"));
+      const hubEnv = { HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url, HF_HOME: cache };
+      const pulled = await run(["models", "pull", "anneal/code-11m"], hubEnv);
+      expect(pulled.code).toBe(0);
+      const snapshot = join(cache, "models--anneal--code-11m", "snapshots", "b".repeat(40));
+      expect(pulled.stdout).toBe(`${snapshot}\n`);
+      // Lines, not a bar, when stderr is not a terminal: a start, tenths of the large weights file, an end.
+      expect(pulled.stderr).toMatch(/anneal\/code-11m \[\d\/\d\] model\.safetensors: downloading [\d.]+ MiB\n/);
+      expect(pulled.stderr).toMatch(/model\.safetensors: 50% of [\d.]+ MiB\n/);
+      expect(pulled.stderr).toMatch(/model\.safetensors: done\n/);
+      // What the loader reads; the model card and its loss plot stay on the Hub.
+      expect(readdirSync(snapshot).sort()).toEqual([
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+      ]);
+      const requests = hub.requests.length;
+      const { log } = await serve(["--model", "anneal/code-11m", "--offline"], hubEnv);
+      expect(log).toMatch(/ready — anneal\/code-11m on cpu/);
+      expect(hub.requests.length).toBe(requests);
+    } finally {
+      await hub.close();
+    }
+  }, 60_000);
+
+  it("serve --model ORG/NAME not yet cached downloads it, logging progress, then serves it", async () => {
+    const hub = await startHubServer({
+      "anneal/code-11m": { files: repoFiles(modelDir), commit: "c".repeat(40) },
+    });
+    try {
+      const cache = mkdtempSync(join(tmpdir(), "anneal-hub-serve-"));
+      const { origin, log } = await serve(["--model", "anneal/code-11m"], {
+        HF_HUB_CACHE: cache,
+        HF_ENDPOINT: hub.url,
+        HF_HOME: cache,
+      });
+      expect(log).toMatch(/anneal serve: anneal\/code-11m \[\d\/\d\] model\.safetensors: downloading/);
+      expect(log).toMatch(/ready — anneal\/code-11m on cpu/);
+      const models = (await (await fetch(`${origin}/v1/models`)).json()) as { data: { id: string }[] };
+      expect(models.data.map((m) => m.id)).toContain("anneal/code-11m");
+    } finally {
+      await hub.close();
+    }
+  }, 60_000);
+
+  it("models pull on a terminal draws a progress bar per file", async () => {
+    const hub = await startHubServer({ "anneal/code-11m": { files: repoFiles(modelDir), commit: "e".repeat(40) } });
+    try {
+      const cache = mkdtempSync(join(tmpdir(), "anneal-hub-tty-"));
+      // `script` gives the command a terminal, as the chat's pty test does.
+      const screen = await new Promise<string>((resolve) => {
+        execFile(
+          "script",
+          ["-qfec", `${process.execPath} ${bin} models pull anneal/code-11m`, "/dev/null"],
+          {
+            env: { ...env, HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url, HF_HOME: cache, TERM: "xterm" },
+            timeout: 60_000,
+          },
+          (_error, stdout) => resolve(stripVTControlCharacters(stdout)),
+        );
+      });
+      expect(screen).toMatch(/\[\d\/5\] model\.safetensors [█░]+ 100% [\d.]+ MiB of [\d.]+ MiB/);
+      expect(screen).toMatch(/\[1\/5\] config\.json [█░]+ 100%/);
+      expect(screen).toContain(join(cache, "models--anneal--code-11m", "snapshots", "e".repeat(40)));
+    } finally {
+      await hub.close();
+    }
+  }, 60_000);
+
+  it("models pull of a gated repo without HF_TOKEN: one line naming HF_TOKEN, exit code 1", async () => {
+    const hub = await startHubServer({
+      "anneal/gated": { files: repoFiles(modelDir), commit: "d".repeat(40), token: "hf_secret" },
+    });
+    try {
+      const cache = mkdtempSync(join(tmpdir(), "anneal-hub-gated-"));
+      const result = await run(["models", "pull", "anneal/gated"], {
+        HF_HUB_CACHE: cache,
+        HF_ENDPOINT: hub.url,
+        HF_HOME: cache,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^anneal: anneal\/gated: the repo is gated or private \(401\): set HF_TOKEN/);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    } finally {
+      await hub.close();
+    }
   });
 
   it("serve --quantize q8_0 quantizes the checkpoint folder at load", async () => {

@@ -9,6 +9,7 @@ export default defineConfig({
     "bin/eval": "src/bin/eval.ts",
     "bin/convert": "src/bin/convert.ts",
     "bin/serve": "src/bin/serve.ts",
+    "bin/pull": "src/bin/pull.ts",
   },
   format: ["esm"],
   dts: true,

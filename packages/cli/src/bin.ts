@@ -65,11 +65,21 @@ program
     return chat(options, ctx());
   });
 
-program
+const modelsCommand = program
   .command("models")
-  .description("list the models the API serves")
+  .description("list the models the API serves (anneal models pull ID: download one for anneal serve)")
   .option("--json", "print JSON")
   .action((options) => models(options, ctx()));
+modelsCommand
+  .command("pull")
+  .description("download a Hugging Face model into the local cache (anneal models pull --help)")
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .helpOption(false)
+  .argument("[args...]")
+  .action(async () => {
+    process.exitCode = await runBackend("pull", argsAfter("models").slice(1));
+  });
 
 program
   .command("fim")

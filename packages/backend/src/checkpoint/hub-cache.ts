@@ -16,6 +16,7 @@ export interface HubId {
 }
 
 const HUB_ID = /^([\w.-]+\/[\w.-]+)(?:@([\w./-]+))?(?::([\w.-]+))?$/;
+const COMMIT = /^[0-9a-f]{40}$/;
 
 /** The Hub id `text` names, or undefined when it does not look like one. */
 export function parseHubId(text: string): HubId | undefined {
@@ -29,51 +30,90 @@ export function hubIdOf(path: string): HubId | undefined {
   return existsSync(path) ? undefined : parseHubId(path);
 }
 
-/** The cached snapshot folder of `id`, or the GGUF file in it that `id` picks. */
-export async function resolveCachedModel(text: string, id: HubId): Promise<string> {
+export function isCommit(revision: string): boolean {
+  return COMMIT.test(revision);
+}
+
+/** `repo`'s folder in the local Hub cache (which may not exist yet). */
+export async function repoCacheDir(repo: string): Promise<string> {
   const { getHFHubCachePath, getRepoFolderName } = await import("@huggingface/hub");
-  const cache = getHFHubCachePath();
-  const repoDir = join(cache, getRepoFolderName({ name: id.repo, type: "model" }));
-  if (!existsSync(repoDir)) {
-    throw new CheckpointError(
-      text,
-      `not in the Hugging Face cache (${repoDir}); anneal does not download yet: fetch it with \`huggingface-cli download ${id.repo}\`, or set HF_HUB_CACHE or HF_HOME to the cache that has it`,
-    );
+  return join(getHFHubCachePath(), getRepoFolderName({ name: repo, type: "model" }));
+}
+
+/** The model path `id` names in the cache, or why the cache cannot answer (what is missing). */
+export type CacheLookup = { path: string } | { missing: string };
+
+/** Looks `id` up in the local cache without touching the network. */
+export async function findCachedModel(id: HubId): Promise<CacheLookup> {
+  const repoDir = await repoCacheDir(id.repo);
+  if (!existsSync(repoDir)) return { missing: `not in the Hugging Face cache (${repoDir})` };
+  let commit = id.revision;
+  if (!isCommit(commit)) {
+    const ref = join(repoDir, "refs", id.revision);
+    if (!existsSync(ref) || !statSync(ref).isFile()) {
+      const refs = existsSync(join(repoDir, "refs")) ? readdirSync(join(repoDir, "refs")) : [];
+      return {
+        missing: `revision ${id.revision} is not in the cache (cached: ${refs.length ? refs.join(", ") : "no refs"}; a 40-character commit also works)`,
+      };
+    }
+    commit = readFileSync(ref, "utf8").trim();
   }
-  const commit = /^[0-9a-f]{40}$/.test(id.revision) ? id.revision : readRef(text, repoDir, id.revision);
   const snapshot = join(repoDir, "snapshots", commit);
-  if (!existsSync(snapshot)) {
-    throw new CheckpointError(text, `revision ${id.revision} (${commit}) has no snapshot in ${repoDir}`);
-  }
-  if (existsSync(join(snapshot, "config.json")) && !id.pattern) return snapshot;
-  return pickGguf(text, snapshot, id.pattern);
-}
-
-function readRef(text: string, repoDir: string, revision: string): string {
-  const ref = join(repoDir, "refs", revision);
-  if (!existsSync(ref) || !statSync(ref).isFile()) {
-    const refs = existsSync(join(repoDir, "refs")) ? readdirSync(join(repoDir, "refs")) : [];
-    throw new CheckpointError(
-      text,
-      `revision ${revision} is not in the cache (cached: ${refs.length ? refs.join(", ") : "no refs"}; a 40-character commit also works)`,
-    );
-  }
-  return readFileSync(ref, "utf8").trim();
-}
-
-function pickGguf(text: string, snapshot: string, pattern: string | undefined): string {
-  const ggufs = readdirSync(snapshot, { recursive: true, encoding: "utf8" })
-    .filter((name) => name.endsWith(".gguf"))
-    .sort();
-  const chosen = pattern ? ggufs.filter((name) => name.toLowerCase().includes(pattern.toLowerCase())) : ggufs;
-  if (chosen.length === 1) return join(snapshot, chosen[0] as string);
-  if (ggufs.length === 0)
-    throw new CheckpointError(text, `the cached snapshot ${snapshot} holds no config.json and no .gguf file`);
-  const listed = ggufs.join(", ");
-  if (chosen.length === 0)
-    throw new CheckpointError(text, `no cached .gguf file matches "${pattern}" (cached: ${listed})`);
-  throw new CheckpointError(
-    text,
-    `${pattern ? `"${pattern}" matches` : "the repo holds"} ${chosen.length} .gguf files (${chosen.join(", ")}); name one with ${text.split(":")[0]}:PATTERN, e.g. :Q4_K_M`,
+  if (!existsSync(snapshot)) return { missing: `revision ${id.revision} (${commit}) has no snapshot in ${repoDir}` };
+  const names = readdirSync(snapshot, { recursive: true, encoding: "utf8" }).filter((name) =>
+    existsSync(join(snapshot, name)),
   );
+  if (names.includes("config.json") && !id.pattern) {
+    const missing = missingCheckpointFiles(snapshot, names);
+    return missing.length
+      ? { missing: `the cached snapshot ${snapshot} lacks ${missing.join(", ")}` }
+      : { path: snapshot };
+  }
+  const gguf = pickGguf(names, id, "cached");
+  return "name" in gguf ? { path: join(snapshot, gguf.name) } : gguf;
+}
+
+/** The cached model `id` names; a CheckpointError naming `text` says what is missing. */
+export async function resolveCachedModel(text: string, id: HubId, advice: string): Promise<string> {
+  const found = await findCachedModel(id);
+  if ("missing" in found) throw new CheckpointError(text, `${found.missing}; ${advice}`);
+  return found.path;
+}
+
+/** Files a checkpoint folder needs that `names` (its files, e.g. an interrupted download's) lack. */
+function missingCheckpointFiles(dir: string, names: string[]): string[] {
+  const missing = ["tokenizer.json"].filter((name) => !names.includes(name));
+  const index = "model.safetensors.index.json";
+  if (names.includes(index)) {
+    const shards = new Set(Object.values(readIndexMap(join(dir, index))));
+    missing.push(...[...shards].filter((shard) => !names.includes(shard)));
+  } else if (!names.some((name) => name.endsWith(".safetensors"))) {
+    missing.push("model.safetensors");
+  }
+  return missing;
+}
+
+function readIndexMap(file: string): Record<string, string> {
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { weight_map?: Record<string, string> }).weight_map ?? {};
+  } catch {
+    return {}; // the loader names the file and its problem
+  }
+}
+
+/**
+ * The one GGUF file among `names` (a repo's or a snapshot's files) that `id` picks: the only one, or
+ * the one its pattern matches. `where` words the errors ("cached", "on the Hub").
+ */
+export function pickGguf(names: string[], id: HubId, where: string): { name: string } | { missing: string } {
+  const ggufs = names.filter((name) => name.endsWith(".gguf")).sort();
+  const pattern = id.pattern?.toLowerCase();
+  const chosen = pattern ? ggufs.filter((name) => name.toLowerCase().includes(pattern)) : ggufs;
+  if (chosen.length === 1) return { name: chosen[0] as string };
+  if (ggufs.length === 0) return { missing: `the ${where} repo holds no config.json and no .gguf file` };
+  const listed = ggufs.join(", ");
+  if (chosen.length === 0) return { missing: `no ${where} .gguf file matches "${id.pattern}" (${where}: ${listed})` };
+  return {
+    missing: `${id.pattern ? `"${id.pattern}" matches` : "the repo holds"} ${chosen.length} .gguf files (${chosen.join(", ")}); name one with ${id.repo}:PATTERN, e.g. :Q4_K_M`,
+  };
 }

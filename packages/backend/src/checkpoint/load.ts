@@ -9,7 +9,8 @@ import { type Architecture, checkSpecialIds, readArchitecture } from "./architec
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { expectedShape } from "./expected-shapes";
 import { readGgufCheckpoint } from "./gguf-checkpoint";
-import { hubIdOf, resolveCachedModel } from "./hub-cache";
+import { hubIdOf } from "./hub-cache";
+import { type HubLoadOptions, resolveHubModel } from "./hub-download";
 import { checkFitsInMemory } from "./memory-fit";
 import { isLoadable, readCheckpointTensors } from "./safetensors";
 import { TextTokenizer } from "./tokenizer";
@@ -58,14 +59,17 @@ export interface LoadOptions {
   quantize?: QuantizeChoice;
   /** Non-fatal notes (e.g. an unknown GGUF pre-tokenizer); default: printed to stderr. */
   warn?: (message: string) => void;
+  /** For Hub ids: offline mode, download progress, endpoint and token. */
+  hub?: HubLoadOptions;
 }
 
 /**
  * `path` is a checkpoint folder, a .gguf file, a folder holding exactly one .gguf file (and no
- * config.json), or a Hugging Face Hub id `org/name[@revision][:pattern]` already in the local cache.
+ * config.json), or a Hugging Face Hub id `org/name[@revision][:pattern]`: from the local cache, or
+ * downloaded into it unless offline.
  */
 export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
-  const dir = await locate(path);
+  const dir = await locateModel(path, options.hub);
   const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const gguf = ggufFileOf(dir);
   const parts = gguf ? readGgufCheckpoint(gguf, warn) : readCheckpointFolder(dir);
@@ -88,9 +92,9 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
 }
 
 /** The folder or file `path` names: itself, or a Hub id's copy in the local Hugging Face cache. */
-async function locate(path: string): Promise<string> {
+export async function locateModel(path: string, hub: HubLoadOptions = {}): Promise<string> {
   const id = hubIdOf(path);
-  if (id) return resolveCachedModel(path, id);
+  if (id) return resolveHubModel(path, id, hub);
   const local = resolve(path);
   if (!existsSync(local)) throw new CheckpointError(local, "folder or file not found");
   return local;

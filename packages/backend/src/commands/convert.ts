@@ -3,11 +3,15 @@
 import { existsSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { exportGguf, GGUF_EXPORT_TYPES, type GgufExportType } from "../checkpoint/gguf-export";
+import { hubIdOf } from "../checkpoint/hub-cache";
+import { locateModel } from "../checkpoint/load";
 import { defaultModelDir } from "../default-model";
+import { progressLines } from "./download-progress";
 import { UsageError } from "./usage-error";
 
 interface ConvertFlags {
   model?: string;
+  offline?: boolean;
   out: string;
   type: GgufExportType;
 }
@@ -15,17 +19,22 @@ interface ConvertFlags {
 export function convertCommand(name = "anneal convert"): Command {
   return new Command(name)
     .description("Write a checkpoint folder as a GGUF file (llama.cpp's layout), optionally quantized.")
-    .option("--model <dir>", "checkpoint folder (default: the built-in model)")
+    .option("--model <dir>", "checkpoint folder or Hugging Face id of one (default: the built-in model)")
+    .option("--offline", "never download: a Hub id must be in the local cache (also HF_HUB_OFFLINE=1)")
     .requiredOption("--out <file.gguf>", "the GGUF file to write (replaced atomically if it exists)")
     .addOption(
       new Option("--type <type>", "matrix type: auto keeps the checkpoint's dtype; q4_k_m is llama.cpp's mix")
         .choices(GGUF_EXPORT_TYPES)
         .default("auto"),
     )
-    .action((flags: ConvertFlags) => {
-      const dir = flags.model ?? defaultModelDir();
-      if (!dir) throw new UsageError("no --model given and the built-in model is missing");
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--model ${dir}: no such folder`);
+    .action(async (flags: ConvertFlags) => {
+      const given = flags.model ?? defaultModelDir();
+      if (!given) throw new UsageError("no --model given and the built-in model is missing");
+      const hub = { ...(flags.offline ? { offline: true } : {}), onProgress: progressLines(logLine) };
+      const dir = hubIdOf(given) ? await locateModel(given, hub) : given;
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new UsageError(`--model ${given}: ${existsSync(dir) ? "not a checkpoint folder" : "no such folder"}`);
+      }
       if (!flags.out.endsWith(".gguf")) throw new UsageError(`--out ${flags.out}: the file name must end in .gguf`);
       const summary = exportGguf(dir, flags.out, flags.type);
       const types = Object.entries(summary.tensorTypes)
@@ -36,3 +45,5 @@ export function convertCommand(name = "anneal convert"): Command {
       );
     });
 }
+
+const logLine = (line: string) => process.stderr.write(`${line}\n`);

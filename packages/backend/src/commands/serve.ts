@@ -8,6 +8,7 @@ import { defaultModelDir } from "../default-model";
 import { type Device, type NativeModel, native } from "../native";
 import { SERVER_DEFAULTS as D } from "../server/defaults";
 import { createServer, type ServerOptions } from "../server/server";
+import { progressLines } from "./download-progress";
 import { collect, nonNegativeInteger, nonNegativeNumber, UsageError } from "./usage-error";
 
 interface ServeFlags {
@@ -26,6 +27,7 @@ interface ServeFlags {
   quantize?: QuantizeChoice;
   config?: string;
   log?: boolean;
+  offline?: boolean;
 }
 
 export function serveCommand(name = "anneal serve"): Command {
@@ -33,7 +35,7 @@ export function serveCommand(name = "anneal serve"): Command {
     .description("Serve diffusion models over the Mercury-style API (OpenAI-compatible).")
     .option(
       "--model <[id=]path>",
-      "a checkpoint folder, .gguf file, or Hugging Face id in the local cache (org/name[@rev][:pattern]); repeatable; default: the built-in model",
+      "a checkpoint folder, .gguf file, or Hugging Face id (org/name[@rev][:pattern]: from the local Hugging Face cache, else downloaded into it); repeatable; default: the built-in model",
       collect,
       [],
     )
@@ -71,6 +73,7 @@ export function serveCommand(name = "anneal serve"): Command {
         "quantize float weights at load (CPU): q8_0, or q4_k (Q4_K, Q6_K head); GGUF files keep their own",
       ).choices(QUANTIZE_CHOICES),
     )
+    .option("--offline", "never download: Hub ids must be in the local cache (also HF_HUB_OFFLINE=1)")
     .option("--config <file>", "JSON with any of these options in camelCase (flags win)")
     .option("--log", "structured request logs (pino) on stdout")
     .action((flags: ServeFlags) => serve(flags, name));
@@ -117,6 +120,10 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
     threads: setting(flags.threads, "threads", 0),
     device: flags.device,
     ...(quantize ? { quantize } : {}),
+    hub: {
+      ...(setting(flags.offline, "offline", undefined) ? { offline: true } : {}),
+      onProgress: progressLines((line) => process.stderr.write(`${name}: ${line}\n`)),
+    },
     logger: flags.log === true,
   };
 

@@ -2,6 +2,7 @@
 // server starts listening; /health answers 503 until they are ready.
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { HubLoadOptions } from "../checkpoint/hub-download";
 import type { QuantizeChoice } from "../checkpoint/load";
 import type { Device } from "../native";
 import { Admission } from "./admission";
@@ -42,6 +43,8 @@ export interface ServerOptions {
   device?: Device;
   /** Quantize float weights at load (CPU engine). */
   quantize?: QuantizeChoice;
+  /** Models named by Hub id: offline mode, download progress, endpoint and token. */
+  hub?: HubLoadOptions;
   /** pino logging: false, true, or pino options. Default false. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -171,6 +174,7 @@ export function createServer(options: ServerOptions): AnnealServer {
     threads: options.threads ?? 0,
     device: options.device ?? "auto",
     ...(options.quantize ? { quantize: options.quantize } : {}),
+    ...(options.hub ? { hub: options.hub } : {}),
   });
   ready.catch((error: unknown) => app.log.error({ err: error }, "model loading failed"));
 

@@ -1,9 +1,9 @@
-// anneal serve / train / eval / convert: the backend's own commands (its options, defaults and help), run in
+// anneal serve / train / eval / convert / models pull: the backend's own commands (its options, defaults and help), run in
 // this process with the arguments exactly as typed. The backend is an optional peer: a terminal client
 // installs without compiling the C++ engine, and says how to get it when one of these is used.
 import { UsageError } from "../exit-codes";
 
-export type BackendCommandName = "serve" | "train" | "eval" | "convert";
+export type BackendCommandName = "serve" | "train" | "eval" | "convert" | "pull";
 
 /** Runs `anneal <name> ...args`; resolves to the exit code. */
 export async function runBackend(name: BackendCommandName, args: string[]): Promise<number> {
@@ -13,7 +13,7 @@ export async function runBackend(name: BackendCommandName, args: string[]): Prom
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String(error).includes("@anneal/backend")) {
       throw new UsageError(
-        `${name} needs the self-hosted backend, which is not installed: npm install -g @anneal/backend (it builds the engine with cmake and a C++17 compiler)`,
+        `${name === "pull" ? "models pull" : name} needs the self-hosted backend, which is not installed: npm install -g @anneal/backend (it builds the engine with cmake and a C++17 compiler)`,
       );
     }
     throw error;
@@ -23,6 +23,7 @@ export async function runBackend(name: BackendCommandName, args: string[]): Prom
     train: commands.trainCommand,
     eval: commands.evalCommand,
     convert: commands.convertCommand,
+    pull: commands.pullCommand,
   }[name];
-  return commands.runCommand(command(`anneal ${name}`), args, "anneal");
+  return commands.runCommand(command(`anneal ${name === "pull" ? "models pull" : name}`), args, "anneal");
 }

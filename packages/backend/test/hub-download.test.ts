@@ -1,0 +1,230 @@
+// Hub ids downloaded for real: a loopback server answers as the Hugging Face Hub does (revision and
+// tree APIs, resolve URLs, LFS redirects to a CDN that honours ranges, gated repos), and the files
+// land in the local cache in huggingface_hub's layout. Covers a fresh download, resuming after a cut
+// or stalled transfer and from a partial file an earlier run left, a corrupt file (error, nothing
+// left in the cache), gated repos and HF_TOKEN, GGUF picks, and offline mode with and without a copy.
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { exportGguf } from "../src/checkpoint/gguf-export";
+import type { DownloadProgress } from "../src/checkpoint/hub-download";
+import { CheckpointError, type LoadOptions, loadCheckpoint } from "../src/index";
+import { type HubServer, repoFiles, sha256, startHubServer } from "./support/hub-server";
+import { writeCheckpoint } from "./support/write-checkpoint";
+
+const COMMIT = "c0ffee0000000000000000000000000000000001";
+const GATED_COMMIT = "c0ffee0000000000000000000000000000000002";
+const GGUF_COMMIT = "c0ffee0000000000000000000000000000000003";
+const TOKEN = "hf_anneal_test_token";
+
+const source = writeCheckpoint({ seed: 51 });
+const weights = readFileSync(join(source.dir, "model.safetensors"));
+const ggufDir = mkdtempSync(join(tmpdir(), "anneal-gguf-hub-"));
+exportGguf(writeCheckpoint({ seed: 52, dim: 64, ffn: 96 }).dir, join(ggufDir, "tiny-Q8_0.gguf"), "q8_0");
+exportGguf(writeCheckpoint({ seed: 52, dim: 64, ffn: 96 }).dir, join(ggufDir, "tiny-F16.gguf"), "f16");
+
+let hub: HubServer;
+let cache: string;
+const ENV_KEYS = ["HF_HUB_CACHE", "HF_HOME", "HF_ENDPOINT", "HF_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE"] as const;
+const saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+
+beforeEach(async () => {
+  hub = await startHubServer({
+    "test-org/tiny-llada": { files: repoFiles(source.dir), commit: COMMIT, refs: { v1: COMMIT } },
+    "test-org/gated-llada": { files: repoFiles(source.dir), commit: GATED_COMMIT, token: TOKEN },
+    "test-org/tiny-GGUF": { files: repoFiles(ggufDir), commit: GGUF_COMMIT },
+  });
+  cache = mkdtempSync(join(tmpdir(), "anneal-hub-dl-"));
+  for (const key of ENV_KEYS) delete process.env[key];
+  process.env.HF_HUB_CACHE = cache;
+  process.env.HF_HOME = mkdtempSync(join(tmpdir(), "anneal-hf-home-")); // no saved token file
+  process.env.HF_ENDPOINT = hub.url;
+});
+afterEach(async () => {
+  await hub.close();
+  for (const key of ENV_KEYS) {
+    if (saved[key] === undefined) delete process.env[key];
+    else process.env[key] = saved[key];
+  }
+});
+
+const repoDir = (repo: string) => join(cache, `models--${repo.replace("/", "--")}`);
+const blobOf = (repo: string, bytes: Buffer) => join(repoDir(repo), "blobs", sha256(bytes));
+const transfers = () => hub.requests.filter((r) => r.url.startsWith("/cdn/") && r.range !== "bytes=0-0");
+
+async function loadError(id: string, options: LoadOptions = {}): Promise<string> {
+  const error = await loadCheckpoint(id, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CheckpointError);
+  return (error as Error).message;
+}
+
+async function logits(path: string): Promise<Float32Array | undefined> {
+  const tokens = Int32Array.from([5, 6, 7, 8]);
+  const [result] = await (await loadCheckpoint(path)).model.forward([
+    { tokens, statRows: Int32Array.from(tokens.keys()), wantLogits: true },
+  ]);
+  return result?.logits;
+}
+
+describe("downloading a Hub id into the cache", () => {
+  it("fetches a checkpoint's files into huggingface_hub's layout, reports progress, and loads the same model", async () => {
+    const progress: DownloadProgress[] = [];
+    const loaded = await loadCheckpoint("test-org/tiny-llada", { hub: { onProgress: (p) => progress.push(p) } });
+    const snapshot = join(repoDir("test-org/tiny-llada"), "snapshots", COMMIT);
+    expect(loaded.dir).toBe(snapshot);
+    expect(readFileSync(join(repoDir("test-org/tiny-llada"), "refs", "main"), "utf8")).toBe(COMMIT);
+    // The checkpoint's files, as relative links to blobs named by their hash; docs and .gitattributes skipped.
+    expect(readdirSync(snapshot).sort()).toEqual(readdirSync(source.dir).sort());
+    const link = join(snapshot, "model.safetensors");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(join("..", "..", "blobs", sha256(weights)));
+    expect(readFileSync(link).equals(weights)).toBe(true);
+    // Progress: every file ends at its size; the weights' bytes climb to it.
+    const files = new Set(progress.map((p) => p.file));
+    expect([...files].sort()).toEqual(readdirSync(source.dir).sort());
+    for (const file of files) {
+      const last = progress.filter((p) => p.file === file).at(-1) as DownloadProgress;
+      expect(last.bytes).toBe(last.total);
+      expect(last.count).toBe(files.size);
+    }
+    expect(await logits(loaded.dir)).toEqual(await logits(source.dir));
+    // Loaded again: from the cache, without one request.
+    const before = hub.requests.length;
+    expect((await loadCheckpoint("test-org/tiny-llada")).dir).toBe(snapshot);
+    expect(hub.requests.length).toBe(before);
+  });
+
+  it("resumes a transfer the connection cut, asking only for the bytes it lacks", async () => {
+    const half = weights.length >> 1;
+    hub.cutNext("model.safetensors", half);
+    const loaded = await loadCheckpoint("test-org/tiny-llada");
+    expect(readFileSync(join(loaded.dir, "model.safetensors")).equals(weights)).toBe(true);
+    expect(transfers().map((r) => r.range)).toEqual([undefined, `bytes=${half}-${weights.length - 1}`]);
+  });
+
+  it("resumes a transfer that stalls", async () => {
+    hub.stallNext("model.safetensors", 1000);
+    const loaded = await loadCheckpoint("test-org/tiny-llada", { hub: { stallMs: 300 } });
+    expect(readFileSync(join(loaded.dir, "model.safetensors")).equals(weights)).toBe(true);
+    expect(transfers().at(-1)?.range).toBe(`bytes=1000-${weights.length - 1}`);
+  });
+
+  it("gives up after its tries keeping the partial file, and the next run finishes it from there", async () => {
+    hub.cutNext("model.safetensors", 4096, 2);
+    const message = await loadError("test-org/tiny-llada", { hub: { attempts: 2 } });
+    expect(message).toMatch(
+      new RegExp(
+        `the download of model\\.safetensors stopped at 8192 of ${weights.length} bytes .*run the same command again to resume`,
+      ),
+    );
+    const partial = `${blobOf("test-org/tiny-llada", weights)}.incomplete`;
+    expect(readFileSync(partial).equals(weights.subarray(0, 8192))).toBe(true);
+    const loaded = await loadCheckpoint("test-org/tiny-llada");
+    expect(readFileSync(join(loaded.dir, "model.safetensors")).equals(weights)).toBe(true);
+    expect(transfers().at(-1)?.range).toBe(`bytes=8192-${weights.length - 1}`);
+    expect(existsSync(partial)).toBe(false);
+  });
+
+  it("continues a partial file another run (or huggingface_hub) left in the cache", async () => {
+    const blob = blobOf("test-org/tiny-llada", weights);
+    mkdirSync(join(repoDir("test-org/tiny-llada"), "blobs"), { recursive: true });
+    writeFileSync(`${blob}.incomplete`, weights.subarray(0, 3000));
+    await loadCheckpoint("test-org/tiny-llada");
+    expect(readFileSync(blob).equals(weights)).toBe(true);
+    expect(transfers().map((r) => r.range)).toEqual([`bytes=3000-${weights.length - 1}`]);
+  });
+
+  it("a file that does not match the Hub's checksum is an error and leaves nothing in the cache", async () => {
+    hub.corrupt("model.safetensors");
+    expect(await loadError("test-org/tiny-llada")).toMatch(
+      new RegExp(
+        `model\\.safetensors does not match the Hub's checksum \\(sha256 ${sha256(weights)}, got [0-9a-f]{64}\\)`,
+      ),
+    );
+    const blobs = readdirSync(join(repoDir("test-org/tiny-llada"), "blobs"));
+    expect(blobs.some((name) => name.startsWith(sha256(weights)))).toBe(false);
+    expect(existsSync(join(repoDir("test-org/tiny-llada"), "snapshots", COMMIT, "model.safetensors"))).toBe(false);
+  });
+
+  it("a corrupt plain git file fails its git blob id too", async () => {
+    hub.corrupt("config.json");
+    expect(await loadError("test-org/tiny-llada")).toMatch(
+      /config\.json does not match the Hub's checksum \(git blob id/,
+    );
+  });
+
+  it("a gated repo: 401 names HF_TOKEN; a wrong token is refused; the right one (env or saved login) downloads", async () => {
+    expect(await loadError("test-org/gated-llada")).toMatch(
+      /^test-org\/gated-llada: the repo is gated or private \(401\): set HF_TOKEN/,
+    );
+    process.env.HF_TOKEN = "hf_wrong";
+    expect(await loadError("test-org/gated-llada")).toMatch(/the Hub refused HF_TOKEN \(401\)/);
+    process.env.HF_TOKEN = "not-a-token";
+    expect(await loadError("test-org/gated-llada")).toMatch(/HF_TOKEN does not look like a Hugging Face token/);
+    delete process.env.HF_TOKEN;
+    writeFileSync(join(process.env.HF_HOME as string, "token"), `${TOKEN}\n`);
+    const loaded = await loadCheckpoint("test-org/gated-llada");
+    expect(readFileSync(join(loaded.dir, "model.safetensors")).equals(weights)).toBe(true);
+    expect(hub.requests.filter((r) => !r.url.startsWith("/cdn/")).at(-1)?.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it("an unknown repo or revision is a one-line error", async () => {
+    expect(await loadError("nobody/nothing")).toMatch(
+      /^nobody\/nothing: no model nobody\/nothing on http:\/\/127\.0\.0\.1:\d+ \(401\)/,
+    );
+    expect(await loadError("test-org/tiny-llada@v9")).toMatch(/no model test-org\/tiny-llada at revision v9 .*\(404\)/);
+  });
+
+  it("a repo of GGUF files: downloads only the file the pattern picks; without one, several are an error", async () => {
+    expect(await loadError("test-org/tiny-GGUF")).toMatch(
+      /the repo holds 2 \.gguf files \(tiny-F16\.gguf, tiny-Q8_0\.gguf\); name one with test-org\/tiny-GGUF:PATTERN/,
+    );
+    expect(await loadError("test-org/tiny-GGUF:Q5_K")).toMatch(/no Hub \.gguf file matches "Q5_K"/);
+    const loaded = await loadCheckpoint("test-org/tiny-GGUF:q8_0");
+    expect(loaded.model.info().weights).toBe("Q8_0");
+    expect(readdirSync(join(repoDir("test-org/tiny-GGUF"), "snapshots", GGUF_COMMIT))).toEqual(["tiny-Q8_0.gguf"]);
+  });
+
+  it("offline (HF_HUB_OFFLINE or the option) never touches the network: a cached copy loads, a missing one is an error", async () => {
+    process.env.HF_HUB_OFFLINE = "1";
+    expect(await loadError("test-org/tiny-llada")).toMatch(
+      /^test-org\/tiny-llada: not in the Hugging Face cache .*; offline \(--offline or HF_HUB_OFFLINE\)/,
+    );
+    expect(hub.requests).toEqual([]);
+    delete process.env.HF_HUB_OFFLINE;
+    await loadCheckpoint("test-org/tiny-llada@v1");
+    const before = hub.requests.length;
+    expect((await loadCheckpoint("test-org/tiny-llada@v1", { hub: { offline: true } })).dir).toContain(COMMIT);
+    expect(await loadError("test-org/tiny-llada", { hub: { offline: true } })).toMatch(
+      /revision main is not in the cache \(cached: v1;/,
+    );
+    expect(hub.requests.length).toBe(before);
+  });
+
+  it("a cached snapshot missing a weight shard is completed, not loaded half", async () => {
+    await loadCheckpoint("test-org/tiny-llada");
+    const snapshot = join(repoDir("test-org/tiny-llada"), "snapshots", COMMIT);
+    const { rmSync } = await import("node:fs");
+    rmSync(join(snapshot, "model.safetensors"));
+    process.env.HF_HUB_OFFLINE = "1";
+    expect(await loadError("test-org/tiny-llada")).toMatch(/the cached snapshot .* lacks model\.safetensors; offline/);
+    delete process.env.HF_HUB_OFFLINE;
+    const before = transfers().length;
+    await loadCheckpoint("test-org/tiny-llada");
+    expect(readFileSync(join(snapshot, "model.safetensors")).equals(weights)).toBe(true);
+    expect(transfers().length).toBe(before); // the blob was still there: relinked, not fetched again
+  });
+});
