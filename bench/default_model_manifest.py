@@ -1,7 +1,8 @@
 """The built-in model for anneal-cuda-check --default-model (bench/device.sh), which has no
 TypeScript checkpoint reader: writes a manifest of its config, its tensors (canonical key, name,
-dtype, offset into model.safetensors, shape; names as packages/backend/src/checkpoint/architecture.ts
-maps a LLaDA checkpoint) and a tokenised code prompt; or, with --decode, prints the answers' text.
+dtype, offset into model.safetensors, shape; names from the backend's model specification,
+packages/backend/src/model-spec/llada.tensors.json) and a tokenised code prompt; or, with --decode,
+prints the answers' text.
 
     python3 bench/default_model_manifest.py MODEL_DIR MANIFEST
     python3 bench/default_model_manifest.py MODEL_DIR --decode ANSWERS
@@ -15,23 +16,25 @@ from pathlib import Path
 PROMPT = "// Returns true when value is a plain object.\nexport function isPlainObject(value) {\n"
 
 
+# The one table of LLaDA's checkpoint tensor names, as the backend's model specification reads it.
+TENSORS = Path(__file__).resolve().parent.parent / "packages/backend/src/model-spec/llada.tensors.json"
+
+
 def tensor_names(layers, qkv_bias, tied):
-    names = {"embed": "model.transformer.wte.weight", "final_norm": "model.transformer.ln_f.weight"}
-    if not tied:
-        names["head"] = "model.transformer.ff_out.weight"
-    for i in range(layers):
-        block, layer = f"model.transformer.blocks.{i}", f"layers.{i}"
-        names[f"{layer}.attn_norm"] = f"{block}.attn_norm.weight"
-        for key, module in (("q", "q_proj"), ("k", "k_proj"), ("v", "v_proj")):
-            names[f"{layer}.{key}"] = f"{block}.{module}.weight"
-            if qkv_bias:
-                names[f"{layer}.{key}_bias"] = f"{block}.{module}.bias"
-        names[f"{layer}.o"] = f"{block}.attn_out.weight"
-        names[f"{layer}.ffn_norm"] = f"{block}.ff_norm.weight"
-        names[f"{layer}.gate"] = f"{block}.ff_proj.weight"
-        names[f"{layer}.up"] = f"{block}.up_proj.weight"
-        names[f"{layer}.down"] = f"{block}.ff_out.weight"
-    return names
+    """Engine weight key -> checkpoint name, in the engine's order (model-spec/engine-weights.ts)."""
+    templates = json.loads(TENSORS.read_text())
+    keys = ["embed", "final_norm"] + ([] if tied else ["head"])
+    leaves = ["attn_norm", "q", "k", "v"] + (["q_bias", "k_bias", "v_bias"] if qkv_bias else [])
+    leaves += ["o", "ffn_norm", "gate", "up", "down"]
+    keys += [f"layers.{i}.{leaf}" for i in range(layers) for leaf in leaves]
+
+    def name(key):
+        parts = key.split(".")
+        if parts[0] != "layers":
+            return templates[key]
+        return templates["layers.{i}." + parts[2]].replace("{i}", parts[1])
+
+    return {key: name(key) for key in keys}
 
 
 def write_manifest(model, out):

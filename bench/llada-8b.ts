@@ -12,19 +12,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readArchitecture } from "../packages/backend/src/checkpoint/architecture";
 import { byteLevelTokenizerJson } from "../packages/backend/src/checkpoint/byte-level-bpe";
-import { expectedShape } from "../packages/backend/src/checkpoint/expected-shapes";
-import {
-  ggufArchitectureEntries,
-  ggufTensorName,
-  weightKeys,
-} from "../packages/backend/src/checkpoint/gguf-architecture";
+import { ggufArchitectureEntries, ggufTensorName } from "../packages/backend/src/checkpoint/gguf-architecture";
 import { tensorType } from "../packages/backend/src/checkpoint/gguf-export";
 import { tokenizerToGguf } from "../packages/backend/src/checkpoint/gguf-tokenizer";
 import { writeGguf } from "../packages/backend/src/checkpoint/gguf-writer";
 import { loadCheckpoint } from "../packages/backend/src/index";
+import { engineWeights, FAMILY_SPECS } from "../packages/backend/src/model-spec";
 import { type ModelShape, native, type TensorDType } from "../packages/backend/src/native";
 import { BYTE_TO_CHAR } from "../packages/backend/src/train/byte-level";
-import { lladaConfig } from "../packages/backend/src/train/export";
 
 const THREADS = 2;
 const CANVAS = 288;
@@ -45,7 +40,7 @@ const IDS = { eos: 126081, mask: 126336 }; // LLaDA-8B's
 
 /** Writes the random model as `type` ("q4_k_m" or "q8_0") into `file`. */
 function writeModel(file: string, type: "q4_k_m" | "q8_0"): void {
-  const architecture = readArchitecture(lladaConfig(SHAPE, IDS, 4096), file);
+  const architecture = readArchitecture(FAMILY_SPECS.llada.writeConfig(SHAPE, IDS, 4096), file);
   let seed = 1;
   const random = (n: number) => {
     const values = new Float32Array(n);
@@ -62,8 +57,7 @@ function writeModel(file: string, type: "q4_k_m" | "q8_0"): void {
     if (!blocks.has(key)) blocks.set(key, native().kernels.quantize(random(1024 * columns), dtype as "Q8_0"));
     return blocks.get(key) as Uint8Array;
   };
-  const tensors = weightKeys(SHAPE).map((key) => {
-    const shape = expectedShape(key, SHAPE);
+  const tensors = [...engineWeights(SHAPE)].map(([key, shape]) => {
     const dtype = tensorType(key, shape, type, SHAPE.layers);
     return {
       name: ggufTensorName(key),

@@ -15,6 +15,7 @@ export {
 } from "./engine/generate";
 export { SAMPLERS, type SamplerName } from "./engine/sampler";
 export { CheckpointError } from "./errors";
+export { countParameters, engineWeights, FAMILY_SPECS, type FamilySpec } from "./model-spec";
 export {
   type CudaInfo,
   type Device,

@@ -4,10 +4,10 @@ import { totalmem } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readArchitecture } from "../src/checkpoint/architecture";
-import { expectedShape } from "../src/checkpoint/expected-shapes";
 import { readJSON } from "../src/checkpoint/load";
 import { checkFitsInMemory } from "../src/checkpoint/memory-fit";
 import { CheckpointError, loadCheckpoint } from "../src/index";
+import { weightShape } from "../src/model-spec";
 import { safetensorsBytes, writeCheckpoint } from "./support/write-checkpoint";
 
 /** Loads `dir` and returns the error, failing the test if it loads. */
@@ -245,7 +245,7 @@ describe("a checkpoint too large for this machine", () => {
     const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
     let offset = 0;
     for (const [key, { name }] of architecture.tensorNames) {
-      const shape = expectedShape(key, architecture.shape);
+      const shape = weightShape(key, architecture.shape);
       const bytes = 4 * shape.reduce((a, b) => a * b, 1);
       header[name] = { dtype: "F32", shape, data_offsets: [offset, offset + bytes] };
       offset += bytes;

@@ -2,57 +2,23 @@
 // ("dream") files: hyperparameters and special ids from the metadata, tensors under llama.cpp's
 // names. And the reverse, for writing our own models as GGUF.
 import { CheckpointError } from "../errors";
+import { engineWeights, FAMILY_SPECS, type Family, tensorName } from "../model-spec";
+import ggufTensors from "../model-spec/gguf.tensors.json";
 import type { ModelShape } from "../native";
-import { type Architecture, believable, checkSpecialIds, FAMILY_IDS, type Family } from "./architecture";
+import { type Architecture, believable, checkSpecialIds } from "./architecture";
 import { type GgufFile, GgufMetadata } from "./gguf";
 import type { GgufEntry } from "./gguf-writer";
 
-const FAMILIES: Family[] = ["llada", "dream"];
+const FAMILIES = Object.keys(FAMILY_SPECS) as Family[];
 
-/** llama.cpp's tensor name for each engine weight key (`layers.3.q` → `blk.3.attn_q.weight`). */
+/** llama.cpp's tensor name for each engine weight key (`layers.3.q` → `blk.3.attn_q.weight`), every family alike. */
 export function ggufTensorName(key: string): string {
-  const global: Record<string, string> = {
-    embed: "token_embd.weight",
-    final_norm: "output_norm.weight",
-    head: "output.weight",
-  };
-  if (global[key]) return global[key] as string;
-  const [, layer, leaf] = key.split(".") as [string, string, string];
-  const names: Record<string, string> = {
-    attn_norm: "attn_norm.weight",
-    q: "attn_q.weight",
-    k: "attn_k.weight",
-    v: "attn_v.weight",
-    q_bias: "attn_q.bias",
-    k_bias: "attn_k.bias",
-    v_bias: "attn_v.bias",
-    o: "attn_output.weight",
-    ffn_norm: "ffn_norm.weight",
-    gate: "ffn_gate.weight",
-    up: "ffn_up.weight",
-    down: "ffn_down.weight",
-  };
-  const name = names[leaf];
-  if (!name) throw new Error(`no GGUF name for ${key}`);
-  return `blk.${layer}.${name}`;
+  return tensorName({ tensors: ggufTensors }, key);
 }
 
-/** Engine weight keys of a model of this shape, in file order. */
-export function weightKeys(shape: ModelShape): string[] {
-  const keys = ["embed", "final_norm", ...(shape.tiedEmbeddings ? [] : ["head"])];
-  for (let i = 0; i < shape.layers; i++) {
-    const leaves = ["attn_norm", "q", "k", "v", ...(shape.qkvBias ? ["q_bias", "k_bias", "v_bias"] : [])];
-    for (const leaf of [...leaves, "o", "ffn_norm", "gate", "up", "down"]) keys.push(`layers.${i}.${leaf}`);
-  }
-  return keys;
-}
-
-/**
- * llama.cpp's converter permutes LLaDA's q and k rows (and biases) into interleaved RoPE pairs
- * ("undo_permute"); Dream's are written as they are.
- */
+/** Whether LLaDA-style q/k rows are stored permuted for interleaved RoPE in this family's GGUF files. */
 export function interleavesRope(family: Family): boolean {
-  return family === "llada";
+  return FAMILY_SPECS[family].ggufInterleavesRope;
 }
 
 export function ggufArchitecture(gguf: GgufFile): Architecture {
@@ -100,17 +66,17 @@ export function ggufArchitecture(gguf: GgufFile): Architecture {
       `${family}.vocab_size ${declaredVocab} does not match token_embd.weight's ${shape.vocab} rows`,
     );
   }
-  const eos = m.optionalInteger("tokenizer.ggml.eos_token_id") ?? FAMILY_IDS[family].eos;
+  const eos = m.optionalInteger("tokenizer.ggml.eos_token_id") ?? FAMILY_SPECS[family].ids.eos;
   const eot = m.optionalInteger("tokenizer.ggml.eot_token_id");
   const architecture: Architecture = {
     family,
     shape,
-    maskId: m.optionalInteger("tokenizer.ggml.mask_token_id") ?? FAMILY_IDS[family].mask,
+    maskId: m.optionalInteger("tokenizer.ggml.mask_token_id") ?? FAMILY_SPECS[family].ids.mask,
     stopIds: [...new Set([eos, ...(eot === undefined ? [] : [eot])])],
     padId: m.optionalInteger("tokenizer.ggml.padding_token_id"),
-    shiftLogits: m.boolean("diffusion.shift_logits", family === "dream"),
+    shiftLogits: m.boolean("diffusion.shift_logits", FAMILY_SPECS[family].shiftLogits),
     contextLength: believable(file, `${family}.context_length`, m.integer(".context_length", 4096), "context"),
-    tensorNames: new Map(weightKeys(shape).map((key) => [key, { name: ggufTensorName(key) }])),
+    tensorNames: new Map([...engineWeights(shape).keys()].map((key) => [key, { name: ggufTensorName(key) }])),
   };
   checkSpecialIds(architecture, file);
   return architecture;

@@ -1,8 +1,8 @@
 // A GGUF file as a checkpoint: the architecture and tokenizer from its metadata, and every weight
 // the engine needs located in the file (checked for presence, shape and type before any is read).
 import { CheckpointError } from "../errors";
+import { weightShape } from "../model-spec";
 import type { NativeTensor } from "../native";
-import { expectedShape } from "./expected-shapes";
 import { GgufMetadata, ggmlTypeName, readGguf } from "./gguf";
 import { ggufArchitecture, interleavesRope } from "./gguf-architecture";
 import { tokenizerFromGguf } from "./gguf-tokenizer";
@@ -23,7 +23,7 @@ export function readGgufCheckpoint(file: string, warn: (message: string) => void
         `tensor ${name} is ${ggmlTypeName(tensor.type)}; F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K load`,
       );
     }
-    const expected = expectedShape(key, architecture.shape);
+    const expected = weightShape(key, architecture.shape);
     if (JSON.stringify(tensor.shape) !== JSON.stringify(expected)) {
       throw new CheckpointError(
         file,

@@ -4,10 +4,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
+import { weightShape } from "../model-spec";
 import { type Device, type GemmBackend, type NativeModel, type NativeTensor, native } from "../native";
 import { type Architecture, checkSpecialIds, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
-import { expectedShape } from "./expected-shapes";
 import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { hubIdOf } from "./hub-cache";
 import { type HubLoadOptions, resolveHubModel } from "./hub-download";
@@ -148,7 +148,7 @@ export function locateWeights(dir: string, architecture: Architecture): Checkpoi
     if (!isLoadable(info.dtype)) {
       throw new CheckpointError(info.file, `tensor ${name} has dtype ${info.dtype}; F32, F16 and BF16 load`);
     }
-    const expected = expectedShape(key, architecture.shape);
+    const expected = weightShape(key, architecture.shape);
     if (JSON.stringify(info.shape) !== JSON.stringify(expected)) {
       throw new CheckpointError(
         info.file,

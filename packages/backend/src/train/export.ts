@@ -5,41 +5,8 @@ import { join } from "node:path";
 import type { Architecture } from "../checkpoint/architecture";
 import type { DType } from "../checkpoint/safetensors";
 import { safetensorsBytes, type TensorData } from "../checkpoint/safetensors-writer";
-import type { ModelShape, NativeTrainer } from "../native";
-
-/** config.json of a new LLaDA-format model (the keys LLaDA's own loader reads). */
-export function lladaConfig(
-  shape: ModelShape,
-  ids: { mask: number; eos: number },
-  contextLength: number,
-): Record<string, unknown> {
-  return {
-    architectures: ["LLaDAModelLM"],
-    model_type: "llada",
-    d_model: shape.dim,
-    n_layers: shape.layers,
-    n_heads: shape.heads,
-    n_kv_heads: shape.kvHeads,
-    mlp_hidden_size: shape.ffn,
-    mlp_ratio: shape.ffn / shape.dim,
-    vocab_size: shape.vocab,
-    embedding_size: shape.vocab,
-    activation_type: "silu",
-    block_type: "llama",
-    layer_norm_type: "rms",
-    rms_norm_eps: shape.eps,
-    rope: true,
-    rope_theta: shape.ropeTheta,
-    rope_full_precision: true,
-    include_bias: false,
-    include_qkv_bias: shape.qkvBias,
-    weight_tying: shape.tiedEmbeddings,
-    mask_token_id: ids.mask,
-    eos_token_id: ids.eos,
-    pad_token_id: ids.eos,
-    max_sequence_length: contextLength,
-  };
-}
+import { weightShape } from "../model-spec";
+import type { NativeTrainer } from "../native";
 
 /** Writes `file` through a temporary name, so a crash never leaves half a checkpoint. */
 function writeAtomic(file: string, data: string | Buffer): void {
@@ -61,31 +28,13 @@ export function writeModel(dir: string, trainer: NativeTrainer, files: ModelFile
   const tensors: TensorData[] = [];
   for (const [key, { name }] of files.architecture.tensorNames) {
     const values = trainer.get(key);
-    tensors.push({ name, shape: shapeOf(files.architecture.shape, key, values.length), values });
+    tensors.push({ name, shape: weightShape(key, files.architecture.shape), values });
   }
   writeAtomic(join(dir, "model.safetensors"), safetensorsBytes(tensors, dtype));
   writeAtomic(join(dir, "config.json"), `${JSON.stringify(files.config, null, 2)}\n`);
   writeAtomic(join(dir, "generation_config.json"), `${JSON.stringify(files.generationConfig, null, 2)}\n`);
   writeAtomic(join(dir, "tokenizer.json"), JSON.stringify(files.tokenizerJson));
   writeAtomic(join(dir, "tokenizer_config.json"), `${JSON.stringify(files.tokenizerConfig, null, 2)}\n`);
-}
-
-function shapeOf(shape: ModelShape, key: string, count: number): number[] {
-  const leaf = key.split(".").at(-1) as string;
-  if (["final_norm", "attn_norm", "ffn_norm"].includes(leaf) || leaf.endsWith("_bias")) return [count];
-  const rows = {
-    embed: shape.vocab,
-    head: shape.vocab,
-    q: shape.heads * shape.headDim,
-    k: shape.kvHeads * shape.headDim,
-    v: shape.kvHeads * shape.headDim,
-    o: shape.dim,
-    gate: shape.ffn,
-    up: shape.ffn,
-    down: shape.dim,
-  }[leaf];
-  if (!rows) throw new Error(`no shape for ${key}`);
-  return [rows, count / rows];
 }
 
 export interface TrainingState {

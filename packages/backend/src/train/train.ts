@@ -7,6 +7,7 @@ import { ChatTemplate, chatTemplateSource } from "../checkpoint/chat-template";
 import { locateWeights, readJSON } from "../checkpoint/load";
 import type { DType } from "../checkpoint/safetensors";
 import { TextTokenizer } from "../checkpoint/tokenizer";
+import { countParameters, FAMILY_SPECS } from "../model-spec";
 import { type ModelShape, type NativeTrainer, native } from "../native";
 import { trainBpe } from "./bpe-trainer";
 import { collectDocuments, type Document, splitHeldOut } from "./corpus";
@@ -14,7 +15,6 @@ import { type DataMix, DEFAULT_MIX, shiftTargets, TrainingData } from "./dataset
 import { evaluateHeldOut } from "./evaluate";
 import {
   hasTrainingState,
-  lladaConfig,
   type ModelFiles,
   readTrainingState,
   type TrainingState,
@@ -249,7 +249,7 @@ function newModel(settings: TrainSettings, documents: Document[]): ModelSetup {
     tiedEmbeddings: false,
   };
   const ids = { mask: tokens.ids.mask, eos: tokens.ids.eos };
-  const config = lladaConfig(shape, ids, Math.max(4096, settings.length));
+  const config = FAMILY_SPECS.llada.writeConfig(shape, ids, Math.max(4096, settings.length));
   const tokenizerConfig = tokens.tokenizerConfig as Record<string, unknown>;
   return {
     files: {
@@ -289,13 +289,6 @@ function existingModel(dir: string): ModelSetup {
     template: new ChatTemplate(source, {}, configFile),
     ids: { mask: architecture.maskId, eos },
   };
-}
-
-function countParameters(s: ModelShape): number {
-  const qkvBias = s.qkvBias ? s.heads * s.headDim + 2 * s.kvHeads * s.headDim : 0;
-  const layer =
-    2 * s.dim + s.dim * s.heads * s.headDim * 2 + 2 * s.dim * s.kvHeads * s.headDim + 3 * s.dim * s.ffn + qkvBias;
-  return s.vocab * s.dim * (s.tiedEmbeddings ? 1 : 2) + s.dim + s.layers * layer;
 }
 
 export type { NativeTrainer };

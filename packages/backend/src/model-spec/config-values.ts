@@ -1,0 +1,39 @@
+// Numbers read from a model's config or metadata, refused when a lying file would size memory by
+// them: each must be a positive integer under a bound well above any published model.
+import { CheckpointError } from "../errors";
+
+/**
+ * Upper bounds well above any published model, so that a lying config (`n_layers: 1e9`) is refused
+ * before anything is sized by it; the weights' own shapes are checked against the config afterwards.
+ */
+export const LIMITS: Record<string, number> = {
+  layers: 1_024,
+  dim: 65_536,
+  heads: 1_024,
+  ffn: 1_048_576,
+  vocab: 4_194_304,
+  context: 16_777_216,
+};
+
+/** A positive integer no larger than its LIMITS entry, or a CheckpointError naming the key. */
+export function believable(file: string, key: string, value: unknown, limit: keyof typeof LIMITS): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new CheckpointError(file, `${key} must be a positive integer (got ${JSON.stringify(value)})`);
+  }
+  const most = LIMITS[limit] as number;
+  if (value > most) throw new CheckpointError(file, `${key} is ${value}; at most ${most} is believable`);
+  return value;
+}
+
+export type Config = Record<string, unknown>;
+
+/** config[key] (or `fallback` when absent) as a believable integer. */
+export function configInt(config: Config, file: string, key: string, limit: keyof typeof LIMITS, fallback?: number) {
+  return believable(file, key, config[key] ?? fallback, limit);
+}
+
+/** config[key] when it is a number, else `fallback`. */
+export function configNumber(config: Config, key: string, fallback: number): number {
+  const value = config[key];
+  return typeof value === "number" ? value : fallback;
+}

@@ -1,0 +1,45 @@
+// What Anneal knows of a model family, in one place per family (llada.ts, dream.ts): how its
+// config.json names it and its dimensions, its published special ids, whether its logits are
+// shifted, and its checkpoint tensor names. The loader, the exporter and trainer, the tests and the
+// benches all read these; bench/default_model_manifest.py reads the same *.tensors.json.
+import type { ModelShape } from "../native";
+import type { Config } from "./config-values";
+
+export type Family = "llada" | "dream";
+
+export interface SpecialIds {
+  mask: number;
+  eos: number;
+  pad?: number;
+}
+
+export interface FamilySpec {
+  family: Family;
+  /** config.json `architectures` entries that name the family. */
+  architectures: string[];
+  /** Its `model_type` (lower case), which decides only when a config names no architecture. */
+  modelType: string;
+  /** The published mask and end-of-text ids, for files that do not say. */
+  ids: SpecialIds;
+  /** Whether token i is predicted from the logits at i − 1 (Dream) rather than at i. */
+  shiftLogits: boolean;
+  /** Engine weight key → checkpoint tensor name; `{i}` stands for the layer. */
+  tensors: Record<string, string>;
+  /**
+   * Whether llama.cpp's converter permutes q and k rows (and biases) into interleaved RoPE pairs
+   * ("undo_permute", LLaDA) in GGUF files, rather than writing them as they are (Dream).
+   */
+  ggufInterleavesRope: boolean;
+  /** The shape and context length a config.json describes; a CheckpointError naming `file` if it cannot. */
+  readConfig(config: Config, file: string): { shape: ModelShape; contextLength: number };
+  /** A config.json that readConfig reads back as `shape` (for exported and test checkpoints). */
+  writeConfig(shape: ModelShape, ids: SpecialIds, contextLength: number): Config;
+}
+
+/** The checkpoint tensor name of engine weight `key` (`embed`, `layers.3.q` …) in `spec`'s family. */
+export function tensorName(spec: Pick<FamilySpec, "tensors">, key: string): string {
+  const layer = /^layers\.(\d+)\./.exec(key)?.[1];
+  const template = spec.tensors[layer === undefined ? key : key.replace(/^layers\.\d+\./, "layers.{i}.")];
+  if (template === undefined) throw new Error(`no tensor name for ${key}`);
+  return layer === undefined ? template : template.replaceAll("{i}", layer);
+}

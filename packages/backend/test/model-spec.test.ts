@@ -1,0 +1,68 @@
+// The model specifications hold every user of a family's facts together: a config each family
+// writes reads back as the same shape, every engine weight has one checkpoint and one GGUF name,
+// the parameter count is the sum of the written tensors, and the bench's Python manifest names
+// LLaDA's tensors as the loader does (both read model-spec/llada.tensors.json).
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { readArchitecture } from "../src/checkpoint/architecture";
+import { ggufTensorName } from "../src/checkpoint/gguf-architecture";
+import { countParameters, engineWeights, FAMILY_SPECS, tensorName } from "../src/model-spec";
+import type { ModelShape } from "../src/native";
+
+const SHAPE: ModelShape = {
+  vocab: 300,
+  dim: 64,
+  layers: 3,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 16,
+  ffn: 96,
+  eps: 1e-6,
+  ropeTheta: 500000,
+  qkvBias: true,
+  tiedEmbeddings: false,
+};
+
+describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) => {
+  it("writes a config that reads back as the same shape, ids and context", () => {
+    for (const shape of [SHAPE, { ...SHAPE, tiedEmbeddings: true, qkvBias: spec.family === "dream" }]) {
+      const config = spec.writeConfig(shape, { mask: 299, eos: 298, pad: 297 }, 1024);
+      const architecture = readArchitecture(config, "config.json");
+      expect(architecture.family).toBe(spec.family);
+      expect(architecture.shape).toEqual(shape);
+      expect([architecture.maskId, architecture.stopIds, architecture.padId]).toEqual([299, [298], 297]);
+      expect(architecture.contextLength).toBe(1024);
+      expect(architecture.shiftLogits).toBe(spec.shiftLogits);
+    }
+  });
+
+  it("names every engine weight once, in checkpoints and in GGUF files", () => {
+    const keys = [...engineWeights(SHAPE).keys()];
+    const names = keys.map((key) => tensorName(spec, key));
+    expect(new Set(names).size).toBe(keys.length);
+    expect(new Set(keys.map(ggufTensorName)).size).toBe(keys.length);
+    expect(names).toContain(spec.tensors["layers.{i}.down"]?.replace("{i}", "2"));
+  });
+});
+
+it("the parameter count is the sum of the engine weights' sizes (q/k/v biases included, a tied head once)", () => {
+  const sizes = (shape: ModelShape) =>
+    [...engineWeights(shape).values()].reduce((sum, dims) => sum + dims.reduce((a, b) => a * b, 1), 0);
+  expect(countParameters(SHAPE)).toBe(sizes(SHAPE));
+  const q = SHAPE.heads * SHAPE.headDim;
+  const kv = SHAPE.kvHeads * SHAPE.headDim;
+  const perLayer = 2 * SHAPE.dim + 2 * q * SHAPE.dim + 2 * kv * SHAPE.dim + q + 2 * kv + 3 * SHAPE.dim * SHAPE.ffn;
+  expect(countParameters(SHAPE)).toBe(2 * SHAPE.vocab * SHAPE.dim + SHAPE.dim + SHAPE.layers * perLayer);
+  expect(countParameters({ ...SHAPE, tiedEmbeddings: true })).toBe(countParameters(SHAPE) - SHAPE.vocab * SHAPE.dim);
+});
+
+it("the bench's Python manifest names LLaDA's tensors as the loader does", () => {
+  const script = fileURLToPath(new URL("../../../bench/default_model_manifest.py", import.meta.url));
+  const python = `import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("manifest", sys.argv[1]); m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m); print(json.dumps(m.tensor_names(3, True, False)))`;
+  const fromPython = JSON.parse(execFileSync("python3", ["-c", python, script], { encoding: "utf8" }));
+  const architecture = readArchitecture(FAMILY_SPECS.llada.writeConfig(SHAPE, { mask: 1, eos: 2 }, 64), "config.json");
+  expect(Object.entries(fromPython)).toEqual([...architecture.tensorNames].map(([key, { name }]) => [key, name]));
+});
