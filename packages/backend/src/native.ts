@@ -13,6 +13,26 @@ export interface ModelShape {
   ropeTheta: number;
   qkvBias: boolean;
   tiedEmbeddings: boolean;
+  /** Each head of q and k RMS-normalised (weights of headDim values) before RoPE (LLaDA-MoE). */
+  qkNorm?: boolean;
+  /** A mixture-of-experts MLP (LLaDA-MoE); absent for dense models. */
+  moe?: MoeShape;
+}
+
+/** How a mixture-of-experts MLP is built (engine.h's ModelConfig says how it routes). */
+export interface MoeShape {
+  experts: number;
+  expertsPerToken: number;
+  /** Each expert's SwiGLU width. */
+  expertFfn: number;
+  /** A shared expert's width, 0 for none. */
+  sharedExpertFfn: number;
+  /** A learned bias added to the router's probabilities before choosing. */
+  expertBias: boolean;
+  /** Whether the chosen experts' weights are renormalised to sum to one. */
+  normTopK: boolean;
+  /** Per layer, whether it has the mixture (the others a dense MLP of width `ffn`); absent: all do. */
+  layers?: boolean[];
 }
 
 /** GGUF's block-quantized types the engine multiplies in place (llama.cpp's exact layouts). */

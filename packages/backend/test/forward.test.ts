@@ -1,10 +1,20 @@
-// The native forward pass against the float64 reference, for both families and every dtype, plus
+// The native forward pass against the float64 reference, for every family and dtype, plus
 // batching, row selection and the KV cache.
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint } from "../src/index";
 import { maxLogitError } from "./support/compare";
 import { referenceLogits } from "./support/reference-model";
-import { MASK_ID, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import { MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+
+/** LLaDA-MoE's own layout: every layer a mixture, no shared expert, no bias (4 experts, top 3). */
+const MOE_ALL_LAYERS = {
+  experts: 4,
+  expertsPerToken: 3,
+  expertFfn: 40,
+  sharedExpertFfn: 0,
+  expertBias: false,
+  normTopK: false,
+};
 
 const tokens = Int32Array.from([1, 72, 101, MASK_ID, MASK_ID, 108, MASK_ID, 33, 200]);
 const allRows = Int32Array.from(tokens.keys());
@@ -17,6 +27,8 @@ describe.each<[string, Partial<TinyModelSpec>]>([
   ["LLaDA, BF16, tied embeddings, qkv bias", { dtype: "BF16", tied: true, qkvBias: true }],
   ["Dream, BF16, GQA, bias", { family: "dream", dtype: "BF16", kvHeads: 1 }],
   ["Dream, F32, tied", { family: "dream", tied: true, heads: 6, kvHeads: 3 }],
+  ["LLaDA-MoE, F32: q/k norms, dense + mixture layers, expert bias, shared expert", TINY_MOE],
+  ["LLaDA-MoE, BF16, GQA, every layer a mixture", { ...TINY_MOE, dtype: "BF16", kvHeads: 2, moe: MOE_ALL_LAYERS }],
 ])("%s", (_, overrides) => {
   it("matches the reference logits at every position", async () => {
     const checkpoint = writeCheckpoint(overrides);
@@ -46,6 +58,29 @@ describe("one forward pass", () => {
     });
     const [statsOnly] = await model.forward([{ tokens, statRows }]);
     expect(statsOnly?.logits).toBeUndefined();
+  });
+
+  it("with suppressed tokens, confidence and entropy are those of the distribution without them", async () => {
+    // Regression: a suppressed token's 0 · −∞ term made every entropy NaN, so Dream's entropy
+    // sampler fell back to committing left to right.
+    const checkpoint = writeCheckpoint({ seed: 5 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const statRows = Int32Array.from([2, 3]);
+    const suppress = Int32Array.from([MASK_ID, 0, 7]);
+    const [out] = await model.forward([{ tokens, statRows, sampling: { temperature: 0, suppress } }]);
+    const expected = referenceLogits(checkpoint.spec, checkpoint.weights, tokens);
+    statRows.forEach((row, i) => {
+      const logits = Array.from(expected[row] as Float64Array, (v, token) =>
+        suppress.includes(token) ? -Infinity : v,
+      );
+      const max = Math.max(...logits);
+      const probabilities = logits.map((v) => Math.exp(v - max));
+      const total = probabilities.reduce((a, b) => a + b, 0);
+      const entropy = -probabilities.reduce((h, p) => (p > 0 ? h + (p / total) * Math.log(p / total) : h), 0);
+      expect(out?.entropy[i]).toBeCloseTo(entropy, 4);
+      expect(out?.confidence[i]).toBeCloseTo(1 / total, 5);
+      expect(suppress).not.toContain(out?.argmax[i]);
+    });
   });
 
   it("batches sequences of different lengths with the same results as one at a time", async () => {

@@ -124,14 +124,16 @@ describe("a GGUF file that lies or is cut short", () => {
     expect(error?.message).toMatch(message);
   });
 
-  it("LLaDA-MoE is named as not built yet", () => {
+  it("an architecture the engine does not run is named, with the ones it does", () => {
     const gguf: GgufFile = {
-      file: "moe.gguf",
+      file: "bailing.gguf",
       version: 3,
-      metadata: new Map([["general.architecture", "llada-moe"]]),
+      metadata: new Map([["general.architecture", "llada2_moe"]]),
       tensors: new Map(),
     };
-    expect(() => ggufArchitecture(gguf)).toThrow(/moe.gguf: unsupported architecture "llada-moe" \(LLaDA-MoE needs/);
+    expect(() => ggufArchitecture(gguf)).toThrow(
+      /bailing.gguf: unsupported architecture "llada2_moe"; supported: llada, dream, llada-moe/,
+    );
   });
 });
 

@@ -24,25 +24,35 @@ const SHAPE: ModelShape = {
   tiedEmbeddings: false,
 };
 
+/** The shape of a model of `family` (each family's fixed traits: Dream's biases, LLaDA-MoE's experts). */
+function shapeFor(family: string): ModelShape {
+  if (family === "dream") return SHAPE;
+  if (family === "llada") return { ...SHAPE, qkvBias: false };
+  const moe = { experts: 8, expertsPerToken: 2, expertFfn: 32, sharedExpertFfn: 16, expertBias: true, normTopK: false };
+  return { ...SHAPE, qkvBias: false, qkNorm: true, moe: { ...moe, layers: [false, true, true] } };
+}
+
 describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) => {
   it("writes a config that reads back as the same shape, ids and context", () => {
-    for (const shape of [SHAPE, { ...SHAPE, tiedEmbeddings: true, qkvBias: spec.family === "dream" }]) {
-      const config = spec.writeConfig(shape, { mask: 299, eos: 298, pad: 297 }, 1024);
+    const shape = shapeFor(spec.family);
+    for (const variant of [shape, { ...shape, tiedEmbeddings: true }]) {
+      const config = spec.writeConfig(variant, { mask: 299, eos: 298, pad: 297 }, 1024);
       const architecture = readArchitecture(config, "config.json");
       expect(architecture.family).toBe(spec.family);
-      expect(architecture.shape).toEqual(shape);
+      expect(architecture.shape).toEqual(variant);
       expect([architecture.maskId, architecture.stopIds, architecture.padId]).toEqual([299, [298], 297]);
       expect(architecture.contextLength).toBe(1024);
       expect(architecture.shiftLogits).toBe(spec.shiftLogits);
     }
   });
 
-  it("names every engine weight once, in checkpoints and in GGUF files", () => {
-    const keys = [...engineWeights(SHAPE).keys()];
+  it("names every engine weight once in checkpoints, and once in GGUF files but for the stacked experts", () => {
+    const keys = [...engineWeights(shapeFor(spec.family)).keys()];
     const names = keys.map((key) => tensorName(spec, key));
     expect(new Set(names).size).toBe(keys.length);
-    expect(new Set(keys.map(ggufTensorName)).size).toBe(keys.length);
-    expect(names).toContain(spec.tensors["layers.{i}.down"]?.replace("{i}", "2"));
+    const unstacked = keys.filter((key) => !key.includes(".experts."));
+    expect(new Set(unstacked.map(ggufTensorName)).size).toBe(unstacked.length);
+    expect(names).toContain(tensorName(spec, "layers.0.down"));
   });
 });
 

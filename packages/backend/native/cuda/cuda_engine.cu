@@ -36,6 +36,9 @@ class CudaEngine : public Engine {
   CudaEngine(const ModelConfig& config, const EngineOptions& options)
       : config_(config), options_(options), phases_(options.profile) {
     check_config(config_);
+    if (config_.experts > 0 || config_.qk_norm) {
+      throw std::invalid_argument("the CUDA engine does not run mixture-of-experts models (LLaDA-MoE) yet; use --device cpu");
+    }
     if (config_.head_dim > 256) throw std::invalid_argument("model config: the CUDA engine supports head dims up to 256");
     const DeviceProbe found = probe();
     if (found.count == 0) throw std::runtime_error("no CUDA device: " + found.error);

@@ -197,8 +197,9 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   const size_t threads = info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
   return load_engine(env, [=]() -> std::shared_ptr<Engine> {
 #ifdef ANNEAL_WITH_CUDA
-    // Quantize-at-load is the CPU engine's, so "auto" with it stays on the CPU.
-    if (choice.device == "cuda" || (choice.device == "auto" && choice.quantize == QuantizeChoice::None && cuda_usable())) {
+    // Quantize-at-load and mixtures of experts are the CPU engine's, so "auto" with either stays on the CPU.
+    const bool cpu_only = choice.quantize != QuantizeChoice::None || config.experts > 0 || config.qk_norm;
+    if (choice.device == "cuda" || (choice.device == "auto" && !cpu_only && cuda_usable())) {
       // The CUDA engine holds BF16 weights (quantized files are dequantized to it); it has no
       // quantized products, so asking it to quantize is refused rather than ignored.
       if (choice.quantize != QuantizeChoice::None) throw std::runtime_error("quantize is for the CPU engine; the CUDA engine runs BF16");

@@ -14,6 +14,16 @@ void check_config(const ModelConfig& c) {
   }
   if (c.heads % c.kv_heads != 0) throw std::invalid_argument("model config: heads must be a multiple of kv heads");
   if (c.head_dim % 2 != 0) throw std::invalid_argument("model config: head dim must be even for RoPE");
+  if (c.experts < 0) throw std::invalid_argument("model config: experts must not be negative");
+  if (c.experts > 0) {
+    if (c.experts_per_token < 1 || c.experts_per_token > c.experts) {
+      throw std::invalid_argument("model config: experts per token must be between 1 and the number of experts");
+    }
+    if (c.expert_ffn <= 0 || c.shared_expert_ffn < 0) throw std::invalid_argument("model config: expert sizes must be positive");
+    if (!c.moe_layers.empty() && c.moe_layers.size() != static_cast<size_t>(c.layers)) {
+      throw std::invalid_argument("model config: moe layers must name every layer");
+    }
+  }
 }
 
 void check_sequence(const SequenceInput& s, const ModelConfig& c, size_t index) {

@@ -23,6 +23,24 @@ struct ModelConfig {
   float rope_theta = 10000.0f;
   bool qkv_bias = false;
   bool tied_embeddings = false;
+  // RMS-normalise each head of q and k (weights of head_dim values) before RoPE (LLaDA-MoE, OLMoE).
+  bool qk_norm = false;
+  // A mixture-of-experts MLP (LLaDA-MoE) when experts > 0: a router picks experts_per_token of the
+  // experts for each row from softmax(router · x) (+ expert_bias when the model has one), and the
+  // row's MLP output is the picked experts' SwiGLU outputs (width expert_ffn) weighted by those
+  // probabilities — renormalised to sum to one only when norm_top_k — plus a shared expert's
+  // (width shared_expert_ffn) when that is > 0. moe_layers says which layers have the mixture (the
+  // others keep a dense MLP of width ffn); empty means all of them.
+  int experts = 0;
+  int experts_per_token = 0;
+  int expert_ffn = 0;
+  int shared_expert_ffn = 0;
+  bool expert_bias = false;
+  bool norm_top_k = false;
+  std::vector<uint8_t> moe_layers;
+  bool is_moe_layer(int layer) const {
+    return experts > 0 && (moe_layers.empty() || moe_layers[static_cast<size_t>(layer)] != 0);
+  }
 };
 
 // Throws std::invalid_argument when a size is not positive or the heads do not divide.

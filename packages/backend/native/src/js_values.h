@@ -81,6 +81,23 @@ inline ModelConfig read_config(const Napi::Object& o) {
   c.rope_theta = static_cast<float>(get_number(o, "ropeTheta", 10000));
   c.qkv_bias = get_bool(o, "qkvBias");
   c.tied_embeddings = get_bool(o, "tiedEmbeddings");
+  c.qk_norm = get_bool(o, "qkNorm");
+  if (o.Has("moe") && o.Get("moe").IsObject()) {
+    const Napi::Object moe = o.Get("moe").As<Napi::Object>();
+    c.experts = get_int(moe, "experts");
+    c.experts_per_token = get_int(moe, "expertsPerToken");
+    c.expert_ffn = get_int(moe, "expertFfn");
+    c.shared_expert_ffn = static_cast<int>(get_number(moe, "sharedExpertFfn", 0));
+    c.expert_bias = get_bool(moe, "expertBias");
+    c.norm_top_k = get_bool(moe, "normTopK");
+    const Napi::Value layers = moe.Get("layers");  // booleans, one per layer: whether it has the mixture
+    if (layers.IsArray()) {
+      const Napi::Array flags = layers.As<Napi::Array>();
+      for (uint32_t i = 0; i < flags.Length(); ++i) c.moe_layers.push_back(flags.Get(i).ToBoolean().Value() ? 1 : 0);
+    } else if (!layers.IsUndefined()) {
+      throw std::invalid_argument("moe.layers must be an array of booleans");
+    }
+  }
   return c;
 }
 

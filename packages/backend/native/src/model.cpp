@@ -47,16 +47,20 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     weight_bytes_ += bytes;
   };
   // A matrix in its stored form: quantized ones in place, floats repacked (or quantized if asked).
-  auto linear = [&](const std::string& key, int64_t out, int64_t in, bool head = false) {
+  // The router stays as stored (llama.cpp's quantizer leaves it too): it is small, and a choice of
+  // experts flipped by rounding changes a row's output far more than rounding inside an expert does.
+  enum class Role { Matrix, Head, Router };
+  auto linear = [&](const std::string& key, int64_t out, int64_t in, Role role = Role::Matrix) {
     parameters_ += out * in;
     const DType stored = reader.dtype(key);
     PackedWeight w;
     size_t mapped = 0;
+    const QuantizeChoice asked = role == Role::Router ? QuantizeChoice::None : quantize;
     if (is_quantized(stored)) {
       const WeightReader::View view = reader.view(key, {out, in});
       w = quantized_view(view.bytes, static_cast<int>(out), static_cast<int>(in), stored, view.file);
       mapped = w.row_bytes * out;
-    } else if (const DType target = quantized_type(quantize, in, head); target != DType::F32) {
+    } else if (const DType target = quantized_type(asked, in, role == Role::Head); target != DType::F32) {
       const std::vector<float> values = reader.read(key, {out, in});
       w = quantize_weight(values.data(), static_cast<int>(out), static_cast<int>(in), target, pool_);
     } else if (stored != DType::F32) {
@@ -101,7 +105,7 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
   weight_bytes_ += embed_row_bytes_ * V;
   final_norm_ = vector("final_norm", D);
   if (!config_.tied_embeddings) {
-    head_ = linear("head", V, D, true);
+    head_ = linear("head", V, D, Role::Head);
   } else if (is_quantized(embed_dtype_)) {  // the same rows serve as the head's
     head_ = quantized_view(embed_, static_cast<int>(V), static_cast<int>(D), embed_dtype_,
                            embed_file_ ? embed_file_ : std::shared_ptr<const void>());
@@ -136,11 +140,31 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
         throw std::invalid_argument("layer " + std::to_string(i) + ": interleaved q/k rows with biases are not supported");
       }
     }
+    if (config_.qk_norm) {
+      if (q_in_place) throw std::invalid_argument("layer " + std::to_string(i) + ": interleaved q/k rows with q/k norms are not supported");
+      layer.q_norm = vector(p + "q_norm", config_.head_dim);
+      layer.k_norm = vector(p + "k_norm", config_.head_dim);
+    }
     layer.o = linear(p + "o", D, QD);
     layer.ffn_norm = vector(p + "ffn_norm", D);
-    layer.gate = linear(p + "gate", F, D);
-    layer.up = linear(p + "up", F, D);
-    layer.down = linear(p + "down", D, F);
+    auto swiglu_of = [&](const std::string& prefix, int64_t width) {
+      return SwiGlu{linear(prefix + "gate", width, D), linear(prefix + "up", width, D), linear(prefix + "down", D, width)};
+    };
+    layer.moe = config_.is_moe_layer(i);
+    if (layer.moe) {
+      Mixture& m = layer.mixture;
+      m.router = linear(p + "router", config_.experts, D, Role::Router);
+      if (config_.expert_bias) m.expert_bias = vector(p + "expert_bias", config_.experts);
+      for (int e = 0; e < config_.experts; ++e) {
+        m.experts.push_back(swiglu_of(p + "experts." + std::to_string(e) + ".", config_.expert_ffn));
+      }
+      m.has_shared = config_.shared_expert_ffn > 0;
+      if (m.has_shared) m.shared = swiglu_of(p + "shared.", config_.shared_expert_ffn);
+      m.top_k = config_.experts_per_token;
+      m.norm_top_k = config_.norm_top_k;
+    } else {
+      layer.mlp = swiglu_of(p, F);
+    }
     layers_.push_back(std::move(layer));
   }
 #ifdef __GLIBC__
@@ -179,7 +203,6 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
 
   std::vector<float> x(static_cast<size_t>(R) * D), normed(x.size()), attn(static_cast<size_t>(R) * QD);
   std::vector<float> q(static_cast<size_t>(R) * QD), k(static_cast<size_t>(R) * KD), v(k.size());
-  std::vector<float> gate(static_cast<size_t>(R) * c.ffn), up(gate.size());
 
   // x[r] = embed[token at that row]
   for (int r = 0; r < R; ++r) {
@@ -194,6 +217,10 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     gemm(ctx, normed.data(), R, layer.q, c.qkv_bias ? layer.q_bias.data() : nullptr, q.data(), false);
     gemm(ctx, normed.data(), R, layer.k, c.qkv_bias ? layer.k_bias.data() : nullptr, k.data(), false);
     gemm(ctx, normed.data(), R, layer.v, c.qkv_bias ? layer.v_bias.data() : nullptr, v.data(), false);
+    if (c.qk_norm) {  // each head of q and k normalised on its own, before RoPE
+      rms_norm(ctx, q.data(), layer.q_norm.data(), q.data(), R * c.heads, c.head_dim, c.eps);
+      rms_norm(ctx, k.data(), layer.k_norm.data(), k.data(), R * c.kv_heads, c.head_dim, c.eps);
+    }
     rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
     rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
     // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length).
@@ -208,12 +235,13 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
                 seq.attend_length, c.heads, c.kv_heads, c.head_dim, attn.data() + static_cast<size_t>(offset[s]) * QD);
     }
     gemm(ctx, attn.data(), R, layer.o, nullptr, x.data(), true);  // x += attn · Woᵀ
-    // MLP block: x += down(silu(gate(m)) * up(m)), m = norm(x)
+    // MLP block: x += mlp(m), m = norm(x); the MLP is down(silu(gate(m)) * up(m)) or a mixture of them.
     rms_norm(ctx, x.data(), layer.ffn_norm.data(), normed.data(), R, D, c.eps);
-    gemm(ctx, normed.data(), R, layer.gate, nullptr, gate.data(), false);
-    gemm(ctx, normed.data(), R, layer.up, nullptr, up.data(), false);
-    silu_mul(ctx, gate.data(), up.data(), gate.data(), static_cast<int64_t>(gate.size()));
-    gemm(ctx, gate.data(), R, layer.down, nullptr, x.data(), true);
+    if (layer.moe) {
+      mixture_forward(ctx, normed.data(), R, layer.mixture, x.data());
+    } else {
+      swiglu(ctx, normed.data(), R, layer.mlp, x.data(), true);
+    }
   }
 
   // The LM head runs only on the rows a sampler asked about; row i of `logits` is head row i.

@@ -1,4 +1,4 @@
-// A loaded diffusion transformer (LLaDA and Dream/Qwen2 families share this forward pass) and the
+// A loaded diffusion transformer (LLaDA, Dream/Qwen2 and LLaDA-MoE share this forward pass) and the
 // one operation the engine needs from it: run some canvas rows and summarise their logits.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include "dtype.h"
 #include "engine.h"
 #include "mapped_file.h"
+#include "mixture.h"
 #include "ops.h"
 #include "weight_reader.h"
 
@@ -52,7 +53,11 @@ class Model : public Engine {
  private:
   struct Layer {
     std::vector<float> attn_norm, ffn_norm, q_bias, k_bias, v_bias;
-    PackedWeight q, k, v, o, gate, up, down;
+    std::vector<float> q_norm, k_norm;  // [head_dim] each, when the model normalises q and k per head
+    PackedWeight q, k, v, o;
+    SwiGlu mlp;       // a dense layer's MLP
+    Mixture mixture;  // a mixture-of-experts layer's (when `moe`)
+    bool moe = false;
     RopePairs rope_pairs = RopePairs::RotateHalf;  // interleaved when q and k are used in llama.cpp's order
   };
 

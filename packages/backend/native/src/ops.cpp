@@ -334,7 +334,7 @@ RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uin
     const double d = static_cast<double>(logits[i]) - top1;
     const double e = std::exp(d);
     sum += e;
-    weighted += e * d;
+    if (e > 0) weighted += e * d;  // a suppressed token (−∞) adds nothing, not 0 · −∞ = NaN
   }
   const double log_sum = std::log(sum);
   stats.argmax = best;

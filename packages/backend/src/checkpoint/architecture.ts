@@ -43,9 +43,12 @@ function recognise(config: Config, file: string): FamilySpec {
   const architectures = Array.isArray(config.architectures) ? (config.architectures as string[]) : [];
   const modelType = architectures.length === 0 ? String(config.model_type ?? "").toLowerCase() : "";
   const specs = Object.values(FAMILY_SPECS);
-  const spec = specs.find(
-    (s) => s.architectures.some((name) => architectures.includes(name)) || s.modelType === modelType,
-  );
+  const named = specs.find((s) => s.architectures.some((name) => architectures.includes(name)));
+  // By model_type: a family that shares it with another is recognised by its own key first.
+  const typed = specs
+    .filter((s) => s.modelType === modelType && (!s.modelTypeNeeds || s.modelTypeNeeds in config))
+    .sort((a, b) => Number(!a.modelTypeNeeds) - Number(!b.modelTypeNeeds));
+  const spec = named ?? typed[0];
   if (spec) return spec;
   throw new CheckpointError(
     file,

@@ -4,7 +4,7 @@
 import { CheckpointError } from "../errors";
 import { engineWeights, FAMILY_SPECS, type Family, tensorName } from "../model-spec";
 import ggufTensors from "../model-spec/gguf.tensors.json";
-import type { ModelShape } from "../native";
+import type { ModelShape, MoeShape } from "../native";
 import { type Architecture, believable, checkSpecialIds } from "./architecture";
 import { type GgufFile, GgufMetadata } from "./gguf";
 import type { GgufEntry } from "./gguf-writer";
@@ -26,8 +26,7 @@ export function ggufArchitecture(gguf: GgufFile): Architecture {
   const general = new GgufMetadata(gguf, "");
   const name = general.string("general.architecture");
   if (!FAMILIES.includes(name as Family)) {
-    const hint = name === "llada-moe" ? " (LLaDA-MoE needs the mixture-of-experts engine, not built yet)" : "";
-    throw new CheckpointError(file, `unsupported architecture "${name}"${hint}; supported: ${FAMILIES.join(", ")}`);
+    throw new CheckpointError(file, `unsupported architecture "${name}"; supported: ${FAMILIES.join(", ")}`);
   }
   const family = name as Family;
   const m = new GgufMetadata(gguf, family);
@@ -47,12 +46,17 @@ export function ggufArchitecture(gguf: GgufFile): Architecture {
       "heads",
     ),
     headDim: dim / heads,
-    ffn: believable(file, `${family}.feed_forward_length`, m.integer(".feed_forward_length"), "ffn"),
+    ffn: 0, // below: the dense MLP's width, which a mixture-of-experts file may leave out
     eps: m.number(".attention.layer_norm_rms_epsilon", family === "dream" ? 1e-6 : 1e-5),
     ropeTheta: m.number(".rope.freq_base", 10000),
     qkvBias: gguf.tensors.has("blk.0.attn_q.bias"),
     tiedEmbeddings: !gguf.tensors.has("output.weight"),
+    ...(gguf.tensors.has("blk.0.attn_q_norm.weight") ? { qkNorm: true } : {}),
   };
+  const moe = ggufMixture(gguf, m, shape.layers);
+  if (moe) shape.moe = moe;
+  const ffn = m.optionalInteger(".feed_forward_length") ?? moe?.expertFfn;
+  shape.ffn = believable(file, `${family}.feed_forward_length`, ffn, "ffn");
   if (!Number.isInteger(shape.headDim))
     throw new CheckpointError(file, "embedding_length must be a multiple of head_count");
   const keyLength = m.optionalInteger(".attention.key_length");
@@ -82,6 +86,32 @@ export function ggufArchitecture(gguf: GgufFile): Architecture {
   return architecture;
 }
 
+/**
+ * A mixture-of-experts file's experts, as llama.cpp's converter writes LLaDA-MoE: counts and widths
+ * in the metadata, which layers have a router (ffn_gate_inp), an expert bias or a shared expert from
+ * the tensors present. Undefined for a dense model.
+ */
+function ggufMixture(gguf: GgufFile, m: GgufMetadata, layers: number): MoeShape | undefined {
+  const experts = m.optionalInteger(".expert_count");
+  if (experts === undefined || experts === 0) return undefined;
+  const file = gguf.file;
+  const scale = m.has(".expert_weights_scale") ? m.number(".expert_weights_scale") : 1;
+  if (scale !== 1) throw new CheckpointError(file, `expert_weights_scale ${scale} is not supported (only 1)`);
+  const routed = Array.from({ length: layers }, (_, i) => gguf.tensors.has(`blk.${i}.ffn_gate_inp.weight`));
+  const shared =
+    gguf.tensors.get("blk.0.ffn_gate_shexp.weight") ??
+    [...gguf.tensors.values()].find((t) => t.name.endsWith("ffn_gate_shexp.weight"));
+  return {
+    experts: believable(file, "expert_count", experts, "heads"),
+    expertsPerToken: believable(file, "expert_used_count", m.integer(".expert_used_count"), "heads"),
+    expertFfn: believable(file, "expert_feed_forward_length", m.integer(".expert_feed_forward_length"), "ffn"),
+    sharedExpertFfn: shared ? (shared.shape[0] as number) : 0,
+    expertBias: gguf.tensors.has(`blk.${routed.indexOf(true)}.exp_probs_b.bias`),
+    normTopK: m.boolean(".expert_weights_norm", false),
+    ...(routed.every(Boolean) ? {} : { layers: routed }),
+  };
+}
+
 /** The architecture metadata llama.cpp reads for a model of this family and shape. */
 /** `fileType`: llama.cpp's general.file_type (which quantization mix the file is). */
 export function ggufArchitectureEntries(architecture: Architecture, name: string, fileType: number): GgufEntry[] {
@@ -103,5 +133,13 @@ export function ggufArchitectureEntries(architecture: Architecture, name: string
     { key: key("vocab_size"), type: "u32", value: shape.vocab },
     { key: key("attention.causal"), type: "bool", value: false },
     { key: "diffusion.shift_logits", type: "bool", value: architecture.shiftLogits },
+    ...(shape.moe
+      ? ([
+          { key: key("expert_count"), type: "u32", value: shape.moe.experts },
+          { key: key("expert_used_count"), type: "u32", value: shape.moe.expertsPerToken },
+          { key: key("expert_feed_forward_length"), type: "u32", value: shape.moe.expertFfn },
+          { key: key("expert_weights_norm"), type: "bool", value: shape.moe.normTopK },
+        ] as GgufEntry[])
+      : []),
   ];
 }

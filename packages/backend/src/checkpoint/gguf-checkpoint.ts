@@ -3,7 +3,7 @@
 import { CheckpointError } from "../errors";
 import { weightShape } from "../model-spec";
 import type { NativeTensor } from "../native";
-import { GgufMetadata, ggmlTypeName, readGguf } from "./gguf";
+import { bytesPerElement, GgufMetadata, ggmlTypeName, readGguf } from "./gguf";
 import { ggufArchitecture, interleavesRope } from "./gguf-architecture";
 import { tokenizerFromGguf } from "./gguf-tokenizer";
 import type { CheckpointParts } from "./load";
@@ -24,20 +24,24 @@ export function readGgufCheckpoint(file: string, warn: (message: string) => void
       );
     }
     const expected = weightShape(key, architecture.shape);
-    if (JSON.stringify(tensor.shape) !== JSON.stringify(expected)) {
+    // llama.cpp stacks a layer's experts into one [experts][rows][columns] tensor: expert x is a slice.
+    const expert = /\.experts\.(\d+)\./.exec(key)?.[1];
+    const stacked = expert === undefined ? expected : [architecture.shape.moe?.experts ?? 0, ...expected];
+    if (JSON.stringify(tensor.shape) !== JSON.stringify(stacked)) {
       throw new CheckpointError(
         file,
-        `tensor ${name} has shape ${JSON.stringify(tensor.shape)}, expected ${JSON.stringify(expected)} from the metadata`,
+        `tensor ${name} has shape ${JSON.stringify(tensor.shape)}, expected ${JSON.stringify(stacked)} from the metadata`,
       );
     }
     const leaf = key.split(".").at(-1) as string;
     const rope = interleaved && ["q", "k", "q_bias", "k_bias"].includes(leaf);
+    const sliceBytes = expected.reduce((a, b) => a * b, 1) * bytesPerElement(tensor.dtype);
     tensors[key] = {
       name,
       file: 0,
-      offset: tensor.offset,
+      offset: tensor.offset + (expert === undefined ? 0 : Number(expert) * sliceBytes),
       dtype: tensor.dtype,
-      shape: tensor.shape,
+      shape: expected,
       ...(rope ? { interleavedHeadDim: architecture.shape.headDim } : {}),
     };
   }

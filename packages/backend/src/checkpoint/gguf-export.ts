@@ -48,6 +48,8 @@ export function exportGguf(dir: string, out: string, requested: GgufExportType =
       : requested;
   const tensorTypes: Record<string, number> = {};
   const tensors: GgufTensorToWrite[] = [];
+  // Experts' matrices of one layer go into one stacked tensor, as llama.cpp's converter writes them.
+  const stacks = new Map<string, { shape: number[]; parts: (() => Uint8Array)[] }>();
   for (const [key, { name }] of architecture.tensorNames) {
     const info = available.get(name);
     if (!info) throw new Error(`missing tensor ${name}`); // readCheckpointFolder checked every one
@@ -55,15 +57,29 @@ export function exportGguf(dir: string, out: string, requested: GgufExportType =
     tensorTypes[dtype] = (tensorTypes[dtype] ?? 0) + 1;
     const leaf = key.split(".").at(-1) as string;
     const interleave = interleavesRope(architecture.family) && ["q", "k", "q_bias", "k_bias"].includes(leaf);
-    tensors.push({
-      name: ggufTensorName(key),
-      shape: info.shape,
-      dtype,
-      bytes: () => {
-        const values = readTensorValues(info);
-        return encode(interleave ? interleaveRopeRows(values, info.shape, shape.headDim) : values, dtype);
-      },
-    });
+    const bytes = () => {
+      const values = readTensorValues(info);
+      return encode(interleave ? interleaveRopeRows(values, info.shape, shape.headDim) : values, dtype);
+    };
+    const ggufName = ggufTensorName(key);
+    if (!/\.experts\.\d+\./.test(key)) {
+      tensors.push({ name: ggufName, shape: info.shape, dtype, bytes });
+      continue;
+    }
+    let stack = stacks.get(ggufName);
+    if (!stack) {
+      stack = { shape: [0, ...info.shape], parts: [] };
+      stacks.set(ggufName, stack);
+      const { parts } = stack;
+      tensors.push({
+        name: ggufName,
+        shape: stack.shape,
+        dtype,
+        bytes: () => concatBytes(parts.map((part) => part())),
+      });
+    }
+    stack.shape[0] = (stack.shape[0] as number) + 1;
+    stack.parts.push(bytes);
   }
   const metadata: GgufEntry[] = [
     ...ggufArchitectureEntries(architecture, basename(dir), FILE_TYPES[type]),
@@ -96,8 +112,9 @@ export function tensorType(
   type: Exclude<GgufExportType, "auto">,
   layers: number,
 ): TensorDType {
-  if (tensorShape.length !== 2) return "F32";
   const leaf = key.split(".").at(-1) as string;
+  // Vectors, and the experts' router (llama.cpp's quantizer leaves ffn_gate_inp as it is).
+  if (tensorShape.length !== 2 || leaf === "router") return "F32";
   let dtype: TensorDType;
   if (type === "q4_k_m") {
     const layer = Number(key.split(".")[1]);
@@ -129,6 +146,16 @@ export function interleaveRopeRows(values: Float32Array, tensorShape: number[], 
         out.set(values.subarray(from, from + columns), (head * headDim + 2 * i + j) * columns);
       }
     }
+  }
+  return out;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
   return out;
 }

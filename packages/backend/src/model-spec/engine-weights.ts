@@ -23,20 +23,45 @@ export function engineWeights(s: ModelShape): Map<string, number[]> {
       weights.set(`${layer}.k_bias`, [kv]);
       weights.set(`${layer}.v_bias`, [kv]);
     }
+    if (s.qkNorm) {
+      weights.set(`${layer}.q_norm`, [s.headDim]);
+      weights.set(`${layer}.k_norm`, [s.headDim]);
+    }
     weights.set(`${layer}.o`, [s.dim, q]);
     weights.set(`${layer}.ffn_norm`, [s.dim]);
-    weights.set(`${layer}.gate`, [s.ffn, s.dim]);
-    weights.set(`${layer}.up`, [s.ffn, s.dim]);
-    weights.set(`${layer}.down`, [s.dim, s.ffn]);
+    const swiglu = (prefix: string, width: number) => {
+      weights.set(`${prefix}gate`, [width, s.dim]);
+      weights.set(`${prefix}up`, [width, s.dim]);
+      weights.set(`${prefix}down`, [s.dim, width]);
+    };
+    const moe = s.moe;
+    if (moe && (moe.layers?.[i] ?? true)) {
+      weights.set(`${layer}.router`, [moe.experts, s.dim]);
+      if (moe.expertBias) weights.set(`${layer}.expert_bias`, [moe.experts]);
+      for (let e = 0; e < moe.experts; e++) swiglu(`${layer}.experts.${e}.`, moe.expertFfn);
+      if (moe.sharedExpertFfn > 0) swiglu(`${layer}.shared.`, moe.sharedExpertFfn);
+    } else {
+      swiglu(`${layer}.`, s.ffn);
+    }
   }
   return weights;
 }
 
+/** Whether layer `layer` of a model of shape `s` has a mixture of experts. */
+export function isMoeLayer(s: ModelShape, layer: number): boolean {
+  return s.moe !== undefined && (s.moe.layers?.[layer] ?? true);
+}
+
+const weightTables = new WeakMap<ModelShape, Map<string, number[]>>();
+
 /** The shape engine weight `key` has in a model of shape `s`. */
 export function weightShape(key: string, s: ModelShape): number[] {
-  // Every layer has the same leaves: look the key up in a one-layer model.
-  const leaf = key.replace(/^layers\.\d+\./, "layers.0.");
-  const shape = engineWeights({ ...s, layers: 1, tiedEmbeddings: false, qkvBias: true }).get(leaf);
+  let table = weightTables.get(s);
+  if (!table) {
+    table = engineWeights({ ...s, tiedEmbeddings: false, qkvBias: true });
+    weightTables.set(s, table);
+  }
+  const shape = table.get(key);
   if (!shape) throw new Error(`no engine weight ${key}`);
   return shape;
 }

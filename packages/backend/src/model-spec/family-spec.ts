@@ -5,7 +5,7 @@
 import type { ModelShape } from "../native";
 import type { Config } from "./config-values";
 
-export type Family = "llada" | "dream";
+export type Family = "llada" | "dream" | "llada-moe";
 
 export interface SpecialIds {
   mask: number;
@@ -19,6 +19,8 @@ export interface FamilySpec {
   architectures: string[];
   /** Its `model_type` (lower case), which decides only when a config names no architecture. */
   modelType: string;
+  /** A config key that must be present too when the model_type is shared with another family. */
+  modelTypeNeeds?: string;
   /** The published mask and end-of-text ids, for files that do not say. */
   ids: SpecialIds;
   /** Whether token i is predicted from the logits at i − 1 (Dream) rather than at i. */
@@ -36,10 +38,18 @@ export interface FamilySpec {
   writeConfig(shape: ModelShape, ids: SpecialIds, contextLength: number): Config;
 }
 
-/** The checkpoint tensor name of engine weight `key` (`embed`, `layers.3.q` …) in `spec`'s family. */
+/**
+ * The checkpoint tensor name of engine weight `key` (`embed`, `layers.3.q`, `layers.3.experts.7.up` …)
+ * in `spec`'s family: its template with `{i}` the layer and `{x}` the expert.
+ */
 export function tensorName(spec: Pick<FamilySpec, "tensors">, key: string): string {
-  const layer = /^layers\.(\d+)\./.exec(key)?.[1];
-  const template = spec.tensors[layer === undefined ? key : key.replace(/^layers\.\d+\./, "layers.{i}.")];
-  if (template === undefined) throw new Error(`no tensor name for ${key}`);
-  return layer === undefined ? template : template.replaceAll("{i}", layer);
+  const match = /^layers\.(\d+)\.(?:experts\.(\d+)\.)?(.+)$/.exec(key);
+  if (!match) return spec.tensors[key] ?? missing(key);
+  const [, layer, expert, leaf] = match as unknown as [string, string, string | undefined, string];
+  const template = spec.tensors[`layers.{i}.${expert === undefined ? "" : "experts.{x}."}${leaf}`] ?? missing(key);
+  return template.replaceAll("{i}", layer).replaceAll("{x}", expert ?? "");
+}
+
+function missing(key: string): never {
+  throw new Error(`no tensor name for ${key}`);
 }

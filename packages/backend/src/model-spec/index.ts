@@ -2,8 +2,9 @@
 import { DREAM } from "./dream";
 import type { Family, FamilySpec } from "./family-spec";
 import { LLADA } from "./llada";
+import { LLADA_MOE } from "./llada-moe";
 
-export const FAMILY_SPECS: Record<Family, FamilySpec> = { llada: LLADA, dream: DREAM };
+export const FAMILY_SPECS: Record<Family, FamilySpec> = { llada: LLADA, dream: DREAM, "llada-moe": LLADA_MOE };
 
-export { countParameters, engineWeights, weightShape } from "./engine-weights";
+export { countParameters, engineWeights, isMoeLayer, weightShape } from "./engine-weights";
 export { type Family, type FamilySpec, type SpecialIds, tensorName } from "./family-spec";

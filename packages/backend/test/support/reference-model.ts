@@ -1,6 +1,8 @@
-// The reference forward pass: plain loops in float64, written to be read top to bottom. The native
-// engine is held to it within a tolerance. Shapes: L tokens, D dim, H heads (KV of them for keys and
+// The reference forward pass: plain loops in float64, written to be read top to bottom, after each
+// family's published modelling code (LLaDA's modeling_llada.py, Dream's modeling_dream.py, LLaDA-MoE's
+// modeling_lladamoe.py). The native engine is held to it within a tolerance. Shapes: L tokens, D dim, H heads (KV of them for keys and
 // values), Dh head dim, F ffn size, V vocab; linear weights are W[out][in].
+import type { MoeShape } from "../../src/native";
 import type { TinyModelSpec, Weights } from "./write-checkpoint";
 
 type Matrix = Float64Array[];
@@ -78,6 +80,60 @@ function attention(q: Matrix, k: Matrix, v: Matrix, heads: number, kvHeads: numb
   });
 }
 
+/** Each head's slice of every row RMS-normalised with the same weights (LLaDA-MoE's q_norm, k_norm). */
+function headNorm(x: Matrix, weight: Float32Array, heads: number, headDim: number, eps: number): Matrix {
+  return x.map((row) => {
+    const out = new Float64Array(row.length);
+    for (let h = 0; h < heads; h++) {
+      const head = rmsNorm([row.subarray(h * headDim, (h + 1) * headDim)], weight, eps)[0] as Float64Array;
+      out.set(head, h * headDim);
+    }
+    return out;
+  });
+}
+
+/** down(silu(gate(m)) * up(m)) */
+function swiglu(m: Matrix, weights: Weights, prefix: string, width: number, dim: number): Matrix {
+  const gate = linear(m, get(weights, `${prefix}gate`), width);
+  const up = linear(m, get(weights, `${prefix}up`), width);
+  const act = gate.map((row, r) =>
+    row.map((g, i) => (g / (1 + Math.exp(-g))) * ((up[r] as Float64Array)[i] as number)),
+  );
+  return linear(act, get(weights, `${prefix}down`), dim);
+}
+
+/**
+ * LLaDA-MoE's sparse block (modeling_lladamoe.py, LLaDAMoESparseMoeBlock, then the decoder layer's
+ * shared expert): softmax over the router's logits, plus the expert bias, top-k (ties: lower index),
+ * the chosen experts' outputs weighted by those values (renormalised only when normTopK).
+ */
+function mixture(m: Matrix, weights: Weights, prefix: string, moe: MoeShape, dim: number): Matrix {
+  const logits = linear(m, get(weights, `${prefix}router`), moe.experts);
+  const bias = moe.expertBias ? get(weights, `${prefix}expert_bias`) : undefined;
+  const outputs = Array.from({ length: moe.experts }, (_, e) =>
+    swiglu(m, weights, `${prefix}experts.${e}.`, moe.expertFfn, dim),
+  );
+  const shared = moe.sharedExpertFfn > 0 ? swiglu(m, weights, `${prefix}shared.`, moe.sharedExpertFfn, dim) : undefined;
+  return logits.map((row, r) => {
+    const max = Math.max(...row);
+    const exps = Array.from(row, (v) => Math.exp(v - max));
+    const total = exps.reduce((a, b) => a + b, 0);
+    const probs = exps.map((e, i) => e / total + (bias ? (bias[i] as number) : 0));
+    const chosen = probs
+      .map((p, e) => [p, e] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .slice(0, moe.expertsPerToken);
+    const sum = chosen.reduce((acc, [p]) => acc + p, 0);
+    const out = shared ? Float64Array.from(shared[r] as Float64Array) : new Float64Array(dim);
+    for (const [p, e] of chosen) {
+      const w = moe.normTopK ? p / sum : p;
+      const expert = (outputs[e] as Matrix)[r] as Float64Array;
+      for (let i = 0; i < dim; i++) out[i] = (out[i] as number) + w * (expert[i] as number);
+    }
+    return out;
+  });
+}
+
 /** Logits [L][V] for every position of `tokens`. */
 export function referenceLogits(spec: TinyModelSpec, weights: Weights, tokens: ArrayLike<number>): Matrix {
   const { dim, heads, kvHeads, ffn, vocab, eps, ropeTheta } = spec;
@@ -88,18 +144,27 @@ export function referenceLogits(spec: TinyModelSpec, weights: Weights, tokens: A
     const p = `layers.${l}.`;
     const bias = (name: string) => (spec.qkvBias ? get(weights, `${p}${name}_bias`) : undefined);
     const n = rmsNorm(x, get(weights, `${p}attn_norm`), eps);
-    const q = rope(linear(n, get(weights, `${p}q`), heads * headDim, bias("q")), heads, headDim, ropeTheta);
-    const k = rope(linear(n, get(weights, `${p}k`), kvHeads * headDim, bias("k")), kvHeads, headDim, ropeTheta);
+    // LLaDA-MoE normalises each head of q and k before RoPE (LLaDAMoEAttention.forward).
+    const qkNorm = (x: Matrix, which: "q" | "k", count: number) =>
+      spec.qkNorm ? headNorm(x, get(weights, `${p}${which}_norm`), count, headDim, eps) : x;
+    const q = rope(
+      qkNorm(linear(n, get(weights, `${p}q`), heads * headDim, bias("q")), "q", heads),
+      heads,
+      headDim,
+      ropeTheta,
+    );
+    const k = rope(
+      qkNorm(linear(n, get(weights, `${p}k`), kvHeads * headDim, bias("k")), "k", kvHeads),
+      kvHeads,
+      headDim,
+      ropeTheta,
+    );
     const v = linear(n, get(weights, `${p}v`), kvHeads * headDim, bias("v"));
     const attn = linear(attention(q, k, v, heads, kvHeads, headDim), get(weights, `${p}o`), dim);
     x = x.map((row, r) => row.map((value, i) => value + ((attn[r] as Float64Array)[i] as number)));
     const m = rmsNorm(x, get(weights, `${p}ffn_norm`), eps);
-    const gate = linear(m, get(weights, `${p}gate`), ffn);
-    const up = linear(m, get(weights, `${p}up`), ffn);
-    const act = gate.map((row, r) =>
-      row.map((g, i) => (g / (1 + Math.exp(-g))) * ((up[r] as Float64Array)[i] as number)),
-    );
-    const down = linear(act, get(weights, `${p}down`), dim);
+    const moe = spec.moe && (spec.moe.layers?.[l] ?? true) ? spec.moe : undefined;
+    const down = moe ? mixture(m, weights, p, moe, dim) : swiglu(m, weights, p, ffn, dim);
     x = x.map((row, r) => row.map((value, i) => value + ((down[r] as Float64Array)[i] as number)));
   }
   const final = rmsNorm(x, get(weights, "final_norm"), eps);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { safetensorsBytes, toBf16 } from "../../src/checkpoint/safetensors-writer";
 import { engineWeights, FAMILY_SPECS, type Family, tensorName } from "../../src/model-spec";
-import type { ModelShape } from "../../src/native";
+import type { ModelShape, MoeShape } from "../../src/native";
 import { byteTokenizerJson, CHAT_TEMPLATE, SPECIAL_TOKENS } from "./byte-tokenizer";
 
 export type { Family };
@@ -28,6 +28,10 @@ export interface TinyModelSpec {
   dtype: DType;
   shards: number;
   seed: number;
+  /** Per-head q/k RMS norms (LLaDA-MoE). */
+  qkNorm?: boolean;
+  /** A mixture-of-experts MLP (LLaDA-MoE). */
+  moe?: MoeShape;
 }
 
 export const DEFAULT_SPEC: TinyModelSpec = {
@@ -85,8 +89,27 @@ export function shapeOf(spec: TinyModelSpec): ModelShape {
     ropeTheta: spec.ropeTheta,
     qkvBias: spec.qkvBias,
     tiedEmbeddings: spec.tied,
+    ...(spec.qkNorm ? { qkNorm: true } : {}),
+    ...(spec.moe ? { moe: spec.moe } : {}),
   };
 }
+
+/** A tiny LLaDA-MoE: 6 experts, 2 per token, a dense first layer, an expert bias and a shared expert. */
+export const TINY_MOE: Partial<TinyModelSpec> = {
+  family: "llada-moe",
+  dim: 64, // whole Q8_0 blocks, so quantizing reaches every matrix
+  layers: 3,
+  qkNorm: true,
+  moe: {
+    experts: 6,
+    expertsPerToken: 2,
+    expertFfn: 32,
+    sharedExpertFfn: 32,
+    expertBias: true,
+    normTopK: false,
+    layers: [false, true, true],
+  },
+};
 
 /** Spread (and centre) of each kind of weight: norms near 1, the rest small. */
 const SCALES: Record<string, [scale: number, offset: number]> = {
@@ -101,6 +124,11 @@ const SCALES: Record<string, [scale: number, offset: number]> = {
   q_bias: [0.2, 0],
   k_bias: [0.2, 0],
   v_bias: [0.2, 0],
+  q_norm: [0.25, 1],
+  k_norm: [0.25, 1],
+  // Routers spread wide, so no row's choice of experts hangs on a rounding difference.
+  router: [2, 0],
+  expert_bias: [0.1, 0],
   o: [0.3, 0],
   gate: [0.4, 0],
   up: [0.4, 0],

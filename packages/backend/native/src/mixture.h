@@ -1,0 +1,44 @@
+// The MLP half of a transformer block: a dense SwiGLU MLP, or a mixture of experts (LLaDA-MoE) that
+// routes each row to a few SwiGLU experts and runs every expert once over the rows routed to it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ops.h"
+
+namespace anneal {
+
+// down(silu(gate(x)) · up(x)), W[out][in] as everywhere.
+struct SwiGlu {
+  PackedWeight gate, up, down;
+};
+
+// out[r] (+)= mlp(x[r]) for `rows` rows of w.gate.k values (out rows have w.down.n values).
+void swiglu(const Context& ctx, const float* x, int rows, const SwiGlu& mlp, float* out, bool accumulate);
+
+struct Mixture {
+  PackedWeight router;              // [experts][dim]
+  std::vector<float> expert_bias;   // [experts], added to the probabilities before choosing; empty if none
+  std::vector<SwiGlu> experts;
+  SwiGlu shared;                    // used when has_shared
+  bool has_shared = false;
+  int top_k = 0;
+  bool norm_top_k = false;
+};
+
+// Each row's chosen experts (in order of weight) and their weights: [rows][top_k].
+struct Routing {
+  std::vector<int32_t> expert;
+  std::vector<float> weight;
+};
+
+// From router logits [rows][experts]: softmax in float, plus the bias, the top_k largest (ties: the
+// lower expert first), their values as weights (renormalised to sum 1 when norm_top_k).
+Routing route(const float* logits, int rows, int experts, const std::vector<float>& bias, int top_k, bool norm_top_k);
+
+// x[r] += mixture(normed[r]) for every row: the rows are grouped by expert, so each expert's three
+// products run once over all the rows that chose it.
+void mixture_forward(const Context& ctx, const float* normed, int rows, const Mixture& mixture, float* x);
+
+}  // namespace anneal

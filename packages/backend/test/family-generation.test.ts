@@ -1,0 +1,54 @@
+// Each family decodes with its published sampler exactly as the reference sampler does at
+// temperature 0 (test/support/reference-generate.ts, written from LLaDA's generate.py and Dream's
+// generation_utils.py over the float64 reference forward): LLaDA (and LLaDA-1.5, which shares its
+// architecture and generate.py), LLaDA-MoE, and Dream (the sampler Dream-Coder and DiffuCoder publish).
+import { describe, expect, it } from "vitest";
+import { generate, type LoadedCheckpoint, loadCheckpoint } from "../src/index";
+import { referenceDreamGenerate, referenceLladaGenerate } from "./support/reference-generate";
+import { MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+
+const prompt = [72, 101, 108, 108, 111, 44, 32, 119];
+
+async function engineTokens(checkpoint: LoadedCheckpoint, options: Parameters<typeof generate>[2]): Promise<number[]> {
+  const iterator = generate(checkpoint, prompt, { ...options, temperature: 0, earlyStop: false, stopIds: [] });
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return next.value.tokens;
+  }
+}
+
+describe.each<[string, Partial<TinyModelSpec>]>([
+  ["LLaDA", { seed: 61 }],
+  ["LLaDA-MoE", { ...TINY_MOE, seed: 62 }],
+])("%s: generate.py's low-confidence remasking, block by block", (_, overrides) => {
+  it("commits the reference sampler's tokens in 12 steps over 3 blocks", async () => {
+    const written = writeCheckpoint(overrides);
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    const options = { maxTokens: 12, blockLength: 4, steps: 12 };
+    const expected = referenceLladaGenerate(written.spec, written.weights, prompt, { ...options, maskId: MASK_ID });
+    expect(await engineTokens(checkpoint, { ...options, sampler: "low_confidence" })).toEqual(expected);
+  });
+
+  it("and with two tokens a step (6 steps)", async () => {
+    const written = writeCheckpoint({ ...overrides, seed: (overrides.seed ?? 1) + 100 });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    const options = { maxTokens: 12, blockLength: 4, steps: 6 };
+    const expected = referenceLladaGenerate(written.spec, written.weights, prompt, { ...options, maskId: MASK_ID });
+    expect(await engineTokens(checkpoint, { ...options, sampler: "low_confidence" })).toEqual(expected);
+  });
+});
+
+describe("Dream: diffusion_generate's entropy order on one canvas, shifted logits", () => {
+  it.each([10, 5])("commits the reference sampler's tokens in %i steps", async (steps) => {
+    const written = writeCheckpoint({ family: "dream", kvHeads: 2, seed: 63 + steps });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    const expected = referenceDreamGenerate(written.spec, written.weights, prompt, {
+      maxTokens: 10,
+      steps,
+      maskId: MASK_ID,
+    });
+    expect(await engineTokens(checkpoint, { maxTokens: 10, blockLength: 10, steps, sampler: "entropy" })).toEqual(
+      expected,
+    );
+  });
+});

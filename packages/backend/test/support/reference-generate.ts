@@ -1,0 +1,87 @@
+// The reference samplers at temperature 0, written from each family's published generation code on
+// top of the float64 reference forward: LLaDA's generate.py (semi-autoregressive blocks, a linear
+// quota per step, low-confidence remasking — also LLaDA-1.5's and LLaDA-MoE's), and Dream's
+// diffusion_generate (generation_utils.py: one canvas, timestep quotas, shifted logits, the
+// "entropy" order that Dream-Coder and DiffuCoder publish). Every step re-runs the whole sequence.
+// One deliberate difference, the engine's too: the mask token is never proposed (its logit counts
+// as −∞), which only matters for a model whose favourite token is the mask.
+import { referenceLogits } from "./reference-model";
+import type { TinyModelSpec, Weights } from "./write-checkpoint";
+
+interface Estimate {
+  position: number;
+  token: number;
+  probability: number;
+  entropy: number;
+}
+
+/** The argmax token of each masked position in [0, limit), its probability and entropy. */
+function estimates(logits: Float64Array[], tokens: number[], maskId: number, limit: number): Estimate[] {
+  const out: Estimate[] = [];
+  for (let position = 0; position < limit; position++) {
+    if (tokens[position] !== maskId) continue;
+    const row = Float64Array.from(logits[position] as Float64Array);
+    row[maskId] = Number.NEGATIVE_INFINITY;
+    let best = 0;
+    for (let v = 1; v < row.length; v++) if ((row[v] as number) > (row[best] as number)) best = v;
+    const max = row[best] as number;
+    const exps = Array.from(row, (value) => Math.exp(value - max));
+    const total = exps.reduce((a, b) => a + b, 0);
+    const entropy = -exps.reduce((sum, e) => (e > 0 ? sum + (e / total) * Math.log(e / total) : sum), 0);
+    out.push({ position, token: best, probability: 1 / total, entropy });
+  }
+  return out;
+}
+
+/** The `count` best by `score`, ties to the earlier position. */
+function best(candidates: Estimate[], score: (e: Estimate) => number, count: number): Estimate[] {
+  return [...candidates].sort((a, b) => score(b) - score(a) || a.position - b.position).slice(0, count);
+}
+
+/** LLaDA's generate() at temperature 0 with low-confidence remasking: the answer's tokens. */
+export function referenceLladaGenerate(
+  spec: TinyModelSpec,
+  weights: Weights,
+  prompt: number[],
+  options: { maxTokens: number; blockLength: number; steps: number; maskId: number },
+): number[] {
+  const tokens = [...prompt, ...Array<number>(options.maxTokens).fill(options.maskId)];
+  const blocks = options.maxTokens / options.blockLength;
+  const stepsPerBlock = options.steps / blocks;
+  for (let b = 0; b < blocks; b++) {
+    const end = prompt.length + (b + 1) * options.blockLength;
+    const masked = tokens.slice(end - options.blockLength, end).filter((t) => t === options.maskId).length;
+    // get_num_transfer_tokens: an even split, the remainder to the first steps.
+    const quota = Array.from(
+      { length: stepsPerBlock },
+      (_, i) => Math.floor(masked / stepsPerBlock) + (i < masked % stepsPerBlock ? 1 : 0),
+    );
+    for (const count of quota) {
+      const logits = referenceLogits(spec, weights, tokens);
+      for (const pick of best(estimates(logits, tokens, options.maskId, end), (e) => e.probability, count)) {
+        tokens[pick.position] = pick.token;
+      }
+    }
+  }
+  return tokens.slice(prompt.length);
+}
+
+/** Dream's diffusion_generate() at temperature 0 with alg="entropy": the answer's tokens. */
+export function referenceDreamGenerate(
+  spec: TinyModelSpec,
+  weights: Weights,
+  prompt: number[],
+  options: { maxTokens: number; steps: number; maskId: number; eps?: number },
+): number[] {
+  const tokens = [...prompt, ...Array<number>(options.maxTokens).fill(options.maskId)];
+  const eps = options.eps ?? 1e-3;
+  const t = (i: number) => 1 + ((eps - 1) * i) / options.steps; // torch.linspace(1, eps, steps + 1)
+  for (let i = 0; i < options.steps; i++) {
+    const raw = referenceLogits(spec, weights, tokens);
+    const logits = [raw[0] as Float64Array, ...raw.slice(0, -1)]; // token i from the logits at i − 1
+    const candidates = estimates(logits, tokens, options.maskId, tokens.length);
+    const count = i < options.steps - 1 ? Math.floor(candidates.length * (1 - t(i + 1) / t(i))) : candidates.length;
+    for (const pick of best(candidates, (e) => -e.entropy, count)) tokens[pick.position] = pick.token;
+  }
+  return tokens.slice(prompt.length);
+}
