@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
-import { weightShape } from "../model-spec";
+import { type ModelVariant, modelVariant, weightShape } from "../model-spec";
 import { type Device, type GemmBackend, type NativeModel, type NativeTensor, native } from "../native";
 import { type Architecture, checkSpecialIds, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
@@ -24,6 +24,8 @@ export interface LoadedCheckpoint {
   chatTemplate: ChatTemplate | undefined;
   /** generation_config.json, as written (empty when absent). */
   generationConfig: Record<string, unknown>;
+  /** Which published model this is (LLaDA-1.5, DiffuCoder…) and the decoding its authors publish. */
+  variant: ModelVariant;
 }
 
 export interface CheckpointWeights {
@@ -88,7 +90,11 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     ...(options.gemm ? { gemm: options.gemm } : {}),
     ...(options.quantize ? { quantize: options.quantize } : {}),
   });
-  return { dir, architecture, model, tokenizer, chatTemplate, generationConfig: parts.generationConfig };
+  const variant = modelVariant(architecture.family, `${path} ${dir}`, (token) => tokenizer.tokenId(token) !== undefined);
+  // A variant's own end markers (DiffuCoder pads its answers with <|dlm_pad|>) end answers too.
+  const variantStops = (variant.decoding.stopTokens ?? []).map((token) => tokenizer.tokenId(token));
+  architecture.stopIds = [...new Set([...architecture.stopIds, ...variantStops.filter((id) => id !== undefined)])];
+  return { dir, architecture, model, tokenizer, chatTemplate, generationConfig: parts.generationConfig, variant };
 }
 
 /** The folder or file `path` names: itself, or a Hub id's copy in the local Hugging Face cache. */

@@ -8,3 +8,4 @@ export const FAMILY_SPECS: Record<Family, FamilySpec> = { llada: LLADA, dream: D
 
 export { countParameters, engineWeights, isMoeLayer, weightShape } from "./engine-weights";
 export { type Family, type FamilySpec, type SpecialIds, tensorName } from "./family-spec";
+export { MODEL_VARIANTS, type ModelVariant, modelVariant, type PublishedDecoding } from "./variants";

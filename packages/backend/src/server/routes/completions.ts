@@ -91,7 +91,7 @@ interface CommonParams {
   seed?: number | undefined;
 }
 
-/** A plan with the shared defaults (medium effort, greedy); `extra` sets what an endpoint adds. */
+/** A plan with the shared defaults (medium effort, the model's published temperature); `extra` sets what an endpoint adds. */
 function planFor(
   base: Pick<CompletionPlan, "served" | "endpoint" | "shape" | "prompt">,
   params: CommonParams,
@@ -100,6 +100,8 @@ function planFor(
   extra: Partial<Omit<CompletionPlan, "options">> & { options?: Partial<CompletionPlan["options"]> } = {},
 ): CompletionPlan {
   const { options, ...rest } = extra;
+  // What the request leaves out, the model's published decoding fills in (model-spec/variants.ts).
+  const published = base.served.checkpoint.variant.decoding;
   return {
     ...base,
     stream: params.stream === true,
@@ -112,8 +114,8 @@ function planFor(
     options: {
       ...decodingBudget("medium", false, maxTokens),
       maxTokens,
-      temperature: params.temperature ?? 0,
-      topP: params.top_p ?? 1,
+      temperature: params.temperature ?? published.temperature,
+      topP: params.top_p ?? published.topP ?? 1,
       topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
       seed: params.seed ?? 0,
       // A chat answer's end is committed last within its block (LLaDA's confidence_eos_eot_inf): small
@@ -145,7 +147,7 @@ export function completionRoutes(
       tools: (tools?.length ?? 0) > 0,
       checkOutput,
       diffusing: params.diffusing === true,
-      options: decodingBudget(params.reasoning_effort, params.realtime, maxTokens),
+      options: decodingBudget(params.reasoning_effort, params.realtime, maxTokens, served.checkpoint.variant.decoding.sampler),
     });
     return handleCompletion(request, reply, plan, ctx);
   });

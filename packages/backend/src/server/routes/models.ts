@@ -12,7 +12,7 @@ function describe(served: ServedModel, maxTokens: number) {
     created: served.created,
     owned_by: "anneal",
     name: served.id,
-    description: `${served.checkpoint.architecture.family} diffusion model served by Anneal`,
+    description: `${served.checkpoint.variant.name} diffusion model (${served.checkpoint.architecture.family} architecture) served by Anneal`,
     input_modalities: ["text"],
     output_modalities: ["text"],
     context_length: served.contextLength,
