@@ -90,7 +90,11 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     ...(options.gemm ? { gemm: options.gemm } : {}),
     ...(options.quantize ? { quantize: options.quantize } : {}),
   });
-  const variant = modelVariant(architecture.family, `${path} ${dir}`, (token) => tokenizer.tokenId(token) !== undefined);
+  const variant = modelVariant(
+    architecture.family,
+    `${path} ${dir}`,
+    (token) => tokenizer.tokenId(token) !== undefined,
+  );
   // A variant's own end markers (DiffuCoder pads its answers with <|dlm_pad|>) end answers too.
   const variantStops = (variant.decoding.stopTokens ?? []).map((token) => tokenizer.tokenId(token));
   architecture.stopIds = [...new Set([...architecture.stopIds, ...variantStops.filter((id) => id !== undefined)])];

@@ -63,7 +63,8 @@ export const MODEL_VARIANTS: ModelVariant[] = [
     pattern: /diffucoder/i,
     marker: "<|dlm_pad|>",
     decoding: { sampler: "entropy", temperature: 0.4, topP: 0.95, stopTokens: ["<|dlm_pad|>"] },
-    source: "apple/ml-diffucoder README, instruct usage (temperature 0.4, top_p 0.95, alg entropy; output cut at <|dlm_pad|>)",
+    source:
+      "apple/ml-diffucoder README, instruct usage (temperature 0.4, top_p 0.95, alg entropy; output cut at <|dlm_pad|>)",
   },
   {
     name: "Dream-Coder",

@@ -147,7 +147,12 @@ export function completionRoutes(
       tools: (tools?.length ?? 0) > 0,
       checkOutput,
       diffusing: params.diffusing === true,
-      options: decodingBudget(params.reasoning_effort, params.realtime, maxTokens, served.checkpoint.variant.decoding.sampler),
+      options: decodingBudget(
+        params.reasoning_effort,
+        params.realtime,
+        maxTokens,
+        served.checkpoint.variant.decoding.sampler,
+      ),
     });
     return handleCompletion(request, reply, plan, ctx);
   });
