@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { defaultModelDir } from "@anneal/backend";
 import { afterEach, describe, expect, it } from "vitest";
+import { native } from "../packages/backend/src/native";
 import { repoFiles, startHubServer } from "../packages/backend/test/support/hub-server";
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
@@ -52,7 +53,7 @@ describe("anneal serve receives its own flags", () => {
   it("--api-key: the server requires that key (and warns that argv is visible)", async () => {
     const { origin, log } = await serve(["--api-key", "sk_cli_serve"]);
     expect(log).toMatch(
-      /ready — anneal-code-11m on cpu \((portable|avx2|avx512) kernels, BF16 weights\) \(API key required\)/,
+      /ready — anneal-code-11m on cpu \((portable|avx2|avx512) kernels, BF16 weights(, bf16 dot products)?\) \(API key required\)/,
     );
     expect(log).toMatch(/warning: a key given with --api-key is visible/);
     expect((await fetch(`${origin}/v1/models`)).status).toBe(401);
@@ -269,6 +270,15 @@ describe("GGUF files, Hub ids and quantizing: anneal convert, then serve", () =>
     } finally {
       await hub.close();
     }
+  });
+
+  it("serve --bf16 widen multiplies the BF16 checkpoint exactly in float32; dot (the default where the CPU has it) says so", async () => {
+    const { log } = await serve(["--bf16", "widen"]);
+    expect(log).toMatch(/ready — anneal-code-11m on cpu \(\w+ kernels, BF16 weights\)\n/);
+    if (!native().cpuInfo().avx512Bf16) return;
+    child?.kill("SIGKILL");
+    const dot = await serve([]);
+    expect(dot.log).toMatch(/ready — anneal-code-11m on cpu \(avx512 kernels, BF16 weights, bf16 dot products\)/);
   });
 
   it("serve --quantize q8_0 quantizes the checkpoint folder at load", async () => {

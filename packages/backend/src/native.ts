@@ -20,6 +20,13 @@ export interface ModelShape {
 }
 
 /** How a mixture-of-experts MLP is built (engine.h's ModelConfig says how it routes). */
+/**
+ * How the CPU engine multiplies BF16 matrices: "dot" on the CPU's BF16 dot-product instruction
+ * (AVX-512 BF16; the activations rounded to BF16, as GPUs do), or "widen": the weights widened to
+ * float32, exactly the float32 product. "dot" is the default where the CPU has it.
+ */
+export type Bf16Products = "dot" | "widen";
+
 export interface MoeShape {
   experts: number;
   expertsPerToken: number;
@@ -112,6 +119,8 @@ export interface NativeModel {
     weights?: string;
     weightBytes?: number;
     int8?: string;
+    /** How BF16 matrices are multiplied (CPU engine). */
+    bf16?: Bf16Products;
   };
 }
 
@@ -168,6 +177,8 @@ export interface EngineChoice {
   gemm?: GemmBackend;
   /** The CPU engine quantizes float matrices at load (Q8_0, or Q4_K with a Q6_K head). */
   quantize?: "q8_0" | "q4_k";
+  /** The CPU engine's BF16 products (default "dot" where the CPU has the instruction). */
+  bf16?: Bf16Products;
 }
 
 export interface CudaInfo {
@@ -247,6 +258,8 @@ export interface NativeAddon {
     avx2: boolean;
     avx512: boolean;
     avx512Vnni: boolean;
+    /** AVX-512 BF16 (vdpbf16ps), which BF16 matrices use unless a model is loaded with bf16: "widen". */
+    avx512Bf16: boolean;
     kernels: string;
     int8: string;
     hardwareThreads: number;
@@ -271,6 +284,8 @@ export interface NativeAddon {
       bias: Float32Array | null,
       dtype: "bf16" | "f16",
       kernels?: KernelChoice,
+      /** "dot": BF16 weights on the BF16 dot-product instruction (activations rounded to BF16). */
+      products?: Bf16Products,
     ): Float32Array;
     /** The same product with W[n][k] as GGUF blocks, row by row (the activations are quantized to int8). */
     gemmQuantized(
@@ -320,6 +335,7 @@ export interface NativeAddon {
       milliseconds: number,
       kernels?: KernelChoice,
       dtype?: TensorDType,
+      bf16?: Bf16Products,
     ): number;
     benchPeakFma(threads: number, milliseconds: number, kernels?: KernelChoice): number;
   };

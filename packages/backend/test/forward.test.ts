@@ -2,6 +2,7 @@
 // batching, row selection and the KV cache.
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint } from "../src/index";
+import { native } from "../src/native";
 import { maxLogitError } from "./support/compare";
 import { referenceLogits } from "./support/reference-model";
 import { MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
@@ -32,12 +33,37 @@ describe.each<[string, Partial<TinyModelSpec>]>([
 ])("%s", (_, overrides) => {
   it("matches the reference logits at every position", async () => {
     const checkpoint = writeCheckpoint(overrides);
-    const { model } = await loadCheckpoint(checkpoint.dir, { threads: 2 });
+    // BF16 matrices widened to float32 (the exact path); the dot-product path is held below.
+    const { model } = await loadCheckpoint(checkpoint.dir, { threads: 2, bf16: "widen" });
     const [out] = await model.forward([{ tokens, statRows: allRows, wantLogits: true }]);
     const expected = referenceLogits(checkpoint.spec, checkpoint.weights, tokens);
     const scale = Math.max(...expected.flatMap((row) => Array.from(row, Math.abs)));
     expect(maxLogitError(out?.logits as Float32Array, expected, checkpoint.spec.vocab)).toBeLessThan(TOLERANCE * scale);
   });
+});
+
+describe.skipIf(!native().cpuInfo().avx512Bf16)("BF16 matrices on the BF16 dot-product instruction", () => {
+  it.each<[string, Partial<TinyModelSpec>]>([
+    ["LLaDA", { dtype: "BF16", dim: 64, qkvBias: true }],
+    ["Dream", { family: "dream", dtype: "BF16", dim: 64, kvHeads: 2 }],
+    ["LLaDA-MoE", { ...TINY_MOE, dtype: "BF16" }],
+  ])(
+    "%s: the default where the CPU has it, within BF16 rounding of the activations of the reference",
+    async (_, overrides) => {
+      const checkpoint = writeCheckpoint({ ...overrides, seed: 91 });
+      const { model } = await loadCheckpoint(checkpoint.dir, { threads: 2 });
+      expect(model.info().bf16).toBe("dot");
+      const [out] = await model.forward([{ tokens, statRows: allRows, wantLogits: true }]);
+      const expected = referenceLogits(checkpoint.spec, checkpoint.weights, tokens);
+      const scale = Math.max(...expected.flatMap((row) => Array.from(row, Math.abs)));
+      const error = maxLogitError(out?.logits as Float32Array, expected, checkpoint.spec.vocab);
+      // Rounding each activation to BF16 (8 significant bits) costs about 2^-9 of each product.
+      expect(error).toBeLessThan(2e-2 * scale);
+      expect(error).toBeGreaterThan(0); // it is the dot path, not the exact one
+      const widened = await loadCheckpoint(checkpoint.dir, { threads: 2, bf16: "widen" });
+      expect(widened.model.info().bf16).toBe("widen");
+    },
+  );
 });
 
 describe("one forward pass", () => {

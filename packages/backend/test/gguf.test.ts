@@ -30,7 +30,11 @@ describe.each<[string, Partial<TinyModelSpec>]>([
     const checkpoint = writeCheckpoint(overrides);
     const file = join(scratch, `${name.replace(/\W+/g, "-")}.gguf`);
     exportGguf(checkpoint.dir, file);
-    const [fromFolder, fromGguf] = [await loadCheckpoint(checkpoint.dir), await loadCheckpoint(file)];
+    // BF16 matrices widened: exactly the float32 product, held to the float64 reference.
+    const [fromFolder, fromGguf] = [
+      await loadCheckpoint(checkpoint.dir),
+      await loadCheckpoint(file, { bf16: "widen" }),
+    ];
     const { eps, ...shape } = fromFolder.architecture.shape;
     expect(fromGguf.architecture.shape).toEqual({ ...shape, eps: Math.fround(eps) }); // GGUF holds eps as f32
     expect([fromGguf.architecture.maskId, fromGguf.architecture.stopIds]).toEqual([

@@ -29,6 +29,13 @@ function fromBf16(bits: number): number {
   u32[0] = bits << 16;
   return f32[0] as number;
 }
+/** float32 → the nearest bfloat16 (ties to even), as a number: what the dot path does to activations. */
+function roundToBf16(value: number): number {
+  f32[0] = value;
+  const bits = u32[0] as number;
+  const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+  return fromBf16(rounded);
+}
 /** float32 → IEEE half bits (values here are small and normal: |v| < 0.5, above 2^-14 or zero) and back. */
 function toF16(value: number): number {
   const sign = value < 0 ? 0x8000 : 0;
@@ -255,4 +262,40 @@ describe("choosing the kernels", () => {
     expect(kernelsWith("no-such-isa")).toBe(cpu.kernels);
     expect(cpu.kernels).toBe(cpu.avx512 ? "avx512" : cpu.avx2 ? "avx2" : "portable");
   });
+});
+
+// Where the CPU has AVX-512 BF16 (the CI machines do), BF16 weights default to vdpbf16ps.
+describe.skipIf(!cpu.avx512Bf16)("BF16 dot-product kernels", () => {
+  it.each([
+    [1, 1, 1],
+    [7, 33, 19], // odd k: the last weight row paired with zeros
+    [12, 16, 64],
+    [25, 31, 40], // two full tiles and a tail; a partial panel
+    [30, 64, 129],
+  ])(
+    "gemm with bf16 weights on the dot-product instruction %i×%i×%i: the product of BF16-rounded activations",
+    (rows, n, k) => {
+      const x = randomArray(rows * k, rows + n + 1);
+      const bias = randomArray(n, 6);
+      const source = randomArray(n * k, k + 5);
+      const bits = Uint16Array.from(source, (v) => toBf16(v));
+      const expected = new Float64Array(rows * n);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < n; j++) {
+          let sum = bias[j] as number;
+          for (let kk = 0; kk < k; kk++)
+            sum += roundToBf16(x[r * k + kk] as number) * fromBf16(bits[j * k + kk] as number);
+          expected[r * n + j] = sum;
+        }
+      }
+      // Products of BF16 values are exact in float32; only the float32 sums round.
+      expectClose(addon.kernels.gemm16(x, rows, bits, n, k, bias, "bf16", "avx512", "dot"), expected, 1e-5);
+      // And the widening path is a different (exact float32) product.
+      const widened = addon.kernels.gemm16(x, rows, bits, n, k, bias, "bf16", "avx512", "widen");
+      if (k > 1)
+        expect(Array.from(widened)).not.toEqual(
+          Array.from(addon.kernels.gemm16(x, rows, bits, n, k, bias, "bf16", "avx512", "dot")),
+        );
+    },
+  );
 });

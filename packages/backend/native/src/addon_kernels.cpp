@@ -37,7 +37,10 @@ static Napi::Value run_gemm(const Napi::CallbackInfo& info, const char* name, in
     if (x.size() != static_cast<size_t>(rows) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
     std::vector<float> bias;
     if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
-    const Context ctx{kernels_named(info[kernels_arg]), shared_pool()};
+    const bool dot = info.Length() > static_cast<size_t>(kernels_arg + 1) && info[kernels_arg + 1].IsString() &&
+                     info[kernels_arg + 1].As<Napi::String>().Utf8Value() == "dot";
+    const Context ctx{kernels_named(info[kernels_arg]), shared_pool(), dot};
+    if (dot && ctx.kernels.bf16_dot == nullptr) throw std::invalid_argument(std::string(name) + ": these kernels have no BF16 dot product");
     std::vector<float> y(static_cast<size_t>(rows) * n);
     gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
     return to_js(info.Env(), y);
@@ -59,7 +62,8 @@ Napi::Value KernelGemm(const Napi::CallbackInfo& info) {
   });
 }
 
-// gemm16(x, rows, w, n, k, bias|null, "bf16"|"f16", kernels) -> y  (w is W[n][k] as 16-bit patterns)
+// gemm16(x, rows, w, n, k, bias|null, "bf16"|"f16", kernels, "widen"|"dot") -> y  (w is W[n][k] as
+// 16-bit patterns; "dot": BF16 weights on the BF16 dot-product instruction)
 Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
   return run_gemm(info, "gemm16", 7, [&](int n, int k) {
     const std::vector<uint16_t> w = get_u16(info[2], "w");
@@ -215,8 +219,8 @@ Napi::Value KernelRowStats(const Napi::CallbackInfo& info) {
   }
 }
 
-// benchGemm(rows, n, k, threads, milliseconds, kernels, dtype = "F32") -> GFLOP/s of y = x · Wᵀ with W
-// stored as `dtype` (F32, BF16, or a quantized type)
+// benchGemm(rows, n, k, threads, milliseconds, kernels, dtype = "F32", bf16 = "widen") -> GFLOP/s of
+// y = x · Wᵀ with W stored as `dtype` (F32, BF16, or a quantized type); bf16 "dot" uses the BF16 dot product
 Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   const int rows = info[0].As<Napi::Number>().Int32Value(), n = info[1].As<Napi::Number>().Int32Value();
   const int k = info[2].As<Napi::Number>().Int32Value();
@@ -240,7 +244,9 @@ Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   } else {
     packed = pack_weight(w.data(), n, k);
   }
-  const Context ctx{kernels_named(info[5]), pool};
+  const bool dot = info[7].IsString() && info[7].As<Napi::String>().Utf8Value() == "dot";
+  const Context ctx{kernels_named(info[5]), pool, dot};
+  if (dot && ctx.kernels.bf16_dot == nullptr) throw Napi::Error::New(info.Env(), "benchGemm: these kernels have no BF16 dot product");
   gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);  // warm up
   auto start = std::chrono::steady_clock::now();
   double elapsed = 0;
@@ -286,6 +292,7 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   out.Set("avx2", cpu_has_avx2_fma());
   out.Set("avx512", cpu_has_avx512());
   out.Set("avx512Vnni", cpu_has_avx512_vnni());
+  out.Set("avx512Bf16", cpu_has_avx512_bf16());
   out.Set("kernels", best_kernels().name);
   out.Set("int8", best_kernels().quant.name);
   out.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));

@@ -124,6 +124,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
       out.Set("weights", cpu->weight_format());
       out.Set("weightBytes", static_cast<double>(cpu->weight_bytes()));
       out.Set("int8", cpu->int8_kernels());
+      out.Set("bf16", cpu->bf16_products());
     }
     return out;
   }
@@ -146,6 +147,7 @@ struct DeviceChoice {
   std::string device = "cpu";
   std::string gemm;  // "wmma" or "cublas"; empty: the build's default
   QuantizeChoice quantize = QuantizeChoice::None;  // the CPU engine's quantize-at-load
+  bool bf16_dot = true;  // the CPU engine's BF16 products: the dot-product instruction where present
 };
 
 DeviceChoice read_device_choice(const Napi::Value& v) {
@@ -155,6 +157,11 @@ DeviceChoice read_device_choice(const Napi::Value& v) {
   if (o.Get("device").IsString()) choice.device = o.Get("device").ToString().Utf8Value();
   if (o.Get("gemm").IsString()) choice.gemm = o.Get("gemm").ToString().Utf8Value();
   if (o.Get("quantize").IsString()) choice.quantize = parse_quantize_choice(o.Get("quantize").ToString().Utf8Value());
+  if (o.Get("bf16").IsString()) {
+    const std::string bf16 = o.Get("bf16").ToString().Utf8Value();
+    if (bf16 != "dot" && bf16 != "widen") throw std::invalid_argument("bf16 must be \"dot\" or \"widen\" (got \"" + bf16 + "\")");
+    choice.bf16_dot = bf16 == "dot";
+  }
   if (choice.device != "cpu" && choice.device != "cuda" && choice.device != "auto") {
     throw std::invalid_argument("device must be \"cpu\", \"cuda\" or \"auto\" (got \"" + choice.device + "\")");
   }
@@ -210,7 +217,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
       throw std::runtime_error("this build of the engine has no CUDA kernels (no CUDA toolkit was found when it was built)");
     }
 #endif
-    return std::make_shared<Model>(config, *files, *tensors, threads, choice.quantize);
+    return std::make_shared<Model>(config, *files, *tensors, threads, choice.quantize, choice.bf16_dot);
   });
 }
 

@@ -33,6 +33,19 @@ extern const QuantDots kPortableQuantDots;
 extern const QuantDots kAvx2QuantDots;  // only where cpu_has_avx2_fma()
 extern const QuantDots kVnniQuantDots;  // only where cpu_has_avx512_vnni()
 
+// Products with BF16 weights on the CPU's BF16 dot-product instruction (AVX-512 BF16's vdpbf16ps):
+// the activations are rounded to BF16 too (as GPUs' tensor cores take them), and pairs of products
+// are summed in float32. Faster than widening the weights, at BF16 precision on the activations.
+struct Bf16Dots {
+  const char* name;
+  // out[i] = x[i] rounded to the nearest BF16 (ties to even), as bits.
+  void (*to_bf16)(const float* x, int n, uint16_t* out);
+  // y[r][j] (+)= bias[j] + sum_k xb[r][k] * panel[k][j] for r < rows (≤ the table's tile_rows), j < cols,
+  // with xb the activation rows as BF16 bits (row stride ldx) and the panel the 16-bit one of gemm_tile_bf16.
+  void (*gemm_tile)(const uint16_t* xb, int ldx, int rows, const uint16_t* panel, int k, const float* bias, float* y,
+                    int ldy, int cols, bool accumulate);
+};
+
 struct Kernels {
   const char* name;
   // Rows of output one gemm_tile call computes at most (≤ kMaxTileRows): as many as the ISA has
@@ -56,6 +69,8 @@ struct Kernels {
   int fma_loop_flops;  // 10 independent accumulators × lanes × 2 flops per FMA
   // Products with block-quantized weights.
   QuantDots quant;
+  // BF16 weights on the BF16 dot-product instruction, where the CPU has it (else null).
+  const Bf16Dots* bf16_dot = nullptr;
 };
 
 extern const Kernels kPortableKernels;
@@ -67,6 +82,9 @@ bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
 // AVX-512 VNNI with the VL forms (the int8 products use its 256-bit dpbusd).
 bool cpu_has_avx512_vnni();
+// AVX-512 BF16 with BW (vdpbf16ps, and the word permutes that pair a panel's rows for it).
+bool cpu_has_avx512_bf16();
+extern const Bf16Dots kAvx512Bf16Dots;  // only where cpu_has_avx512_bf16()
 // The table named by ANNEAL_CPU (portable, avx2, avx512) if this CPU runs it, else the fastest it runs.
 const Kernels& best_kernels();
 // The table called `name` ("portable", "avx2", "avx512"); throws std::invalid_argument when this CPU lacks it.

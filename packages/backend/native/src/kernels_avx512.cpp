@@ -126,6 +126,7 @@ const Kernels& avx512_kernels() {
   static const Kernels table = [] {
     Kernels kernels = kAvx512Kernels;
     if (cpu_has_avx512_vnni()) kernels.quant = kVnniQuantDots;
+    if (cpu_has_avx512_bf16()) kernels.bf16_dot = &kAvx512Bf16Dots;
     return kernels;
   }();
   return table;

@@ -32,8 +32,8 @@ static DType quantized_type(QuantizeChoice choice, int64_t k, bool head) {
 }
 
 Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
-             const std::map<std::string, TensorSource>& tensors, size_t threads, QuantizeChoice quantize)
-    : config_(config), kernels_(best_kernels()), pool_(threads) {
+             const std::map<std::string, TensorSource>& tensors, size_t threads, QuantizeChoice quantize, bool bf16_dot)
+    : config_(config), kernels_(best_kernels()), pool_(threads), bf16_dot_(bf16_dot && kernels_.bf16_dot != nullptr) {
   check_config(config_);
   WeightReader reader(files, tensors);
   const int64_t D = config_.dim, V = config_.vocab, F = config_.ffn;
@@ -185,7 +185,7 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
   // Guided sequences get a twin over their unconditional tokens, appended to the same batch.
   const size_t requested = batch.size();
   const std::vector<size_t> twin_of = add_guidance_twins(batch);
-  const Context ctx{kernels_, pool_};
+  const Context ctx{kernels_, pool_, bf16_dot_};
   const int D = c.dim, QD = c.heads * c.head_dim, KD = c.kv_heads * c.head_dim;
 
   for (size_t s = 0; s < batch.size(); ++s) {

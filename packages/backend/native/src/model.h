@@ -30,7 +30,7 @@ class Model : public Engine {
   // quantized ones instead. Throws with the file and tensor name on bad input.
   Model(const ModelConfig& config, const std::vector<std::string>& files,
         const std::map<std::string, TensorSource>& tensors, size_t threads,
-        QuantizeChoice quantize = QuantizeChoice::None);
+        QuantizeChoice quantize = QuantizeChoice::None, bool bf16_dot = true);
 
   const ModelConfig& config() const override { return config_; }
   size_t threads() const override { return pool_.size(); }
@@ -42,6 +42,9 @@ class Model : public Engine {
   // Bytes of weights held in memory, whether owned or mapped from the file.
   size_t weight_bytes() const { return weight_bytes_; }
   const char* int8_kernels() const { return kernels_.quant.name; }
+  // How products with BF16 matrices run: "dot" (the CPU's BF16 dot-product instruction, activations
+  // rounded to BF16) or "widen" (weights widened to float32: exactly the float32 product).
+  const char* bf16_products() const { return bf16_dot_ ? "dot" : "widen"; }
   std::shared_ptr<KvCache> create_cache(int capacity) override {
     return std::make_shared<KvCache>(config_.layers, capacity, config_.kv_heads * config_.head_dim);
   }
@@ -64,6 +67,7 @@ class Model : public Engine {
   ModelConfig config_;
   const Kernels& kernels_;
   ThreadPool pool_;
+  bool bf16_dot_;  // asked for and available
   std::mutex forward_mutex_;
   // The embedding [vocab][dim], rows looked up where they lie: quantized ones in the mapped file,
   // float ones (and ones quantized at load) in `embed_owned_`; any dtype, widened a row at a time.

@@ -165,8 +165,22 @@ void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, c
     gemm_quantized(ctx, x, rows, w, bias, y, accumulate);
     return;
   }
-  const auto tile16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_bf16 : ctx.kernels.gemm_tile_f16;
   const int k = w.k, n = w.n;
+  if (w.dtype == DType::BF16 && ctx.bf16_dot && ctx.kernels.bf16_dot) {
+    // The activation rows rounded to BF16 once, then every tile takes pairs of them.
+    const Bf16Dots& dots = *ctx.kernels.bf16_dot;
+    std::vector<uint16_t> xb(static_cast<size_t>(rows) * k);
+    ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) dots.to_bf16(x + r * k, k, xb.data() + r * k);
+    });
+    for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
+      dots.gemm_tile(xb.data() + static_cast<size_t>(r0) * k, k, tile_rows,
+                     w.panels16.data() + static_cast<size_t>(p) * k * kPanelWidth, k, bias ? bias + n0 : nullptr,
+                     y + static_cast<size_t>(r0) * n + n0, n, std::min(kPanelWidth, n - n0), accumulate);
+    });
+    return;
+  }
+  const auto tile16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_bf16 : ctx.kernels.gemm_tile_f16;
   for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
     tile16(x + static_cast<size_t>(r0) * k, k, tile_rows, w.panels16.data() + static_cast<size_t>(p) * k * kPanelWidth, k,
            bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * n + n0, n, std::min(kPanelWidth, n - n0),

@@ -43,6 +43,9 @@ PackedWeight quantized_view(const uint8_t* blocks, int n, int k, DType type, std
 struct Context {
   const Kernels& kernels;
   ThreadPool& pool;
+  // BF16 weights on the BF16 dot-product instruction (activations rounded to BF16) when the kernels
+  // have it; otherwise, or when false, widened to float32 (exactly the float32 product).
+  bool bf16_dot = false;
 };
 
 // y[m][n] (+)= x[m][:] · W[n][:] + bias[n], for x of shape [rows][w.k] and y of shape [rows][w.n].

@@ -5,7 +5,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
 import { type ModelVariant, modelVariant, weightShape } from "../model-spec";
-import { type Device, type GemmBackend, type NativeModel, type NativeTensor, native } from "../native";
+import {
+  type Bf16Products,
+  type Device,
+  type GemmBackend,
+  type NativeModel,
+  type NativeTensor,
+  native,
+} from "../native";
 import { type Architecture, checkSpecialIds, readArchitecture } from "./architecture";
 import { ChatTemplate, chatTemplateSource } from "./chat-template";
 import { readGgufCheckpoint } from "./gguf-checkpoint";
@@ -59,6 +66,8 @@ export interface LoadOptions {
   gemm?: GemmBackend;
   /** Quantize float matrices at load (CPU engine); quantized files are used as they are. */
   quantize?: QuantizeChoice;
+  /** BF16 matrices on the CPU: "dot" (default where the CPU has AVX-512 BF16) or "widen" (exact float32). */
+  bf16?: Bf16Products;
   /** Non-fatal notes (e.g. an unknown GGUF pre-tokenizer); default: printed to stderr. */
   warn?: (message: string) => void;
   /** For Hub ids: offline mode, download progress, endpoint and token. */
@@ -89,6 +98,7 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     device,
     ...(options.gemm ? { gemm: options.gemm } : {}),
     ...(options.quantize ? { quantize: options.quantize } : {}),
+    ...(options.bf16 ? { bf16: options.bf16 } : {}),
   });
   const variant = modelVariant(
     architecture.family,

@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { hubIdOf } from "../checkpoint/hub-cache";
 import { QUANTIZE_CHOICES, type QuantizeChoice } from "../checkpoint/load";
 import { defaultModelDir } from "../default-model";
-import { type Device, type NativeModel, native } from "../native";
+import { type Bf16Products, type Device, type NativeModel, native } from "../native";
 import { SERVER_DEFAULTS as D } from "../server/defaults";
 import { createServer, type ServerOptions } from "../server/server";
 import { progressLines } from "./download-progress";
@@ -25,6 +25,7 @@ interface ServeFlags {
   threads?: number;
   device: Device;
   quantize?: QuantizeChoice;
+  bf16?: Bf16Products;
   config?: string;
   log?: boolean;
   offline?: boolean;
@@ -73,6 +74,12 @@ export function serveCommand(name = "anneal serve"): Command {
         "quantize float weights at load (CPU): q8_0, or q4_k (Q4_K, Q6_K head); GGUF files keep their own",
       ).choices(QUANTIZE_CHOICES),
     )
+    .addOption(
+      new Option(
+        "--bf16 <products>",
+        "BF16 matrices on the CPU: dot (the CPU's BF16 dot-product instruction, activations rounded to BF16; the default where present) or widen (exact float32 products)",
+      ).choices(["dot", "widen"]),
+    )
     .option("--offline", "never download: Hub ids must be in the local cache (also HF_HUB_OFFLINE=1)")
     .option("--config <file>", "JSON with any of these options in camelCase (flags win)")
     .option("--log", "structured request logs (pino) on stdout")
@@ -120,6 +127,7 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
     threads: setting(flags.threads, "threads", 0),
     device: flags.device,
     ...(quantize ? { quantize } : {}),
+    ...(flags.bf16 ? { bf16: flags.bf16 } : {}),
     hub: {
       ...(setting(flags.offline, "offline", undefined) ? { offline: true } : {}),
       onProgress: progressLines((line) => process.stderr.write(`${name}: ${line}\n`)),
@@ -155,7 +163,8 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
 function where(info: ReturnType<NativeModel["info"]>): string {
   if (info.device !== "cpu") return info.device;
   const int8 = info.int8 && info.weights && /Q\d/.test(info.weights) ? `, ${info.int8} int8` : "";
-  return `cpu (${info.kernels} kernels, ${info.weights ?? "F32"} weights${int8})`;
+  const bf16 = info.bf16 === "dot" && info.weights?.includes("BF16") ? ", bf16 dot products" : "";
+  return `cpu (${info.kernels} kernels, ${info.weights ?? "F32"} weights${int8}${bf16})`;
 }
 
 function readConfig(path: string): Record<string, unknown> {

@@ -39,7 +39,7 @@ export class ModelRegistry {
   async load(
     sources: ModelSource[],
     metrics: ServerMetrics,
-    engine: Pick<LoadOptions, "threads" | "device" | "quantize" | "hub">,
+    engine: Pick<LoadOptions, "threads" | "device" | "quantize" | "bf16" | "hub">,
   ): Promise<void> {
     for (const source of sources) {
       const id = source.id ?? defaultModelId(source.dir);

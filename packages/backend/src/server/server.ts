@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { HubLoadOptions } from "../checkpoint/hub-download";
 import type { QuantizeChoice } from "../checkpoint/load";
-import type { Device } from "../native";
+import type { Bf16Products, Device } from "../native";
 import { Admission } from "./admission";
 import { ApiKeys, publicRoutes } from "./auth";
 import type { HandlerContext } from "./completion-handler";
@@ -43,6 +43,8 @@ export interface ServerOptions {
   device?: Device;
   /** Quantize float weights at load (CPU engine). */
   quantize?: QuantizeChoice;
+  /** BF16 matrices on the CPU: the dot-product instruction (default where present) or widened. */
+  bf16?: Bf16Products;
   /** Models named by Hub id: offline mode, download progress, endpoint and token. */
   hub?: HubLoadOptions;
   /** pino logging: false, true, or pino options. Default false. */
@@ -174,6 +176,7 @@ export function createServer(options: ServerOptions): AnnealServer {
     threads: options.threads ?? 0,
     device: options.device ?? "auto",
     ...(options.quantize ? { quantize: options.quantize } : {}),
+    ...(options.bf16 ? { bf16: options.bf16 } : {}),
     ...(options.hub ? { hub: options.hub } : {}),
   });
   ready.catch((error: unknown) => app.log.error({ err: error }, "model loading failed"));
