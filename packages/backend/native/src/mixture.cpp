@@ -11,11 +11,14 @@
 namespace anneal {
 
 void swiglu(const Context& ctx, const float* x, int rows, const SwiGlu& mlp, float* out, bool accumulate) {
-  const int F = mlp.gate.n;
-  std::vector<float> gate(static_cast<size_t>(rows) * F), up(gate.size());
+  // Scratch kept per calling thread and only ever grown: a canvas's gate and up rows are tens of MB,
+  // which a fresh allocation per layer would fault in page by page every time.
+  thread_local std::vector<float> gate, up;
+  const size_t size = static_cast<size_t>(rows) * mlp.gate.n;
+  if (gate.size() < size) gate.resize(size), up.resize(size);
   gemm(ctx, x, rows, mlp.gate, nullptr, gate.data(), false);
   gemm(ctx, x, rows, mlp.up, nullptr, up.data(), false);
-  silu_mul(ctx, gate.data(), up.data(), gate.data(), static_cast<int64_t>(gate.size()));
+  silu_mul(ctx, gate.data(), up.data(), gate.data(), static_cast<int64_t>(size));
   gemm(ctx, gate.data(), rows, mlp.down, nullptr, out, accumulate);
 }
 

@@ -47,9 +47,7 @@ export function exportGguf(dir: string, out: string, requested: GgufExportType =
       ? autoType(available.get(architecture.tensorNames.get("embed")?.name ?? "")?.dtype)
       : requested;
   const tensorTypes: Record<string, number> = {};
-  const tensors: GgufTensorToWrite[] = [];
-  // Experts' matrices of one layer go into one stacked tensor, as llama.cpp's converter writes them.
-  const stacks = new Map<string, { shape: number[]; parts: (() => Uint8Array)[] }>();
+  const perKey: KeyedTensor[] = [];
   for (const [key, { name }] of architecture.tensorNames) {
     const info = available.get(name);
     if (!info) throw new Error(`missing tensor ${name}`); // readCheckpointFolder checked every one
@@ -61,26 +59,9 @@ export function exportGguf(dir: string, out: string, requested: GgufExportType =
       const values = readTensorValues(info);
       return encode(interleave ? interleaveRopeRows(values, info.shape, shape.headDim) : values, dtype);
     };
-    const ggufName = ggufTensorName(key);
-    if (!/\.experts\.\d+\./.test(key)) {
-      tensors.push({ name: ggufName, shape: info.shape, dtype, bytes });
-      continue;
-    }
-    let stack = stacks.get(ggufName);
-    if (!stack) {
-      stack = { shape: [0, ...info.shape], parts: [] };
-      stacks.set(ggufName, stack);
-      const { parts } = stack;
-      tensors.push({
-        name: ggufName,
-        shape: stack.shape,
-        dtype,
-        bytes: () => concatBytes(parts.map((part) => part())),
-      });
-    }
-    stack.shape[0] = (stack.shape[0] as number) + 1;
-    stack.parts.push(bytes);
+    perKey.push({ key, shape: info.shape, dtype, bytes });
   }
+  const tensors = ggufTensors(perKey);
   const metadata: GgufEntry[] = [
     ...ggufArchitectureEntries(architecture, basename(dir), FILE_TYPES[type]),
     ...tokenizerToGguf(parts.tokenizerJson, {
@@ -148,6 +129,40 @@ export function interleaveRopeRows(values: Float32Array, tensorShape: number[], 
     }
   }
   return out;
+}
+
+/** One engine weight to write: its key, shape, dtype and (lazily) its encoded bytes. */
+export interface KeyedTensor {
+  key: string;
+  shape: number[];
+  dtype: TensorDType;
+  bytes: () => Uint8Array;
+}
+
+/**
+ * The GGUF tensors for engine weights, under llama.cpp's names; a layer's experts go into one stacked
+ * [experts][rows][columns] tensor per matrix, as llama.cpp's converter writes them.
+ */
+export function ggufTensors(weights: KeyedTensor[]): GgufTensorToWrite[] {
+  const tensors: GgufTensorToWrite[] = [];
+  const stacks = new Map<string, { shape: number[]; parts: (() => Uint8Array)[] }>();
+  for (const { key, shape, dtype, bytes } of weights) {
+    const name = ggufTensorName(key);
+    if (!/\.experts\.\d+\./.test(key)) {
+      tensors.push({ name, shape, dtype, bytes });
+      continue;
+    }
+    let stack = stacks.get(name);
+    if (!stack) {
+      stack = { shape: [0, ...shape], parts: [] };
+      stacks.set(name, stack);
+      const { parts } = stack;
+      tensors.push({ name, shape: stack.shape, dtype, bytes: () => concatBytes(parts.map((part) => part())) });
+    }
+    stack.shape[0] = (stack.shape[0] as number) + 1;
+    stack.parts.push(bytes);
+  }
+  return tensors;
 }
 
 function concatBytes(parts: Uint8Array[]): Uint8Array {
