@@ -1,4 +1,5 @@
-// Engine benchmarks (`pnpm bench`): this machine's FMA peak and GEMM throughput for every kernel path
+// Engine benchmarks (`pnpm bench`): this machine's FMA peak (and BF16 dot peak where it has AVX-512
+// BF16) and GEMM throughput for every kernel path
 // it runs (portable, AVX2, AVX-512), each GEMM as a share of the widest path's peak; forward passes
 // per second, and a 256-token answer per sampler and cache mode on a ~11M-parameter random
 // LLaDA-format model. Writes bench/results/engine.json. Ratios are measured in this one run.
@@ -32,6 +33,18 @@ const peaks = Object.fromEntries(
   }),
 ) as Record<(typeof paths)[number], { oneThread: number; twoThreads: number }>;
 const widestPeak = Math.max(...Object.values(peaks).map((p) => p.twoThreads));
+// The BF16 dot-product peak (vdpbf16ps), which BF16 matrices reach where the CPU has AVX-512 BF16.
+const bf16DotPeak = cpu.avx512Bf16
+  ? {
+      oneThread: round(addon.kernels.benchPeakFma(1, MS, "avx512", "bf16dot")),
+      twoThreads: round(addon.kernels.benchPeakFma(THREADS, MS, "avx512", "bf16dot")),
+    }
+  : undefined;
+if (bf16DotPeak) {
+  console.log(
+    `peak BF16 dot, avx512: ${bf16DotPeak.oneThread} GFLOP/s (1 thread), ${bf16DotPeak.twoThreads} GFLOP/s (${THREADS})`,
+  );
+}
 
 // The matrix products of one full-canvas forward pass of the bench model, [rows × in] · [out × in]ᵀ.
 const shapes = [
@@ -118,6 +131,7 @@ const results = {
   },
   note: "random weights: a random model is rarely confident, so threshold samplers commit about one token per forward here",
   peakGflops: peaks,
+  ...(bf16DotPeak ? { bf16DotPeakGflops: bf16DotPeak } : {}),
   gemm,
   model: { ...spec, parameters, canvas: CANVAS, answer: ANSWER },
   forwardsPerSecond: round(forwardsPerSecond, 2),

@@ -1,13 +1,15 @@
-// Matrix products in every weight format (`pnpm bench`): y = x · Wᵀ with W as F32, BF16, Q8_0,
-// Q4_0, Q4_K and Q6_K, on the built-in model's shapes and on LLaDA-8B's (d 4096, MLP 12288), at 32
-// rows (a decode block) and 288 (a whole canvas). Each is reported as GFLOP/s, as a share of this
-// machine's widest FP32 FMA peak, and as weight bytes streamed per second against the memory
-// bandwidth measured here (a large copy on 1 and 2 threads). Writes bench/results/quantized-gemm.json.
+// Matrix products in every weight format (`pnpm bench`): y = x · Wᵀ with W as F32, BF16 (widened,
+// and on the BF16 dot-product instruction where the CPU has it), Q8_0, Q4_0, Q4_K and Q6_K, on the
+// built-in model's shapes and on LLaDA-8B's (d 4096, MLP 12288), at 32 rows (a decode block) and 288
+// (a whole canvas). Each is reported as GFLOP/s, as a share of this machine's widest FP32 FMA peak
+// (and BF16 dot products of its BF16 dot peak too), and as weight bytes streamed per second against
+// the memory bandwidth measured here (a large copy on 1 and 2 threads). Writes
+// bench/results/quantized-gemm.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
 import { bytesPerElement } from "../packages/backend/src/checkpoint/gguf";
-import { native, type TensorDType } from "../packages/backend/src/native";
+import { type Bf16Products, native, type TensorDType } from "../packages/backend/src/native";
 
 const THREADS = 2;
 const MS = Number(process.env.BENCH_MS ?? 600);
@@ -47,8 +49,17 @@ const paths = ["portable", ...(cpu.avx2 ? ["avx2"] : []), ...(cpu.avx512 ? ["avx
 const measurePeak = () =>
   Math.max(...paths.flatMap((path) => [1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, path))));
 let peak = measurePeak();
+const bf16DotPeak = cpu.avx512Bf16
+  ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, "avx512", "bf16dot")))
+  : undefined;
 
-const DTYPES: TensorDType[] = ["F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"];
+/** Each weight format measured: its label, its dtype, and how BF16 is multiplied. */
+const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products }[] = [
+  { label: "F32", dtype: "F32", bf16: "widen" },
+  { label: "BF16", dtype: "BF16", bf16: "widen" },
+  ...(cpu.avx512Bf16 ? [{ label: "BF16 dot", dtype: "BF16" as const, bf16: "dot" as const }] : []),
+  ...(["Q8_0", "Q4_0", "Q4_K", "Q6_K"] as const).map((dtype) => ({ label: dtype, dtype, bf16: "widen" as const })),
+];
 const SHAPES = [
   { model: "built-in", name: "q/k/v/o", n: 256, k: 256 },
   { model: "built-in", name: "gate/up", n: 768, k: 256 },
@@ -62,15 +73,17 @@ const rows = [];
 for (const shape of SHAPES) {
   for (const m of [32, 288]) {
     const byDtype = Object.fromEntries(
-      DTYPES.map((dtype) => {
-        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, cpu.kernels as "avx512", dtype);
+      FORMATS.map(({ label, dtype, bf16 }) => {
+        const kernels = cpu.kernels as "avx512";
+        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, kernels, dtype, bf16);
         const seconds = (2 * m * shape.n * shape.k) / (gflops * 1e9);
         const weightBytesPerSecond = (shape.n * shape.k * bytesPerElement(dtype)) / seconds;
         return [
-          dtype,
+          label,
           {
             gflops: round(gflops),
             ofFp32Peak: round(gflops / peak, 3),
+            ...(bf16 === "dot" && bf16DotPeak ? { ofBf16DotPeak: round(gflops / bf16DotPeak, 3) } : {}),
             weightGBs: round(weightBytesPerSecond / 1e9, 2),
             ofCopyBandwidth: round(weightBytesPerSecond / bandwidth.twoThreads, 3),
           },
@@ -78,7 +91,7 @@ for (const shape of SHAPES) {
       }),
     );
     console.log(
-      `${shape.model} ${shape.name} ${m}×${shape.n}×${shape.k}: ${DTYPES.map((d) => `${d} ${byDtype[d]?.gflops} GFLOP/s (${byDtype[d]?.weightGBs} GB/s)`).join(", ")}`,
+      `${shape.model} ${shape.name} ${m}×${shape.n}×${shape.k}: ${FORMATS.map(({ label }) => `${label} ${byDtype[label]?.gflops} GFLOP/s (${byDtype[label]?.weightGBs} GB/s)`).join(", ")}`,
     );
     rows.push({ ...shape, rows: m, byDtype });
   }
@@ -91,7 +104,7 @@ if (peakAfter > peak) {
   peak = peakAfter;
 }
 console.log(
-  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
+  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads${bf16DotPeak ? `; BF16 dot peak ${round(bf16DotPeak)} GFLOP/s` : ""}; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
 );
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
@@ -108,6 +121,7 @@ writeFileSync(
       },
       copyBandwidthGBs: { oneThread: round(bandwidth.oneThread / 1e9), twoThreads: round(bandwidth.twoThreads / 1e9) },
       fp32PeakGflops: round(peak),
+      ...(bf16DotPeak ? { bf16DotPeakGflops: round(bf16DotPeak) } : {}),
       note: "quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
       gemm: rows,
     },

@@ -337,7 +337,8 @@ export interface NativeAddon {
       dtype?: TensorDType,
       bf16?: Bf16Products,
     ): number;
-    benchPeakFma(threads: number, milliseconds: number, kernels?: KernelChoice): number;
+    /** GFLOP/s of a register-only FMA loop, or with "bf16dot" of a vdpbf16ps loop (AVX-512 BF16 only). */
+    benchPeakFma(threads: number, milliseconds: number, kernels?: KernelChoice, loop?: "fma" | "bf16dot"): number;
   };
 }
 

@@ -259,11 +259,19 @@ Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), 2.0 * rows * n * k * runs / elapsed / 1e9);
 }
 
-// benchPeakFma(threads, milliseconds, kernels) -> GFLOP/s of a register-only FMA loop on each thread
+// benchPeakFma(threads, milliseconds, kernels, "fma"|"bf16dot") -> GFLOP/s of a register-only FMA loop
+// (or vdpbf16ps loop) on each thread
 Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
   const unsigned threads = std::max(1u, info[0].As<Napi::Number>().Uint32Value());
   const double budget = info[1].As<Napi::Number>().DoubleValue() / 1000.0;
-  const Kernels& kernels = kernels_named(info[2]);
+  const Kernels& chosen = kernels_named(info[2]);
+  const bool bf16 = info[3].IsString() && info[3].As<Napi::String>().Utf8Value() == "bf16dot";
+  if (bf16 && chosen.bf16_dot == nullptr) throw Napi::Error::New(info.Env(), "benchPeakFma: these kernels have no BF16 dot product");
+  struct Loop {
+    float (*run)(int64_t);
+    int flops;
+  } const kernels = bf16 ? Loop{chosen.bf16_dot->dot_loop, chosen.bf16_dot->dot_loop_flops}
+                         : Loop{chosen.fma_loop, chosen.fma_loop_flops};
   const int64_t chunk = 1 << 20;
   std::vector<double> rates(threads);
   std::vector<std::thread> workers;
@@ -274,11 +282,11 @@ Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
       double elapsed = 0;
       int64_t rounds = 0;
       do {
-        sink = sink + kernels.fma_loop(chunk);
+        sink = sink + kernels.run(chunk);
         rounds += chunk;
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       } while (elapsed < budget);
-      rates[t] = static_cast<double>(rounds) * kernels.fma_loop_flops / elapsed / 1e9;
+      rates[t] = static_cast<double>(rounds) * kernels.flops / elapsed / 1e9;
     });
   }
   for (auto& w : workers) w.join();

@@ -40,10 +40,14 @@ struct Bf16Dots {
   const char* name;
   // out[i] = x[i] rounded to the nearest BF16 (ties to even), as bits.
   void (*to_bf16)(const float* x, int n, uint16_t* out);
-  // y[r][j] (+)= bias[j] + sum_k xb[r][k] * panel[k][j] for r < rows (≤ the table's tile_rows), j < cols,
-  // with xb the activation rows as BF16 bits (row stride ldx) and the panel the 16-bit one of gemm_tile_bf16.
-  void (*gemm_tile)(const uint16_t* xb, int ldx, int rows, const uint16_t* panel, int k, const float* bias, float* y,
-                    int ldy, int cols, bool accumulate);
+  // y[r][j] (+)= bias[j] + sum_k xb[r][k] * W[j][k] for r < rows (≤ the table's tile_rows) and j < cols
+  // (≤ 16 · panels), over `panels` (1 or 2) consecutive 16-bit panels of gemm_tile_bf16's layout,
+  // panel_stride elements apart, with xb the activation rows as BF16 bits (row stride ldx).
+  void (*gemm_tile)(const uint16_t* xb, int ldx, int rows, const uint16_t* panel, size_t panel_stride, int panels, int k,
+                    const float* bias, float* y, int ldy, int cols, bool accumulate);
+  // A register-only vdpbf16ps loop (the BF16 peak): `iterations` rounds of dot_loop_flops flops.
+  float (*dot_loop)(int64_t iterations);
+  int dot_loop_flops;
 };
 
 struct Kernels {

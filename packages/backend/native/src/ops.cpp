@@ -173,10 +173,19 @@ void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, c
     ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) dots.to_bf16(x + r * k, k, xb.data() + r * k);
     });
-    for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
-      dots.gemm_tile(xb.data() + static_cast<size_t>(r0) * k, k, tile_rows,
-                     w.panels16.data() + static_cast<size_t>(p) * k * kPanelWidth, k, bias ? bias + n0 : nullptr,
-                     y + static_cast<size_t>(r0) * n + n0, n, std::min(kPanelWidth, n - n0), accumulate);
+    // Work item = (pair of panels, row tile), pair-major so a thread reuses its weights across row tiles.
+    const int panel_count = (n + kPanelWidth - 1) / kPanelWidth, pairs = (panel_count + 1) / 2;
+    const int tile_rows = ctx.kernels.tile_rows, row_tiles = (rows + tile_rows - 1) / tile_rows;
+    const size_t panel_stride = static_cast<size_t>(k) * kPanelWidth;
+    ctx.pool.parallel_for(static_cast<size_t>(pairs) * row_tiles, [&](size_t begin, size_t end) {
+      for (size_t item = begin; item < end; ++item) {
+        const int p = static_cast<int>(item / row_tiles) * 2, r0 = static_cast<int>(item % row_tiles) * tile_rows;
+        const int n0 = p * kPanelWidth;
+        dots.gemm_tile(xb.data() + static_cast<size_t>(r0) * k, k, std::min(tile_rows, rows - r0),
+                       w.panels16.data() + static_cast<size_t>(p) * panel_stride, panel_stride,
+                       std::min(2, panel_count - p), k, bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * n + n0,
+                       n, std::min(2 * kPanelWidth, n - n0), accumulate);
+      }
     });
     return;
   }
