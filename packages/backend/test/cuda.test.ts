@@ -1,12 +1,12 @@
 // The CUDA engine. Everywhere: it is built when a toolkit is found, and without a GPU every CUDA
 // call fails with a clear error while "auto" falls back to the CPU. With a GPU: each kernel against
-// its CPU twin at odd sizes, and whole models (random LLaDA and Dream checkpoints, the built-in
-// model) against the CPU engine.
+// its CPU twin at odd sizes, and whole models (random LLaDA, Dream and LLaDA-MoE checkpoints, the
+// built-in model) against the CPU engine.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { defaultModelDir, loadCheckpoint, native } from "../src/index";
-import { MASK_ID, roundToBf16, writeCheckpoint } from "./support/write-checkpoint";
+import { MASK_ID, roundToBf16, TINY_MOE, writeCheckpoint } from "./support/write-checkpoint";
 
 const addon = native();
 const cuda = addon.cudaInfo();
@@ -178,6 +178,11 @@ describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine
     ["LLaDA, BF16, GQA", { dtype: "BF16" as const, kvHeads: 2, seed: 21 }],
     ["LLaDA, F32, tied", { tied: true, seed: 22 }],
     ["Dream, BF16, GQA, bias", { family: "dream" as const, dtype: "BF16" as const, kvHeads: 1, seed: 23 }],
+    // The router's choice is made on the host from the GPU's logits, as the CPU engine makes it.
+    [
+      "LLaDA-MoE, BF16: q/k norms, dense and mixture layers, expert bias, shared expert",
+      { ...TINY_MOE, dtype: "BF16" as const, seed: 25 },
+    ],
   ])("%s: logits match the CPU engine, and so do confident argmaxes", async (_, spec) => {
     const checkpoint = writeCheckpoint(spec);
     const cpu = await loadCheckpoint(checkpoint.dir, { device: "cpu", threads: 2 });

@@ -9,7 +9,9 @@
 #include <string>
 
 #include "cuda_engine.h"
+#include "../src/mixture.h"
 #include "gemm.cuh"
+#include "mixture.cuh"
 #include "ops.cuh"
 #include "phase_timer.cuh"
 #include "stats.cuh"
@@ -36,9 +38,6 @@ class CudaEngine : public Engine {
   CudaEngine(const ModelConfig& config, const EngineOptions& options)
       : config_(config), options_(options), phases_(options.profile) {
     check_config(config_);
-    if (config_.experts > 0 || config_.qk_norm) {
-      throw std::invalid_argument("the CUDA engine does not run mixture-of-experts models (LLaDA-MoE) yet; use --device cpu");
-    }
     if (config_.head_dim > 256) throw std::invalid_argument("model config: the CUDA engine supports head dims up to 256");
     const DeviceProbe found = probe();
     if (found.count == 0) throw std::runtime_error("no CUDA device: " + found.error);
@@ -87,10 +86,30 @@ class CudaEngine : public Engine {
       vector(layer.attn_norm, stacked({{p + "attn_norm", c.dim}}, 0));
       upload_matrix(layer.qkv, stacked({{p + "q", QD}, {p + "k", KD}, {p + "v", KD}}, c.dim));
       if (c.qkv_bias) vector(layer.qkv_bias, stacked({{p + "q_bias", QD}, {p + "k_bias", KD}, {p + "v_bias", KD}}, 0));
+      if (c.qk_norm) {
+        vector(layer.q_norm, stacked({{p + "q_norm", c.head_dim}}, 0));
+        vector(layer.k_norm, stacked({{p + "k_norm", c.head_dim}}, 0));
+      }
       upload_matrix(layer.o, stacked({{p + "o", c.dim}}, QD));
       vector(layer.ffn_norm, stacked({{p + "ffn_norm", c.dim}}, 0));
-      upload_matrix(layer.gate_up, stacked({{p + "gate", c.ffn}, {p + "up", c.ffn}}, c.dim));
-      upload_matrix(layer.down, stacked({{p + "down", c.dim}}, c.ffn));
+      // A dense layer's MLP, or a mixture layer's shared expert (if any), in gate_up and down.
+      const std::string mlp = c.is_moe_layer(l) ? p + "shared." : p;
+      const int64_t width = c.is_moe_layer(l) ? c.shared_expert_ffn : c.ffn;
+      if (width > 0) {
+        upload_matrix(layer.gate_up, stacked({{mlp + "gate", width}, {mlp + "up", width}}, c.dim));
+        upload_matrix(layer.down, stacked({{mlp + "down", c.dim}}, width));
+      }
+      if (!c.is_moe_layer(l)) continue;
+      upload_matrix(layer.router, stacked({{p + "router", c.experts}}, c.dim));
+      if (c.expert_bias) {
+        const std::vector<float> bias = stacked({{p + "expert_bias", c.experts}}, 0);
+        layer.expert_bias_host = bias;
+      }
+      for (int e = 0; e < c.experts; ++e) {
+        const std::string x = p + "experts." + std::to_string(e) + ".";
+        upload_matrix(layer.experts[e].gate_up, stacked({{x + "gate", c.expert_ffn}, {x + "up", c.expert_ffn}}, c.dim));
+        upload_matrix(layer.experts[e].down, stacked({{x + "down", c.dim}}, c.expert_ffn));
+      }
     }
   }
 
@@ -104,9 +123,19 @@ class CudaEngine : public Engine {
     if (!config_.tied_embeddings) matrix(head_);
     ones(final_norm_);
     for (Layer& layer : layers_) {
-      for (DeviceBuffer<bf16>* w : {&layer.qkv, &layer.o, &layer.gate_up, &layer.down}) matrix(*w);
+      for (DeviceBuffer<bf16>* w : {&layer.qkv, &layer.o, &layer.gate_up, &layer.down, &layer.router}) {
+        if (w->size() > 0) matrix(*w);
+      }
+      for (ExpertWeights& expert : layer.experts) {
+        matrix(expert.gate_up);
+        matrix(expert.down);
+      }
       ones(layer.attn_norm);
       ones(layer.ffn_norm);
+      if (config_.qk_norm) {
+        ones(layer.q_norm);
+        ones(layer.k_norm);
+      }
       if (config_.qkv_bias) zeros(layer.qkv_bias);
     }
     check(cudaStreamSynchronize(stream_), "random weights");
@@ -133,14 +162,30 @@ class CudaEngine : public Engine {
   }
 
  private:
+  // One expert's SwiGLU: gate and up as one [2·Fe][D] matrix, down [D][Fe].
+  struct ExpertWeights {
+    DeviceBuffer<bf16> gate_up, down;
+  };
   struct Layer {
     DeviceBuffer<float> attn_norm, ffn_norm, qkv_bias;  // qkv_bias: [QD + 2·KD] when the model has biases
-    DeviceBuffer<bf16> qkv, o, gate_up, down;          // qkv: [QD + 2·KD][D]; gate_up: [2F][D]
+    DeviceBuffer<float> q_norm, k_norm;                // [head_dim] each, when the model normalises q and k
+    // qkv: [QD + 2·KD][D]; gate_up: [2F][D] (a mixture layer's: its shared expert's, if any)
+    DeviceBuffer<bf16> qkv, o, gate_up, down;
+    // A mixture layer: the router [E][D] (the choice of experts is made on the host, as the CPU
+    // engine makes it: mixture.h's route), the expert bias, and the experts.
+    DeviceBuffer<bf16> router;
+    std::vector<float> expert_bias_host;
+    std::vector<ExpertWeights> experts;
   };
   struct Workspace {
     DeviceBuffer<int32_t> tokens, positions, head_rows, suppress_rows, suppress_tokens;
     DeviceBuffer<float> x, qkv, gate_up, gathered, logits, attention_scratch;
     DeviceBuffer<bf16> normed, attn, act;
+    // Mixture layers: router logits [R][E]; rows grouped by expert with their weights; those rows'
+    // inputs gathered, and one expert's outputs.
+    DeviceBuffer<float> router_logits, expert_weights, expert_out;
+    DeviceBuffer<int32_t> expert_rows;
+    DeviceBuffer<bf16> expert_in;
     DeviceBuffer<RowDraw> draws;
     DeviceBuffer<RowStats> stats;
     std::vector<std::shared_ptr<DeviceKv>> scratch;  // K/V of sequences without a cache, reused by index
@@ -154,22 +199,97 @@ class CudaEngine : public Engine {
     if (!c.tied_embeddings) head_.reserve(size_t(c.vocab) * D);
     parameters_ = int64_t(c.vocab) * D * (c.tied_embeddings ? 1 : 2) + D;
     layers_.resize(c.layers);
-    for (Layer& layer : layers_) {
+    for (int l = 0; l < c.layers; ++l) {
+      Layer& layer = layers_[l];
       layer.attn_norm.reserve(D);
       layer.ffn_norm.reserve(D);
       layer.qkv.reserve((QD + 2 * KD) * D);
       layer.o.reserve(D * QD);
-      layer.gate_up.reserve(2 * F * D);
-      layer.down.reserve(D * F);
-      parameters_ += int64_t(2 * D + (QD + 2 * KD) * D + D * QD + 3 * F * D);
+      parameters_ += int64_t(2 * D + (QD + 2 * KD) * D + D * QD);
+      const size_t mlp = c.is_moe_layer(l) ? size_t(c.shared_expert_ffn) : F;  // a dense MLP or a shared expert
+      if (mlp > 0) {
+        layer.gate_up.reserve(2 * mlp * D);
+        layer.down.reserve(D * mlp);
+        parameters_ += int64_t(3 * mlp * D);
+      }
       if (c.qkv_bias) {
         layer.qkv_bias.reserve(QD + 2 * KD);
         parameters_ += int64_t(QD + 2 * KD);
+      }
+      if (c.qk_norm) {
+        layer.q_norm.reserve(c.head_dim);
+        layer.k_norm.reserve(c.head_dim);
+        parameters_ += int64_t(2 * c.head_dim);
+      }
+      if (!c.is_moe_layer(l)) continue;
+      const size_t E = c.experts, Fe = c.expert_ffn;
+      layer.router.reserve(E * D);
+      parameters_ += int64_t(E * D + (c.expert_bias ? E : 0) + E * 3 * Fe * D);
+      layer.experts.resize(E);
+      for (ExpertWeights& expert : layer.experts) {
+        expert.gate_up.reserve(2 * Fe * D);
+        expert.down.reserve(D * Fe);
       }
     }
   }
 
   const bf16* head() const { return config_.tied_embeddings ? embed_.get() : head_.get(); }
+
+  // out (+)= down(silu(gate(x)) · up(x)) for `rows` BF16 rows of D values; gate_up is [2·width][D].
+  void swiglu(const bf16* x, int rows, const bf16* gate_up, const bf16* down, int width, float* out) {
+    Workspace& w = ws_;
+    const int D = config_.dim;
+    gemm(options_.gemm, x, rows, gate_up, 2 * width, D, nullptr, w.gate_up.get(), false, stream_);
+    phases_.mark("gate|up gemm", stream_);
+    silu_mul(w.gate_up.get(), w.gate_up.get() + width, 2 * width, w.act.get(), rows, width, stream_);
+    phases_.mark("silu", stream_);
+    gemm(options_.gemm, w.act.get(), rows, down, D, width, nullptr, out, true, stream_);
+    phases_.mark("down gemm", stream_);
+  }
+
+  // x += the mixture of experts over ws_.normed's R rows. The router's logits come to the host, where
+  // mixture.h's route() chooses each row's experts exactly as the CPU engine does; then each chosen
+  // expert runs once over its rows (gathered), and its outputs are added back weighted.
+  void mixture(const Layer& layer, int R) {
+    const ModelConfig& c = config_;
+    Workspace& w = ws_;
+    const int D = c.dim, E = c.experts, K = c.experts_per_token, Fe = c.expert_ffn;
+    gemm(options_.gemm, w.normed.get(), R, layer.router.get(), E, D, nullptr, w.router_logits.get(), false, stream_);
+    std::vector<float> logits(size_t(R) * E);
+    download_async(logits.data(), w.router_logits.get(), logits.size());
+    check(cudaStreamSynchronize(stream_), "router");
+    const Routing routing = route(logits.data(), R, E, layer.expert_bias_host, K, c.norm_top_k);
+    // Rows (and weights) expert by expert, each expert's in row order.
+    std::vector<int32_t> rows;
+    std::vector<float> weights;
+    std::vector<int> first(E + 1, 0);
+    for (int e = 0; e < E; ++e) {
+      first[e] = static_cast<int>(rows.size());
+      for (int r = 0; r < R; ++r) {
+        for (int j = 0; j < K; ++j) {
+          if (routing.expert[size_t(r) * K + j] != e) continue;
+          rows.push_back(r);
+          weights.push_back(routing.weight[size_t(r) * K + j]);
+        }
+      }
+    }
+    first[E] = static_cast<int>(rows.size());
+    w.expert_rows.upload(rows, stream_);
+    w.expert_weights.upload(weights, stream_);
+    gather_rows_bf16(w.normed.get(), w.expert_rows.get(), w.expert_in.get(), first[E], D, stream_);
+    phases_.mark("route + gather", stream_);
+    for (int e = 0; e < E; ++e) {
+      const int n = first[e + 1] - first[e];
+      if (n == 0) continue;
+      const bf16* in = w.expert_in.get() + size_t(first[e]) * D;
+      gemm(options_.gemm, in, n, layer.experts[e].gate_up.get(), 2 * Fe, D, nullptr, w.gate_up.get(), false, stream_);
+      silu_mul(w.gate_up.get(), w.gate_up.get() + Fe, 2 * Fe, w.act.get(), n, Fe, stream_);
+      gemm(options_.gemm, w.act.get(), n, layer.experts[e].down.get(), D, Fe, nullptr, w.expert_out.get(), false, stream_);
+      add_weighted_rows(w.expert_out.get(), w.expert_rows.get() + first[e], w.expert_weights.get() + first[e], w.x.get(),
+                        n, D, stream_);
+    }
+    phases_.mark("experts", stream_);
+  }
 
   // Downloads n values on the engine's stream (the caller synchronises before reading).
   template <typename T>
@@ -228,8 +348,14 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   w.normed.reserve(size_t(std::max(R, 1)) * D);
   w.qkv.reserve(size_t(R) * QKV);
   w.attn.reserve(size_t(R) * QD);
-  w.gate_up.reserve(size_t(R) * 2 * F);
-  w.act.reserve(size_t(R) * F);
+  const size_t widest = std::max({size_t(F), size_t(c.expert_ffn), size_t(c.shared_expert_ffn)});
+  w.gate_up.reserve(size_t(R) * 2 * widest);
+  w.act.reserve(size_t(R) * widest);
+  if (c.experts > 0) {
+    w.router_logits.reserve(size_t(R) * c.experts);
+    w.expert_in.reserve(size_t(R) * c.experts_per_token * D);
+    w.expert_out.reserve(size_t(R) * D);  // one expert's rows at a time: at most R
+  }
   w.gathered.reserve(size_t(std::max(HR, 1)) * D);
   w.logits.reserve(size_t(std::max(HR, 1)) * V);
   // Key ranges per sequence for attention (several when its rows alone cannot fill the GPU).
@@ -256,6 +382,11 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     gemm(gemm_with, w.normed.get(), R, layer.qkv.get(), QKV, D, c.qkv_bias ? layer.qkv_bias.get() : nullptr, w.qkv.get(),
          false, stream_);
     phases_.mark("q|k|v gemm", stream_);
+    if (c.qk_norm) {  // each head of q and k normalised on its own, before RoPE
+      head_rms_norm(w.qkv.get(), QKV, R, c.heads, c.head_dim, layer.q_norm.get(), c.eps, stream_);
+      head_rms_norm(w.qkv.get() + QD, QKV, R, c.kv_heads, c.head_dim, layer.k_norm.get(), c.eps, stream_);
+      phases_.mark("q/k norms", stream_);
+    }
     for (size_t s = 0; s < batch.size(); ++s) {
       const int rows = offset[s + 1] - offset[s];
       float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
@@ -272,12 +403,9 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
     phases_.mark("o gemm", stream_);
     rms_norm(w.x.get(), D, layer.ffn_norm.get(), w.normed.get(), R, D, c.eps, stream_);
     phases_.mark("rms_norm", stream_);
-    gemm(gemm_with, w.normed.get(), R, layer.gate_up.get(), 2 * F, D, nullptr, w.gate_up.get(), false, stream_);
-    phases_.mark("gate|up gemm", stream_);
-    silu_mul(w.gate_up.get(), w.gate_up.get() + F, 2 * F, w.act.get(), R, F, stream_);
-    phases_.mark("silu", stream_);
-    gemm(gemm_with, w.act.get(), R, layer.down.get(), D, F, nullptr, w.x.get(), true, stream_);
-    phases_.mark("down gemm", stream_);
+    if (c.is_moe_layer(l)) mixture(layer, R);
+    const int mlp = c.is_moe_layer(l) ? c.shared_expert_ffn : F;  // the dense MLP, or the shared expert
+    if (mlp > 0) swiglu(w.normed.get(), R, layer.gate_up.get(), layer.down.get(), mlp, w.x.get());
   }
 
   // The LM head only on the rows a sampler asked about.

@@ -204,7 +204,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   const size_t threads = info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
   return load_engine(env, [=]() -> std::shared_ptr<Engine> {
 #ifdef ANNEAL_WITH_CUDA
-    // Quantize-at-load and mixtures of experts are the CPU engine's, so "auto" with either stays on the CPU.
+    // Quantize-at-load is the CPU engine's, so "auto" with it stays on the CPU; so does a mixture of
+    // experts until the CUDA engine's (cuda/mixture.cu) has run against the CPU on a GPU.
     const bool cpu_only = choice.quantize != QuantizeChoice::None || config.experts > 0 || config.qk_norm;
     if (choice.device == "cuda" || (choice.device == "auto" && !cpu_only && cuda_usable())) {
       // The CUDA engine holds BF16 weights (quantized files are dequantized to it); it has no
