@@ -165,6 +165,28 @@ describe("GGUF files, Hub ids and quantizing: anneal convert, then serve", () =>
     expect(["stop", "length"]).toContain(answer.choices[0]?.finish_reason);
   }, 60_000);
 
+  it("convert --model FILE.gguf --type T requantizes a GGUF file; without --type it says to name one", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "anneal-requant-"));
+    const q8 = join(folder, "code-q8.gguf");
+    expect((await run(["convert", "--out", q8, "--type", "q8_0"])).code).toBe(0);
+    const requantized = await run([
+      "convert",
+      "--model",
+      q8,
+      "--out",
+      join(folder, "code-q4.gguf"),
+      "--type",
+      "q4_k_m",
+    ]);
+    expect(requantized.code).toBe(0);
+    expect(requantized.stdout).toMatch(/code-q4\.gguf: [\d.]+ MiB, q4_k_m \(tensors: \d+ Q4_K/);
+    const refused = await run(["convert", "--model", q8, "--out", join(folder, "again.gguf")]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^anneal: --model .*code-q8\.gguf is a GGUF file already: name the --type to requantize it to\n$/,
+    );
+  }, 60_000);
+
   it("serve --model ORG/NAME finds the model in the Hugging Face cache and serves it under that id", async () => {
     const cache = mkdtempSync(join(tmpdir(), "anneal-hub-cache-"));
     const snapshot = join(cache, "models--anneal--code-11m", "snapshots", "a".repeat(40));

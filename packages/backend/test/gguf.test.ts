@@ -15,7 +15,7 @@ import { defaultModelDir, type LoadedCheckpoint, loadCheckpoint } from "../src/i
 import { type NativeTensor, native } from "../src/native";
 import { maxLogitError } from "./support/compare";
 import { referenceLogits } from "./support/reference-model";
-import { MASK_ID, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import { MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
 
 const scratch = mkdtempSync(join(tmpdir(), "anneal-gguf-"));
 const builtIn = defaultModelDir() as string;
@@ -241,5 +241,50 @@ describe("the writer never damages a file", () => {
     ).toThrow("disk full");
     expect(readFileSync(file, "utf8")).toBe("the user's file");
     expect(readdirSync(dir)).toEqual(["model.gguf"]);
+  });
+});
+
+describe("requantizing a GGUF file, as llama-quantize does", () => {
+  /** Tensor name → its bytes in a GGUF file. */
+  function tensorBytes(file: string): Map<string, string> {
+    const gguf = readGguf(file);
+    const bytes = readFileSync(file);
+    return new Map(
+      [...gguf.tensors.values()].map((t) => [t.name, bytes.subarray(t.offset, t.offset + t.bytes).toString("base64")]),
+    );
+  }
+
+  it.each<[string, Partial<TinyModelSpec>]>([
+    ["LLaDA (q and k rows stay in llama.cpp's order)", { dim: 64, ffn: 96, dtype: "F16", seed: 31 }],
+    ["LLaDA-MoE (stacked experts)", { ...TINY_MOE, dtype: "F16", seed: 32 }],
+  ])("%s: F16 GGUF → Q8_0 gives the blocks the folder → Q8_0 gives", (_, spec) => {
+    const source = writeCheckpoint(spec);
+    const f16 = join(scratch, `requant-${spec.seed}-f16.gguf`);
+    const fromFile = join(scratch, `requant-${spec.seed}-q8_0-from-gguf.gguf`);
+    const fromFolder = join(scratch, `requant-${spec.seed}-q8_0-from-folder.gguf`);
+    exportGguf(source.dir, f16, "f16");
+    const summary = exportGguf(f16, fromFile, "q8_0");
+    exportGguf(source.dir, fromFolder, "q8_0");
+    expect(summary.tensorTypes.Q8_0).toBeGreaterThan(0);
+    expect(tensorBytes(fromFile)).toEqual(tensorBytes(fromFolder));
+  });
+
+  it("a quantized file requantizes from its dequantized values and loads; without a type it is refused", async () => {
+    const source = writeCheckpoint({ dim: 256, ffn: 256, seed: 33 });
+    const q8 = join(scratch, "requant-q8.gguf");
+    const q4 = join(scratch, "requant-q4_k_m.gguf");
+    exportGguf(source.dir, q8, "q8_0");
+    expect(exportGguf(q8, q4, "q4_k_m").tensorTypes.Q4_K).toBeGreaterThan(0);
+    // A Q4_K matrix of the new file is exactly the old Q8_0 blocks dequantized, then quantized.
+    const name = "blk.0.ffn_up.weight";
+    const [old, fresh] = [readGguf(q8).tensors.get(name), readGguf(q4).tensors.get(name)];
+    expect([old?.dtype, fresh?.dtype]).toEqual(["Q8_0", "Q4_K"]);
+    const oldBytes = readFileSync(q8).subarray(old?.offset, (old?.offset ?? 0) + (old?.bytes ?? 0));
+    const count = (old?.shape ?? []).reduce((a, b) => a * b, 1);
+    const expected = native().kernels.quantize(native().kernels.dequantize(oldBytes, "Q8_0", count), "Q4_K");
+    const written = readFileSync(q4).subarray(fresh?.offset, (fresh?.offset ?? 0) + (fresh?.bytes ?? 0));
+    expect(Buffer.from(written).equals(Buffer.from(expected))).toBe(true);
+    expect((await loadCheckpoint(q4)).model.info().weights).toMatch(/^Q4_K/);
+    expect(() => exportGguf(q8, join(scratch, "x.gguf"))).toThrow(/is already a GGUF file; name the type/);
   });
 });

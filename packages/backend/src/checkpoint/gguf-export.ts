@@ -2,13 +2,16 @@
 // write (tensor names, LLaDA's q/k rows in interleaved RoPE order, tokenizer and chat template in
 // the metadata), so llama.cpp's tools and our own loader read it. Tensors are converted one at a
 // time, so memory holds one tensor's values, not the model's.
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
+import { CheckpointError } from "../errors";
 import { native, type TensorDType } from "../native";
+import { bytesPerElement } from "./gguf";
+import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { ggufArchitectureEntries, ggufTensorName, interleavesRope } from "./gguf-architecture";
 import { tokenizerToGguf } from "./gguf-tokenizer";
 import { type GgufEntry, type GgufTensorToWrite, writeGguf } from "./gguf-writer";
-import { readCheckpointFolder } from "./load";
+import { type CheckpointParts, readCheckpointFolder } from "./load";
 import { readCheckpointTensors, readTensorValues } from "./safetensors";
 import { encodeFloats } from "./safetensors-writer";
 
@@ -36,34 +39,48 @@ export interface GgufExportSummary {
   tensorTypes: Record<string, number>;
 }
 
-/** Writes the checkpoint folder `dir` as the GGUF file `out` (through a temporary file). */
-export function exportGguf(dir: string, out: string, requested: GgufExportType = "auto"): GgufExportSummary {
-  const parts = readCheckpointFolder(dir);
+/** One weight of the model being written, as its source holds it. */
+interface SourceTensor {
+  shape: number[];
+  dtype: TensorDType;
+  /** Its values as float32 (dequantized when the source is quantized). */
+  values: () => Float32Array;
+  /** q/k rows already in llama.cpp's interleaved RoPE order (a GGUF source's LLaDA q and k). */
+  ropeInterleaved: boolean;
+}
+
+/**
+ * Writes a checkpoint — a folder, or a GGUF file to requantize, as llama-quantize does — as the GGUF
+ * file `out` (through a temporary file). A GGUF source needs a type: it is already in one.
+ */
+export function exportGguf(input: string, out: string, requested: GgufExportType = "auto"): GgufExportSummary {
+  const fromGguf = input.endsWith(".gguf");
+  if (fromGguf && requested === "auto") {
+    throw new CheckpointError(input, "is already a GGUF file; name the type to requantize it to (--type q4_k_m, q8_0…)");
+  }
+  const parts = fromGguf ? readGgufCheckpoint(input, () => {}) : readCheckpointFolder(input);
   const { architecture } = parts;
   const { shape } = architecture;
-  const available = readCheckpointTensors(dir);
-  const type =
-    requested === "auto"
-      ? autoType(available.get(architecture.tensorNames.get("embed")?.name ?? "")?.dtype)
-      : requested;
+  const source = fromGguf ? ggufSourceTensors(parts) : folderSourceTensors(input, parts);
+  const type = requested === "auto" ? autoType(source.get("embed")?.dtype) : requested;
   const tensorTypes: Record<string, number> = {};
   const perKey: KeyedTensor[] = [];
-  for (const [key, { name }] of architecture.tensorNames) {
-    const info = available.get(name);
-    if (!info) throw new Error(`missing tensor ${name}`); // readCheckpointFolder checked every one
-    const dtype = tensorType(key, info.shape, type, shape.layers);
+  for (const key of architecture.tensorNames.keys()) {
+    const tensor = source.get(key) as SourceTensor; // every reader checked every weight is there
+    const dtype = tensorType(key, tensor.shape, type, shape.layers);
     tensorTypes[dtype] = (tensorTypes[dtype] ?? 0) + 1;
     const leaf = key.split(".").at(-1) as string;
-    const interleave = interleavesRope(architecture.family) && ["q", "k", "q_bias", "k_bias"].includes(leaf);
+    const rope = interleavesRope(architecture.family) && ["q", "k", "q_bias", "k_bias"].includes(leaf);
+    const interleave = rope && !tensor.ropeInterleaved;
     const bytes = () => {
-      const values = readTensorValues(info);
-      return encode(interleave ? interleaveRopeRows(values, info.shape, shape.headDim) : values, dtype);
+      const values = tensor.values();
+      return encode(interleave ? interleaveRopeRows(values, tensor.shape, shape.headDim) : values, dtype);
     };
-    perKey.push({ key, shape: info.shape, dtype, bytes });
+    perKey.push({ key, shape: tensor.shape, dtype, bytes });
   }
   const tensors = ggufTensors(perKey);
   const metadata: GgufEntry[] = [
-    ...ggufArchitectureEntries(architecture, basename(dir), FILE_TYPES[type]),
+    ...ggufArchitectureEntries(architecture, basename(input, ".gguf"), FILE_TYPES[type]),
     ...tokenizerToGguf(parts.tokenizerJson, {
       eos: architecture.stopIds[0],
       mask: architecture.maskId,
@@ -75,6 +92,46 @@ export function exportGguf(dir: string, out: string, requested: GgufExportType =
   ];
   writeGguf(out, metadata, tensors);
   return { file: out, bytes: statSync(out).size, type, tensorTypes };
+}
+
+/** A folder's weights, from its safetensors files. */
+function folderSourceTensors(dir: string, parts: CheckpointParts): Map<string, SourceTensor> {
+  const available = readCheckpointTensors(dir);
+  const tensors = new Map<string, SourceTensor>();
+  for (const [key, { name }] of parts.architecture.tensorNames) {
+    const info = available.get(name);
+    if (!info) throw new CheckpointError(dir, `missing tensor ${name}`);
+    tensors.set(key, { shape: info.shape, dtype: info.dtype as TensorDType, values: () => readTensorValues(info), ropeInterleaved: false });
+  }
+  return tensors;
+}
+
+/** A GGUF file's weights where they lie in it, dequantized when read. */
+function ggufSourceTensors(parts: CheckpointParts): Map<string, SourceTensor> {
+  const file = parts.weights.files[0] as string;
+  const tensors = new Map<string, SourceTensor>();
+  for (const [key, tensor] of Object.entries(parts.weights.tensors)) {
+    const count = tensor.shape.reduce((a, b) => a * b, 1);
+    const byteCount = count * bytesPerElement(tensor.dtype);
+    const values = () => {
+      const { dtype } = tensor;
+      if (dtype === "F32" || dtype === "F16" || dtype === "BF16") {
+        return readTensorValues({ ...tensor, file, bytes: byteCount, dtype });
+      }
+      const bytes = Buffer.alloc(byteCount);
+      const fd = openSync(file, "r");
+      try {
+        if (readSync(fd, bytes, 0, byteCount, tensor.offset) !== byteCount) {
+          throw new CheckpointError(file, `tensor ${tensor.name} is cut short`);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return native().kernels.dequantize(bytes, dtype, count);
+    };
+    tensors.set(key, { shape: tensor.shape, dtype: tensor.dtype, values, ropeInterleaved: tensor.interleavedHeadDim !== undefined });
+  }
+  return tensors;
 }
 
 function autoType(dtype: string | undefined): Exclude<GgufExportType, "auto"> {

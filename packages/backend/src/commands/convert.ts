@@ -18,8 +18,13 @@ interface ConvertFlags {
 
 export function convertCommand(name = "anneal convert"): Command {
   return new Command(name)
-    .description("Write a checkpoint folder as a GGUF file (llama.cpp's layout), optionally quantized.")
-    .option("--model <dir>", "checkpoint folder or Hugging Face id of one (default: the built-in model)")
+    .description(
+      "Write a checkpoint folder as a GGUF file (llama.cpp's layout), optionally quantized; or requantize a GGUF file.",
+    )
+    .option(
+      "--model <path>",
+      "checkpoint folder, Hugging Face id, or a .gguf file to requantize (default: the built-in model)",
+    )
     .option("--offline", "never download: a Hub id must be in the local cache (also HF_HUB_OFFLINE=1)")
     .requiredOption("--out <file.gguf>", "the GGUF file to write (replaced atomically if it exists)")
     .addOption(
@@ -32,8 +37,12 @@ export function convertCommand(name = "anneal convert"): Command {
       if (!given) throw new UsageError("no --model given and the built-in model is missing");
       const hub = { ...(flags.offline ? { offline: true } : {}), onProgress: progressLines(logLine) };
       const dir = hubIdOf(given) ? await locateModel(given, hub) : given;
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-        throw new UsageError(`--model ${given}: ${existsSync(dir) ? "not a checkpoint folder" : "no such folder"}`);
+      const gguf = dir.endsWith(".gguf") && existsSync(dir) && statSync(dir).isFile();
+      if (!gguf && (!existsSync(dir) || !statSync(dir).isDirectory())) {
+        throw new UsageError(`--model ${given}: ${existsSync(dir) ? "not a checkpoint folder or .gguf file" : "no such folder"}`);
+      }
+      if (gguf && flags.type === "auto") {
+        throw new UsageError(`--model ${given} is a GGUF file already: name the --type to requantize it to`);
       }
       if (!flags.out.endsWith(".gguf")) throw new UsageError(`--out ${flags.out}: the file name must end in .gguf`);
       const summary = exportGguf(dir, flags.out, flags.type);
