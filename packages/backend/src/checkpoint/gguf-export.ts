@@ -7,8 +7,8 @@ import { basename } from "node:path";
 import { CheckpointError } from "../errors";
 import { native, type TensorDType } from "../native";
 import { bytesPerElement } from "./gguf";
-import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { ggufArchitectureEntries, ggufTensorName, interleavesRope } from "./gguf-architecture";
+import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { tokenizerToGguf } from "./gguf-tokenizer";
 import { type GgufEntry, type GgufTensorToWrite, writeGguf } from "./gguf-writer";
 import { type CheckpointParts, readCheckpointFolder } from "./load";
@@ -56,7 +56,10 @@ interface SourceTensor {
 export function exportGguf(input: string, out: string, requested: GgufExportType = "auto"): GgufExportSummary {
   const fromGguf = input.endsWith(".gguf");
   if (fromGguf && requested === "auto") {
-    throw new CheckpointError(input, "is already a GGUF file; name the type to requantize it to (--type q4_k_m, q8_0…)");
+    throw new CheckpointError(
+      input,
+      "is already a GGUF file; name the type to requantize it to (--type q4_k_m, q8_0…)",
+    );
   }
   const parts = fromGguf ? readGgufCheckpoint(input, () => {}) : readCheckpointFolder(input);
   const { architecture } = parts;
@@ -101,7 +104,12 @@ function folderSourceTensors(dir: string, parts: CheckpointParts): Map<string, S
   for (const [key, { name }] of parts.architecture.tensorNames) {
     const info = available.get(name);
     if (!info) throw new CheckpointError(dir, `missing tensor ${name}`);
-    tensors.set(key, { shape: info.shape, dtype: info.dtype as TensorDType, values: () => readTensorValues(info), ropeInterleaved: false });
+    tensors.set(key, {
+      shape: info.shape,
+      dtype: info.dtype as TensorDType,
+      values: () => readTensorValues(info),
+      ropeInterleaved: false,
+    });
   }
   return tensors;
 }
@@ -129,7 +137,12 @@ function ggufSourceTensors(parts: CheckpointParts): Map<string, SourceTensor> {
       }
       return native().kernels.dequantize(bytes, dtype, count);
     };
-    tensors.set(key, { shape: tensor.shape, dtype: tensor.dtype, values, ropeInterleaved: tensor.interleavedHeadDim !== undefined });
+    tensors.set(key, {
+      shape: tensor.shape,
+      dtype: tensor.dtype,
+      values,
+      ropeInterleaved: tensor.interleavedHeadDim !== undefined,
+    });
   }
   return tensors;
 }

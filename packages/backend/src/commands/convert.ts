@@ -39,7 +39,9 @@ export function convertCommand(name = "anneal convert"): Command {
       const dir = hubIdOf(given) ? await locateModel(given, hub) : given;
       const gguf = dir.endsWith(".gguf") && existsSync(dir) && statSync(dir).isFile();
       if (!gguf && (!existsSync(dir) || !statSync(dir).isDirectory())) {
-        throw new UsageError(`--model ${given}: ${existsSync(dir) ? "not a checkpoint folder or .gguf file" : "no such folder"}`);
+        throw new UsageError(
+          `--model ${given}: ${existsSync(dir) ? "not a checkpoint folder or .gguf file" : "no such folder"}`,
+        );
       }
       if (gguf && flags.type === "auto") {
         throw new UsageError(`--model ${given} is a GGUF file already: name the --type to requantize it to`);
