@@ -46,6 +46,16 @@ describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) =
     }
   });
 
+  it("refuses scaled or partial RoPE by key rather than computing the wrong angles", () => {
+    const config = spec.writeConfig(shapeFor(spec.family), { mask: 299, eos: 298 }, 1024);
+    const read = (change: Record<string, unknown>) => () => readArchitecture({ ...config, ...change }, "config.json");
+    expect(read({ rope_scaling: { type: "yarn", factor: 4 } })).toThrow(
+      /rope_scaling \{"type":"yarn","factor":4\}: scaled RoPE/,
+    );
+    expect(read({ partial_rotary_factor: 0.5 })).toThrow(/partial_rotary_factor 0.5: partial RoPE/);
+    expect(read({ rope_scaling: null, partial_rotary_factor: 1 })).not.toThrow();
+  });
+
   it("names every engine weight once in checkpoints, and once in GGUF files but for the stacked experts", () => {
     const keys = [...engineWeights(shapeFor(spec.family)).keys()];
     const names = keys.map((key) => tensorName(spec, key));

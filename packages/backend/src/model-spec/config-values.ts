@@ -37,3 +37,20 @@ export function configNumber(config: Config, key: string, fallback: number): num
   const value = config[key];
   return typeof value === "number" ? value : fallback;
 }
+
+/**
+ * Refuses a config whose RoPE the engine would get wrong: scaled RoPE (YaRN, linear, dynamic…) or a
+ * partial rotary factor; a `null` or absent setting is the plain RoPE every family here publishes.
+ */
+export function refuseScaledRope(config: Config, file: string): void {
+  if (config.rope_scaling !== undefined && config.rope_scaling !== null) {
+    throw new CheckpointError(
+      file,
+      `rope_scaling ${JSON.stringify(config.rope_scaling)}: scaled RoPE is not supported`,
+    );
+  }
+  const partial = config.partial_rotary_factor;
+  if (partial !== undefined && partial !== null && partial !== 1) {
+    throw new CheckpointError(file, `partial_rotary_factor ${JSON.stringify(partial)}: partial RoPE is not supported`);
+  }
+}

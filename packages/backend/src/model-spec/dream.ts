@@ -3,7 +3,7 @@
 // shifted by one (configuration_dream.py; Fast-dLLM dream/model/generation_utils.py).
 import { CheckpointError } from "../errors";
 import type { ModelShape } from "../native";
-import { type Config, configInt, configNumber } from "./config-values";
+import { type Config, configInt, configNumber, refuseScaledRope } from "./config-values";
 import tensors from "./dream.tensors.json";
 import type { FamilySpec } from "./family-spec";
 
@@ -16,6 +16,7 @@ export const DREAM: FamilySpec = {
   tensors,
   ggufInterleavesRope: false,
   readConfig(config: Config, file: string) {
+    refuseScaledRope(config, file);
     const dim = configInt(config, file, "hidden_size", "dim");
     const heads = configInt(config, file, "num_attention_heads", "heads");
     const shape: ModelShape = {

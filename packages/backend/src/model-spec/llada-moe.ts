@@ -5,7 +5,7 @@
 // renormalises the chosen experts' weights, whatever norm_topk_prob and moe_router_score_function say).
 import { CheckpointError } from "../errors";
 import type { ModelShape } from "../native";
-import { type Config, configInt, configNumber } from "./config-values";
+import { type Config, configInt, configNumber, refuseScaledRope } from "./config-values";
 import type { FamilySpec } from "./family-spec";
 import tensors from "./llada-moe.tensors.json";
 

@@ -3,7 +3,7 @@
 // them (Fast-dLLM llada/model/configuration_llada.py; modeling_llada.py module names).
 import { CheckpointError } from "../errors";
 import type { ModelShape } from "../native";
-import { type Config, configInt, configNumber } from "./config-values";
+import { type Config, configInt, configNumber, refuseScaledRope } from "./config-values";
 import type { FamilySpec } from "./family-spec";
 import tensors from "./llada.tensors.json";
 
@@ -16,6 +16,7 @@ export const LLADA: FamilySpec = {
   tensors,
   ggufInterleavesRope: true,
   readConfig(config: Config, file: string) {
+    refuseScaledRope(config, file);
     const dim = configInt(config, file, "d_model", "dim");
     const heads = configInt(config, file, "n_heads", "heads");
     const shape: ModelShape = {
