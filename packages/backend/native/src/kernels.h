@@ -75,6 +75,15 @@ struct Kernels {
   QuantDots quant;
   // BF16 weights on the BF16 dot-product instruction, where the CPU has it (else null).
   const Bf16Dots* bf16_dot = nullptr;
+  // Where a table has them (AVX-512's 32 registers): the F32 and widened-BF16 tiles over two
+  // consecutive panels (panel_stride elements apart) at once, cols ≤ 32 — each x value loaded once
+  // feeds two FMAs, which the one-panel tile's loads would otherwise bound. Null elsewhere.
+  void (*gemm_tile_pair)(const float* x, int ldx, int rows, const float* panel, size_t panel_stride, int k,
+                         const float* bias, float* y, int ldy, int cols, bool accumulate) = nullptr;
+  void (*gemm_tile_pair_bf16)(const float* x, int ldx, int rows, const uint16_t* panel, size_t panel_stride, int k,
+                              const float* bias, float* y, int ldy, int cols, bool accumulate) = nullptr;
+  void (*gemm_tile_pair_f16)(const float* x, int ldx, int rows, const uint16_t* panel, size_t panel_stride, int k,
+                             const float* bias, float* y, int ldy, int cols, bool accumulate) = nullptr;
 };
 
 extern const Kernels kPortableKernels;

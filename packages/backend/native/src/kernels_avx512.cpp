@@ -53,6 +53,57 @@ static void tile(const float* x, int ldx, const typename Load::Element* panel, i
   }
 }
 
+// The same over two panels: 2 × ROWS accumulators, each broadcast x value feeding both.
+template <class Load, int ROWS>
+static void tile_pair(const float* x, int ldx, const typename Load::Element* panel, size_t panel_stride, int k,
+                      const float* bias, float* y, int ldy, int cols, bool accumulate) {
+  __m512 acc0[ROWS], acc1[ROWS];
+  for (int r = 0; r < ROWS; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  const typename Load::Element* second = panel + panel_stride;
+  for (int kk = 0; kk < k; ++kk) {
+    const __m512 w0 = Load::load(panel + kk * kPanelWidth), w1 = Load::load(second + kk * kPanelWidth);
+    for (int r = 0; r < ROWS; ++r) {
+      const __m512 xv = _mm512_set1_ps(x[r * ldx + kk]);
+      acc0[r] = _mm512_fmadd_ps(xv, w0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(xv, w1, acc1[r]);
+    }
+  }
+  const int left = cols - kPanelWidth;  // the second panel's columns (1..16)
+  const __mmask16 mask = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1u);
+  const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(mask, bias + kPanelWidth) : _mm512_setzero_ps();
+  for (int r = 0; r < ROWS; ++r) {
+    float* dst = y + r * ldy;
+    __m512 v0 = _mm512_add_ps(acc0[r], b0), v1 = _mm512_add_ps(acc1[r], b1);
+    if (accumulate) {
+      v0 = _mm512_add_ps(v0, _mm512_loadu_ps(dst));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask, dst + kPanelWidth));
+    }
+    _mm512_storeu_ps(dst, v0);
+    _mm512_mask_storeu_ps(dst + kPanelWidth, mask, v1);
+  }
+}
+
+template <class Load>
+static void gemm_tile_pair_avx512(const float* x, int ldx, int rows, const typename Load::Element* panel,
+                                  size_t panel_stride, int k, const float* bias, float* y, int ldy, int cols,
+                                  bool accumulate) {
+  switch (rows) {
+    case 12: return tile_pair<Load, 12>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 11: return tile_pair<Load, 11>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 10: return tile_pair<Load, 10>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 9: return tile_pair<Load, 9>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 8: return tile_pair<Load, 8>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 7: return tile_pair<Load, 7>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 6: return tile_pair<Load, 6>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 5: return tile_pair<Load, 5>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 4: return tile_pair<Load, 4>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 3: return tile_pair<Load, 3>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    case 2: return tile_pair<Load, 2>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+    default: return tile_pair<Load, 1>(x, ldx, panel, panel_stride, k, bias, y, ldy, cols, accumulate);
+  }
+}
+
 template <class Load>
 static void gemm_tile_avx512(const float* x, int ldx, int rows, const typename Load::Element* panel, int k,
                              const float* bias, float* y, int ldy, int cols, bool accumulate) {
@@ -127,6 +178,9 @@ const Kernels& avx512_kernels() {
     Kernels kernels = kAvx512Kernels;
     if (cpu_has_avx512_vnni()) kernels.quant = kVnniQuantDots;
     if (cpu_has_avx512_bf16()) kernels.bf16_dot = &kAvx512Bf16Dots;
+    kernels.gemm_tile_pair = gemm_tile_pair_avx512<LoadF32>;
+    kernels.gemm_tile_pair_bf16 = gemm_tile_pair_avx512<LoadBF16>;
+    kernels.gemm_tile_pair_f16 = gemm_tile_pair_avx512<LoadF16>;
     return kernels;
   }();
   return table;

@@ -146,8 +146,41 @@ static void for_each_tile(const Context& ctx, int rows, int n, const Tile& tile)
   });
 }
 
+// Runs the tiles of y = x · panels two panels at a time (the last alone when their count is odd):
+// `pair(rows, first panel, n0)` or `single(...)` does one.
+template <class Pair, class Single>
+static void for_each_pair_tile(const Context& ctx, int rows, int n, const Pair& pair, const Single& single) {
+  const int panel_count = (n + kPanelWidth - 1) / kPanelWidth, groups = (panel_count + 1) / 2;
+  const int tile_rows = ctx.kernels.tile_rows, row_tiles = (rows + tile_rows - 1) / tile_rows;
+  ctx.pool.parallel_for(static_cast<size_t>(groups) * row_tiles, [&](size_t begin, size_t end) {
+    for (size_t item = begin; item < end; ++item) {
+      const int p = static_cast<int>(item / row_tiles) * 2, r0 = static_cast<int>(item % row_tiles) * tile_rows;
+      const int count = std::min(tile_rows, rows - r0);
+      if (p + 1 < panel_count) {
+        pair(r0, count, p, p * kPanelWidth);
+      } else {
+        single(r0, count, p, p * kPanelWidth);
+      }
+    }
+  });
+}
+
 void gemm_panels(const Context& ctx, const float* x, int ldx, int rows, const float* panels, int n, int k,
                  const float* bias, float* y, int ldy, bool accumulate) {
+  const size_t stride = static_cast<size_t>(k) * kPanelWidth;
+  const auto single = [&](int r0, int tile_rows, int p, int n0) {
+    ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, tile_rows, panels + static_cast<size_t>(p) * stride,
+                          k, bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * ldy + n0, ldy,
+                          std::min(kPanelWidth, n - n0), accumulate);
+  };
+  if (ctx.kernels.gemm_tile_pair) {
+    for_each_pair_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
+      ctx.kernels.gemm_tile_pair(x + static_cast<size_t>(r0) * ldx, ldx, tile_rows, panels + static_cast<size_t>(p) * stride,
+                                 stride, k, bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * ldy + n0, ldy,
+                                 std::min(2 * kPanelWidth, n - n0), accumulate);
+    }, single);
+    return;
+  }
   for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
     ctx.kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, tile_rows, panels + static_cast<size_t>(p) * k * kPanelWidth,
                           k, bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * ldy + n0, ldy,
@@ -190,11 +223,22 @@ void gemm(const Context& ctx, const float* x, int rows, const PackedWeight& w, c
     return;
   }
   const auto tile16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_bf16 : ctx.kernels.gemm_tile_f16;
-  for_each_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
-    tile16(x + static_cast<size_t>(r0) * k, k, tile_rows, w.panels16.data() + static_cast<size_t>(p) * k * kPanelWidth, k,
+  const auto pair16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_pair_bf16 : ctx.kernels.gemm_tile_pair_f16;
+  const size_t stride = static_cast<size_t>(k) * kPanelWidth;
+  const auto single = [&](int r0, int tile_rows, int p, int n0) {
+    tile16(x + static_cast<size_t>(r0) * k, k, tile_rows, w.panels16.data() + static_cast<size_t>(p) * stride, k,
            bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * n + n0, n, std::min(kPanelWidth, n - n0),
            accumulate);
-  });
+  };
+  if (pair16) {
+    for_each_pair_tile(ctx, rows, n, [&](int r0, int tile_rows, int p, int n0) {
+      pair16(x + static_cast<size_t>(r0) * k, k, tile_rows, w.panels16.data() + static_cast<size_t>(p) * stride, stride, k,
+             bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * n + n0, n, std::min(2 * kPanelWidth, n - n0),
+             accumulate);
+    }, single);
+    return;
+  }
+  for_each_tile(ctx, rows, n, single);
 }
 
 void pack_rows(const float* src, int n, int k, size_t stride, std::vector<float>& panels) {
