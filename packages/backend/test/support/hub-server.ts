@@ -101,7 +101,9 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     const cut = cuts.get(path);
     if (cut && part.length > cut.after) {
       if (--cut.times === 0) cuts.delete(path);
-      res.write(part.subarray(0, cut.after), () => res.destroy());
+      // Then a FIN, not a reset: a reset may discard bytes the client has not read yet, so the
+      // bytes it holds (where it must resume) would depend on timing.
+      res.write(part.subarray(0, cut.after), () => res.socket?.end());
       return;
     }
     const stall = stalls.get(path);
