@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { type NativeTrainer, native } from "../src/native";
 import { type Batch, referenceLoss } from "./support/reference-loss";
-import { MASK_ID, makeWeights, type TinyModelSpec, type Weights } from "./support/write-checkpoint";
+import { MASK_ID, makeWeights, shapeOf, type TinyModelSpec, type Weights } from "./support/write-checkpoint";
 
 const base: TinyModelSpec = {
   family: "llada",
@@ -21,22 +21,6 @@ const base: TinyModelSpec = {
   shards: 1,
   seed: 5,
 };
-
-function shapeOf(spec: TinyModelSpec) {
-  return {
-    vocab: spec.vocab,
-    dim: spec.dim,
-    layers: spec.layers,
-    heads: spec.heads,
-    kvHeads: spec.kvHeads,
-    headDim: spec.dim / spec.heads,
-    ffn: spec.ffn,
-    eps: spec.eps,
-    ropeTheta: spec.ropeTheta,
-    qkvBias: spec.qkvBias,
-    tiedEmbeddings: spec.tied,
-  };
-}
 
 /** A trainer holding exactly the reference's weights. */
 async function trainerWith(spec: TinyModelSpec, weights: Weights): Promise<NativeTrainer> {

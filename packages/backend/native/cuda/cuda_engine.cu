@@ -259,24 +259,11 @@ class CudaEngine : public Engine {
     download_async(logits.data(), w.router_logits.get(), logits.size());
     check(cudaStreamSynchronize(stream_), "router");
     const Routing routing = route(logits.data(), R, E, layer.expert_bias_host, K, c.norm_top_k);
-    // Rows (and weights) expert by expert, each expert's in row order.
-    std::vector<int32_t> rows;
-    std::vector<float> weights;
-    std::vector<int> first(E + 1, 0);
-    for (int e = 0; e < E; ++e) {
-      first[e] = static_cast<int>(rows.size());
-      for (int r = 0; r < R; ++r) {
-        for (int j = 0; j < K; ++j) {
-          if (routing.expert[size_t(r) * K + j] != e) continue;
-          rows.push_back(r);
-          weights.push_back(routing.weight[size_t(r) * K + j]);
-        }
-      }
-    }
-    first[E] = static_cast<int>(rows.size());
-    w.expert_rows.upload(rows, stream_);
-    w.expert_weights.upload(weights, stream_);
-    gather_rows_bf16(w.normed.get(), w.expert_rows.get(), w.expert_in.get(), first[E], D, stream_);
+    const ExpertGroups groups = group_by_expert(routing, R, E, K);
+    const std::vector<int>& first = groups.first;
+    w.expert_rows.upload(groups.rows, stream_);
+    w.expert_weights.upload(groups.weights, stream_);
+    gather_rows(w.normed.get(), w.expert_rows.get(), w.expert_in.get(), first[E], D, stream_);
     phases_.mark("route + gather", stream_);
     for (int e = 0; e < E; ++e) {
       const int n = first[e + 1] - first[e];

@@ -20,12 +20,6 @@ __global__ void head_rms_norm_kernel(float* x, int ld, int rows, int heads, int 
   for (int d = 0; d < head_dim; ++d) head[d] = head[d] * scale * weight[d];
 }
 
-__global__ void gather_rows_bf16_kernel(const bf16* x, const int32_t* rows, bf16* out, int count, int dim) {
-  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= static_cast<size_t>(count) * dim) return;
-  out[i] = x[static_cast<size_t>(rows[i / dim]) * dim + i % dim];
-}
-
 __global__ void add_weighted_rows_kernel(const float* y, const int32_t* rows, const float* weights, float* x, int count,
                                          int dim) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -42,13 +36,6 @@ void head_rms_norm(float* x, int ld, int rows, int heads, int head_dim, const fl
   if (n == 0) return;
   head_rms_norm_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(x, ld, rows, heads, head_dim, weight, eps);
   check_launch("head_rms_norm");
-}
-
-void gather_rows_bf16(const bf16* x, const int32_t* rows, bf16* out, int count, int dim, cudaStream_t stream) {
-  const size_t n = static_cast<size_t>(count) * dim;
-  if (n == 0) return;
-  gather_rows_bf16_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(x, rows, out, count, dim);
-  check_launch("gather_rows_bf16");
 }
 
 void add_weighted_rows(const float* y, const int32_t* rows, const float* weights, float* x, int count, int dim,

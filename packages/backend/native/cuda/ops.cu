@@ -116,7 +116,8 @@ __global__ void add_bias_kernel(float* y, const float* bias, int m, int n) {
   if (i < static_cast<size_t>(m) * n) y[i] += bias[i % n];
 }
 
-__global__ void gather_rows_kernel(const float* x, const int32_t* rows, float* out, int count, int dim) {
+template <typename T>
+__global__ void gather_rows_kernel(const T* x, const int32_t* rows, T* out, int count, int dim) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<size_t>(count) * dim) return;
   out[i] = x[static_cast<size_t>(rows[i / dim]) * dim + i % dim];
@@ -194,11 +195,20 @@ void add_bias(float* y, const float* bias, int m, int n, cudaStream_t stream) {
   check_launch("add_bias");
 }
 
-void gather_rows(const float* x, const int32_t* rows, float* out, int count, int dim, cudaStream_t stream) {
+template <typename T>
+static void launch_gather_rows(const T* x, const int32_t* rows, T* out, int count, int dim, cudaStream_t stream) {
   const size_t n = static_cast<size_t>(count) * dim;
   if (n == 0) return;
-  gather_rows_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, rows, out, count, dim);
+  gather_rows_kernel<T><<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, rows, out, count, dim);
   check_launch("gather_rows");
+}
+
+void gather_rows(const float* x, const int32_t* rows, float* out, int count, int dim, cudaStream_t stream) {
+  launch_gather_rows(x, rows, out, count, dim, stream);
+}
+
+void gather_rows(const bf16* x, const int32_t* rows, bf16* out, int count, int dim, cudaStream_t stream) {
+  launch_gather_rows(x, rows, out, count, dim, stream);
 }
 
 void random_normal(bf16* out, size_t n, float std, uint64_t seed, cudaStream_t stream) {

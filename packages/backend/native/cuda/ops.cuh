@@ -36,8 +36,9 @@ void suppress(float* logits, int vocab, const int32_t* rows, const int32_t* toke
 // y[r][c] += bias[c] for an m × n matrix.
 void add_bias(float* y, const float* bias, int m, int n, cudaStream_t stream);
 
-// out[i][:] = x[rows[i]][:]
+// out[i][:] = x[rows[i]][:] (FP32 rows, or BF16 ones)
 void gather_rows(const float* x, const int32_t* rows, float* out, int count, int dim, cudaStream_t stream);
+void gather_rows(const bf16* x, const int32_t* rows, bf16* out, int count, int dim, cudaStream_t stream);
 
 // Normal(0, std) BF16 values from a counter-based hash of (seed, index): the same on every device.
 void random_normal(bf16* out, size_t n, float std, uint64_t seed, cudaStream_t stream);

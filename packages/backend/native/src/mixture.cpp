@@ -49,6 +49,25 @@ Routing route(const float* logits, int rows, int experts, const std::vector<floa
   return routing;
 }
 
+ExpertGroups group_by_expert(const Routing& routing, int rows, int experts, int top_k) {
+  ExpertGroups groups;
+  groups.first.assign(static_cast<size_t>(experts) + 1, 0);
+  for (int32_t e : routing.expert) ++groups.first[static_cast<size_t>(e) + 1];
+  for (int e = 0; e < experts; ++e) groups.first[e + 1] += groups.first[e];
+  groups.rows.resize(routing.expert.size());
+  groups.weights.resize(routing.expert.size());
+  std::vector<int> next(groups.first.begin(), groups.first.end() - 1);
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < top_k; ++j) {
+      const size_t at = static_cast<size_t>(r) * top_k + j;
+      const int slot = next[routing.expert[at]]++;
+      groups.rows[slot] = r;
+      groups.weights[slot] = routing.weight[at];
+    }
+  }
+  return groups;
+}
+
 void mixture_forward(const Context& ctx, const float* normed, int rows, const Mixture& mixture, float* x) {
   const int experts = static_cast<int>(mixture.experts.size());
   const int D = mixture.router.k, K = mixture.top_k;
@@ -56,29 +75,21 @@ void mixture_forward(const Context& ctx, const float* normed, int rows, const Mi
   gemm(ctx, normed, rows, mixture.router, nullptr, logits.data(), false);
   const Routing routing = route(logits.data(), rows, experts, mixture.expert_bias, K, mixture.norm_top_k);
 
-  // The rows (and weights) each expert serves, in row order, so results do not depend on threads.
-  std::vector<std::vector<std::pair<int, float>>> served(experts);
-  for (int r = 0; r < rows; ++r) {
-    for (int j = 0; j < K; ++j) {
-      const size_t at = static_cast<size_t>(r) * K + j;
-      served[routing.expert[at]].emplace_back(r, routing.weight[at]);
-    }
-  }
+  const ExpertGroups groups = group_by_expert(routing, rows, experts, K);
   std::vector<float> gathered, out;
   for (int e = 0; e < experts; ++e) {
-    const auto& list = served[e];
-    if (list.empty()) continue;
-    const int n = static_cast<int>(list.size());
+    const int begin = groups.first[e], n = groups.first[e + 1] - begin;
+    if (n == 0) continue;
     gathered.resize(static_cast<size_t>(n) * D);
     out.resize(gathered.size());
     for (int i = 0; i < n; ++i) {
-      std::copy_n(normed + static_cast<size_t>(list[i].first) * D, D, gathered.data() + static_cast<size_t>(i) * D);
+      std::copy_n(normed + static_cast<size_t>(groups.rows[begin + i]) * D, D, gathered.data() + static_cast<size_t>(i) * D);
     }
     swiglu(ctx, gathered.data(), n, mixture.experts[e], out.data(), false);
     for (int i = 0; i < n; ++i) {
-      float* target = x + static_cast<size_t>(list[i].first) * D;
+      float* target = x + static_cast<size_t>(groups.rows[begin + i]) * D;
       const float* source = out.data() + static_cast<size_t>(i) * D;
-      const float w = list[i].second;
+      const float w = groups.weights[begin + i];
       for (int d = 0; d < D; ++d) target[d] += w * source[d];
     }
   }

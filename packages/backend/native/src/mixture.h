@@ -37,6 +37,15 @@ struct Routing {
 // lower expert first), their values as weights (renormalised to sum 1 when norm_top_k).
 Routing route(const float* logits, int rows, int experts, const std::vector<float>& bias, int top_k, bool norm_top_k);
 
+// The rows each expert serves and their weights, expert by expert and each expert's in row order
+// (so results do not depend on threads): expert e's are rows[first[e] .. first[e + 1]).
+struct ExpertGroups {
+  std::vector<int32_t> rows;
+  std::vector<float> weights;
+  std::vector<int> first;  // experts + 1 offsets
+};
+ExpertGroups group_by_expert(const Routing& routing, int rows, int experts, int top_k);
+
 // x[r] += mixture(normed[r]) for every row: the rows are grouped by expert, so each expert's three
 // products run once over all the rows that chose it.
 void mixture_forward(const Context& ctx, const float* normed, int rows, const Mixture& mixture, float* x);

@@ -98,9 +98,7 @@ function ggufMixture(gguf: GgufFile, m: GgufMetadata, layers: number): MoeShape 
   const scale = m.has(".expert_weights_scale") ? m.number(".expert_weights_scale") : 1;
   if (scale !== 1) throw new CheckpointError(file, `expert_weights_scale ${scale} is not supported (only 1)`);
   const routed = Array.from({ length: layers }, (_, i) => gguf.tensors.has(`blk.${i}.ffn_gate_inp.weight`));
-  const shared =
-    gguf.tensors.get("blk.0.ffn_gate_shexp.weight") ??
-    [...gguf.tensors.values()].find((t) => t.name.endsWith("ffn_gate_shexp.weight"));
+  const shared = [...gguf.tensors.values()].find((t) => t.name.endsWith(".ffn_gate_shexp.weight"));
   return {
     experts: believable(file, "expert_count", experts, "heads"),
     expertsPerToken: believable(file, "expert_used_count", m.integer(".expert_used_count"), "heads"),

@@ -227,22 +227,12 @@ export function ggufTensors(weights: KeyedTensor[]): GgufTensorToWrite[] {
       stack = { shape: [0, ...shape], parts: [] };
       stacks.set(name, stack);
       const { parts } = stack;
-      tensors.push({ name, shape: stack.shape, dtype, bytes: () => concatBytes(parts.map((part) => part())) });
+      tensors.push({ name, shape: stack.shape, dtype, bytes: () => Buffer.concat(parts.map((part) => part())) });
     }
     stack.shape[0] = (stack.shape[0] as number) + 1;
     stack.parts.push(bytes);
   }
   return tensors;
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function encode(values: Float32Array, dtype: TensorDType): Uint8Array {

@@ -58,7 +58,7 @@ export async function resolveHubModel(text: string, id: HubId, options: HubLoadO
 }
 
 /** huggingface_hub's HF_HUB_OFFLINE switch, with the values it accepts as true. */
-export function offlineByEnvironment(): boolean {
+function offlineByEnvironment(): boolean {
   return ["1", "true", "yes", "on"].includes((process.env.HF_HUB_OFFLINE ?? "").trim().toLowerCase());
 }
 
@@ -268,7 +268,7 @@ async function linkPointer(pointer: string, blob: string): Promise<void> {
 }
 
 /** HF_TOKEN, else the token `huggingface-cli login` saved (HF_TOKEN_PATH, HF_HOME/token). */
-export function hubToken(): string | undefined {
+function hubToken(): string | undefined {
   const fromEnv = process.env.HF_TOKEN?.trim();
   if (fromEnv) return fromEnv;
   const home = process.env.HF_HOME ?? join(homedir(), ".cache", "huggingface");
