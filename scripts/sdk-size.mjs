@@ -1,6 +1,7 @@
 // Measures @anneal/sdk's ESM entry minified + gzipped, without and with its dependencies;
-// prints a table and writes bench/results/sdk-size.json. Run after `pnpm build`.
-import { mkdirSync, writeFileSync } from "node:fs";
+// prints a table and writes bench/results/sdk-size.json (keeping the `before` entry recorded there, the
+// size when the SDK still sent requests through the `openai` package). Run after `pnpm build`.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -21,17 +22,25 @@ async function measure(external) {
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length };
 }
 
+const sdkPackage = JSON.parse(readFileSync(new URL("../packages/sdk/package.json", import.meta.url), "utf8"));
+const dependencies = Object.keys(sdkPackage.dependencies ?? {});
+const resultsFile = new URL("../bench/results/sdk-size.json", import.meta.url);
+const earlier = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : {};
+
 const results = {
   measured: new Date().toISOString(),
   entry: "packages/sdk/dist/index.js",
-  sdkOnly: await measure(["openai", "openai/*", "zod", "zod/*", "eventsource-parser"]),
+  dependencies,
+  sdkOnly: await measure(dependencies.flatMap((name) => [name, `${name}/*`])),
   withDependencies: await measure([]),
+  ...(earlier.before ? { before: earlier.before } : {}),
 };
 
 mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("../bench/results/sdk-size.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 console.log(
   `@anneal/sdk ESM, minified + gzipped: ${kb(results.sdkOnly.gzipped)} (${kb(results.sdkOnly.minified)} minified)`,
 );
-console.log(`with openai, zod and eventsource-parser: ${kb(results.withDependencies.gzipped)}`);
+console.log(`with ${dependencies.join(", ")}: ${kb(results.withDependencies.gzipped)}`);
+if (results.before) console.log(`before (${results.before.note}): ${kb(results.before.withDependencies.gzipped)}`);

@@ -66,6 +66,64 @@ describe("defaults from the environment", () => {
   });
 });
 
+describe("environment variables read", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("never reads an OPENAI_* variable (nor DEBUG) while building, sending, streaming and listing", async () => {
+    // Every variable openai-node has read in any version (key, base URL, org, project, log level, webhook secret, admin key).
+    for (const name of [
+      "OPENAI_API_KEY",
+      "OPENAI_BASE_URL",
+      "OPENAI_ORG_ID",
+      "OPENAI_PROJECT_ID",
+      "OPENAI_LOG",
+      "OPENAI_WEBHOOK_SECRET",
+      "OPENAI_ADMIN_KEY",
+      "DEBUG",
+    ]) {
+      vi.stubEnv(name, "set-by-test");
+    }
+    const env = process.env;
+    const read = new Set<string>();
+    const watched = new Proxy(env, {
+      get(target, name, receiver) {
+        if (typeof name === "string") read.add(name);
+        return Reflect.get(target, name, receiver);
+      },
+    });
+    vi.stubGlobal(
+      "process",
+      new Proxy(process, { get: (target, name) => (name === "env" ? watched : Reflect.get(target, name)) }),
+    );
+    const seen = recordRequests("http://local.test");
+    server.use(
+      http.get("http://local.test/v1/models", () => HttpResponse.json({ object: "list", data: [] })),
+      http.post(
+        "http://local.test/v1/fim/completions",
+        () =>
+          new HttpResponse(
+            'data: {"id":"f","object":"text_completion","choices":[{"index":0,"text":"x","finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+            {
+              headers: { "content-type": "text/event-stream" },
+            },
+          ),
+      ),
+    );
+
+    const client = new Mercury({ baseURL: "http://local.test/v1" });
+    await client.chat.completions.create(params);
+    const stream = await client.fim.completions.create({ model: "mercury-edit-2", prompt: "a", stream: true });
+    for await (const _ of stream) {
+    }
+    await client.models.list();
+
+    expect(seen).toHaveLength(1);
+    expect([...read].filter((name) => /^(OPENAI_|DEBUG$)/.test(name))).toEqual([]);
+    expect(read.has("INCEPTION_API_KEY")).toBe(true); // the watch works: our own variable was seen
+    expect(seen[0]?.headers.has("authorization")).toBe(false);
+  });
+});
+
 describe("headers", () => {
   it("sends no Authorization header without a key (local servers need none)", async () => {
     vi.stubEnv("INCEPTION_API_KEY", "");

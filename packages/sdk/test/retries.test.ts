@@ -140,4 +140,41 @@ describe("retries", () => {
     expect(await stream.finalText()).toBe("ok");
     expect(attempts.count).toBe(2);
   });
+
+  it("never retries once content has streamed: a stream cut after a chunk fails instead of starting over", async () => {
+    const attempts = { count: 0 };
+    server.use(
+      http.post(`${BASE_URL}/chat/completions`, () => {
+        attempts.count++;
+        let pulls = 0;
+        // A chunk, then the connection breaks before [DONE].
+        const body = new ReadableStream({
+          start(controller) {
+            controller.enqueue(
+              new TextEncoder().encode(
+                'data: {"id":"a","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"half"},"finish_reason":null}]}\n\n',
+              ),
+            );
+          },
+          pull(controller) {
+            if (++pulls > 1) controller.error(new Error("connection reset"));
+          },
+        });
+        return new HttpResponse(body, { headers: { "content-type": "text/event-stream" } });
+      }),
+    );
+    const stream = await makeClient({ maxRetries: 3 }).chat.completions.create({ ...params, stream: true });
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? "");
+    })();
+    const outcome = reading.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(10_000); // any back-off would have run by now
+    expect(await outcome).toBeInstanceOf(Error);
+    expect(seen).toEqual(["half"]);
+    expect(attempts.count).toBe(1);
+  });
 });

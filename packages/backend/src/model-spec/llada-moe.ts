@@ -115,12 +115,7 @@ function refuseUnsupported(config: Config, file: string): void {
   };
   if (config.attention_bias === true) refuse("attention_bias", "attention biases (o_proj's too) are not supported");
   if (config.clip_qkv !== undefined && config.clip_qkv !== null) refuse("clip_qkv", "clipping q/k/v is not supported");
-  if (config.rope_scaling !== undefined && config.rope_scaling !== null)
-    refuse("rope_scaling", "scaled RoPE is not supported");
-  const partial = config.partial_rotary_factor;
-  if (partial !== undefined && partial !== null && partial !== 1 && partial !== 1.0) {
-    refuse("partial_rotary_factor", "partial RoPE is not supported");
-  }
+  refuseScaledRope(config, file);
   if (config.hidden_act !== undefined && config.hidden_act !== "silu")
     refuse("hidden_act", "only SiLU (SwiGLU) MLPs are supported");
 }

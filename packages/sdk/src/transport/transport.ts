@@ -1,44 +1,37 @@
-// The one place that talks to the `openai` package: it owns retries, timeouts and error statuses;
-// we read the bodies ourselves (JSON, or SSE with idle timeout and Mercury's error frames).
-import OpenAI from "openai";
+// The one transport: each request goes out through our small fetch layer (http-attempt.ts), is
+// retried here when that is safe, and its body is read here (JSON, or SSE with an idle timeout).
 import type { ResolvedOptions } from "../client-options";
 import { MercuryError } from "../errors";
 import type { Accumulator } from "../streaming/accumulator";
 import { CompletionStream } from "../streaming/completion-stream";
 import { readServerSentEvents } from "../streaming/server-sent-events";
-import { VERSION } from "../version";
 import { AbortScope } from "./abort-scope";
 import { APIPromise, type WithResponse } from "./api-promise";
-import { wrapFetch } from "./fetch-wrapper";
-import { toMercuryError } from "./openai-errors";
+import { HttpAttempts } from "./http-attempt";
 import { readJSON } from "./read-json";
+import { RequestLog } from "./request-log";
 import type { RequestOptions } from "./request-options";
 import { isRetryable, retryDelay, sleep } from "./retry-policy";
 
 export class Transport {
-  readonly #openai: OpenAI;
-  readonly #idleTimeout: number;
-  readonly #maxRetries: number;
-  readonly #maxRetryWait: number;
+  readonly #attempts: HttpAttempts;
+  readonly #log: RequestLog;
+  readonly #options: ResolvedOptions;
 
   constructor(options: ResolvedOptions) {
-    this.#idleTimeout = options.idleTimeout;
-    this.#maxRetries = options.maxRetries;
-    this.#maxRetryWait = options.maxRetryWait;
-    this.#openai = createOpenAIClient(options);
+    refuseBrowserUnlessAllowed(options);
+    this.#options = options;
+    this.#log = new RequestLog(options.logLevel, options.logger);
+    this.#attempts = new HttpAttempts(options, this.#log);
   }
-
   /** A request answered with JSON. */
   request<T>(method: "get" | "post", path: string, body: unknown, options: RequestOptions = {}): APIPromise<T> {
     const scope = new AbortScope(options.signal);
-    const idleTimeout = options.idleTimeout ?? this.#idleTimeout;
+    const idleTimeout = options.idleTimeout ?? this.#options.idleTimeout;
     const result = this.#send(method, path, body, scope, options)
       .then(async (response): Promise<WithResponse<T>> => {
         const data = await readJSON<T>(response, scope, idleTimeout);
         return { data, response, request_id: response.headers.get("x-request-id") };
-      })
-      .catch((error: unknown) => {
-        throw toMercuryError(error);
       })
       .finally(() => scope.release());
     return new APIPromise(result);
@@ -52,7 +45,7 @@ export class Transport {
     options: RequestOptions = {},
   ): APIPromise<CompletionStream<TChunk, TFinal>> {
     const scope = new AbortScope(options.signal);
-    const idleTimeoutMs = options.idleTimeout ?? this.#idleTimeout;
+    const idleTimeoutMs = options.idleTimeout ?? this.#options.idleTimeout;
     const headers = { Accept: "text/event-stream", ...options.headers };
     const result = this.#send("post", path, body, scope, { ...options, headers })
       .then((response) => {
@@ -62,15 +55,15 @@ export class Transport {
       })
       .catch((error: unknown) => {
         scope.release();
-        throw toMercuryError(error);
+        throw error;
       });
     return new APIPromise(result);
   }
 
   /**
-   * Sends one attempt at a time through openai (timeout to headers, status errors) and retries here:
-   * our waits end at once when the caller aborts, and a server asking for more than `maxRetryWait`
-   * gets its error back instead of a client that hangs for an hour.
+   * Sends attempts until one is answered with 2xx. Only failures before any response body was read are
+   * retried, so nothing streamed is ever sent twice; back-off waits end at once when the caller aborts,
+   * and a server asking for more than `maxRetryWait` gets its error back instead of a client that hangs.
    */
   async #send(
     method: "get" | "post",
@@ -79,63 +72,36 @@ export class Transport {
     scope: AbortScope,
     options: RequestOptions,
   ): Promise<Response> {
-    const request = withoutUndefined({
-      signal: scope.signal,
-      // openai rejects an explicit `timeout: undefined`, so absent options must stay absent.
-      timeout: options.timeout,
-      maxRetries: 0,
-      headers: options.headers,
+    const attempt = {
+      method: method === "get" ? ("GET" as const) : ("POST" as const),
+      path,
       query: options.query,
+      headers: options.headers,
       body: method === "post" ? { ...(body as object), ...options.extraBody } : undefined,
-    });
-    const maxRetries = options.maxRetries ?? this.#maxRetries;
+      timeout: options.timeout ?? this.#options.timeout,
+    };
+    const maxRetries = options.maxRetries ?? this.#options.maxRetries;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.#openai[method](path, request).asResponse();
-      } catch (raw) {
-        const error = toMercuryError(raw);
+        return await this.#attempts.send(attempt, scope);
+      } catch (error) {
         if (retry >= maxRetries || !isRetryable(error)) throw error;
-        const delay = retryDelay(error, retry, options.maxRetryWait ?? this.#maxRetryWait);
+        const delay = retryDelay(error, retry, options.maxRetryWait ?? this.#options.maxRetryWait);
         if (delay === undefined) throw error;
+        this.#log.retry(error instanceof Error ? error.message : String(error), delay, maxRetries - retry);
         await sleep(delay, scope.signal);
       }
     }
   }
 }
 
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
-}
-
-/** The private openai client, told every setting explicitly. */
-function createOpenAIClient(options: ResolvedOptions): OpenAI {
+function refuseBrowserUnlessAllowed(options: ResolvedOptions): void {
   if (isBrowser() && !options.dangerouslyAllowBrowser) {
     throw new MercuryError(
       "Refusing to run in a browser: an API key in a web page is visible to everyone who opens it. " +
         "Pass `dangerouslyAllowBrowser: true` if this page talks to your own server or a proxy.",
     );
   }
-  return new OpenAI({
-    // openai insists on a key; an empty one plus `Authorization: null` below sends none.
-    apiKey: options.apiKey ?? "",
-    baseURL: options.baseURL,
-    timeout: options.timeout,
-    maxRetries: 0, // retries are ours (see #send)
-    // Explicit values, so that OPENAI_ORG_ID, OPENAI_PROJECT_ID and OPENAI_LOG are never read.
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    logLevel: options.logLevel ?? "warn",
-    logger: options.logger,
-    fetch: wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.idleTimeout),
-    // We made the browser check above, with our own message.
-    dangerouslyAllowBrowser: true,
-    defaultHeaders: {
-      "User-Agent": `anneal-sdk/${VERSION}`,
-      ...(options.apiKey === undefined ? { Authorization: null } : {}),
-      ...options.defaultHeaders,
-    },
-  });
 }
 
 function isBrowser(): boolean {
