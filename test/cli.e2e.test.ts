@@ -222,7 +222,7 @@ describe("exit codes", () => {
     expect(code === 130 || signal === "SIGINT").toBe(true);
   }, 60_000);
 
-  it("401 → 3 with how to set the key; 429 → 4 with when to retry", async () => {
+  it("401 → 3 with how to set the key; a busy server (503 overloaded) → 4 with when to retry", async () => {
     const denied = await anneal(["--base-url", limited.baseURL, "models"]);
     expect(denied.code).toBe(3);
     expect(denied.stderr).toMatch(/set INCEPTION_API_KEY/);
@@ -244,7 +244,7 @@ describe("exit codes", () => {
       env: { ANNEAL_RETRIES: "0" },
     });
     expect(limitedRun.code).toBe(4);
-    expect(limitedRun.stderr).toMatch(/rate limited \(retry in 1 s\)/);
+    expect(limitedRun.stderr).toMatch(/server busy \(retry in 1 s\)/);
     hold.abort();
     await busy.catch(() => {});
   });

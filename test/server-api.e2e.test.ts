@@ -96,7 +96,7 @@ describe("FIM, next edit, apply edit, models", () => {
       messages: edit.messages,
       max_tokens: 24,
     });
-    expect(next.object).toBe("chat.completion");
+    expect(next.object).toBe("edit.completion");
     const apply = buildApplyEditPrompt({ originalCode: "const a = 1;\n", updateSnippet: "const b = 2;\n" });
     const merged = await client.apply.completions.create({
       model: MODEL,

@@ -1,4 +1,4 @@
-// The server under pressure and bad input: API keys, a full queue (429), a client that disconnects,
+// The server under pressure and bad input: API keys, a full queue (503 overloaded), a client that disconnects,
 // random and malformed bodies, and a bounded load test — all on loopback.
 import { AuthenticationError, Mercury } from "@anneal/sdk";
 import fc from "fast-check";
@@ -84,13 +84,13 @@ describe("capacity and cancellation", () => {
     return reader;
   }
 
-  it("answers 429 with Retry-After when every slot and queue place is taken", async () => {
+  it("answers 503 overloaded with Retry-After when every slot and queue place is taken", async () => {
     const controller = new AbortController();
     await longStream(controller.signal);
     const refused = await post(local.baseURL, "/chat/completions", { model: MODEL, messages, max_tokens: 4 });
-    expect(refused.status).toBe(429);
+    expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("1");
-    expect(await refused.json()).toMatchObject({ error: { type: "rate_limit_error", code: "server_busy" } });
+    expect(await refused.json()).toMatchObject({ error: { type: "unavailable_error", code: "overloaded" } });
     controller.abort();
   });
 
@@ -157,7 +157,7 @@ describe("bad input and load", () => {
     expect((await fetch(`${local.origin}/health`)).status).toBe(200);
   });
 
-  it("a bounded load test: concurrent clients see only answers and 429s, and passes are shared", async () => {
+  it("a bounded load test: concurrent clients see only answers and 503s, and passes are shared", async () => {
     const deadline = Date.now() + 3000;
     const statuses: number[] = [];
     await Promise.all(
@@ -171,12 +171,12 @@ describe("bad input and load", () => {
           });
           await response.arrayBuffer();
           statuses.push(response.status);
-          if (response.status === 429) await new Promise((resolve) => setTimeout(resolve, 20));
+          if (response.status === 503) await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }),
     );
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(4);
-    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
     const text = await (await fetch(`${local.origin}/metrics`)).text();
     const single = Number(
       /anneal_forward_batch_sequences_bucket\{le="1",model="anneal-code-11m"\} (\d+)/.exec(text)?.[1],

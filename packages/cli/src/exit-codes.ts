@@ -6,6 +6,7 @@ import {
   AuthenticationError,
   PermissionDeniedError,
   RateLimitError,
+  ServiceUnavailableError,
 } from "@anneal/sdk";
 
 export const EXIT = {
@@ -16,7 +17,7 @@ export const EXIT = {
   usage: 2,
   /** 401/403: the key is missing or wrong. */
   auth: 3,
-  /** 429: try again later. */
+  /** 429 (rate limited) or 503 (server overloaded): try again later. */
   rateLimited: 4,
   /** The server could not be reached. */
   connection: 5,
@@ -44,9 +45,10 @@ export function describeFailure(error: unknown, target?: Target): { message: str
       code: EXIT.auth,
     };
   }
-  if (error instanceof RateLimitError) {
+  if (error instanceof RateLimitError || error instanceof ServiceUnavailableError) {
     const wait = error.retryAfterMs !== undefined ? ` (retry in ${Math.ceil(error.retryAfterMs / 1000)} s)` : "";
-    return { message: `rate limited${wait}: ${error.message}`, code: EXIT.rateLimited };
+    const what = error instanceof RateLimitError ? "rate limited" : "server busy";
+    return { message: `${what}${wait}: ${error.message}`, code: EXIT.rateLimited };
   }
   if (error instanceof APIUserAbortError) return { message: "interrupted", code: EXIT.interrupted };
   if (error instanceof APIConnectionError) {

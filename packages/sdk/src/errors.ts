@@ -1,5 +1,5 @@
 // The SDK's error tree: one class per HTTP status, plus connection, timeout, abort and stream failures.
-import type { ValidationIssue } from "./schema/error-body";
+import type { ErrorCode, ValidationIssue } from "./schema/error-body";
 import { retryAfterMs } from "./transport/retry-after";
 
 /** Base of every error this SDK throws. */
@@ -24,7 +24,8 @@ export class APIError extends MercuryError {
   readonly headers: Headers | undefined;
   readonly body: unknown;
   readonly error: Record<string, unknown> | undefined;
-  readonly code: string | number | null | undefined;
+  /** One of the contract's codes (`model_not_found`, `rate_limit_reached`…) or Anneal's; open to new ones. */
+  readonly code: ErrorCode | (string & {}) | number | null | undefined;
   readonly param: string | null | undefined;
   readonly type: string | null | undefined;
   /** The server's `x-request-id`, for support requests and logs. */
@@ -45,6 +46,11 @@ export class APIError extends MercuryError {
     this.type = error?.type as APIError["type"];
     this.requestID = headers?.get("x-request-id");
     this.issues = issues;
+  }
+
+  /** How long the server asked us to wait before trying again, in milliseconds, when it said. */
+  get retryAfterMs(): number | undefined {
+    return retryAfterMs(this.headers);
   }
 
   /** Builds the subclass that matches `status`. */
@@ -79,17 +85,17 @@ export class ConflictError extends APIError {
 export class UnprocessableEntityError extends APIError {
   override name = "UnprocessableEntityError";
 }
+/** 429 `rate_limit_reached`: the account's rate limit; `retryAfterMs` says when to try again. */
 export class RateLimitError extends APIError {
   override name = "RateLimitError";
-
-  /** How long the server asked us to wait, in milliseconds, when it said. */
-  get retryAfterMs(): number | undefined {
-    return retryAfterMs(this.headers);
-  }
 }
 /** Any 5xx. */
 export class InternalServerError extends APIError {
   override name = "InternalServerError";
+}
+/** 503 `overloaded`: the engine has no room now; try again shortly (`retryAfterMs` when the server said). */
+export class ServiceUnavailableError extends InternalServerError {
+  override name = "ServiceUnavailableError";
 }
 
 /** The server reported an error inside a stream that had already started; earlier chunks stand. */
@@ -141,6 +147,7 @@ const STATUS_CLASSES: Record<number, new (init: APIErrorInit) => APIError> = {
   409: ConflictError,
   422: UnprocessableEntityError,
   429: RateLimitError,
+  503: ServiceUnavailableError,
 };
 
 /** `{"error": {...}}` as sent by OpenAI-style servers, or a bare `{"message": ...}` object. */

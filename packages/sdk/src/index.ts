@@ -16,6 +16,7 @@ export {
   PaymentRequiredError,
   PermissionDeniedError,
   RateLimitError,
+  ServiceUnavailableError,
   StreamError,
   StreamIdleTimeoutError,
   UnprocessableEntityError,

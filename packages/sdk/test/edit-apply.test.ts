@@ -1,5 +1,5 @@
 // edit.completions and apply.completions: the tagged prompt goes out as one user message; the reply is parsed.
-import { HttpResponse, http } from "msw";
+import { HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import {
   applyNextEdit,
@@ -8,7 +8,7 @@ import {
   parseApplyEditReply,
   parseNextEditReply,
 } from "../src/index";
-import { answerPosts, BASE_URL, fixtureJSON, makeClient, server, sseResponse, useMockApi } from "./support/mock-api";
+import { answerPosts, fixtureJSON, makeClient, sseResponse, useMockApi } from "./support/mock-api";
 
 useMockApi();
 
@@ -44,22 +44,14 @@ describe("edit.completions (next edit)", () => {
     expect(parseNextEditReply(completion.choices[0]?.message.content, prompt)).toEqual({ kind: "none" });
   });
 
-  it("streams as append deltas where the server offers it", async () => {
-    server.use(
-      http.post(`${BASE_URL}/edit/completions`, () =>
-        sseResponse(
-          'data: {"id":"e","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"```\\nx = 1"},"finish_reason":null}]}\n\n' +
-            'data: {"id":"e","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\\n```"},"finish_reason":"stop"}]}\n\n' +
-            "data: [DONE]\n\n",
-        ),
-      ),
-    );
-    const stream = await makeClient().edit.completions.create({
+  it("sends no stream field and reads an edit.completion", async () => {
+    const bodies = endpoint("/edit/completions", "edit-completion.json");
+    const completion = await makeClient().edit.completions.create({
       model: "mercury-edit-2",
       messages: [{ role: "user", content: "<|current_file_content|>…" }],
-      stream: true,
     });
-    expect(parseNextEditReply(await stream.finalText())).toEqual({ kind: "edit", text: "x = 1" });
+    expect(bodies[0]).not.toHaveProperty("stream");
+    expect(completion.object).toBe("edit.completion");
   });
 });
 

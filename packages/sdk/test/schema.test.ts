@@ -2,12 +2,15 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  AnnealErrorBodySchema,
   ApplyCompletionCreateParamsSchema,
   ChatCompletionChunkSchema,
   ChatCompletionCreateParamsSchema,
   ChatCompletionSchema,
   EditCompletionCreateParamsSchema,
+  EditCompletionSchema,
   ErrorBodySchema,
+  FIM_DEFAULT_STOP,
   FimCompletionChunkSchema,
   FimCompletionCreateParamsSchema,
   FimCompletionSchema,
@@ -69,6 +72,35 @@ describe("request schemas", () => {
     ).toBe(false);
   });
 
+  it("edit has no stream field (July 2026): it is dropped, as unknown fields are; apply keeps it", () => {
+    const one = { model: "mercury-edit-2", messages: [{ role: "user", content: "x" }], stream: true };
+    expect(EditCompletionCreateParamsSchema.parse(one)).not.toHaveProperty("stream");
+    expect(ApplyCompletionCreateParamsSchema.parse(one)).toHaveProperty("stream", true);
+  });
+
+  it("FIM has no temperature, top_k within −1…1000, and the blank-line default stop", () => {
+    const parsed = FimCompletionCreateParamsSchema.parse({ model: "m", prompt: "a", temperature: 0.5, top_k: 1000 });
+    expect(parsed).not.toHaveProperty("temperature");
+    expect(FimCompletionCreateParamsSchema.safeParse({ model: "m", prompt: "a", top_k: 1001 }).success).toBe(false);
+    expect(FimCompletionCreateParamsSchema.safeParse({ model: "m", prompt: "a", top_k: -2 }).success).toBe(false);
+    expect(FIM_DEFAULT_STOP).toEqual(["\n\n", "\n \n"]);
+  });
+
+  it("chat takes function messages, text parts, tool_choice none and strict schemas", () => {
+    const parsed = ChatCompletionCreateParamsSchema.parse({
+      ...chat,
+      messages: [
+        { role: "user", content: [{ type: "text", text: "weather?" }] },
+        { role: "function", name: "weather", content: '{"c":21}' },
+      ],
+      tools: [{ type: "function", function: { name: "weather", parameters: { type: "object" }, strict: true } }],
+      tool_choice: "none",
+      response_format: { type: "json_schema", json_schema: { name: "w", schema: { type: "object" }, strict: true } },
+    });
+    expect(parsed.messages[1]).toEqual({ role: "function", name: "weather", content: '{"c":21}' });
+    expect(parsed.tool_choice).toBe("none");
+  });
+
   it("FIM needs a prompt; the suffix is optional", () => {
     expect(FimCompletionCreateParamsSchema.safeParse({ model: "m", prompt: "a" }).success).toBe(true);
     expect(FimCompletionCreateParamsSchema.safeParse({ model: "m", suffix: "b" }).success).toBe(false);
@@ -78,7 +110,8 @@ describe("request schemas", () => {
 describe("the fixtures conform to the response schemas", () => {
   it("JSON responses", () => {
     expect(() => ChatCompletionSchema.parse(fixtureJSON("chat-completion.json"))).not.toThrow();
-    expect(() => ChatCompletionSchema.parse(fixtureJSON("edit-completion.json"))).not.toThrow();
+    expect(() => EditCompletionSchema.parse(fixtureJSON("edit-completion.json"))).not.toThrow();
+    expect(() => EditCompletionSchema.parse(fixtureJSON("edit-no-suggestion.json"))).not.toThrow();
     expect(() => ChatCompletionSchema.parse(fixtureJSON("apply-completion.json"))).not.toThrow();
     expect(() => FimCompletionSchema.parse(fixtureJSON("fim-completion.json"))).not.toThrow();
     expect(() => ModelListSchema.parse(fixtureJSON("models.json"))).not.toThrow();
@@ -93,5 +126,20 @@ describe("the fixtures conform to the response schemas", () => {
     const chunks = payloads(name);
     expect(chunks.length).toBeGreaterThan(0);
     for (const chunk of chunks) expect(() => schema.parse(chunk)).not.toThrow();
+  });
+});
+
+describe("error codes", () => {
+  const body = (code: string | null) => ({ error: { message: "m", type: "t", param: null, code } });
+
+  it("Anneal's closed error body takes the contract's codes and Anneal's own", () => {
+    for (const code of ["model_not_found", "rate_limit_reached", "overloaded", "invalid_request", null]) {
+      expect(AnnealErrorBodySchema.safeParse(body(code)).success).toBe(true);
+    }
+    expect(AnnealErrorBodySchema.safeParse(body("server_busy")).success).toBe(false);
+  });
+
+  it("the open error body takes any code another server sends", () => {
+    expect(ErrorBodySchema.safeParse(body("something_new")).success).toBe(true);
   });
 });

@@ -1,12 +1,18 @@
 // The shared life of a completion request: admission, cancellation on disconnect, a time limit,
 // streaming (append deltas or diffusing drafts) or one JSON answer, usage and metrics.
 import { randomUUID } from "node:crypto";
+import type { FinishReason } from "@anneal/sdk/schema";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type Admission, QueueFullError } from "./admission";
 import { parseToolCalls } from "./chat-prompt";
-import { HttpError, shuttingDown } from "./http-error";
+import { HttpError, overloaded, shuttingDown } from "./http-error";
 import type { OutputCheck } from "./json-output";
 import type { ServerMetrics } from "./metrics";
+import { type ChatDelta, chatChunk, chatUsageChunk } from "./responses/chat-chunk";
+import { chatCompletion, editCompletion, type FinalAnswer } from "./responses/chat-completion";
+import { type ResponseMeta, responseMeta } from "./responses/response-meta";
+import { textChunk, textCompletion, textUsageChunk } from "./responses/text-completion";
+import { usageOf } from "./responses/usage";
 import type { ServedModel } from "./served-model";
 import { SseWriter } from "./sse";
 import { generateText, type TextOutcome, type TextRequest } from "./text-stream";
@@ -14,8 +20,8 @@ import { generateText, type TextOutcome, type TextRequest } from "./text-stream"
 export interface CompletionPlan extends TextRequest {
   served: ServedModel;
   endpoint: string;
-  /** "chat": chat.completion objects; "text": text_completion objects (FIM). */
-  shape: "chat" | "text";
+  /** "chat": chat.completion objects; "edit": edit.completion (never streamed); "text": text_completion (FIM). */
+  shape: "chat" | "edit" | "text";
   stream: boolean;
   includeUsage: boolean;
   tools: boolean;
@@ -33,9 +39,7 @@ export interface HandlerContext {
 
 /** Nobody will read the answer; 499 (client closed request) keeps the logs and metrics honest. */
 function clientGone(reply: FastifyReply) {
-  return reply
-    .code(499)
-    .send({ error: { message: "client closed the request", type: "client_closed", param: null, code: null } });
+  return reply.code(499).send(new HttpError(499, "client closed the request", "client_closed", "client_closed").body());
 }
 
 /** Attempts at a schema-valid answer before giving up (each with the next seed). */
@@ -48,8 +52,7 @@ export async function handleCompletion(
   ctx: HandlerContext,
 ) {
   const started = performance.now();
-  const id = `${plan.shape === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replaceAll("-", "").slice(0, 24)}`;
-  const created = Math.floor(Date.now() / 1000);
+  const meta = responseMeta(plan.shape === "text" ? "text" : "chat", plan.served.id);
   const model = plan.served.id;
   // Stop as soon as the client goes away, the time limit passes, or the server shuts down.
   const controller = new AbortController();
@@ -64,17 +67,10 @@ export async function handleCompletion(
     ctx.metrics.queueDepth.set(ctx.admission.queued + 1);
     release = await ctx.admission.acquire(signal);
   } catch (error) {
-    if (error instanceof QueueFullError) {
-      throw new HttpError(429, "The server is at capacity; retry shortly.", "rate_limit_error", "server_busy", null, {
-        "retry-after": "1",
-      });
-    }
+    if (error instanceof QueueFullError) throw overloaded("The server is at capacity; retry shortly.");
     if (controller.signal.aborted) return clientGone(reply); // it left while queued
     if (ctx.shutdown.aborted) throw shuttingDown();
-    if (signal.aborted)
-      throw new HttpError(503, "No generation slot freed up in time.", "unavailable_error", "timeout", null, {
-        "retry-after": "1",
-      });
+    if (signal.aborted) throw overloaded("No generation slot freed up in time.");
     throw error;
   } finally {
     ctx.metrics.queueDepth.set(ctx.admission.queued);
@@ -83,11 +79,10 @@ export async function handleCompletion(
   ctx.metrics.promptTokens.inc({ model }, plan.prompt.length);
   const options = { ...plan.options, signal };
   try {
-    if (plan.stream)
-      return await streamCompletion(reply, plan, { ...plan, options }, { id, created, model, started, ctx });
+    if (plan.stream) return await streamCompletion(reply, plan, { ...plan, options }, { meta, started, ctx });
     const outcome = await completeWithFormat({ ...plan, options });
     record(ctx, plan, outcome, started);
-    return reply.header("x-request-id", request.id).send(completionBody(plan, outcome, id, created, model));
+    return reply.header("x-request-id", request.id).send(completionBody(plan, outcome, meta));
   } catch (error) {
     if (signal.aborted && !(error instanceof HttpError)) {
       if (controller.signal.aborted) return clientGone(reply);
@@ -140,41 +135,33 @@ async function completeWithFormat(plan: CompletionPlan): Promise<TextOutcome> {
   }
 }
 
-interface StreamIds {
-  id: string;
-  created: number;
-  model: string;
+interface StreamContext {
+  meta: ResponseMeta;
   started: number;
   ctx: HandlerContext;
 }
 
-async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: CompletionPlan, ids: StreamIds) {
+async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: CompletionPlan, ids: StreamContext) {
   reply.hijack();
   const sse = new SseWriter(reply.raw, { "x-request-id": String(reply.request.id) });
   let sent = false;
   // Every frame goes through here: the first one carries the assistant role and sets time to first token.
-  const send = (delta: Record<string, unknown>, text: string | undefined, finish: string | null) => {
+  const send = (delta: ChatDelta, text: string | undefined, finish: FinishReason | null) => {
     if (!sent)
       ids.ctx.metrics.timeToFirstToken.observe({ endpoint: plan.endpoint }, (performance.now() - ids.started) / 1000);
-    const choice =
-      plan.shape === "chat"
-        ? {
-            index: 0,
-            delta: {
-              ...(sent ? {} : { role: "assistant" }),
+    sse.send(
+      plan.shape === "text"
+        ? textChunk(ids.meta, text ?? "", finish)
+        : chatChunk(
+            ids.meta,
+            {
+              ...(sent ? {} : { role: "assistant" as const }),
               ...delta,
               ...(text !== undefined ? { content: text } : {}),
             },
-            finish_reason: finish,
-          }
-        : { index: 0, text: text ?? "", finish_reason: finish, logprobs: null };
-    sse.send({
-      id: ids.id,
-      object: plan.shape === "chat" ? "chat.completion.chunk" : "text_completion",
-      created: ids.created,
-      model: ids.model,
-      choices: [choice],
-    });
+            finish,
+          ),
+    );
     sent = true;
   };
   try {
@@ -207,15 +194,8 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
       send({}, plan.diffusing ? outcome.text : undefined, outcome.finishReason);
     }
     if (plan.includeUsage) {
-      const object = plan.shape === "chat" ? "chat.completion.chunk" : "text_completion";
-      sse.send({
-        id: ids.id,
-        object,
-        created: ids.created,
-        model: ids.model,
-        choices: [],
-        usage: usage(plan, outcome),
-      });
+      const usage = usageOf(promptTokens(plan), outcome);
+      sse.send(plan.shape === "text" ? textUsageChunk(ids.meta, usage) : chatUsageChunk(ids.meta, usage));
     }
     record(ids.ctx, plan, outcome, ids.started);
     sse.done();
@@ -230,7 +210,7 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
               500,
               reply.raw.destroyed ? "client disconnected" : "The generation failed.",
               "server_error",
-              "internal_error",
+              "server_error",
             );
     if (!sse.closed) {
       sse.send(http.body());
@@ -239,11 +219,11 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
   }
 }
 
-function finalParts(plan: CompletionPlan, outcome: TextOutcome) {
-  if (!plan.tools) return { content: outcome.text, finishReason: outcome.finishReason as string, toolCalls: undefined };
+function finalParts(plan: CompletionPlan, outcome: TextOutcome): FinalAnswer {
+  const plain = { content: outcome.text, finishReason: outcome.finishReason, toolCalls: undefined };
+  if (!plan.tools) return plain;
   const { content, calls } = parseToolCalls(outcome.text);
-  if (calls.length === 0)
-    return { content: outcome.text, finishReason: outcome.finishReason as string, toolCalls: undefined };
+  if (calls.length === 0) return plain;
   const toolCalls = calls.map((call) => ({
     id: `call_${randomUUID().replaceAll("-", "").slice(0, 20)}`,
     type: "function" as const,
@@ -252,47 +232,16 @@ function finalParts(plan: CompletionPlan, outcome: TextOutcome) {
   return { content: content || null, finishReason: "tool_calls", toolCalls };
 }
 
-function completionBody(plan: CompletionPlan, outcome: TextOutcome, id: string, created: number, model: string) {
-  if (plan.shape === "text") {
-    return {
-      id,
-      object: "text_completion",
-      created,
-      model,
-      choices: [{ index: 0, text: outcome.text, finish_reason: outcome.finishReason, logprobs: null }],
-      usage: usage(plan, outcome),
-    };
-  }
-  const parts = finalParts(plan, outcome);
-  const message = {
-    role: "assistant",
-    content: parts.content,
-    ...(parts.toolCalls ? { tool_calls: parts.toolCalls } : {}),
-  };
-  return {
-    id,
-    object: "chat.completion",
-    created,
-    model,
-    choices: [{ index: 0, message, finish_reason: parts.finishReason }],
-    usage: usage(plan, outcome),
-  };
+function completionBody(plan: CompletionPlan, outcome: TextOutcome, meta: ResponseMeta) {
+  const usage = usageOf(promptTokens(plan), outcome);
+  if (plan.shape === "text") return textCompletion(meta, outcome.text, outcome.finishReason, usage);
+  const answer = finalParts(plan, outcome);
+  return plan.shape === "edit" ? editCompletion(meta, answer, usage) : chatCompletion(meta, answer, usage);
 }
 
-function usage(plan: CompletionPlan, outcome: TextOutcome) {
-  const prompt = plan.prompt.length + (plan.options.suffix?.length ?? 0);
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: outcome.completionTokens,
-    total_tokens: prompt + outcome.completionTokens,
-    reasoning_tokens: 0,
-    cached_input_tokens: 0,
-    prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0 },
-    /** Anneal extension: how the diffusion decode went. */
-    forward_passes: outcome.forwardPasses,
-    tokens_per_forward: Number(outcome.tokensPerForward.toFixed(3)),
-  };
+/** The prompt's tokens as usage counts them (a FIM suffix is prompt too). */
+function promptTokens(plan: CompletionPlan): number {
+  return plan.prompt.length + (plan.options.suffix?.length ?? 0);
 }
 
 function record(ctx: HandlerContext, plan: CompletionPlan, outcome: TextOutcome, started: number) {

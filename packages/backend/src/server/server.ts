@@ -159,7 +159,7 @@ export function createServer(options: ServerOptions): AnnealServer {
       : reply
           .status(503)
           .header("retry-after", "1")
-          .send({ error: { message: "Loading model", type: "unavailable_error", param: null, code: "loading" } }),
+          .send(new HttpError(503, "Loading model", "unavailable_error", "loading").body()),
   );
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
@@ -221,6 +221,6 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
       "unsupported_media_type",
     );
   if (status >= 400 && status < 500)
-    return new HttpError(status, error.message, "invalid_request_error", error.code ?? "invalid_request");
-  return new HttpError(500, "The server failed to handle the request.", "server_error", "internal_error");
+    return new HttpError(status, error.message, "invalid_request_error", "invalid_request");
+  return new HttpError(500, "The server failed to handle the request.", "server_error", "server_error");
 }

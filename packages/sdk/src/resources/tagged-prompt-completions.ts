@@ -1,7 +1,7 @@
 // Next edit (`/edit/completions`) and apply edit (`/apply/completions`): one tagged user message in,
-// a chat completion out. Build the message with `buildNextEditPrompt` / `buildApplyEditPrompt`.
+// a completion out. Build the message with `buildNextEditPrompt` / `buildApplyEditPrompt`.
 import type { ChatCompletion, ChatCompletionChunk } from "../schema/chat";
-import type { TaggedPromptParams } from "../schema/tagged-prompt";
+import type { EditCompletion, EditCompletionCreateParams, TaggedPromptParams } from "../schema/tagged-prompt";
 import { ChatCompletionAccumulator } from "../streaming/chat-accumulator";
 import type { ChatCompletionStream } from "../streaming/completion-stream";
 import type { APIPromise } from "../transport/api-promise";
@@ -12,13 +12,12 @@ import { withUsageByDefault } from "./stream-body";
 export type TaggedPromptParamsStreaming = TaggedPromptParams & { stream: true };
 export type TaggedPromptParamsNonStreaming = TaggedPromptParams & { stream?: false | null };
 
-export class TaggedPromptCompletions {
-  constructor(
-    private readonly transport: Transport,
-    private readonly path: "/edit/completions" | "/apply/completions",
-  ) {}
+export class ApplyCompletions {
+  readonly path = "/apply/completions";
 
-  /** Non-streaming is the documented mode; streaming (append deltas) works where the server offers it. */
+  constructor(private readonly transport: Transport) {}
+
+  /** Non-streaming or streamed (append deltas); apply edit is an Anneal endpoint, not in Inception's API. */
   create(params: TaggedPromptParamsStreaming, options?: RequestOptions): APIPromise<ChatCompletionStream>;
   create(params: TaggedPromptParamsNonStreaming, options?: RequestOptions): APIPromise<ChatCompletion>;
   create(params: TaggedPromptParams, options?: RequestOptions): APIPromise<ChatCompletionStream | ChatCompletion>;
@@ -35,20 +34,29 @@ export class TaggedPromptCompletions {
   }
 }
 
+export class EditCompletions {
+  constructor(private readonly transport: Transport) {}
+
+  /** Predicts the next edit; never streamed ("streaming and tool calling are not supported on this endpoint"). */
+  create(params: EditCompletionCreateParams, options?: RequestOptions): APIPromise<EditCompletion> {
+    return this.transport.request<EditCompletion>("post", "/edit/completions", params, options);
+  }
+}
+
 /** `client.edit.completions`: next-edit prediction. */
 export class Edit {
-  readonly completions: TaggedPromptCompletions;
+  readonly completions: EditCompletions;
 
   constructor(transport: Transport) {
-    this.completions = new TaggedPromptCompletions(transport, "/edit/completions");
+    this.completions = new EditCompletions(transport);
   }
 }
 
 /** `client.apply.completions`: merge an update snippet into original code. */
 export class Apply {
-  readonly completions: TaggedPromptCompletions;
+  readonly completions: ApplyCompletions;
 
   constructor(transport: Transport) {
-    this.completions = new TaggedPromptCompletions(transport, "/apply/completions");
+    this.completions = new ApplyCompletions(transport);
   }
 }

@@ -23,6 +23,8 @@ export const ChatMessageSchema = z.discriminatedUnion("role", [
     tool_calls: z.array(ToolCallSchema).optional(),
   }),
   z.object({ role: z.literal("tool"), content: MessageContentSchema, tool_call_id: z.string() }),
+  /** The legacy form of a tool result (OpenAI's `function_call` era), still in Inception's schema. */
+  z.object({ role: z.literal("function"), name: z.string().min(1), content: MessageContentSchema.nullable() }),
 ]);
 
 export const ToolSchema = z.object({
@@ -36,7 +38,7 @@ export const ToolSchema = z.object({
   }),
 });
 
-/** Inception documents `auto` and `required`; `none` and the named form are OpenAI's and our server takes them. */
+/** `none`, `auto`, `required` (Inception's API); the named-function form is OpenAI's and our server takes it too. */
 export const ToolChoiceSchema = z.union([
   z.enum(["auto", "required", "none"]),
   z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
@@ -75,6 +77,8 @@ export const ChatCompletionCreateParamsSchema = z
     tool_choice: ToolChoiceSchema.optional(),
     parallel_tool_calls: z.boolean().optional(),
     response_format: ResponseFormatSchema.optional(),
+    /** Passed through to the serving engine by Inception's API; Anneal's server ignores it. */
+    extra_body: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((params) => !params.diffusing || params.stream === true, {
     message: "diffusing requires stream: true",
@@ -140,6 +144,7 @@ export const ChatCompletionChunkSchema = z.object({
   ),
   usage: UsageSchema.nullish(),
   /** Streamed summaries arrive on the chunk itself, after the answer. */
+  /** Arrives on the final chunk, when the request asked for `reasoning_summary`. */
   reasoning_summary: ReasoningSummarySchema.nullish(),
   warning: z.string().nullish(),
 });

@@ -2,13 +2,19 @@
 import { z } from "zod";
 import { FinishReasonSchema, SamplingFields, UsageSchema } from "./common";
 
+/** Where a FIM answer stops unless the request says otherwise: a blank line (Inception's default). */
+export const FIM_DEFAULT_STOP = ["\n\n", "\n \n"];
+
+const { temperature: _noTemperature, ...fimSampling } = SamplingFields;
+
+/** FIM takes no `temperature` (Inception's API, July 2026); `stop` defaults to `FIM_DEFAULT_STOP`. */
 export const FimCompletionCreateParamsSchema = z.object({
   model: z.string().min(1),
   /** Text before the cursor. */
   prompt: z.string(),
   /** Text after the cursor. */
   suffix: z.string().nullish(),
-  ...SamplingFields,
+  ...fimSampling,
 });
 
 const FimChoiceSchema = z.object({

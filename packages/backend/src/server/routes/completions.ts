@@ -4,6 +4,7 @@ import {
   ApplyCompletionCreateParamsSchema,
   ChatCompletionCreateParamsSchema,
   EditCompletionCreateParamsSchema,
+  FIM_DEFAULT_STOP,
   FimCompletionCreateParamsSchema,
 } from "@anneal/sdk/schema";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -33,12 +34,9 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   return result.data;
 }
 
-/**
- * Anneal's request extensions (outside the schema, which drops unknown fields): `ignore_eos` runs the
- * whole canvas even after EOS, as vLLM's does, for benchmarks and load tests.
- */
-function extensions(body: unknown): { stopIds?: number[]; earlyStop?: boolean } {
-  return (body as { ignore_eos?: unknown } | null)?.ignore_eos === true ? { stopIds: [], earlyStop: false } : {};
+/** Anneal's `ignore_eos` (declared in the schema package): the whole canvas is decoded even after EOS. */
+function ignoringEos(params: { ignore_eos?: boolean | undefined }): { stopIds?: number[]; earlyStop?: boolean } {
+  return params.ignore_eos === true ? { stopIds: [], earlyStop: false } : {};
 }
 
 function stops(stop: string | string[] | null | undefined): string[] {
@@ -89,6 +87,7 @@ interface CommonParams {
   top_p?: number | undefined;
   top_k?: number | undefined;
   seed?: number | undefined;
+  ignore_eos?: boolean | undefined;
 }
 
 /** A plan with the shared defaults (medium effort, the model's published temperature); `extra` sets what an endpoint adds. */
@@ -96,7 +95,6 @@ function planFor(
   base: Pick<CompletionPlan, "served" | "endpoint" | "shape" | "prompt">,
   params: CommonParams,
   maxTokens: number,
-  body: unknown,
   extra: Partial<Omit<CompletionPlan, "options">> & { options?: Partial<CompletionPlan["options"]> } = {},
 ): CompletionPlan {
   const { options, ...rest } = extra;
@@ -122,7 +120,7 @@ function planFor(
       // models are most confident about EOS everywhere and would otherwise answer with nothing.
       ...(base.shape === "chat" ? { deferTokens: base.served.checkpoint.architecture.stopIds } : {}),
       ...options,
-      ...extensions(body),
+      ...ignoringEos(params),
     },
   };
 }
@@ -143,7 +141,7 @@ export function completionRoutes(
     const tools = params.tool_choice === "none" ? undefined : params.tools;
     const prompt = await chatPromptTokens(served, params.messages, tools);
     const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
-    const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, request.body, {
+    const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, {
       tools: (tools?.length ?? 0) > 0,
       checkOutput,
       diffusing: params.diffusing === true,
@@ -171,7 +169,9 @@ export function completionRoutes(
       limits.defaultFimTokens,
       limits,
     );
-    const plan = planFor({ served, endpoint: "fim", shape: "text", prompt }, params, maxTokens, request.body, {
+    // A FIM request that names no stop ends at a blank line, as Inception's FIM does.
+    const stop = params.stop ?? FIM_DEFAULT_STOP;
+    const plan = planFor({ served, endpoint: "fim", shape: "text", prompt }, { ...params, stop }, maxTokens, {
       options: { suffix },
     });
     return handleCompletion(request, reply, plan, ctx);
@@ -179,21 +179,30 @@ export function completionRoutes(
   app.post("/v1/fim/completions", fim);
   app.post("/v1/completions", fim); // the legacy path Continue and OpenAI-style clients use
 
-  for (const [path, schema, endpoint] of [
-    ["/v1/edit/completions", EditCompletionCreateParamsSchema, "edit"],
-    ["/v1/apply/completions", ApplyCompletionCreateParamsSchema, "apply"],
-  ] as const) {
-    app.post(path, async (request, reply) => {
-      const params = parse(schema, request.body);
-      const served = registry.get(params.model);
-      const prompt = await chatPromptTokens(served, params.messages, undefined);
-      const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
-      return handleCompletion(
-        request,
-        reply,
-        planFor({ served, endpoint, shape: "chat", prompt }, params, maxTokens, request.body),
-        ctx,
-      );
-    });
+  // Next edit is never streamed (Inception: "streaming and tool calling are not supported on this
+  // endpoint"); a client that asks gets told, rather than a JSON answer where it expects events.
+  app.post("/v1/edit/completions", async (request, reply) => {
+    if ((request.body as { stream?: unknown } | null)?.stream === true) {
+      throw badRequest("stream: /v1/edit/completions does not stream; send the request without stream.", "stream");
+    }
+    const params = parse(EditCompletionCreateParamsSchema, request.body);
+    return taggedPromptCompletion(request, reply, params, "edit");
+  });
+  app.post("/v1/apply/completions", async (request, reply) => {
+    const params = parse(ApplyCompletionCreateParamsSchema, request.body);
+    return taggedPromptCompletion(request, reply, params, "apply");
+  });
+
+  async function taggedPromptCompletion(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    params: z.infer<typeof ApplyCompletionCreateParamsSchema> | z.infer<typeof EditCompletionCreateParamsSchema>,
+    endpoint: "edit" | "apply",
+  ) {
+    const served = registry.get(params.model);
+    const prompt = await chatPromptTokens(served, params.messages, undefined);
+    const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
+    const shape = endpoint === "edit" ? "edit" : "chat";
+    return handleCompletion(request, reply, planFor({ served, endpoint, shape, prompt }, params, maxTokens), ctx);
   }
 }

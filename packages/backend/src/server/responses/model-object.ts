@@ -1,0 +1,33 @@
+// The catalogue entry of a served model (`/v1/models`): every model serves every endpoint and claims
+// only the features that work for it; effort levels and endpoints are the schema package's.
+import { type Model, ModelEndpointSchema, type ModelList, ReasoningEffortSchema } from "@anneal/sdk/schema";
+import { supportedFeatures } from "../capabilities";
+import type { ServedModel } from "../served-model";
+
+export function modelObject(served: ServedModel, maxTokens: number): Model {
+  const { variant, architecture, model, chatTemplate } = served.checkpoint;
+  return {
+    id: served.id,
+    object: "model",
+    created: served.created,
+    owned_by: "anneal",
+    name: served.id,
+    description: `${variant.name} diffusion model (${architecture.family} architecture) served by Anneal`,
+    input_modalities: ["text"],
+    output_modalities: ["text"],
+    context_length: served.contextLength,
+    max_output_length: Math.min(maxTokens, served.contextLength),
+    supported_features: supportedFeatures({
+      parameters: model.info().parameters,
+      hasChatTemplate: chatTemplate !== undefined,
+    }),
+    supported_sampling_parameters: ["temperature", "top_p", "top_k", "seed", "stop"],
+    reasoning_efforts: [...ReasoningEffortSchema.options],
+    endpoints: [...ModelEndpointSchema.options],
+    pricing: { prompt: "0", completion: "0", input_cache_reads: "0", input_cache_writes: "0" },
+  } satisfies Model;
+}
+
+export function modelList(models: readonly ServedModel[], maxTokens: number): ModelList {
+  return { object: "list", data: models.map((served) => modelObject(served, maxTokens)) } satisfies ModelList;
+}
