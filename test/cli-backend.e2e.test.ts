@@ -10,6 +10,9 @@ import { defaultModelDir } from "@anneal/backend";
 import { afterEach, describe, expect, it } from "vitest";
 import { native } from "../packages/backend/src/native";
 import { repoFiles, startHubServer } from "../packages/backend/test/support/hub-server";
+import { useContractCheck } from "./support/contract";
+
+useContractCheck();
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 const modelDir = defaultModelDir() as string;

@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Mercury } from "@anneal/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useContractCheck } from "./support/contract";
 import { type LocalServer, startLocalServer } from "./support/local-server";
+
+useContractCheck();
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 const configHome = mkdtempSync(join(tmpdir(), "anneal-xdg-"));

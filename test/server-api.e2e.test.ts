@@ -1,9 +1,13 @@
 // The real server with the built-in model, driven by @anneal/sdk, the official openai client and raw
 // HTTP: every endpoint, streaming and not, diffusing drafts, the usage chunk, error bodies.
 import { Mercury, NotFoundError } from "@anneal/sdk";
+import { FIM_DEFAULT_STOP } from "@anneal/sdk/schema";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useContractCheck } from "./support/contract";
 import { type LocalServer, startLocalServer } from "./support/local-server";
+
+useContractCheck();
 
 let local: LocalServer;
 let client: Mercury;
@@ -27,7 +31,7 @@ describe("chat through the SDK", () => {
     expect(completion.usage?.total_tokens).toBe(
       (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
     );
-    expect((completion.usage as { forward_passes?: number }).forward_passes).toBeGreaterThan(0);
+    expect(completion.usage?.forward_passes).toBeGreaterThan(0);
   });
 
   it("streams deltas that add up to the non-streamed answer (greedy decoding is deterministic)", async () => {
@@ -85,6 +89,28 @@ describe("FIM, next edit, apply edit, models", () => {
     expect(((await legacy.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe(whole.choices[0]?.text);
   });
 
+  it("FIM stops at a blank line unless the request names its own stops (Inception's default)", async () => {
+    const params = { model: MODEL, prompt: "function main() {\n  const x = 1;\n", suffix: "", max_tokens: 48 };
+    // ignore_eos: greedy decoding then runs on past the closing brace, into blank lines.
+    const free = await client.fim.completions.create({ ...params, stop: [], ignore_eos: true });
+    const text = free.choices[0]?.text ?? "";
+    const cuts = FIM_DEFAULT_STOP.map((stop) => text.indexOf(stop)).filter((at) => at >= 0);
+    expect(cuts.length).toBeGreaterThan(0);
+    const byDefault = await client.fim.completions.create({ ...params, ignore_eos: true });
+    expect(byDefault.choices[0]?.text).toBe(text.slice(0, Math.min(...cuts)));
+    expect(byDefault.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  it("next edit answers stream: true with a 400 naming the field (the contract has no stream there)", async () => {
+    const response = await fetch(`${local.baseURL}/edit/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "x" }], stream: true }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { param: string } }).error.param).toBe("stream");
+  });
+
   it("next edit and apply edit take the tagged prompts", async () => {
     const { buildApplyEditPrompt, buildNextEditPrompt } = await import("@anneal/sdk");
     const edit = buildNextEditPrompt({
@@ -125,7 +151,9 @@ describe("FIM, next edit, apply edit, models", () => {
   it("answers Mercury's model names, and 404s an unknown one", async () => {
     const reply = await client.chat.completions.create({ model: "mercury-2", messages, max_tokens: 4 });
     expect(reply.model).toBe(MODEL);
-    await expect(client.chat.completions.create({ model: "gpt-9", messages })).rejects.toBeInstanceOf(NotFoundError);
+    const unknown = client.chat.completions.create({ model: "gpt-9", messages });
+    await expect(unknown).rejects.toBeInstanceOf(NotFoundError);
+    await expect(unknown).rejects.toMatchObject({ status: 404, code: "model_not_found" });
   });
 });
 

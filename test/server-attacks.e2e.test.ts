@@ -3,8 +3,11 @@
 import { createServer, defaultModelDir } from "@anneal/backend";
 import { Mercury } from "@anneal/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useContractCheck } from "./support/contract";
 import { type LocalServer, startLocalServer } from "./support/local-server";
 import { openSocket, parseResponse, rawRequest, readAll } from "./support/raw-http";
+
+useContractCheck();
 
 const KEY = "sk_attack_test";
 const chatBody = JSON.stringify({ model: "mercury-2", messages: [{ role: "user", content: "hi" }], max_tokens: 4 });

@@ -3,7 +3,10 @@
 import { AuthenticationError, Mercury } from "@anneal/sdk";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useContractCheck } from "./support/contract";
 import { type LocalServer, startLocalServer } from "./support/local-server";
+
+useContractCheck();
 
 const MODEL = "anneal-code-11m";
 const messages = [{ role: "user", content: "Count from one to one hundred." }];

@@ -4,6 +4,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { native } from "@anneal/backend";
 import { afterEach, describe, expect, it } from "vitest";
+import { useContractCheck } from "./support/contract";
+
+useContractCheck();
 
 const bin = fileURLToPath(new URL("../packages/backend/bin/anneal-serve.js", import.meta.url));
 let child: ChildProcess | undefined;

@@ -67,7 +67,7 @@ export async function runTurn(
       onUpdate({ segments: [{ text: content, settled: true }], updates: ++updates, startedAt: started });
     }
   }
-  const usage = stream.usage as (Usage & { forward_passes?: number }) | undefined;
+  const usage = stream.usage;
   const result = {
     content,
     tokens: usage?.completion_tokens ?? 0,

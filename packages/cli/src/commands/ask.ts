@@ -56,7 +56,7 @@ export async function ask(words: string[], options: AskOptions, ctx: Context): P
     ctx.out.write("\n");
   }
   if (ctx.err.isTTY || ctx.verbose) {
-    const usage = stream.usage as { completion_tokens?: number; forward_passes?: number } | undefined;
+    const usage = stream.usage;
     const seconds = (performance.now() - started) / 1000;
     const tokens = usage?.completion_tokens ?? 0;
     const passes = usage?.forward_passes !== undefined ? `, ${usage.forward_passes} forward passes` : "";
