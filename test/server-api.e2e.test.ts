@@ -148,6 +148,24 @@ describe("FIM, next edit, apply edit, models", () => {
     }
   });
 
+  it("takes a conversation with text parts, a tool call and a legacy function result", async () => {
+    const reply = await client.chat.completions.create({
+      model: MODEL,
+      max_tokens: 8,
+      messages: [
+        { role: "user", content: [{ type: "text", text: "What is 2 + 2? Use the calculator." }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "add", arguments: '{"a":2,"b":2}' } }],
+        },
+        { role: "function", name: "add", content: "4" },
+      ],
+    });
+    expect(reply.object).toBe("chat.completion");
+    expect(typeof reply.choices[0]?.message.content).toBe("string");
+  });
+
   it("answers Mercury's model names, and 404s an unknown one", async () => {
     const reply = await client.chat.completions.create({ model: "mercury-2", messages, max_tokens: 4 });
     expect(reply.model).toBe(MODEL);

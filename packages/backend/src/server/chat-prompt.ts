@@ -36,6 +36,8 @@ export async function chatPromptTokens(
     }
     if (message.role === "tool")
       return { role: "tool", content: contentText(message.content), tool_call_id: message.tool_call_id };
+    // The legacy function-result message is a tool result to every chat template we know.
+    if (message.role === "function") return { role: "tool", content: contentText(message.content), name: message.name };
     return { role: message.role, content: contentText(message.content) };
   });
   if (tools?.length) rendered.unshift({ role: "system", content: toolsMessage(tools) });
