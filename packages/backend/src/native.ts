@@ -78,6 +78,13 @@ export interface NativeSequence {
   cache?: NativeKvCache | null;
   /** Positions whose logits are summarised. */
   statRows: Int32Array;
+  /**
+   * Constrained decoding: per stat row, the index of its allowed-token mask in `allowed`, or −1 for a
+   * free row. Statistics and draws of a masked row are taken over its allowed tokens only.
+   */
+  statMasks?: Int32Array;
+  /** The masks `statMasks` names, `vocab` bytes each (1: the token may be proposed). */
+  allowed?: Uint8Array;
   wantLogits?: boolean;
   sampling?: NativeSampling;
   /** Keys the random draws together with the seed and position. */

@@ -5,7 +5,7 @@ import { loadCheckpoint } from "../src/index";
 import { native } from "../src/native";
 import { maxLogitError } from "./support/compare";
 import { referenceLogits } from "./support/reference-model";
-import { MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import { DEFAULT_SPEC, MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
 
 /** LLaDA-MoE's own layout: every layer a mixture, no shared expert, no bias (4 experts, top 3). */
 const MOE_ALL_LAYERS = {
@@ -107,6 +107,34 @@ describe("one forward pass", () => {
       expect(out?.confidence[i]).toBeCloseTo(1 / total, 5);
       expect(suppress).not.toContain(out?.argmax[i]);
     });
+  });
+
+  it("under allowed-token masks, each row's statistics and draws are over its allowed tokens only", async () => {
+    const checkpoint = writeCheckpoint({ seed: 6 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const vocab = checkpoint.spec.vocab;
+    const statRows = Int32Array.from([2, 3, 4]);
+    // Mask 0 allows a few tokens, mask 1 a single one; row 4 is free.
+    const allowed = new Uint8Array(2 * vocab);
+    for (const token of [3, 40, 41, 99]) allowed[token] = 1;
+    allowed[vocab + 17] = 1;
+    const statMasks = Int32Array.from([0, 1, -1]);
+    const expected = referenceLogits(checkpoint.spec, checkpoint.weights, tokens);
+    for (const sampling of [{ temperature: 0 }, { temperature: 1.5, seed: 4 }]) {
+      const [out] = await model.forward([{ tokens, statRows, statMasks, allowed, sampling, step: 1 }]);
+      statRows.forEach((row, i) => {
+        const mask = statMasks[i] as number;
+        const logits = Array.from(expected[row] as Float64Array, (v, token) =>
+          mask < 0 || allowed[mask * vocab + token] ? v : -Infinity,
+        );
+        const max = Math.max(...logits);
+        const total = logits.reduce((sum, v) => sum + Math.exp(v - max), 0);
+        expect(out?.argmax[i]).toBe(logits.indexOf(max));
+        expect(out?.confidence[i]).toBeCloseTo(1 / total, 5);
+        if (mask >= 0) expect(allowed[mask * vocab + (out?.sample[i] as number)]).toBe(1);
+      });
+      expect(out?.argmax[1]).toBe(17);
+    }
   });
 
   it("batches sequences of different lengths with the same results as one at a time", async () => {
@@ -247,6 +275,46 @@ describe("bad forward input is rejected, never a crash", () => {
       /without a cache/,
     ],
     ["an empty canvas", { tokens: new Int32Array(0), statRows: new Int32Array(0) }, /no tokens/],
+    [
+      "a mask index past the masks given",
+      {
+        tokens: Int32Array.from([1, 2]),
+        statRows: Int32Array.from([0]),
+        statMasks: Int32Array.from([1]),
+        allowed: new Uint8Array(DEFAULT_SPEC.vocab).fill(1),
+      },
+      /names a mask/,
+    ],
+    [
+      "masks that are not whole vocabularies",
+      {
+        tokens: Int32Array.from([1, 2]),
+        statRows: Int32Array.from([0]),
+        statMasks: Int32Array.from([0]),
+        allowed: new Uint8Array(7).fill(1),
+      },
+      /whole masks/,
+    ],
+    [
+      "a mask that allows nothing",
+      {
+        tokens: Int32Array.from([1, 2]),
+        statRows: Int32Array.from([0]),
+        statMasks: Int32Array.from([0]),
+        allowed: new Uint8Array(DEFAULT_SPEC.vocab),
+      },
+      /allows no token/,
+    ],
+    [
+      "one mask index short",
+      {
+        tokens: Int32Array.from([1, 2]),
+        statRows: Int32Array.from([0, 1]),
+        statMasks: Int32Array.from([0]),
+        allowed: new Uint8Array(DEFAULT_SPEC.vocab).fill(1),
+      },
+      /one mask per stats row/,
+    ],
   ])("%s", async (_, sequence, message) => {
     const { model } = await loadCheckpoint(writeCheckpoint({ seed: 8 }).dir);
     await expect(model.forward([sequence])).rejects.toThrow(message);

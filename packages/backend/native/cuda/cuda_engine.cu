@@ -32,6 +32,8 @@ struct DeviceKv {
 
 // Rows whose sample needs the sorted candidates of top-k / top-p are drawn on the host.
 bool needs_host_draw(const SamplingParams& s) { return s.temperature > 0 && (s.top_k > 0 || s.top_p < 1.0f); }
+// Rows under an allowed-token mask (constrained decoding) are summarised on the host, by the CPU's row_stats.
+bool needs_host_stats(const SequenceInput& seq) { return needs_host_draw(seq.sampling) || !seq.stat_mask.empty(); }
 
 class CudaEngine : public Engine {
  public:
@@ -417,7 +419,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       suppress_rows.push_back(static_cast<int32_t>(row));
       suppress_tokens.push_back(token);
     }
-    draws[row] = RowDraw{needs_host_draw(seq.sampling) ? 0.0f : seq.sampling.temperature, seq.sampling.seed,
+    draws[row] = RowDraw{needs_host_stats(seq) ? 0.0f : seq.sampling.temperature, seq.sampling.seed,
                          layout.stat_position[row], seq.step};
   }
   if (!suppress_rows.empty()) {
@@ -436,7 +438,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   std::vector<std::vector<float>> host_rows(answered);  // rows drawn on the host, or returned whole
   for (size_t row = 0; row < answered; ++row) {
     const SequenceInput& seq = batch[owner[row]];
-    if (!seq.want_logits && !needs_host_draw(seq.sampling)) continue;
+    if (!seq.want_logits && !needs_host_stats(seq)) continue;
     host_rows[row].resize(V);
     download_async(host_rows[row].data(), w.logits.get() + row * V, size_t(V));
   }
@@ -445,9 +447,10 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   for (size_t row = 0; row < answered; ++row) {
     const size_t s = owner[row];
     const SequenceInput& seq = batch[s];
-    if (needs_host_draw(seq.sampling)) {
+    if (needs_host_stats(seq)) {
       std::vector<float> copy = host_rows[row];
-      stats[row] = anneal::row_stats(copy.data(), V, seq.sampling, layout.stat_position[row], seq.step);
+      const uint8_t* allowed = allowed_tokens(seq, row - first_stat[s], V);
+      stats[row] = anneal::row_stats(copy.data(), V, seq.sampling, layout.stat_position[row], seq.step, allowed);
     }
     outputs[s].stats.push_back(stats[row]);
     if (seq.want_logits) outputs[s].logits.insert(outputs[s].logits.end(), host_rows[row].begin(), host_rows[row].end());

@@ -64,6 +64,10 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
         s.row_end = static_cast<int>(get_number(o, "rowEnd", length));
         s.attend_length = static_cast<int>(get_number(o, "attendLength", s.row_end));
         s.stat_rows = get_int32s(o.Get("statRows"), "statRows");
+        if (!o.Get("statMasks").IsUndefined()) {
+          s.stat_mask = get_int32s(o.Get("statMasks"), "statMasks");
+          s.allowed = get_bytes(o.Get("allowed"), "allowed");
+        }
         s.want_logits = get_bool(o, "wantLogits");
         s.step = static_cast<uint64_t>(get_number(o, "step", 0));
         if (o.Get("sampling").IsObject()) s.sampling = read_sampling(o.Get("sampling").As<Napi::Object>());

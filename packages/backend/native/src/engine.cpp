@@ -2,6 +2,7 @@
 // inputs with the same messages.
 #include "engine.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +49,20 @@ void check_sequence(const SequenceInput& s, const ModelConfig& c, size_t index) 
   }
   for (int32_t r : s.stat_rows) {
     if (r < s.row_begin || r >= s.row_end) throw std::invalid_argument(where + "a stats row is outside the computed rows");
+  }
+  if (s.stat_mask.empty()) return;
+  if (s.stat_mask.size() != s.stat_rows.size()) throw std::invalid_argument(where + "statMasks must name one mask per stats row");
+  if (s.allowed.size() % static_cast<size_t>(c.vocab) != 0) {
+    throw std::invalid_argument(where + "allowed must hold whole masks of vocab (" + std::to_string(c.vocab) + ") bytes");
+  }
+  const int64_t masks = static_cast<int64_t>(s.allowed.size() / static_cast<size_t>(c.vocab));
+  for (int32_t m : s.stat_mask) {
+    if (m >= masks) throw std::invalid_argument(where + "a stats row names a mask that allowed does not hold");
+    if (m < 0) continue;
+    const uint8_t* mask = s.allowed.data() + static_cast<size_t>(m) * static_cast<size_t>(c.vocab);
+    if (std::none_of(mask, mask + c.vocab, [](uint8_t a) { return a != 0; })) {
+      throw std::invalid_argument(where + "an allowed-token mask allows no token");
+    }
   }
 }
 

@@ -69,6 +69,10 @@ struct SequenceInput {
   int attend_length = 0;        // those rows attend to cache positions [0, attend_length)
   std::shared_ptr<KvCache> cache;  // null: a scratch cache; the rows must then cover [0, attend_length)
   std::vector<int32_t> stat_rows;  // positions (inside the computed rows) whose logits are summarised
+  // Constrained decoding: `allowed` holds masks of `vocab` bytes each (1: the token may be proposed);
+  // `stat_mask[i]` names stat row i's mask, or -1 for none. Empty: every row is free.
+  std::vector<uint8_t> allowed;
+  std::vector<int32_t> stat_mask;
   bool want_logits = false;        // also return those rows' full logits
   SamplingParams sampling;
   uint64_t step = 0;
@@ -82,6 +86,13 @@ struct SequenceOutput {
   std::vector<RowStats> stats;
   std::vector<float> logits;  // [stat_rows][vocab] when asked
 };
+
+// Stat row `index` of `sequence`: its allowed-token mask, or nullptr when the row is free.
+inline const uint8_t* allowed_tokens(const SequenceInput& sequence, size_t index, int vocab) {
+  if (sequence.stat_mask.empty()) return nullptr;
+  const int32_t mask = sequence.stat_mask[index];
+  return mask < 0 ? nullptr : sequence.allowed.data() + static_cast<size_t>(mask) * static_cast<size_t>(vocab);
+}
 
 // Throws std::invalid_argument naming the sequence when its rows, cache or tokens do not fit.
 void check_sequence(const SequenceInput& sequence, const ModelConfig& config, size_t index);

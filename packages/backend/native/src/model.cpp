@@ -269,7 +269,8 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
   pool_.parallel_for(answered, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const SequenceInput& seq = batch[owner[i]];
-      stats[i] = row_stats(logits.data() + i * c.vocab, c.vocab, seq.sampling, layout.stat_position[i], seq.step);
+      const uint8_t* allowed = allowed_tokens(seq, i - first_stat[owner[i]], c.vocab);
+      stats[i] = row_stats(logits.data() + i * c.vocab, c.vocab, seq.sampling, layout.stat_position[i], seq.step, allowed);
     }
   });
   std::vector<SequenceOutput> outputs(requested);

@@ -378,15 +378,19 @@ void attention(const Context& ctx, const float* q, int rows, const float* keys, 
 }
 
 // splitmix64: a counter-based generator, so draws depend only on (seed, position, step, token).
-RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step) {
+RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step,
+                   const uint8_t* allowed) {
   RowStats stats;
+  const float minus_infinity = -std::numeric_limits<float>::infinity();
   for (int32_t token : sampling.suppress) {
-    if (token >= 0 && token < vocab) logits[token] = -std::numeric_limits<float>::infinity();
+    if (token >= 0 && token < vocab) logits[token] = minus_infinity;
   }
-  // One pass: top-2 logits; then sum of exp and of p·log p in double (vocabularies reach 150k).
+  // One pass: top-2 logits (a token the mask leaves out becomes −∞ on the way); then sum of exp and
+  // of p·log p in double (vocabularies reach 150k).
   int best = 0;
-  float top1 = -std::numeric_limits<float>::infinity(), top2 = top1;
+  float top1 = minus_infinity, top2 = top1;
   for (int i = 0; i < vocab; ++i) {
+    if (allowed && !allowed[i]) logits[i] = minus_infinity;
     const float v = logits[i];
     if (v > top1) {
       top2 = top1;

@@ -110,8 +110,10 @@ struct SamplingParams {
   std::vector<int32_t> suppress;
 };
 
-// Stats for one row of `vocab` logits (suppressed tokens are set to -inf in place). `position` and `step` key the random draw, so a seed gives
-// the same tokens whatever the thread count or batch layout.
-RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step);
+// Stats for one row of `vocab` logits (suppressed tokens, and those `allowed` marks 0 when given, are set
+// to -inf in place: statistics and draws are over the allowed tokens only). `position` and `step` key
+// the random draw, so a seed gives the same tokens whatever the thread count or batch layout.
+RowStats row_stats(float* logits, int vocab, const SamplingParams& sampling, uint64_t position, uint64_t step,
+                   const uint8_t* allowed = nullptr);
 
 }  // namespace anneal
