@@ -14,6 +14,8 @@ export {
   type StepEvent,
 } from "./engine/generate";
 export { SAMPLERS, type SamplerName } from "./engine/sampler";
+export { jsonCanvas } from "./engine/structured/json-canvas";
+export { UnsupportedSchemaError } from "./engine/structured/schema-layout";
 export { CheckpointError } from "./errors";
 export { countParameters, engineWeights, FAMILY_SPECS, type FamilySpec } from "./model-spec";
 export {

@@ -8,6 +8,7 @@ import { Canvas } from "./canvas";
 import { SeededRandom } from "./random";
 import { type Candidate, type SamplerName, selectCommits, usesStepBudget } from "./sampler";
 import { linearQuota } from "./schedule";
+import { type CanvasConstraint, WAIT } from "./structured/canvas-constraint";
 
 export type CacheMode = "none" | "prefix" | "dual";
 
@@ -48,6 +49,12 @@ export interface GenerateOptions {
   positionTemperature?: number;
   /** Estimate every masked position at every step (for a live diffusing view), not just the block's. */
   drafts?: boolean;
+  /**
+   * Structured output: the answer is this laid-out canvas (its length is the answer length); fixed
+   * tokens are committed before the first step and each masked position only takes what the rules
+   * allow. No stop token ends it early; its padding is left out of the answer.
+   */
+  constraint?: CanvasConstraint;
   signal?: AbortSignal;
 }
 
@@ -88,6 +95,7 @@ export async function* generate(
   const { model, architecture } = target;
   const o = withDefaults(options, architecture);
   const canvas = new Canvas(prompt, o.maxTokens, o.suffix, architecture.maskId);
+  if (o.constraint) layOut(canvas, o.constraint);
   const stopIds = new Set(o.stopIds);
   const shift = architecture.shiftLogits ? 1 : 0;
   const random = new SeededRandom(o.seed);
@@ -114,6 +122,7 @@ export async function* generate(
       const targets = canvas.maskedIn(begin, end);
       const viewed = o.drafts ? canvas.maskedIn(canvas.answerStart, canvas.answerEnd) : targets;
       const sequence = plan(canvas, { begin, end, firstStep: blockStep === 0, shift, cache, mode: o.cache }, viewed);
+      const rules = o.constraint ? constrain(sequence, canvas, o.constraint, shift) : undefined;
       sequence.sampling = {
         temperature: o.temperature,
         topP: o.topP,
@@ -135,6 +144,7 @@ export async function* generate(
       const candidates = readCandidates(canvas, viewed, sequence.statRows, stats, shift, o.temperature > 0);
       const inBlock = candidates
         .filter((c) => c.position >= begin && c.position < end)
+        .filter((c) => rules?.get(c.position - canvas.answerStart) !== WAIT)
         .map((c) =>
           o.deferTokens.has(c.token) ? { ...c, probability: -1, margin: -1, entropy: Number.POSITIVE_INFINITY } : c,
         );
@@ -149,6 +159,7 @@ export async function* generate(
         random,
       });
       for (const c of chosen) canvas.commit(c.position, c.token);
+      if (o.constraint) settle(canvas, o.constraint);
       if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
       blockStep++;
       yield {
@@ -163,12 +174,16 @@ export async function* generate(
     if (o.earlyStop && canvas.firstStop(stopIds, end) >= 0) break;
   }
 
-  const stop = canvas.firstStop(stopIds);
+  const stop = o.constraint ? -1 : canvas.firstStop(stopIds);
   const answerEnd = stop >= 0 ? stop : canvas.answerEnd;
-  const tokens = Array.from(canvas.tokens.subarray(canvas.answerStart, answerEnd)).filter((t) => t !== canvas.maskId);
+  const answer = canvas.tokens.subarray(canvas.answerStart, answerEnd);
+  const tokens = o.constraint
+    ? o.constraint.answerTokens(answer, canvas.maskId)
+    : Array.from(answer).filter((t) => t !== canvas.maskId);
   return {
     tokens,
-    finishReason: stop >= 0 ? "stop" : "length",
+    // A laid-out answer is complete when its canvas is: it stops as its schema does.
+    finishReason: stop >= 0 || o.constraint ? "stop" : "length",
     forwardPasses,
     // The answer's tokens per pass: positions committed after a stop token are not answer.
     tokensPerForward: forwardPasses > 0 ? tokens.length / forwardPasses : 0,
@@ -208,6 +223,54 @@ function plan(canvas: Canvas, p: PassPlan, viewed: number[]): NativeSequence {
     cache: p.cache,
     statRows: Int32Array.from(new Set(statRows)),
   };
+}
+
+/** Commits the layout's fixed tokens, and whatever they decide by themselves. */
+function layOut(canvas: Canvas, constraint: CanvasConstraint): void {
+  constraint.fixed.forEach((token, i) => {
+    if (token >= 0) canvas.commit(canvas.answerStart + i, token);
+  });
+  settle(canvas, constraint);
+}
+
+/** Commits what the rules decide without the model, until nothing more follows. */
+function settle(canvas: Canvas, constraint: CanvasConstraint): void {
+  for (;;) {
+    const { forced } = constraint.rules(canvas.tokens.subarray(canvas.answerStart, canvas.answerEnd), canvas.maskId);
+    if (forced.length === 0) return;
+    for (const [position, token] of forced) canvas.commit(canvas.answerStart + position, token);
+  }
+}
+
+/**
+ * Gives each stats row of a masked answer position its allowed-token mask (the addon takes statistics
+ * over those tokens only); returns the rules by answer position, so that waiting positions are not committed.
+ */
+function constrain(sequence: NativeSequence, canvas: Canvas, constraint: CanvasConstraint, shift: number) {
+  const { allowed } = constraint.rules(canvas.tokens.subarray(canvas.answerStart, canvas.answerEnd), canvas.maskId);
+  const masks: Uint8Array[] = [];
+  const indexOf = new Map<Uint8Array, number>();
+  const statMasks = Array.from(sequence.statRows, (row) => {
+    const mask = allowed.get(row + shift - canvas.answerStart);
+    if (mask === undefined || mask === WAIT) return -1;
+    let index = indexOf.get(mask);
+    if (index === undefined) {
+      index = masks.length;
+      masks.push(mask);
+      indexOf.set(mask, index);
+    }
+    return index;
+  });
+  if (masks.length > 0) {
+    const vocab = (masks[0] as Uint8Array).length;
+    const joined = new Uint8Array(masks.length * vocab);
+    masks.forEach((mask, i) => {
+      joined.set(mask, i * vocab);
+    });
+    sequence.statMasks = Int32Array.from(statMasks);
+    sequence.allowed = joined;
+  }
+  return allowed;
 }
 
 /** Pairs each viewed position with its statistics row (p − shift); records estimates for the draft. */
@@ -251,7 +314,7 @@ function blockBounds(start: number, length: number, first: number, size: number)
 }
 
 function withDefaults(options: GenerateOptions, architecture: { maskId: number; stopIds: number[] }) {
-  const maxTokens = options.maxTokens;
+  const maxTokens = options.constraint ? options.constraint.length : options.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new RangeError("maxTokens must be a positive integer");
   if ((options.guidance ?? 0) > 0 && (options.cache ?? "none") !== "none") {
     throw new RangeError('guidance runs without a KV cache: use cache "none"');
@@ -270,7 +333,7 @@ function withDefaults(options: GenerateOptions, architecture: { maskId: number; 
     topK: options.topK ?? 0,
     seed: options.seed ?? 0,
     stopIds: options.stopIds ?? architecture.stopIds,
-    earlyStop: options.earlyStop ?? true,
+    earlyStop: options.constraint ? false : (options.earlyStop ?? true),
     suffix: options.suffix ?? [],
     // The mask token is never an answer: a model whose argmax is the mask would otherwise never finish.
     suppress: Int32Array.from(new Set([architecture.maskId, ...(options.suppressTokens ?? [])])),
@@ -278,6 +341,7 @@ function withDefaults(options: GenerateOptions, architecture: { maskId: number; 
     positionTemperature: options.positionTemperature ?? 0,
     guidance: options.guidance ?? 0,
     drafts: options.drafts ?? false,
+    constraint: options.constraint,
     signal: options.signal,
   };
 }

@@ -1,0 +1,26 @@
+// A JSON Schema as a constrained canvas for one model: layout, tokens and rules in one call.
+import { CanvasConstraint } from "./canvas-constraint";
+import { canvasLayout } from "./canvas-layout";
+import { DEFAULT_LAYOUT_LIMITS, type LayoutLimits, layOutSchema } from "./schema-layout";
+import { type TokenCodec, tokenTexts } from "./token-texts";
+
+export interface ConstrainedModel {
+  tokenizer: TokenCodec;
+  architecture: { shape: { vocab: number }; maskId: number; stopIds: number[] };
+}
+
+/**
+ * The canvas an answer of `schema` is decoded on. Its padding is the model's end-of-text token (what
+ * models write after an answer); no other special token is ever proposed inside a value.
+ * Throws UnsupportedSchemaError naming the first keyword it cannot constrain.
+ */
+export function jsonCanvas(
+  schema: unknown,
+  model: ConstrainedModel,
+  limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS,
+): CanvasConstraint {
+  const { tokenizer, architecture } = model;
+  const pad = architecture.stopIds[0] ?? architecture.maskId;
+  const texts = tokenTexts(tokenizer, architecture.shape.vocab, [architecture.maskId, ...architecture.stopIds]);
+  return new CanvasConstraint(canvasLayout(layOutSchema(schema, limits), tokenizer), texts, pad);
+}

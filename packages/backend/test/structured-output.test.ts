@@ -1,0 +1,225 @@
+// Structured output laid out on the canvas: the layout of each schema construct, the integer rules,
+// and answers decoded by random tiny models (which know nothing of JSON) that always parse and match
+// their schema — fixed schemas of real shapes, and random schemas from a generator.
+import { Ajv } from "ajv";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { feasible } from "../src/engine/structured/canvas-constraint";
+import { layOutSchema } from "../src/engine/structured/schema-layout";
+import { generate, jsonCanvas, type LoadedCheckpoint, loadCheckpoint, UnsupportedSchemaError } from "../src/index";
+import { writeCheckpoint } from "./support/write-checkpoint";
+
+const llada = await loadCheckpoint(writeCheckpoint({ seed: 31 }).dir, { threads: 2 });
+const dream = await loadCheckpoint(writeCheckpoint({ family: "dream", seed: 32, kvHeads: 2 }).dir, { threads: 2 });
+
+/** Decodes one answer of `schema`; returns its text and the run's counts. */
+async function answer(
+  checkpoint: LoadedCheckpoint,
+  schema: unknown,
+  options: { seed?: number; temperature?: number } = {},
+) {
+  const constraint = jsonCanvas(schema, checkpoint);
+  const run = generate(checkpoint, [72, 105, 58, 32], {
+    maxTokens: constraint.length,
+    constraint,
+    blockLength: 16,
+    threshold: 0.5,
+    temperature: options.temperature ?? 0,
+    seed: options.seed ?? 0,
+  });
+  let next = await run.next();
+  let steps = 0;
+  while (!next.done) {
+    steps++;
+    next = await run.next();
+  }
+  return { text: checkpoint.tokenizer.decode(next.value.tokens), steps, length: constraint.length, result: next.value };
+}
+
+function validate(schema: object, text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return `not JSON: ${text}`;
+  }
+  const ajv = new Ajv({ strict: false });
+  const check = ajv.compile(schema);
+  return check(value) ? undefined : `${ajv.errorsText(check.errors)} in ${text}`;
+}
+
+const SCHEMAS: Record<string, object> = {
+  person: {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      age: { type: "integer", minimum: 0, maximum: 130 },
+      admin: { type: "boolean" },
+    },
+    required: ["name", "age", "admin"],
+    additionalProperties: false,
+  },
+  enums: {
+    type: "object",
+    properties: { color: { enum: ["red", "green", "blue"] }, size: { enum: [1, 2, "xl", null] } },
+  },
+  nested: {
+    type: "object",
+    properties: {
+      point: {
+        type: "object",
+        properties: { x: { type: "integer" }, y: { type: "integer", minimum: -5, maximum: 5 } },
+      },
+    },
+  },
+  arrays: {
+    type: "object",
+    properties: {
+      tags: { type: "array", items: { type: "string", maxLength: 6 }, maxItems: 3 },
+      scores: { type: "array", items: { type: "integer", minimum: 10, maximum: 99 }, minItems: 1, maxItems: 4 },
+    },
+  },
+  refs: {
+    $defs: {
+      item: { type: "object", properties: { id: { type: "integer", exclusiveMinimum: 0 }, ok: { const: true } } },
+    },
+    type: "array",
+    items: { $ref: "#/$defs/item" },
+    minItems: 2,
+    maxItems: 2,
+  },
+  anyOf: { anyOf: [{ const: "none" }, { type: "boolean" }, { type: "null" }] },
+  strings: {
+    type: "object",
+    properties: { code: { type: "string", minLength: 3, maxLength: 5 }, note: { type: "string" } },
+  },
+  numbers: {
+    type: "object",
+    properties: { n: { type: "number", minimum: 1.5, maximum: 7.5 }, big: { type: "integer", minimum: -1000000 } },
+  },
+};
+
+describe("answers decoded on a laid-out canvas match their schema", () => {
+  for (const [family, checkpoint] of [
+    ["LLaDA", llada],
+    ["Dream", dream],
+  ] as const) {
+    it.each(Object.keys(SCHEMAS))(`${family}: %s, greedy and sampled`, async (name) => {
+      const schema = SCHEMAS[name] as object;
+      for (const options of [{}, { temperature: 1, seed: 3 }, { temperature: 1.5, seed: 9 }]) {
+        const { text, result } = await answer(checkpoint, schema, options);
+        expect(validate(schema, text)).toBeUndefined();
+        expect(result.finishReason).toBe("stop");
+      }
+    });
+  }
+
+  it("random schemas from a generator: every answer parses and validates", async () => {
+    const leaf = fc.oneof(
+      fc.constant({ type: "string" }),
+      fc.record({ type: fc.constant("string"), maxLength: fc.integer({ min: 1, max: 8 }) }),
+      fc.constant({ type: "boolean" }),
+      fc.constant({ type: "null" }),
+      fc.record({
+        type: fc.constant("integer"),
+        minimum: fc.integer({ min: -50, max: 0 }),
+        maximum: fc.integer({ min: 0, max: 5000 }),
+      }),
+      fc.record({
+        enum: fc.uniqueArray(fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -9, max: 99 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      }),
+    );
+    const { tree } = fc.letrec<{ tree: object }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        leaf,
+        fc.record({
+          type: fc.constant("object"),
+          properties: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), tie("tree"), { minKeys: 1, maxKeys: 3 }),
+        }),
+        fc.record({ type: fc.constant("array"), items: tie("tree"), maxItems: fc.integer({ min: 0, max: 3 }) }),
+      ),
+    }));
+    await fc.assert(
+      fc.asyncProperty(tree, fc.integer({ min: 0, max: 1000 }), async (schema, seed) => {
+        const { text } = await answer(llada, schema, { temperature: 1, seed });
+        expect(validate(schema, text)).toBeUndefined();
+      }),
+      { numRuns: 40, seed: 7 },
+    );
+  });
+
+  it("fixed tokens cost no forward passes: a schema of constants needs none", async () => {
+    const { text, result } = await answer(llada, {
+      type: "object",
+      properties: { a: { const: 1 }, b: { const: "x" } },
+    });
+    expect(JSON.parse(text)).toEqual({ a: 1, b: "x" });
+    expect(result.forwardPasses).toBe(0);
+  });
+});
+
+describe("the layout", () => {
+  it("lays an object out as fixed keys and punctuation around value slots", () => {
+    const pieces = layOutSchema({ type: "object", properties: { a: { type: "string" }, b: { type: "boolean" } } });
+    expect(pieces.map((p) => (p.kind === "fixed" ? p.text : p.kind))).toEqual([
+      '{"a": "',
+      "string",
+      '", "b": ',
+      "choice",
+      "}",
+    ]);
+  });
+
+  it("makes array elements past minItems optional, each held by the one before", () => {
+    const [, first, second] = layOutSchema({ type: "array", items: { type: "integer" }, minItems: 1, maxItems: 3 });
+    expect(first?.kind).toBe("integer");
+    expect(second).toMatchObject({ kind: "optional", gate: "," });
+    const nested = second?.kind === "optional" ? second.pieces.at(-1) : undefined;
+    expect(nested).toMatchObject({ kind: "optional", gate: "," });
+  });
+
+  it.each([
+    ["pattern", { type: "string", pattern: "^a+$" }],
+    ["format", { type: "string", format: "email" }],
+    ["multipleOf", { type: "integer", multipleOf: 3 }],
+    ["uniqueItems", { type: "array", items: { type: "integer" }, uniqueItems: true }],
+    ["type", { type: ["string", "null"] }],
+    ["anyOf", { anyOf: [{ type: "string" }, { type: "integer" }] }],
+    ["properties", { type: "object" }],
+    ["$ref", { $ref: "#/$defs/missing" }],
+  ])("refuses %s, naming it", (keyword, schema) => {
+    expect(() => layOutSchema(schema)).toThrow(UnsupportedSchemaError);
+    try {
+      layOutSchema(schema);
+    } catch (error) {
+      expect((error as UnsupportedSchemaError).keyword).toBe(keyword);
+    }
+  });
+
+  it("refuses a schema that refers to itself without end", () => {
+    const schema = {
+      $defs: { node: { type: "array", items: { $ref: "#/$defs/node" }, maxItems: 1 } },
+      $ref: "#/$defs/node",
+    };
+    expect(() => layOutSchema(schema)).toThrow(/deeper/);
+  });
+});
+
+describe("integer rules", () => {
+  it("allow exactly the prefixes that can still end in range", () => {
+    expect(feasible("1", 1, 10, 99)).toBe(true); // 1x
+    expect(feasible("1", 0, 10, 99)).toBe(false); // no room for a second digit
+    expect(feasible("0", 2, 0, 99)).toBe(true); // 0 itself
+    expect(feasible("0", 2, 1, 99)).toBe(false); // and nothing may follow a zero
+    expect(feasible("05", 2, 0, 99)).toBe(false); // a leading zero
+    expect(feasible("-", 2, -5, 5)).toBe(true);
+    expect(feasible("-", 2, 0, 5)).toBe(false);
+    expect(feasible("-7", 1, -5, 5)).toBe(false);
+    expect(feasible("12", 3, -1000, 1000)).toBe(true);
+    expect(feasible("1x", 3, 0, 1000)).toBe(false);
+  });
+});
