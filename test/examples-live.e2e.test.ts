@@ -29,13 +29,6 @@ describe("examples against the real server", () => {
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
         (error: { code: number; stdout: string; stderr: string }) => error,
       );
-      if (file === "structured-output.ts" && result.code !== 0) {
-        // An 11M-parameter model rarely writes schema-valid JSON: the server must say so cleanly.
-        expect(result.stderr.trim()).toMatch(
-          /^no structured answer: 422 The model could not produce output matching response_format/,
-        );
-        return;
-      }
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.stdout.length).toBeGreaterThan(0);

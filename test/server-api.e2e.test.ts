@@ -143,8 +143,9 @@ describe("FIM, next edit, apply edit, models", () => {
       const [model] = (await list).data;
       expect(model?.id).toBe(MODEL);
       expect(model?.context_length).toBeGreaterThan(256);
-      // The 11M built-in model cannot follow tool or JSON instructions, so it does not claim them.
-      expect(model?.supported_features).toEqual([]);
+      // The 11M built-in model cannot follow tool or JSON instructions, so it does not claim them;
+      // schema answers are laid out on the canvas, valid whatever the model.
+      expect(model?.supported_features).toEqual(["structured_outputs"]);
     }
   });
 
@@ -281,5 +282,73 @@ describe("raw HTTP", () => {
     const metrics = await (await fetch(`${local.origin}/metrics`)).text();
     expect(metrics).toMatch(/anneal_forward_passes_total\{model="anneal-code-11m"\} \d+/);
     expect(metrics).toMatch(/anneal_time_to_first_token_seconds_bucket/);
+  });
+});
+
+describe("structured output laid out on the canvas", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      sentiment: { type: "string", enum: ["positive", "neutral", "negative"] },
+      score: { type: "integer", minimum: 1, maximum: 5 },
+      keywords: { type: "array", items: { type: "string", maxLength: 12 }, maxItems: 3 },
+      summary: { type: "string" },
+    },
+    required: ["sentiment", "score", "keywords", "summary"],
+    additionalProperties: false,
+  };
+  const request = {
+    model: MODEL,
+    messages: [{ role: "user" as const, content: "Rate this review: 'Blazing fast and accurate.'" }],
+    response_format: { type: "json_schema" as const, json_schema: { name: "review", strict: true, schema } },
+  };
+  const valid = (text: string) => {
+    const value = JSON.parse(text) as { sentiment: string; score: number; keywords: string[] };
+    expect(["positive", "neutral", "negative"]).toContain(value.sentiment);
+    expect(value.score).toBeGreaterThanOrEqual(1);
+    expect(value.score).toBeLessThanOrEqual(5);
+    expect(Object.keys(value)).toEqual(["sentiment", "score", "keywords", "summary"]);
+    expect(value.keywords.length).toBeLessThanOrEqual(3);
+    for (const keyword of value.keywords) expect(keyword.length).toBeLessThanOrEqual(12);
+  };
+
+  it("the built-in model's answer parses and matches the schema, first time, in fewer passes than tokens", async () => {
+    for (const reasoning_effort of ["instant", "medium", "high"] as const) {
+      const completion = await client.chat.completions.create({ ...request, reasoning_effort });
+      valid(completion.choices[0]?.message.content ?? "");
+      expect(completion.choices[0]?.finish_reason).toBe("stop");
+      // The braces, keys and quotes were laid out before the first step: they cost no forward pass.
+      expect(completion.usage?.forward_passes).toBeLessThan(completion.usage?.completion_tokens ?? 0);
+    }
+  });
+
+  it("streams, as deltas and as diffusing drafts that show the template filling in", async () => {
+    const whole = await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    expect(await stream.finalText()).toBe(whole.choices[0]?.message.content);
+    const diffusing = await client.chat.completions.create({ ...request, stream: true, diffusing: true });
+    const drafts: string[] = [];
+    for await (const draft of diffusing.drafts()) drafts.push(draft);
+    expect(drafts[0]).toMatch(/^\{"sentiment": /); // the template is there from the first draft
+    expect(drafts.at(-1)).toBe(whole.choices[0]?.message.content);
+  });
+
+  it("a strict schema with a keyword it cannot lay out is a 400 naming the keyword", async () => {
+    const strict = {
+      ...request,
+      response_format: {
+        type: "json_schema" as const,
+        json_schema: { name: "code", strict: true, schema: { type: "string", pattern: "^[A-Z]{3}$" } },
+      },
+    };
+    const refused = client.chat.completions.create(strict);
+    await expect(refused).rejects.toMatchObject({ status: 400, param: "response_format" });
+    await expect(refused).rejects.toThrow(/pattern/);
+  });
+
+  it("a schema too big for max_tokens is a 400 saying how many tokens it needs", async () => {
+    const refused = client.chat.completions.create({ ...request, max_tokens: 8 });
+    await expect(refused).rejects.toMatchObject({ status: 400, param: "max_tokens" });
+    await expect(refused).rejects.toThrow(/layout needs \d+ tokens/);
   });
 });

@@ -27,6 +27,10 @@ export interface CompletionPlan extends TextRequest {
   tools: boolean;
   /** The response_format check (JSON formats): answers are retried until they pass. */
   checkOutput: OutputCheck | undefined;
+  /** The check of an answer laid out on a constrained canvas: it cannot fail, and a failure is a bug (500). */
+  finalCheck: OutputCheck | undefined;
+  /** Sent in the response's `warning` field (e.g. a schema answered without the canvas). */
+  warning: string | undefined;
 }
 
 export interface HandlerContext {
@@ -122,6 +126,7 @@ async function completeWithFormat(plan: CompletionPlan): Promise<TextOutcome> {
     });
     let next = await run.next();
     while (!next.done) next = await run.next();
+    assertLaidOut(plan, next.value.text);
     const problem = plan.checkOutput?.(next.value.text);
     if (!problem) return next.value;
     if (attempt + 1 >= JSON_ATTEMPTS) {
@@ -133,6 +138,14 @@ async function completeWithFormat(plan: CompletionPlan): Promise<TextOutcome> {
       );
     }
   }
+}
+
+/** A laid-out answer that fails its schema is our bug: the client gets a 500, never the bad JSON. */
+function assertLaidOut(plan: CompletionPlan, text: string): void {
+  const problem = plan.finalCheck?.(text);
+  if (problem === undefined) return;
+  console.error(`anneal: a structured answer broke its schema (a bug, please report): ${problem}\n${text}`);
+  throw new HttpError(500, "The structured answer failed its final schema check.", "server_error", "server_error");
 }
 
 interface StreamContext {
@@ -190,6 +203,7 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
         next = await stream.next();
       }
       outcome = next.value;
+      assertLaidOut(plan, outcome.text);
       // Diffusing: the last frame repeats the final answer, so a replacing client ends on it.
       send({}, plan.diffusing ? outcome.text : undefined, outcome.finishReason);
     }
@@ -236,7 +250,9 @@ function completionBody(plan: CompletionPlan, outcome: TextOutcome, meta: Respon
   const usage = usageOf(promptTokens(plan), outcome);
   if (plan.shape === "text") return textCompletion(meta, outcome.text, outcome.finishReason, usage);
   const answer = finalParts(plan, outcome);
-  return plan.shape === "edit" ? editCompletion(meta, answer, usage) : chatCompletion(meta, answer, usage);
+  return plan.shape === "edit"
+    ? editCompletion(meta, answer, usage)
+    : chatCompletion(meta, answer, usage, plan.warning);
 }
 
 /** The prompt's tokens as usage counts them (a FIM suffix is prompt too). */

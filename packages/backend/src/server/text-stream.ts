@@ -29,11 +29,13 @@ export async function* generateText(
 ): AsyncGenerator<TextEvent, TextOutcome, undefined> {
   const { tokenizer, architecture } = served.checkpoint;
   const stopIds = new Set(request.options.stopIds ?? architecture.stopIds);
+  // A laid-out answer's padding is not text.
+  const pad = request.options.constraint?.pad;
   const decode = (tokens: ArrayLike<number>) => {
     const ids: number[] = [];
     for (const t of Array.from(tokens)) {
       if (stopIds.has(t)) break;
-      if (t !== architecture.maskId) ids.push(t);
+      if (t !== architecture.maskId && t !== pad) ids.push(t);
     }
     return tokenizer.decode(ids);
   };

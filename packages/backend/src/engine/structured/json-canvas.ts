@@ -20,7 +20,8 @@ export function jsonCanvas(
   limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS,
 ): CanvasConstraint {
   const { tokenizer, architecture } = model;
+  const pieces = layOutSchema(schema, limits); // first: an unsupported schema is refused before any work
   const pad = architecture.stopIds[0] ?? architecture.maskId;
   const texts = tokenTexts(tokenizer, architecture.shape.vocab, [architecture.maskId, ...architecture.stopIds]);
-  return new CanvasConstraint(canvasLayout(layOutSchema(schema, limits), tokenizer), texts, pad);
+  return new CanvasConstraint(canvasLayout(pieces, tokenizer), texts, pad);
 }

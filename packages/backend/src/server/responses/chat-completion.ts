@@ -10,7 +10,12 @@ export interface FinalAnswer {
   finishReason: FinishReason;
 }
 
-export function chatCompletion(meta: ResponseMeta, answer: FinalAnswer, usage: Usage): ChatCompletion {
+export function chatCompletion(
+  meta: ResponseMeta,
+  answer: FinalAnswer,
+  usage: Usage,
+  warning?: string,
+): ChatCompletion {
   return {
     ...meta,
     object: "chat.completion",
@@ -26,6 +31,7 @@ export function chatCompletion(meta: ResponseMeta, answer: FinalAnswer, usage: U
       },
     ],
     usage,
+    ...(warning ? { warning } : {}),
   } satisfies ChatCompletion;
 }
 

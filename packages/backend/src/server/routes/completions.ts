@@ -14,10 +14,10 @@ import { type CompletionPlan, type HandlerContext, handleCompletion } from "../c
 import { decodingBudget } from "../decoding-budget";
 import { badRequest, validationError } from "../http-error";
 import { MAX_JSON_DEPTH, tooDeepPath } from "../json-depth";
-import { outputCheck } from "../json-output";
 import type { ModelRegistry } from "../model-registry";
 import { promptTokens } from "../prompt-tokens";
 import type { ServedModel } from "../served-model";
+import { structuredOutput } from "../structured-output";
 
 export interface CompletionLimits {
   /** Largest max_tokens a request may ask for. */
@@ -78,6 +78,25 @@ function chatAnswerLength(
   return answerLength(served, promptLength, asked, limits.defaultChatTokens, limits);
 }
 
+/** A laid-out answer's length: the layout's, which max_tokens and the context must both hold. */
+function canvasLength(
+  served: ServedModel,
+  promptLength: number,
+  layout: number,
+  params: { max_tokens?: number | null | undefined; max_completion_tokens?: number | null | undefined },
+  limits: CompletionLimits,
+): number {
+  const asked = params.max_tokens ?? params.max_completion_tokens ?? undefined;
+  const cap = Math.min(asked ?? limits.maxTokens, limits.maxTokens);
+  if (layout > cap) {
+    throw badRequest(
+      `response_format: the schema's layout needs ${layout} tokens, but max_tokens allows ${cap}; raise max_tokens or give strings a maxLength and arrays a maxItems.`,
+      asked !== undefined ? "max_tokens" : "response_format",
+    );
+  }
+  return answerLength(served, promptLength, layout, layout, limits);
+}
+
 /** The request fields every completion endpoint shares. */
 interface CommonParams {
   stream?: boolean | null | undefined;
@@ -106,6 +125,8 @@ function planFor(
     includeUsage: params.stream_options?.include_usage === true,
     tools: false,
     checkOutput: undefined,
+    finalCheck: undefined,
+    warning: undefined,
     stop: stops(params.stop),
     diffusing: false,
     ...rest,
@@ -137,20 +158,31 @@ export function completionRoutes(
       throw badRequest("n: this server answers with one choice per request; send n: 1 or leave it out.", "n");
     }
     const served = registry.get(params.model);
-    const checkOutput = outputCheck(params.response_format);
     const tools = params.tool_choice === "none" ? undefined : params.tools;
+    const hasTools = (tools?.length ?? 0) > 0;
+    // With tools the answer may be a call instead: the schema is checked on the text, not laid out.
+    const structured = structuredOutput(served, params.response_format, !hasTools);
     const prompt = await chatPromptTokens(served, params.messages, tools);
-    const maxTokens = chatAnswerLength(served, prompt.length, params, limits);
+    const canvas = structured.kind === "canvas" ? structured.constraint : undefined;
+    const maxTokens = canvas
+      ? canvasLength(served, prompt.length, canvas.length, params, limits)
+      : chatAnswerLength(served, prompt.length, params, limits);
+    const budget = decodingBudget(
+      params.reasoning_effort,
+      params.realtime,
+      maxTokens,
+      served.checkpoint.variant.decoding.sampler,
+    );
     const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, {
-      tools: (tools?.length ?? 0) > 0,
-      checkOutput,
+      tools: hasTools,
+      checkOutput: structured.kind === "retry" ? structured.check : undefined,
+      finalCheck: structured.kind === "canvas" ? structured.check : undefined,
+      warning: structured.kind === "retry" ? structured.warning : undefined,
       diffusing: params.diffusing === true,
-      options: decodingBudget(
-        params.reasoning_effort,
-        params.realtime,
-        maxTokens,
-        served.checkpoint.variant.decoding.sampler,
-      ),
+      // A laid-out answer ends where its schema does: no stop strings or tokens cut it, and its padding
+      // (the end-of-text token) is an ordinary choice, not one deferred to the end.
+      ...(canvas ? { stop: [] } : {}),
+      options: canvas ? { ...budget, constraint: canvas, stopIds: [], deferTokens: [] } : budget,
     });
     return handleCompletion(request, reply, plan, ctx);
   });

@@ -1,0 +1,44 @@
+// How a chat request's response_format is met: a JSON Schema the planner can lay out is decoded on a
+// constrained canvas (valid by construction; ajv checks the answer once more as a last line of
+// defence); one it cannot is refused naming the keyword when `strict`, else answered by the old
+// validate-and-retry path with a warning saying so. `json_object` still takes that path.
+import type { ResponseFormat } from "@anneal/sdk/schema";
+import type { CanvasConstraint } from "../engine/structured/canvas-constraint";
+import { jsonCanvas } from "../engine/structured/json-canvas";
+import { UnsupportedSchemaError } from "../engine/structured/schema-layout";
+import { badRequest } from "./http-error";
+import { type OutputCheck, outputCheck } from "./json-output";
+import type { ServedModel } from "./served-model";
+
+export type StructuredOutput =
+  | { kind: "none" }
+  /** Laid out on the canvas; `check` is the last line of defence (a failure is a bug, a 500). */
+  | { kind: "canvas"; constraint: CanvasConstraint; check: OutputCheck }
+  /** Generated freely, validated, retried; `warning` goes into the response when set. */
+  | { kind: "retry"; check: OutputCheck; warning: string | undefined };
+
+/** `layOut` false keeps the retry path (a request with tools, whose answer may be a call instead). */
+export function structuredOutput(
+  served: ServedModel,
+  format: ResponseFormat | undefined,
+  layOut = true,
+): StructuredOutput {
+  const check = outputCheck(format);
+  if (!format || !check) return { kind: "none" };
+  if (!layOut || format.type !== "json_schema" || !format.json_schema.schema) {
+    return { kind: "retry", check, warning: undefined };
+  }
+  try {
+    return { kind: "canvas", constraint: jsonCanvas(format.json_schema.schema, served.checkpoint), check };
+  } catch (error) {
+    if (!(error instanceof UnsupportedSchemaError)) throw error;
+    const why = `${error.message}; this server lays out objects, arrays, strings with length bounds, integers and numbers as integers within bounds, enums, consts, booleans, null and anyOf of constants`;
+    if (format.json_schema.strict === true)
+      throw badRequest(`response_format.json_schema.schema: ${why}.`, "response_format");
+    return {
+      kind: "retry",
+      check,
+      warning: `The schema was not laid out on the canvas (${why}): the answer was generated freely and validated.`,
+    };
+  }
+}
