@@ -352,3 +352,65 @@ describe("structured output laid out on the canvas", () => {
     await expect(refused).rejects.toThrow(/layout needs \d+ tokens/);
   });
 });
+
+describe("tool calls laid out on the canvas", () => {
+  const weather = {
+    type: "function" as const,
+    function: {
+      name: "get_weather",
+      description: "The weather in a city.",
+      parameters: {
+        type: "object",
+        properties: { city: { type: "string", maxLength: 20 }, unit: { enum: ["celsius", "fahrenheit"] } },
+        required: ["city", "unit"],
+        additionalProperties: false,
+      },
+    },
+  };
+  const messages = [{ role: "user" as const, content: "What is the weather in Paris?" }];
+  const expectWeatherCall = (calls: { function: { name: string; arguments: string } }[] | undefined) => {
+    expect(calls).toHaveLength(1);
+    expect(calls?.[0]?.function.name).toBe("get_weather");
+    const args = JSON.parse(calls?.[0]?.function.arguments ?? "") as { city: string; unit: string };
+    expect(Object.keys(args)).toEqual(["city", "unit"]);
+    expect(args.city.length).toBeLessThanOrEqual(20);
+    expect(["celsius", "fahrenheit"]).toContain(args.unit);
+  };
+
+  it("a named tool_choice gets a call whose arguments match the function's parameters (SDK)", async () => {
+    const completion = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools: [weather],
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+    });
+    expect(completion.choices[0]?.finish_reason).toBe("tool_calls");
+    expectWeatherCall(completion.choices[0]?.message.tool_calls);
+  });
+
+  it("tool_choice required with one tool, through the official openai client, streamed too", async () => {
+    const openai = new OpenAI({ baseURL: local.baseURL, apiKey: "unused", maxRetries: 0 });
+    const completion = await openai.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools: [weather],
+      tool_choice: "required",
+    });
+    expectWeatherCall(completion.choices[0]?.message.tool_calls as { function: { name: string; arguments: string } }[]);
+    const stream = await openai.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools: [weather],
+      tool_choice: "required",
+      stream: true,
+    });
+    let name = "";
+    let args = "";
+    for await (const chunk of stream) {
+      const call = chunk.choices[0]?.delta.tool_calls?.[0];
+      name += call?.function?.name ?? "";
+      args += call?.function?.arguments ?? "";
+    }
+    expectWeatherCall([{ function: { name, arguments: args } }]);
+  });
+});

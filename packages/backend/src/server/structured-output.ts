@@ -2,7 +2,7 @@
 // constrained canvas (valid by construction; ajv checks the answer once more as a last line of
 // defence); one it cannot is refused naming the keyword when `strict`, else answered by the old
 // validate-and-retry path with a warning saying so. `json_object` still takes that path.
-import type { ResponseFormat } from "@anneal/sdk/schema";
+import type { ResponseFormat, Tool, ToolChoice } from "@anneal/sdk/schema";
 import type { CanvasConstraint } from "../engine/structured/canvas-constraint";
 import { jsonCanvas } from "../engine/structured/json-canvas";
 import { UnsupportedSchemaError } from "../engine/structured/schema-layout";
@@ -41,4 +41,48 @@ export function structuredOutput(
       warning: `The schema was not laid out on the canvas (${why}): the answer was generated freely and validated.`,
     };
   }
+}
+
+/**
+ * A call the request requires of one function (`tool_choice` naming it, or `required` with one tool)
+ * is laid out too: `<tool_call>{"name": …, "arguments": ` fixed, the arguments from the function's
+ * parameter schema. Other tool requests (several tools, `auto`) keep the parse-and-retry path.
+ */
+export function toolCallOutput(served: ServedModel, tools: Tool[], choice: ToolChoice | undefined): StructuredOutput {
+  const named =
+    typeof choice === "object"
+      ? choice.function.name
+      : choice === "required" && tools.length === 1
+        ? tools[0]?.function.name
+        : undefined;
+  const tool = tools.find((t) => t.function.name === named);
+  if (named === undefined) return { kind: "none" };
+  if (!tool) throw badRequest(`tool_choice names "${named}", which is not among tools.`, "tool_choice");
+  const parameters = tool.function.parameters ?? { type: "object", properties: {}, additionalProperties: false };
+  const check = toolCallCheck(named, parameters);
+  try {
+    const frame = { before: `<tool_call>{"name": ${JSON.stringify(named)}, "arguments": `, after: "}</tool_call>" };
+    return { kind: "canvas", constraint: jsonCanvas(parameters, served.checkpoint, frame), check };
+  } catch (error) {
+    if (!(error instanceof UnsupportedSchemaError)) throw error;
+    if (tool.function.strict === true) throw badRequest(`tools: ${named}'s parameters: ${error.message}.`, "tools");
+    return { kind: "none" };
+  }
+}
+
+/** The arguments of the one call in a laid-out answer, against the function's parameter schema. */
+function toolCallCheck(name: string, parameters: Record<string, unknown>): OutputCheck {
+  const check = outputCheck({ type: "json_schema", json_schema: { name, schema: parameters } }) as OutputCheck;
+  return (text) => {
+    const match = /^<tool_call>([\s\S]*)<\/tool_call>$/.exec(text.trim());
+    if (!match) return "the answer is not one tool call";
+    let call: { name?: unknown; arguments?: unknown };
+    try {
+      call = JSON.parse(match[1] as string) as typeof call;
+    } catch {
+      return "the tool call is not JSON";
+    }
+    if (call.name !== name) return `the call names ${JSON.stringify(call.name)}`;
+    return check(JSON.stringify(call.arguments));
+  };
 }

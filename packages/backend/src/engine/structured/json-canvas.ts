@@ -17,10 +17,14 @@ export interface ConstrainedModel {
 export function jsonCanvas(
   schema: unknown,
   model: ConstrainedModel,
+  frame: { before?: string; after?: string } = {},
   limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS,
 ): CanvasConstraint {
   const { tokenizer, architecture } = model;
-  const pieces = layOutSchema(schema, limits); // first: an unsupported schema is refused before any work
+  // First: an unsupported schema is refused before any work. `frame` is fixed text around the value.
+  const pieces = layOutSchema(schema, limits);
+  if (frame.before) pieces.unshift({ kind: "fixed", text: frame.before });
+  if (frame.after) pieces.push({ kind: "fixed", text: frame.after });
   const pad = architecture.stopIds[0] ?? architecture.maskId;
   const texts = tokenTexts(tokenizer, architecture.shape.vocab, [architecture.maskId, ...architecture.stopIds]);
   return new CanvasConstraint(canvasLayout(pieces, tokenizer), texts, pad);

@@ -138,7 +138,7 @@ function layOut(schema: Schema, root: Schema, path: string, depth: number, limit
 function layOutObject(schema: Schema, root: Schema, path: string, depth: number, limits: LayoutLimits, out: Piece[]) {
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   const names = Object.keys(properties);
-  if (names.length === 0 && schema.additionalProperties !== false) {
+  if (names.length === 0 && schema.additionalProperties !== false && schema.properties === undefined) {
     throw new UnsupportedSchemaError("properties", path, "are needed: a free-form object cannot be laid out");
   }
   const count = names.length;

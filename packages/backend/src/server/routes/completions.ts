@@ -17,7 +17,7 @@ import { MAX_JSON_DEPTH, tooDeepPath } from "../json-depth";
 import type { ModelRegistry } from "../model-registry";
 import { promptTokens } from "../prompt-tokens";
 import type { ServedModel } from "../served-model";
-import { structuredOutput } from "../structured-output";
+import { structuredOutput, toolCallOutput } from "../structured-output";
 
 export interface CompletionLimits {
   /** Largest max_tokens a request may ask for. */
@@ -160,8 +160,11 @@ export function completionRoutes(
     const served = registry.get(params.model);
     const tools = params.tool_choice === "none" ? undefined : params.tools;
     const hasTools = (tools?.length ?? 0) > 0;
-    // With tools the answer may be a call instead: the schema is checked on the text, not laid out.
-    const structured = structuredOutput(served, params.response_format, !hasTools);
+    // With tools the answer may be a call instead: the schema is checked on the text, not laid out;
+    // a call the request requires of one function is laid out from its parameters.
+    const required = hasTools ? toolCallOutput(served, tools ?? [], params.tool_choice) : undefined;
+    const structured =
+      required && required.kind !== "none" ? required : structuredOutput(served, params.response_format, !hasTools);
     const prompt = await chatPromptTokens(served, params.messages, tools);
     const canvas = structured.kind === "canvas" ? structured.constraint : undefined;
     const maxTokens = canvas
