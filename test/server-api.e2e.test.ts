@@ -145,7 +145,7 @@ describe("FIM, next edit, apply edit, models", () => {
       expect(model?.context_length).toBeGreaterThan(256);
       // The 11M built-in model cannot follow tool or JSON instructions, so it does not claim them;
       // schema answers are laid out on the canvas, valid whatever the model.
-      expect(model?.supported_features).toEqual(["structured_outputs"]);
+      expect(model?.supported_features).toEqual(["json_mode", "structured_outputs"]);
     }
   });
 
@@ -331,6 +331,19 @@ describe("structured output laid out on the canvas", () => {
     for await (const draft of diffusing.drafts()) drafts.push(draft);
     expect(drafts[0]).toMatch(/^\{"sentiment": /); // the template is there from the first draft
     expect(drafts.at(-1)).toBe(whole.choices[0]?.message.content);
+  });
+
+  it("json_object answers are JSON objects, decoded under the JSON grammar", async () => {
+    for (const max_tokens of [6, 40]) {
+      const completion = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "Describe a cat as JSON." }],
+        response_format: { type: "json_object" },
+        max_tokens,
+      });
+      const value = JSON.parse(completion.choices[0]?.message.content ?? "") as unknown;
+      expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+    }
   });
 
   it("a strict schema with a keyword it cannot lay out is a 400 naming the keyword", async () => {

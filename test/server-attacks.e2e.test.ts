@@ -242,16 +242,18 @@ describe("availability under hostile requests", () => {
     for (let i = 0; i < 2; i++) {
       const response = await chat({
         messages: [{ role: "user", content: "A point as JSON." }],
-        max_tokens: 4,
+        max_tokens: 12,
         response_format: {
           type: "json_schema",
           json_schema: { name: "point", schema: { $id: "https://example.com/point", type: "object" } },
         },
       });
-      // The schema compiles every time; the built-in model's (seeded, deterministic) answers then
-      // fail it, which is the 422 — never the 400 "schema with key or id … already exists".
-      expect(response.status).toBe(422);
-      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_output");
+      // The schema compiles every time (never the 400 "schema with key or id … already exists"), and
+      // any object is what the JSON grammar makes.
+      expect(response.status).toBe(200);
+      const content = ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message
+        .content;
+      expect(typeof JSON.parse(content ?? "")).toBe("object");
     }
   });
 

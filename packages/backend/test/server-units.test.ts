@@ -173,10 +173,10 @@ describe("keys and JSON output", () => {
 });
 
 describe("advertised capabilities", () => {
-  it("claims structured outputs (laid out on the canvas) for every model, tools and JSON mode only for chat models big enough to follow them", async () => {
+  it("claims JSON mode and structured outputs (decoded on a constrained canvas) for every model, tools only for chat models big enough to follow them", async () => {
     const { supportedFeatures } = await import("../src/server/capabilities");
-    expect(supportedFeatures({ parameters: 11e6, hasChatTemplate: true })).toEqual(["structured_outputs"]);
-    expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: false })).toEqual(["structured_outputs"]);
+    expect(supportedFeatures({ parameters: 11e6, hasChatTemplate: true })).toEqual(["json_mode", "structured_outputs"]);
+    expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: false })).toEqual(["json_mode", "structured_outputs"]);
     expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: true })).toEqual([
       "tools",
       "json_mode",

@@ -5,6 +5,8 @@ import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { feasible } from "../src/engine/structured/canvas-constraint";
+import { JsonRecogniser } from "../src/engine/structured/json-grammar";
+import { jsonObjectCanvas } from "../src/engine/structured/json-object-canvas";
 import { layOutSchema } from "../src/engine/structured/schema-layout";
 import { generate, jsonCanvas, type LoadedCheckpoint, loadCheckpoint, UnsupportedSchemaError } from "../src/index";
 import { writeCheckpoint } from "./support/write-checkpoint";
@@ -222,4 +224,58 @@ describe("integer rules", () => {
     expect(feasible("12", 3, -1000, 1000)).toBe(true);
     expect(feasible("1x", 3, 0, 1000)).toBe(false);
   });
+});
+
+describe("the JSON grammar (json_object)", () => {
+  const recognises = (text: string, objectOnly = false) => {
+    const recogniser = new JsonRecogniser(objectOnly);
+    return recogniser.feed(text) && recogniser.complete;
+  };
+
+  it("recognises every JSON document, compact or spaced, and is complete only at its end", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        for (const text of [JSON.stringify(value), JSON.stringify(value, null, 2)]) {
+          expect(recognises(text)).toBe(true);
+          if (text.length > 1 && !/^-?\d/.test(text)) expect(recognises(text.slice(0, -1))).toBe(false);
+        }
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+  });
+
+  it("never calls complete what JSON.parse refuses", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'{}[]",:0123456789.-+eEtrufalsn \\\\'), maxLength: 16 }),
+        (text) => {
+          if (recognises(text)) expect(() => JSON.parse(text)).not.toThrow();
+        },
+      ),
+      { numRuns: 3000, seed: 5 },
+    );
+  });
+
+  it.each([
+    ["LLaDA", llada],
+    ["Dream", dream],
+  ] as const)(
+    "%s: answers on a json_object canvas are JSON objects, even on a canvas barely long enough",
+    async (_, checkpoint) => {
+      for (const [length, seed] of [
+        [2, 1],
+        [5, 2],
+        [24, 3],
+        [48, 4],
+      ] as const) {
+        const constraint = jsonObjectCanvas(length, checkpoint);
+        const run = generate(checkpoint, [72, 105], { maxTokens: length, constraint, temperature: 1.2, seed });
+        let next = await run.next();
+        while (!next.done) next = await run.next();
+        const text = checkpoint.tokenizer.decode(next.value.tokens);
+        const value = JSON.parse(text) as unknown;
+        expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+      }
+    },
+  );
 });

@@ -8,7 +8,7 @@ import { Canvas } from "./canvas";
 import { SeededRandom } from "./random";
 import { type Candidate, type SamplerName, selectCommits, usesStepBudget } from "./sampler";
 import { linearQuota } from "./schedule";
-import { type CanvasConstraint, WAIT } from "./structured/canvas-constraint";
+import { answerTokens, type CanvasConstraint, WAIT } from "./structured/canvas-rules";
 
 export type CacheMode = "none" | "prefix" | "dual";
 
@@ -178,7 +178,7 @@ export async function* generate(
   const answerEnd = stop >= 0 ? stop : canvas.answerEnd;
   const answer = canvas.tokens.subarray(canvas.answerStart, answerEnd);
   const tokens = o.constraint
-    ? o.constraint.answerTokens(answer, canvas.maskId)
+    ? answerTokens(answer, o.constraint, canvas.maskId)
     : Array.from(answer).filter((t) => t !== canvas.maskId);
   return {
     tokens,

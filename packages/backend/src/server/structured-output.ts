@@ -1,10 +1,11 @@
 // How a chat request's response_format is met: a JSON Schema the planner can lay out is decoded on a
 // constrained canvas (valid by construction; ajv checks the answer once more as a last line of
 // defence); one it cannot is refused naming the keyword when `strict`, else answered by the old
-// validate-and-retry path with a warning saying so. `json_object` still takes that path.
+// validate-and-retry path with a warning saying so. `json_object` is decoded under the JSON grammar.
 import type { ResponseFormat, Tool, ToolChoice } from "@anneal/sdk/schema";
-import type { CanvasConstraint } from "../engine/structured/canvas-constraint";
+import type { CanvasConstraint } from "../engine/structured/canvas-rules";
 import { jsonCanvas } from "../engine/structured/json-canvas";
+import { jsonObjectCanvas } from "../engine/structured/json-object-canvas";
 import { UnsupportedSchemaError } from "../engine/structured/schema-layout";
 import { badRequest } from "./http-error";
 import { type OutputCheck, outputCheck } from "./json-output";
@@ -14,6 +15,8 @@ export type StructuredOutput =
   | { kind: "none" }
   /** Laid out on the canvas; `check` is the last line of defence (a failure is a bug, a 500). */
   | { kind: "canvas"; constraint: CanvasConstraint; check: OutputCheck }
+  /** Decoded under the JSON grammar on a canvas of the answer's length (json_object). */
+  | { kind: "grammar"; canvas: (length: number) => CanvasConstraint; check: OutputCheck }
   /** Generated freely, validated, retried; `warning` goes into the response when set. */
   | { kind: "retry"; check: OutputCheck; warning: string | undefined };
 
@@ -25,9 +28,11 @@ export function structuredOutput(
 ): StructuredOutput {
   const check = outputCheck(format);
   if (!format || !check) return { kind: "none" };
-  if (!layOut || format.type !== "json_schema" || !format.json_schema.schema) {
-    return { kind: "retry", check, warning: undefined };
+  if (!layOut) return { kind: "retry", check, warning: undefined };
+  if (format.type === "json_object" || (format.type === "json_schema" && isAnyObject(format.json_schema.schema))) {
+    return { kind: "grammar", canvas: (length) => jsonObjectCanvas(length, served.checkpoint), check };
   }
+  if (format.type !== "json_schema" || !format.json_schema.schema) return { kind: "retry", check, warning: undefined };
   try {
     return { kind: "canvas", constraint: jsonCanvas(format.json_schema.schema, served.checkpoint), check };
   } catch (error) {
@@ -85,4 +90,11 @@ function toolCallCheck(name: string, parameters: Record<string, unknown>): Outpu
     if (call.name !== name) return `the call names ${JSON.stringify(call.name)}`;
     return check(JSON.stringify(call.arguments));
   };
+}
+
+/** `{"type": "object"}` with nothing but annotations: any object, which is what the JSON grammar makes. */
+function isAnyObject(schema: Record<string, unknown> | undefined): boolean {
+  if (schema?.type !== "object") return false;
+  const annotations = new Set(["type", "$id", "$schema", "title", "description", "$comment"]);
+  return Object.keys(schema).every((keyword) => annotations.has(keyword));
 }

@@ -1,23 +1,14 @@
-// The rules a laid-out canvas imposes at every step: which tokens each masked position may take (or
+// The rules a schema's laid-out canvas imposes at every step: which tokens each masked position may take (or
 // that it must wait for an earlier one), and what follows by itself from what is committed (a slot's
 // padding after its end, an element left out, a position with one possible token). Answers read from a
 // canvas that kept these rules are well-formed JSON of the schema's shape.
 import type { CanvasLayout, Gate, Slot } from "./canvas-layout";
+import { type CanvasConstraint, maskOf, type StepRules, singleToken, WAIT } from "./canvas-rules";
 import type { TokenTexts } from "./token-texts";
-
-/** A masked position must wait: an earlier position of its slot (or array) decides what it may be. */
-export const WAIT = "wait" as const;
-
-export interface StepRules {
-  /** Per masked answer position: its allowed tokens (a vocabulary mask), or WAIT. */
-  allowed: Map<number, Uint8Array | typeof WAIT>;
-  /** Positions whose token is already decided: committed without asking the model. */
-  forced: [position: number, token: number][];
-}
 
 const SAFE_DIGITS = 15;
 
-export class CanvasConstraint {
+export class SchemaCanvas implements CanvasConstraint {
   readonly length: number;
   readonly #layout: CanvasLayout;
   readonly #texts: TokenTexts;
@@ -73,11 +64,6 @@ export class CanvasConstraint {
       }
     }
     return rules;
-  }
-
-  /** The answer's text: every token but padding and masks. */
-  answerTokens(answer: ArrayLike<number>, maskId: number): number[] {
-    return Array.from(answer).filter((token) => token !== this.pad && token !== maskId);
   }
 
   #isPresent(gate: Gate, answer: Int32Array): boolean {
@@ -158,20 +144,8 @@ export class CanvasConstraint {
   }
 
   #maskOf(ids: number[]): Uint8Array {
-    const mask = new Uint8Array(this.#texts.vocab);
-    for (const id of ids) mask[id] = 1;
-    return mask;
+    return maskOf(ids, this.#texts.vocab);
   }
-}
-
-function singleToken(mask: Uint8Array): number | undefined {
-  let found: number | undefined;
-  for (let id = 0; id < mask.length; id++) {
-    if (!mask[id]) continue;
-    if (found !== undefined) return undefined;
-    found = id;
-  }
-  return found;
 }
 
 /** `text` is a whole JSON integer within [min, max]. */

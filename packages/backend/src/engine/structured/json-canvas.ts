@@ -1,5 +1,5 @@
 // A JSON Schema as a constrained canvas for one model: layout, tokens and rules in one call.
-import { CanvasConstraint } from "./canvas-constraint";
+import { SchemaCanvas } from "./canvas-constraint";
 import { canvasLayout } from "./canvas-layout";
 import { DEFAULT_LAYOUT_LIMITS, type LayoutLimits, layOutSchema } from "./schema-layout";
 import { type TokenCodec, tokenTexts } from "./token-texts";
@@ -19,7 +19,7 @@ export function jsonCanvas(
   model: ConstrainedModel,
   frame: { before?: string; after?: string } = {},
   limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS,
-): CanvasConstraint {
+): SchemaCanvas {
   const { tokenizer, architecture } = model;
   // First: an unsupported schema is refused before any work. `frame` is fixed text around the value.
   const pieces = layOutSchema(schema, limits);
@@ -27,5 +27,5 @@ export function jsonCanvas(
   if (frame.after) pieces.push({ kind: "fixed", text: frame.after });
   const pad = architecture.stopIds[0] ?? architecture.maskId;
   const texts = tokenTexts(tokenizer, architecture.shape.vocab, [architecture.maskId, ...architecture.stopIds]);
-  return new CanvasConstraint(canvasLayout(pieces, tokenizer), texts, pad);
+  return new SchemaCanvas(canvasLayout(pieces, tokenizer), texts, pad);
 }

@@ -166,10 +166,11 @@ export function completionRoutes(
     const structured =
       required && required.kind !== "none" ? required : structuredOutput(served, params.response_format, !hasTools);
     const prompt = await chatPromptTokens(served, params.messages, tools);
-    const canvas = structured.kind === "canvas" ? structured.constraint : undefined;
-    const maxTokens = canvas
-      ? canvasLength(served, prompt.length, canvas.length, params, limits)
+    const layout = structured.kind === "canvas" ? structured.constraint : undefined;
+    const maxTokens = layout
+      ? canvasLength(served, prompt.length, layout.length, params, limits)
       : chatAnswerLength(served, prompt.length, params, limits);
+    const canvas = structured.kind === "grammar" ? structured.canvas(maxTokens) : layout;
     const budget = decodingBudget(
       params.reasoning_effort,
       params.realtime,
@@ -179,7 +180,7 @@ export function completionRoutes(
     const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, {
       tools: hasTools,
       checkOutput: structured.kind === "retry" ? structured.check : undefined,
-      finalCheck: structured.kind === "canvas" ? structured.check : undefined,
+      finalCheck: canvas && structured.kind !== "none" ? structured.check : undefined,
       warning: structured.kind === "retry" ? structured.warning : undefined,
       diffusing: params.diffusing === true,
       // A laid-out answer ends where its schema does: no stop strings or tokens cut it, and its padding
