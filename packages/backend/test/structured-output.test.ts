@@ -4,9 +4,9 @@
 import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { feasible } from "../src/engine/structured/canvas-constraint";
 import { JsonRecogniser } from "../src/engine/structured/json-grammar";
 import { jsonObjectCanvas } from "../src/engine/structured/json-object-canvas";
+import { completeNumber, feasibleNumber, type NumberRange } from "../src/engine/structured/number-rules";
 import { layOutSchema } from "../src/engine/structured/schema-layout";
 import { generate, jsonCanvas, type LoadedCheckpoint, loadCheckpoint, UnsupportedSchemaError } from "../src/index";
 import { writeCheckpoint } from "./support/write-checkpoint";
@@ -128,6 +128,11 @@ describe("answers decoded on a laid-out canvas match their schema", () => {
         maximum: fc.integer({ min: 0, max: 5000 }),
       }),
       fc.record({
+        type: fc.constant("number"),
+        minimum: fc.double({ min: -5, max: 0, noNaN: true }),
+        exclusiveMaximum: fc.double({ min: 0.001, max: 100, noNaN: true }),
+      }),
+      fc.record({
         enum: fc.uniqueArray(fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -9, max: 99 })), {
           minLength: 1,
           maxLength: 4,
@@ -178,7 +183,7 @@ describe("the layout", () => {
 
   it("makes array elements past minItems optional, each held by the one before", () => {
     const [, first, second] = layOutSchema({ type: "array", items: { type: "integer" }, minItems: 1, maxItems: 3 });
-    expect(first?.kind).toBe("integer");
+    expect(first?.kind).toBe("number");
     expect(second).toMatchObject({ kind: "optional", gate: "," });
     const nested = second?.kind === "optional" ? second.pieces.at(-1) : undefined;
     expect(nested).toMatchObject({ kind: "optional", gate: "," });
@@ -211,18 +216,44 @@ describe("the layout", () => {
   });
 });
 
-describe("integer rules", () => {
-  it("allow exactly the prefixes that can still end in range", () => {
+describe("number rules", () => {
+  const integers = (min: number, max: number): NumberRange => ({
+    min,
+    max,
+    minExclusive: false,
+    maxExclusive: false,
+    decimals: 0,
+  });
+  const feasible = (text: string, remaining: number, min: number, max: number) =>
+    feasibleNumber(text, remaining, integers(min, max));
+
+  it("allow exactly the integer prefixes that can still end in range", () => {
     expect(feasible("1", 1, 10, 99)).toBe(true); // 1x
     expect(feasible("1", 0, 10, 99)).toBe(false); // no room for a second digit
     expect(feasible("0", 2, 0, 99)).toBe(true); // 0 itself
     expect(feasible("0", 2, 1, 99)).toBe(false); // and nothing may follow a zero
     expect(feasible("05", 2, 0, 99)).toBe(false); // a leading zero
     expect(feasible("-", 2, -5, 5)).toBe(true);
-    expect(feasible("-", 2, 0, 5)).toBe(false);
+    expect(feasible("-", 2, 0, 5)).toBe(false); // no "-0"
     expect(feasible("-7", 1, -5, 5)).toBe(false);
     expect(feasible("12", 3, -1000, 1000)).toBe(true);
+    expect(feasible("1.", 3, 0, 1000)).toBe(false); // an integer has no fraction
     expect(feasible("1x", 3, 0, 1000)).toBe(false);
+  });
+
+  it("allow decimals within the bounds, exclusive ones included", () => {
+    const range: NumberRange = { min: 1.5, max: 7.5, minExclusive: true, maxExclusive: false, decimals: 6 };
+    expect(completeNumber("1.5", range)).toBe(false); // exclusive
+    expect(completeNumber("1.50001", range)).toBe(true);
+    expect(completeNumber("7.5", range)).toBe(true);
+    expect(completeNumber("7.5000001", range)).toBe(false); // seven fraction digits
+    expect(feasibleNumber("1", 2, range)).toBe(true); // 1.6…
+    expect(feasibleNumber("1.4", 2, range)).toBe(false); // 1.4… stays below 1.5
+    expect(feasibleNumber("7.", 1, range)).toBe(true); // 7.x
+    expect(feasibleNumber("8", 3, range)).toBe(false);
+    expect(feasibleNumber(".5", 3, range)).toBe(false); // JSON needs the leading digit
+    expect(feasibleNumber("-0.", 2, { ...range, min: -1 })).toBe(true); // -0.5
+    expect(completeNumber("-0", { ...range, min: -1 })).toBe(false);
   });
 });
 

@@ -37,7 +37,7 @@ export function structuredOutput(
     return { kind: "canvas", constraint: jsonCanvas(format.json_schema.schema, served.checkpoint), check };
   } catch (error) {
     if (!(error instanceof UnsupportedSchemaError)) throw error;
-    const why = `${error.message}; this server lays out objects, arrays, strings with length bounds, integers and numbers as integers within bounds, enums, consts, booleans, null and anyOf of constants`;
+    const why = `${error.message}; this server lays out objects, arrays, strings with length bounds, integers and numbers within bounds, enums, consts, booleans, null and anyOf of constants`;
     if (format.json_schema.strict === true)
       throw badRequest(`response_format.json_schema.schema: ${why}.`, "response_format");
     return {

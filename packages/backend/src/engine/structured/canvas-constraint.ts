@@ -4,9 +4,8 @@
 // canvas that kept these rules are well-formed JSON of the schema's shape.
 import type { CanvasLayout, Gate, Slot } from "./canvas-layout";
 import { type CanvasConstraint, maskOf, type StepRules, singleToken, WAIT } from "./canvas-rules";
+import { completeNumber, feasibleNumber } from "./number-rules";
 import type { TokenTexts } from "./token-texts";
-
-const SAFE_DIGITS = 15;
 
 export class SchemaCanvas implements CanvasConstraint {
   readonly length: number;
@@ -118,11 +117,11 @@ export class SchemaCanvas implements CanvasConstraint {
         return ids;
       });
     }
-    if (slot.kind === "integer") {
-      return this.#cached(`i:${slot.min}:${slot.max}:${text}:${remaining}`, () => {
-        const candidates = [...this.#texts.digits, ...(this.#texts.minus === undefined ? [] : [this.#texts.minus])];
-        const ids = candidates.filter((id) => feasible(text + this.#texts.text[id], remaining, slot.min, slot.max));
-        if (written.length > 0 && complete(text, slot.min, slot.max)) ids.push(this.pad);
+    if (slot.kind === "number") {
+      const { range } = slot;
+      return this.#cached(`n:${JSON.stringify(range)}:${text}:${remaining}`, () => {
+        const ids = this.#texts.numeric.filter((id) => feasibleNumber(text + this.#texts.text[id], remaining, range));
+        if (written.length > 0 && completeNumber(text, range)) ids.push(this.pad);
         return ids;
       });
     }
@@ -146,36 +145,4 @@ export class SchemaCanvas implements CanvasConstraint {
   #maskOf(ids: number[]): Uint8Array {
     return maskOf(ids, this.#texts.vocab);
   }
-}
-
-/** `text` is a whole JSON integer within [min, max]. */
-export function complete(text: string, min: number, max: number): boolean {
-  if (!/^(0|-?[1-9][0-9]*)$/.test(text) || text.replace("-", "").length > SAFE_DIGITS) return false; // no "-0"
-  const value = Number(text);
-  return value >= min && value <= max;
-}
-
-/**
- * `text` can still become a JSON integer within [min, max], with up to `remaining` more tokens of at
- * least one digit each (the vocabulary's single digits make any shorter completion reachable).
- */
-export function feasible(text: string, remaining: number, min: number, max: number): boolean {
-  if (!/^-?[0-9]*$/.test(text)) return false;
-  const negative = text.startsWith("-");
-  if (negative && min >= 0) return false;
-  const digits = negative ? text.slice(1) : text;
-  if ((negative || digits.length > 1) && digits[0] === "0") return false; // a leading zero, or "-0"
-  if (digits.length > SAFE_DIGITS) return false;
-  if (digits.length > 0 && complete(text, min, max)) return true;
-  if (remaining <= 0 || digits === "0") return false;
-  const most = Math.min(SAFE_DIGITS - digits.length, remaining);
-  for (let more = 1; more <= most; more++) {
-    // The magnitudes reachable by appending `more` digits.
-    const scale = 10 ** more;
-    const low = digits ? Number(digits) * scale : more === 1 ? 0 : 10 ** (more - 1);
-    const high = digits ? Number(digits) * scale + scale - 1 : scale - 1;
-    const [from, to] = negative ? [-high, -low] : [low, high];
-    if (from <= max && to >= min) return true;
-  }
-  return false;
 }

@@ -1,11 +1,12 @@
 // A schema's layout as canvas positions: fixed tokens where the text is known, slots where values go,
 // and the gates of optional array elements.
+import type { NumberRange } from "./number-rules";
 import { type Piece, UnsupportedSchemaError } from "./schema-layout";
 import type { TokenCodec } from "./token-texts";
 
 export type Slot =
   | { kind: "string"; positions: number[]; minChars: number; maxChars: number | undefined }
-  | { kind: "integer"; positions: number[]; min: number; max: number }
+  | { kind: "number"; positions: number[]; range: NumberRange }
   | { kind: "choice"; positions: number[]; options: number[][] };
 
 /** An optional array element: present when `token` is written at `position`; [position, end) is the element. */
@@ -47,8 +48,8 @@ export function canvasLayout(pieces: Piece[], codec: TokenCodec): CanvasLayout {
             maxChars: piece.maxChars,
           });
           break;
-        case "integer":
-          slots.push({ kind: "integer", positions: open(piece.budget), min: piece.min, max: piece.max });
+        case "number":
+          slots.push({ kind: "number", positions: open(piece.budget), range: piece.range });
           break;
         case "choice": {
           const options = piece.options.map((text) => codec.encode(text));

@@ -2,6 +2,8 @@
 // value slots, and optional array elements. Only what can be constrained token by token is accepted;
 // anything else is refused naming the keyword, so an answer is never promised valid when it is not.
 
+import { type NumberRange, SAFE_DIGITS } from "./number-rules";
+
 /** A schema feature the planner cannot lay out; `keyword` names it (e.g. `pattern`). */
 export class UnsupportedSchemaError extends Error {
   constructor(
@@ -17,8 +19,8 @@ export type Piece =
   | { kind: "fixed"; text: string }
   /** A string's characters (the quotes around it are fixed pieces). */
   | { kind: "string"; budget: number; minChars: number; maxChars: number | undefined }
-  /** An integer within [min, max]. */
-  | { kind: "integer"; budget: number; min: number; max: number }
+  /** A number within its range (an integer when `range.decimals` is 0). */
+  | { kind: "number"; budget: number; range: NumberRange }
   /** One of these JSON texts (enum, boolean, anyOf of constants). */
   | { kind: "choice"; options: string[] }
   /** An array element the model may leave out; present when its gate is written (`,` or a space). */
@@ -73,7 +75,6 @@ const HARMLESS = new Set([
 ]);
 
 const MAX_DEPTH = 12;
-const SAFE_INTEGER_DIGITS = 15;
 
 export function layOutSchema(root: unknown, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): Piece[] {
   const pieces: Piece[] = [];
@@ -122,7 +123,7 @@ function layOut(schema: Schema, root: Schema, path: string, depth: number, limit
       return;
     case "integer":
     case "number":
-      out.push(integer(schema, path));
+      out.push(number(schema, path, type === "integer" ? 0 : DECIMALS));
       return;
     case "boolean":
       out.push({ kind: "choice", options: ["true", "false"] });
@@ -194,22 +195,41 @@ function layOutString(schema: Schema, path: string, limits: LayoutLimits, out: P
   out.push({ kind: "fixed", text: '"' });
 }
 
-function integer(schema: Schema, path: string): Piece {
-  const bound = (inclusive: string, exclusive: string, rounding: (x: number) => number, step: number) => {
-    const values: number[] = [];
-    if (typeof schema[inclusive] === "number") values.push(rounding(schema[inclusive] as number));
-    if (typeof schema[exclusive] === "number") {
-      const x = schema[exclusive] as number;
-      values.push(Number.isInteger(x) ? x + step : rounding(x));
-    }
-    return values;
+/** Fraction digits a `number` may have on the canvas. */
+const DECIMALS = 6;
+
+function number(schema: Schema, path: string, decimals: number): Piece {
+  const limit = 10 ** SAFE_DIGITS - 1;
+  const read = (inclusive: string, exclusive: string) =>
+    typeof schema[exclusive] === "number"
+      ? { value: schema[exclusive] as number, exclusive: true }
+      : typeof schema[inclusive] === "number"
+        ? { value: schema[inclusive] as number, exclusive: false }
+        : undefined;
+  const low = read("minimum", "exclusiveMinimum") ?? { value: -limit, exclusive: false };
+  const high = read("maximum", "exclusiveMaximum") ?? { value: limit, exclusive: false };
+  let range: NumberRange = {
+    min: Math.max(-limit, low.value),
+    max: Math.min(limit, high.value),
+    minExclusive: low.exclusive,
+    maxExclusive: high.exclusive,
+    decimals,
   };
-  const limit = 10 ** SAFE_INTEGER_DIGITS - 1;
-  const min = Math.max(-limit, ...bound("minimum", "exclusiveMinimum", Math.ceil, 1));
-  const max = Math.min(limit, ...bound("maximum", "exclusiveMaximum", Math.floor, -1));
-  if (min > max) throw new UnsupportedSchemaError("minimum", path, "leaves no integer in range");
-  const digits = Math.max(String(Math.abs(min)).length, String(Math.abs(max)).length);
-  return { kind: "integer", budget: digits + (min < 0 ? 1 : 0), min, max };
+  if (decimals === 0) {
+    // Integers: the bounds as the nearest integers inside them.
+    const min = low.exclusive ? Math.floor(range.min) + 1 : Math.ceil(range.min);
+    const max = high.exclusive ? Math.ceil(range.max) - 1 : Math.floor(range.max);
+    range = { min, max, minExclusive: false, maxExclusive: false, decimals };
+  }
+  if (range.min > range.max || (range.min === range.max && (range.minExclusive || range.maxExclusive))) {
+    throw new UnsupportedSchemaError("minimum", path, "leaves no number in range");
+  }
+  const digits = Math.max(
+    String(Math.trunc(Math.abs(range.min))).length,
+    String(Math.trunc(Math.abs(range.max))).length,
+  );
+  const budget = digits + (range.min < 0 ? 1 : 0) + (decimals > 0 ? 1 + decimals : 0);
+  return { kind: "number", budget, range };
 }
 
 function choice(values: unknown[], path: string): Piece {

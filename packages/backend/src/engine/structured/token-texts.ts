@@ -1,5 +1,5 @@
 // What each vocabulary entry writes, and the token classes constrained decoding draws from: tokens that
-// are safe inside a JSON string, and tokens made only of digits. Computed once per tokenizer.
+// are safe inside a JSON string, and tokens made of number characters. Computed once per tokenizer.
 
 /** The tokenizer calls this needs (TextTokenizer has them). */
 export interface TokenCodec {
@@ -13,10 +13,8 @@ export interface TokenTexts {
   text: string[];
   /** 1 where a token may stand inside a JSON string: no quote, backslash or control character. */
   stringSafe: Uint8Array;
-  /** Tokens of decimal digits only. */
-  digits: number[];
-  /** The token that is exactly "-", if the vocabulary has one. */
-  minus: number | undefined;
+  /** Tokens made of digits, "-" and "." only: what a number slot draws from. */
+  numeric: number[];
   /** The longest text among string-safe tokens, in characters. */
   longestString: number;
 }
@@ -35,8 +33,7 @@ export function tokenTexts(codec: TokenCodec, vocab: number, excluded: Iterable<
   const skip = new Set(excluded);
   const text: string[] = new Array(vocab);
   const stringSafe = new Uint8Array(vocab);
-  const digits: number[] = [];
-  let minus: number | undefined;
+  const numeric: number[] = [];
   let longestString = 1;
   for (let id = 0; id < vocab; id++) {
     const whole = skip.has(id) ? "" : codec.decode([anchor, id]);
@@ -48,10 +45,9 @@ export function tokenTexts(codec: TokenCodec, vocab: number, excluded: Iterable<
       stringSafe[id] = 1;
       longestString = Math.max(longestString, t.length);
     }
-    if (/^[0-9]+$/.test(t)) digits.push(id);
-    if (t === "-" && minus === undefined) minus = id;
+    if (/^[-.0-9]+$/.test(t)) numeric.push(id);
   }
-  const texts = { vocab, text, stringSafe, digits, minus, longestString };
+  const texts = { vocab, text, stringSafe, numeric, longestString };
   cache.set(codec, texts);
   return texts;
 }
