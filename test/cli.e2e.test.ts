@@ -84,8 +84,10 @@ describe("anneal ask", () => {
   it("lists models", async () => {
     const result = await anneal([...server(), "models"]);
     expect(result.code).toBe(0);
-    // The built-in model claims no tool or JSON features (it cannot follow them): "-".
-    expect(result.stdout).toMatch(/^model\s+context\s+features\nanneal-code-11m\s+4096\s+-\n/);
+    // The built-in model claims the JSON features its canvas guarantees, not tools (it cannot follow them).
+    expect(result.stdout).toMatch(
+      /^model\s+context\s+features\nanneal-code-11m\s+4096\s+json_mode, structured_outputs\n/,
+    );
   });
 });
 

@@ -426,4 +426,43 @@ describe("tool calls laid out on the canvas", () => {
     }
     expectWeatherCall([{ function: { name, arguments: args } }]);
   });
+
+  const clock = {
+    type: "function" as const,
+    function: {
+      name: "get_time",
+      parameters: { type: "object", properties: { zone: { enum: ["UTC", "CET", "PST"] } } },
+    },
+  };
+
+  it("tool_choice required with several tools: a call of one of them, matching its parameters", async () => {
+    const completion = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools: [weather, clock],
+      tool_choice: "required",
+    });
+    const call = completion.choices[0]?.message.tool_calls?.[0];
+    expect(["get_weather", "get_time"]).toContain(call?.function.name);
+    if (call?.function.name === "get_weather") expectWeatherCall(completion.choices[0]?.message.tool_calls);
+    else expect(["UTC", "CET", "PST"]).toContain((JSON.parse(call?.function.arguments ?? "") as { zone: string }).zone);
+  });
+
+  it("tool_choice auto: either a call that matches its parameters or a plain answer", async () => {
+    for (const tool_choice of ["auto" as const, undefined]) {
+      const completion = await client.chat.completions.create({
+        model: MODEL,
+        messages,
+        tools: [weather],
+        tool_choice,
+        max_tokens: 80,
+      });
+      const message = completion.choices[0]?.message;
+      if (message?.tool_calls) expectWeatherCall(message.tool_calls);
+      else expect(message?.content ?? "").not.toContain("<tool_call>");
+    }
+    // A call that cannot fit the answer's length is refused up front, saying what it needs.
+    const short = client.chat.completions.create({ model: MODEL, messages, tools: [weather], max_tokens: 24 });
+    await expect(short).rejects.toThrow(/tools: the layout needs \d+ tokens/);
+  });
 });

@@ -4,10 +4,12 @@
 import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { BranchCanvas } from "../src/engine/structured/branch-canvas";
 import { JsonRecogniser } from "../src/engine/structured/json-grammar";
 import { jsonObjectCanvas } from "../src/engine/structured/json-object-canvas";
 import { completeNumber, feasibleNumber, type NumberRange } from "../src/engine/structured/number-rules";
 import { layOutSchema } from "../src/engine/structured/schema-layout";
+import { toolCallCanvas, toolOrTextCanvas } from "../src/engine/structured/tool-call-canvas";
 import { generate, jsonCanvas, type LoadedCheckpoint, loadCheckpoint, UnsupportedSchemaError } from "../src/index";
 import { writeCheckpoint } from "./support/write-checkpoint";
 
@@ -309,4 +311,64 @@ describe("the JSON grammar (json_object)", () => {
       }
     },
   );
+});
+
+describe("tool calls on the canvas", () => {
+  const functions = [
+    { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string", maxLength: 12 } } } },
+    { name: "add", parameters: { type: "object", properties: { a: { type: "integer" }, b: { type: "integer" } } } },
+    { name: "ping", parameters: { type: "object", properties: {}, additionalProperties: false } },
+  ];
+  const argumentsOf = (name: string) => functions.find((f) => f.name === name)?.parameters as object;
+
+  async function decodeOn(checkpoint: LoadedCheckpoint, constraint: ReturnType<typeof toolCallCanvas>, seed: number) {
+    const run = generate(checkpoint, [72, 105], {
+      maxTokens: constraint.length,
+      constraint,
+      temperature: 1.3,
+      seed,
+      threshold: 0.5,
+    });
+    let next = await run.next();
+    while (!next.done) next = await run.next();
+    return checkpoint.tokenizer.decode(next.value.tokens);
+  }
+
+  function expectCall(text: string) {
+    const match = /^<tool_call>(.*)<\/tool_call>$/s.exec(text);
+    expect(match, text).not.toBeNull();
+    const call = JSON.parse(match?.[1] ?? "") as { name: string; arguments: unknown };
+    expect(functions.map((f) => f.name)).toContain(call.name);
+    expect(validate(argumentsOf(call.name), JSON.stringify(call.arguments))).toBeUndefined();
+    return call.name;
+  }
+
+  it.each([
+    ["LLaDA", llada],
+    ["Dream", dream],
+  ] as const)("%s: a call of one of several functions names one and matches its parameters", async (_, checkpoint) => {
+    const names = new Set<string>();
+    for (let seed = 0; seed < 12; seed++)
+      names.add(expectCall(await decodeOn(checkpoint, toolCallCanvas(functions, checkpoint), seed)));
+    // The name is the model's choice: with these seeds the Dream model picks more than one.
+    if (checkpoint === dream) expect(names.size).toBeGreaterThan(1);
+  });
+
+  it("auto: the first token chooses between a valid call and text without a call in it", async () => {
+    for (let seed = 0; seed < 12; seed++) {
+      const text = await decodeOn(llada, toolOrTextCanvas(functions, llada, 24), seed);
+      if (text.startsWith("<tool_call>")) expectCall(text);
+      else expect(text).not.toContain("<tool_call>");
+    }
+  });
+
+  it("auto: once the first token opens a call, the call is laid out behind it", async () => {
+    const canvas = toolOrTextCanvas(functions, llada, 24) as BranchCanvas;
+    // Stand in for a model that chose to call: its first position may only open the call.
+    const first = canvas.head as unknown as { allowed: Uint8Array };
+    const opening = llada.tokenizer.encode("<tool_call>")[0] as number;
+    first.allowed.fill(0);
+    first.allowed[opening] = 1;
+    for (let seed = 0; seed < 6; seed++) expectCall(await decodeOn(llada, canvas, seed));
+  });
 });

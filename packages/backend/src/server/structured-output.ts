@@ -6,7 +6,8 @@ import type { ResponseFormat, Tool, ToolChoice } from "@anneal/sdk/schema";
 import type { CanvasConstraint } from "../engine/structured/canvas-rules";
 import { jsonCanvas } from "../engine/structured/json-canvas";
 import { jsonObjectCanvas } from "../engine/structured/json-object-canvas";
-import { UnsupportedSchemaError } from "../engine/structured/schema-layout";
+import { layOutSchema, UnsupportedSchemaError } from "../engine/structured/schema-layout";
+import { type ToolFunction, toolCallCanvas, toolOrTextCanvas } from "../engine/structured/tool-call-canvas";
 import { badRequest } from "./http-error";
 import { type OutputCheck, outputCheck } from "./json-output";
 import type { ServedModel } from "./served-model";
@@ -49,45 +50,52 @@ export function structuredOutput(
 }
 
 /**
- * A call the request requires of one function (`tool_choice` naming it, or `required` with one tool)
- * is laid out too: `<tool_call>{"name": …, "arguments": ` fixed, the arguments from the function's
- * parameter schema. Other tool requests (several tools, `auto`) keep the parse-and-retry path.
+ * Tool calls on the canvas: a named `tool_choice` lays out that function's call, `required` a call of
+ * one of the tools (the name first), `auto` lets the answer's first token choose between a call and
+ * text. A function whose parameters cannot be laid out sends the request down the parse-and-retry
+ * path, or is a 400 when that function is `strict`.
  */
 export function toolCallOutput(served: ServedModel, tools: Tool[], choice: ToolChoice | undefined): StructuredOutput {
-  const named =
-    typeof choice === "object"
-      ? choice.function.name
-      : choice === "required" && tools.length === 1
-        ? tools[0]?.function.name
-        : undefined;
-  const tool = tools.find((t) => t.function.name === named);
-  if (named === undefined) return { kind: "none" };
-  if (!tool) throw badRequest(`tool_choice names "${named}", which is not among tools.`, "tool_choice");
-  const parameters = tool.function.parameters ?? { type: "object", properties: {}, additionalProperties: false };
-  const check = toolCallCheck(named, parameters);
+  const named = typeof choice === "object" ? choice.function.name : undefined;
+  const chosen = named === undefined ? tools : tools.filter((t) => t.function.name === named);
+  if (chosen.length === 0) throw badRequest(`tool_choice names "${named}", which is not among tools.`, "tool_choice");
+  const functions = chosen.map((t) => ({ name: t.function.name, parameters: t.function.parameters ?? NO_PARAMETERS }));
+  const check = toolCallCheck(functions, choice === "auto" || choice === undefined);
   try {
-    const frame = { before: `<tool_call>{"name": ${JSON.stringify(named)}, "arguments": `, after: "}</tool_call>" };
-    return { kind: "canvas", constraint: jsonCanvas(parameters, served.checkpoint, frame), check };
+    for (const f of functions) layOutSchema(f.parameters); // refuse before any work
   } catch (error) {
     if (!(error instanceof UnsupportedSchemaError)) throw error;
-    if (tool.function.strict === true) throw badRequest(`tools: ${named}'s parameters: ${error.message}.`, "tools");
+    const strict = chosen.find((t) => t.function.strict === true);
+    if (strict) throw badRequest(`tools: ${strict.function.name}'s parameters: ${error.message}.`, "tools");
     return { kind: "none" };
   }
+  if (named !== undefined || choice === "required") {
+    return { kind: "canvas", constraint: toolCallCanvas(functions, served.checkpoint), check };
+  }
+  return { kind: "grammar", canvas: (length) => toolOrTextCanvas(functions, served.checkpoint, length), check };
 }
 
-/** The arguments of the one call in a laid-out answer, against the function's parameter schema. */
-function toolCallCheck(name: string, parameters: Record<string, unknown>): OutputCheck {
-  const check = outputCheck({ type: "json_schema", json_schema: { name, schema: parameters } }) as OutputCheck;
+const NO_PARAMETERS = { type: "object", properties: {}, additionalProperties: false };
+
+/** A laid-out call names one of `functions` with arguments of its schema; text passes when it may be text. */
+function toolCallCheck(functions: ToolFunction[], textAllowed: boolean): OutputCheck {
+  const checks = new Map(
+    functions.map((f) => [
+      f.name,
+      outputCheck({ type: "json_schema", json_schema: { name: f.name, schema: f.parameters } }) as OutputCheck,
+    ]),
+  );
   return (text) => {
     const match = /^<tool_call>([\s\S]*)<\/tool_call>$/.exec(text.trim());
-    if (!match) return "the answer is not one tool call";
+    if (!match) return textAllowed && !text.includes("<tool_call>") ? undefined : "the answer is not one tool call";
     let call: { name?: unknown; arguments?: unknown };
     try {
       call = JSON.parse(match[1] as string) as typeof call;
     } catch {
       return "the tool call is not JSON";
     }
-    if (call.name !== name) return `the call names ${JSON.stringify(call.name)}`;
+    const check = checks.get(String(call.name));
+    if (!check) return `the call names ${JSON.stringify(call.name)}`;
     return check(JSON.stringify(call.arguments));
   };
 }

@@ -78,20 +78,21 @@ function chatAnswerLength(
   return answerLength(served, promptLength, asked, limits.defaultChatTokens, limits);
 }
 
-/** A laid-out answer's length: the layout's, which max_tokens and the context must both hold. */
+/** A laid-out answer's length: the layout's (of `what`), which max_tokens and the context must both hold. */
 function canvasLength(
   served: ServedModel,
   promptLength: number,
   layout: number,
   params: { max_tokens?: number | null | undefined; max_completion_tokens?: number | null | undefined },
   limits: CompletionLimits,
+  what: "tools" | "response_format",
 ): number {
   const asked = params.max_tokens ?? params.max_completion_tokens ?? undefined;
   const cap = Math.min(asked ?? limits.maxTokens, limits.maxTokens);
   if (layout > cap) {
     throw badRequest(
-      `response_format: the schema's layout needs ${layout} tokens, but max_tokens allows ${cap}; raise max_tokens or give strings a maxLength and arrays a maxItems.`,
-      asked !== undefined ? "max_tokens" : "response_format",
+      `${what}: the layout needs ${layout} tokens, but max_tokens allows ${cap}; raise max_tokens or give strings a maxLength and arrays a maxItems.`,
+      asked !== undefined ? "max_tokens" : what,
     );
   }
   return answerLength(served, promptLength, layout, layout, limits);
@@ -160,17 +161,20 @@ export function completionRoutes(
     const served = registry.get(params.model);
     const tools = params.tool_choice === "none" ? undefined : params.tools;
     const hasTools = (tools?.length ?? 0) > 0;
-    // With tools the answer may be a call instead: the schema is checked on the text, not laid out;
-    // a call the request requires of one function is laid out from its parameters.
-    const required = hasTools ? toolCallOutput(served, tools ?? [], params.tool_choice) : undefined;
+    // With tools the answer is a call (or, with `auto`, perhaps text) laid out from the functions'
+    // parameters; a response_format then only checks the text, as before.
+    const calls = hasTools ? toolCallOutput(served, tools ?? [], params.tool_choice) : undefined;
     const structured =
-      required && required.kind !== "none" ? required : structuredOutput(served, params.response_format, !hasTools);
+      calls && calls.kind !== "none" ? calls : structuredOutput(served, params.response_format, !hasTools);
     const prompt = await chatPromptTokens(served, params.messages, tools);
     const layout = structured.kind === "canvas" ? structured.constraint : undefined;
     const maxTokens = layout
-      ? canvasLength(served, prompt.length, layout.length, params, limits)
+      ? canvasLength(served, prompt.length, layout.length, params, limits, hasTools ? "tools" : "response_format")
       : chatAnswerLength(served, prompt.length, params, limits);
     const canvas = structured.kind === "grammar" ? structured.canvas(maxTokens) : layout;
+    // A call laid out behind an `auto` choice may need more than the answer length: it must fit too.
+    if (canvas && canvas.length > maxTokens)
+      canvasLength(served, prompt.length, canvas.length, params, limits, "tools");
     const budget = decodingBudget(
       params.reasoning_effort,
       params.realtime,
