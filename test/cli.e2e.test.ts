@@ -84,9 +84,9 @@ describe("anneal ask", () => {
   it("lists models", async () => {
     const result = await anneal([...server(), "models"]);
     expect(result.code).toBe(0);
-    // The built-in model claims the JSON features its canvas guarantees, not tools (it cannot follow them).
+    // Tool calls and JSON answers are laid out on the canvas, so even the built-in model claims them.
     expect(result.stdout).toMatch(
-      /^model\s+context\s+features\nanneal-code-11m\s+4096\s+json_mode, structured_outputs\n/,
+      /^model\s+context\s+features\nanneal-code-11m\s+4096\s+tools, json_mode, structured_outputs\n/,
     );
   });
 });

@@ -143,9 +143,8 @@ describe("FIM, next edit, apply edit, models", () => {
       const [model] = (await list).data;
       expect(model?.id).toBe(MODEL);
       expect(model?.context_length).toBeGreaterThan(256);
-      // The 11M built-in model cannot follow tool or JSON instructions, so it does not claim them;
-      // schema answers are laid out on the canvas, valid whatever the model.
-      expect(model?.supported_features).toEqual(["json_mode", "structured_outputs"]);
+      // Tool calls and JSON answers are laid out on the canvas: well formed whatever the model.
+      expect(model?.supported_features).toEqual(["tools", "json_mode", "structured_outputs"]);
     }
   });
 

@@ -171,16 +171,3 @@ describe("keys and JSON output", () => {
     expect(refs.filter((ref) => ref.deref() !== undefined).length).toBe(0);
   }, 60_000); // a thousand compilations on a busy machine
 });
-
-describe("advertised capabilities", () => {
-  it("claims JSON mode and structured outputs (decoded on a constrained canvas) for every model, tools only for chat models big enough to follow them", async () => {
-    const { supportedFeatures } = await import("../src/server/capabilities");
-    expect(supportedFeatures({ parameters: 11e6, hasChatTemplate: true })).toEqual(["json_mode", "structured_outputs"]);
-    expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: false })).toEqual(["json_mode", "structured_outputs"]);
-    expect(supportedFeatures({ parameters: 8e9, hasChatTemplate: true })).toEqual([
-      "tools",
-      "json_mode",
-      "structured_outputs",
-    ]);
-  });
-});

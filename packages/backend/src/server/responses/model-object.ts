@@ -1,11 +1,17 @@
-// The catalogue entry of a served model (`/v1/models`): every model serves every endpoint and claims
-// only the features that work for it; effort levels and endpoints are the schema package's.
-import { type Model, ModelEndpointSchema, type ModelList, ReasoningEffortSchema } from "@anneal/sdk/schema";
-import { supportedFeatures } from "../capabilities";
+// The catalogue entry of a served model (`/v1/models`): every model serves every endpoint, and claims
+// every feature — tool calls, JSON mode and structured outputs are decoded on a constrained canvas,
+// well formed whatever the model — with effort levels, endpoints and features from the schema package.
+import {
+  type Model,
+  ModelEndpointSchema,
+  ModelFeatureSchema,
+  type ModelList,
+  ReasoningEffortSchema,
+} from "@anneal/sdk/schema";
 import type { ServedModel } from "../served-model";
 
 export function modelObject(served: ServedModel, maxTokens: number): Model {
-  const { variant, architecture, model, chatTemplate } = served.checkpoint;
+  const { variant, architecture } = served.checkpoint;
   return {
     id: served.id,
     object: "model",
@@ -17,10 +23,7 @@ export function modelObject(served: ServedModel, maxTokens: number): Model {
     output_modalities: ["text"],
     context_length: served.contextLength,
     max_output_length: Math.min(maxTokens, served.contextLength),
-    supported_features: supportedFeatures({
-      parameters: model.info().parameters,
-      hasChatTemplate: chatTemplate !== undefined,
-    }),
+    supported_features: [...ModelFeatureSchema.options],
     supported_sampling_parameters: ["temperature", "top_p", "top_k", "seed", "stop"],
     reasoning_efforts: [...ReasoningEffortSchema.options],
     endpoints: [...ModelEndpointSchema.options],
