@@ -9,6 +9,7 @@ import { JsonRecogniser } from "../src/engine/structured/json-grammar";
 import { jsonObjectCanvas } from "../src/engine/structured/json-object-canvas";
 import { completeNumber, feasibleNumber, type NumberRange } from "../src/engine/structured/number-rules";
 import { layOutSchema } from "../src/engine/structured/schema-layout";
+import { tokenTexts } from "../src/engine/structured/token-texts";
 import { toolCallCanvas, toolOrTextCanvas } from "../src/engine/structured/tool-call-canvas";
 import { generate, jsonCanvas, type LoadedCheckpoint, loadCheckpoint, UnsupportedSchemaError } from "../src/index";
 import { writeCheckpoint } from "./support/write-checkpoint";
@@ -215,6 +216,42 @@ describe("the layout", () => {
       $ref: "#/$defs/node",
     };
     expect(() => layOutSchema(schema)).toThrow(/deeper/);
+  });
+});
+
+describe("token masks", () => {
+  const texts = tokenTexts(llada.tokenizer, llada.architecture.shape.vocab, [
+    llada.architecture.maskId,
+    ...llada.architecture.stopIds,
+  ]);
+
+  it("a string slot's tokens never hold a quote, a backslash or a control character, and cover the rest", () => {
+    const safe = texts.text.filter((_, id) => texts.stringSafe[id]);
+    expect(safe.length).toBeGreaterThan(90); // the printable ASCII bytes, at least
+    const forbidden = (code: number) => code < 0x20 || code === 0x7f || code === 0x22 || code === 0x5c;
+    for (const text of safe)
+      expect(
+        [...text].some((char) => forbidden(char.charCodeAt(0))),
+        text,
+      ).toBe(false);
+    for (const byte of ['"', "\\", "\n", "\t"]) {
+      const id = texts.text.indexOf(byte);
+      expect(id).toBeGreaterThanOrEqual(0);
+      expect(texts.stringSafe[id]).toBe(0);
+    }
+  });
+
+  it("special tokens (mask, end of text) write no text and are never proposed inside a value", () => {
+    for (const id of [llada.architecture.maskId, ...llada.architecture.stopIds]) {
+      expect(texts.text[id]).toBe("");
+      expect(texts.stringSafe[id]).toBe(0);
+      expect(texts.numeric).not.toContain(id);
+    }
+  });
+
+  it("a number slot draws only from digits, minus and point", () => {
+    const numeric = texts.numeric.map((id) => texts.text[id]);
+    expect(numeric.sort()).toEqual(["-", ".", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   });
 });
 
