@@ -96,3 +96,44 @@ describe("serving a published model with its authors' decoding", () => {
     expect(await ask({ seed: 1, temperature: 0 })).toBe(await ask({ seed: 2, temperature: 0 }));
   });
 });
+
+describe("generation_config.json", () => {
+  const withGenerationConfig = (keys: Record<string, unknown>) => {
+    const checkpoint = writeCheckpoint({ family: "dream", seed: 41, kvHeads: 2 });
+    writeFileSync(join(checkpoint.dir, "generation_config.json"), JSON.stringify({ eos_token_id: 256, ...keys }));
+    return checkpoint.dir;
+  };
+
+  it("its decoding keys win over the variant's published ones", async () => {
+    const dir = withGenerationConfig({ temperature: 0.3, top_p: 0.9, top_k: 20, alg: "maskgit_plus", alg_temp: 0.1 });
+    const { variant } = await loadCheckpoint(dir);
+    expect(variant.decoding).toMatchObject({
+      temperature: 0.3,
+      topP: 0.9,
+      topK: 20,
+      sampler: "maskgit_plus",
+      positionTemperature: 0.1,
+    });
+  });
+
+  it("do_sample: false is greedy whatever the temperature; LLaDA's remasking names the order", async () => {
+    const dir = withGenerationConfig({ temperature: 0.7, do_sample: false, remasking: "random" });
+    const { variant } = await loadCheckpoint(dir);
+    expect(variant.decoding).toMatchObject({ temperature: 0, sampler: "random" });
+  });
+
+  it("without decoding keys the variant's own stand", async () => {
+    const { variant } = await loadCheckpoint(withGenerationConfig({}));
+    expect(variant.decoding).toEqual(modelVariant("dream", "somewhere", none).decoding);
+  });
+
+  it.each([
+    [{ temperature: "hot" }, /temperature "hot"/],
+    [{ top_p: 1.5 }, /top_p 1.5/],
+    [{ alg: "fastest" }, /alg "fastest": expected one of/],
+  ])("a bad value is an error naming the file and the key: %j", async (keys, message) => {
+    const dir = withGenerationConfig(keys);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(message);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/generation_config\.json/);
+  });
+});

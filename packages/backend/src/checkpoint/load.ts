@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError } from "../errors";
 import { type ModelVariant, modelVariant, weightShape } from "../model-spec";
+import { servedDecoding } from "../model-spec/decoding-defaults";
 import {
   type Bf16Products,
   type Device,
@@ -100,11 +101,9 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     ...(options.quantize ? { quantize: options.quantize } : {}),
     ...(options.bf16 ? { bf16: options.bf16 } : {}),
   });
-  const variant = modelVariant(
-    architecture.family,
-    `${path} ${dir}`,
-    (token) => tokenizer.tokenId(token) !== undefined,
-  );
+  const named = modelVariant(architecture.family, `${path} ${dir}`, (token) => tokenizer.tokenId(token) !== undefined);
+  const generationFile = join(dir, "generation_config.json");
+  const variant = { ...named, decoding: servedDecoding(named.decoding, parts.generationConfig, generationFile) };
   // A variant's own end markers (DiffuCoder pads its answers with <|dlm_pad|>) end answers too.
   const variantStops = (variant.decoding.stopTokens ?? []).map((token) => tokenizer.tokenId(token));
   architecture.stopIds = [...new Set([...architecture.stopIds, ...variantStops.filter((id) => id !== undefined)])];

@@ -10,6 +10,9 @@ export interface PublishedDecoding {
   sampler: SamplerName;
   temperature: number;
   topP?: number;
+  topK?: number;
+  /** Dream's `alg_temp`: positions drawn from softmax(score / it) instead of the top ones. */
+  positionTemperature?: number;
   /** Tokens (by their text) that end an answer besides the model's EOS. */
   stopTokens?: string[];
 }

@@ -136,7 +136,8 @@ function planFor(
       maxTokens,
       temperature: params.temperature ?? published.temperature,
       topP: params.top_p ?? published.topP ?? 1,
-      topK: params.top_k && params.top_k > 0 ? params.top_k : 0,
+      topK: params.top_k !== undefined ? Math.max(0, params.top_k) : (published.topK ?? 0),
+      ...(published.positionTemperature ? { positionTemperature: published.positionTemperature } : {}),
       seed: params.seed ?? 0,
       // A chat answer's end is committed last within its block (LLaDA's confidence_eos_eot_inf): small
       // models are most confident about EOS everywhere and would otherwise answer with nothing.
