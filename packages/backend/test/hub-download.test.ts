@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exportGguf } from "../src/checkpoint/gguf-export";
 import type { DownloadProgress } from "../src/checkpoint/hub-download";
+import { locateModel } from "../src/checkpoint/load";
 import { CheckpointError, type LoadOptions, loadCheckpoint } from "../src/index";
 import { type HubServer, repoFiles, sha256, startHubServer } from "./support/hub-server";
 import { writeCheckpoint } from "./support/write-checkpoint";
@@ -123,6 +124,15 @@ describe("downloading a Hub id into the cache", () => {
     expect(second).toMatch(new RegExp(`^bytes=\\d+-${weights.length - 1}$`));
     expect(resumedAt(second)).toBeGreaterThan(0);
     expect(resumedAt(second)).toBeLessThanOrEqual(half);
+  });
+
+  it("two pulls of the same model at once: one fetches each file, the other waits and uses it", async () => {
+    const [a, b] = await Promise.all([locateModel("test-org/tiny-llada"), locateModel("test-org/tiny-llada")]);
+    expect(a).toBe(b);
+    expect(readFileSync(join(a, "model.safetensors")).equals(weights)).toBe(true);
+    // The weights went over the wire once, not twice into the same partial file.
+    expect(transfers().filter((r) => r.url.includes(sha256(weights)))).toHaveLength(1);
+    expect(await logits(a)).toEqual(await logits(source.dir));
   });
 
   it("resumes a transfer that stalls", async () => {

@@ -9,7 +9,8 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from "node:fs";
 import { copyFile, mkdir, rename, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join, relative } from "node:path";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import { lock } from "proper-lockfile";
 import { CheckpointError } from "../errors";
 import { findCachedModel, type HubId, isCommit, pickGguf, repoCacheDir, resolveCachedModel } from "./hub-cache";
 
@@ -136,12 +137,18 @@ export async function downloadModel(text: string, id: HubId, options: HubDownloa
       throw new CheckpointError(text, `the Hub lists a file outside the repo (${file.path}); refusing it`);
     }
     const blob = join(repoDir, "blobs", file.id);
-    if (!existsSync(blob)) {
-      const open = () => hub.downloadFile({ ...common, repo, path: file.path, revision: commit });
-      await fetchBlob(text, file, blob, open, report, options).catch((error: unknown) =>
-        Promise.reject(error instanceof CheckpointError ? error : failed(error)),
-      );
-    } else report(file.size);
+    // Another pull or server fetching the same blob holds its lock: wait, then use what it fetched.
+    const release = await lockBlob(text, repoDir, file);
+    try {
+      if (!existsSync(blob)) {
+        const open = () => hub.downloadFile({ ...common, repo, path: file.path, revision: commit });
+        await fetchBlob(text, file, blob, open, report, options).catch((error: unknown) =>
+          Promise.reject(error instanceof CheckpointError ? error : failed(error)),
+        );
+      } else report(file.size);
+    } finally {
+      await release();
+    }
     await linkPointer(pointer, blob);
   }
   if (!isCommit(id.revision)) {
@@ -149,6 +156,33 @@ export async function downloadModel(text: string, id: HubId, options: HubDownloa
     await writeFile(join(repoDir, "refs", id.revision), commit);
   }
   return resolveCachedModel(text, { ...id, revision: commit }, "the download did not complete; run it again");
+}
+
+/** How long a lock may go without its holder touching it before it counts as left behind. */
+const LOCK_STALE_MS = 30_000;
+
+/**
+ * One download of a blob at a time, across processes: a lock in the cache's `.locks/` folder (named
+ * apart from huggingface_hub's own lock files), refreshed while held, taken over once its holder has
+ * not touched it for LOCK_STALE_MS (a killed process). Waits up to an hour for a live holder.
+ */
+async function lockBlob(text: string, repoDir: string, file: RepoFile): Promise<() => Promise<void>> {
+  const locks = join(dirname(repoDir), ".locks", basename(repoDir));
+  await mkdir(locks, { recursive: true });
+  const target = join(locks, `${file.id}.anneal`);
+  try {
+    return await lock(target, {
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      update: LOCK_STALE_MS / 3,
+      retries: { retries: 1800, minTimeout: 100, maxTimeout: 2000 },
+    });
+  } catch (error) {
+    throw new CheckpointError(
+      text,
+      `another download of ${file.path} held its lock (${target}.lock) too long: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** The repo files a model needs: a checkpoint's (config repos) or the one GGUF file `id` picks. */
