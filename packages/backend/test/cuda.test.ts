@@ -196,6 +196,33 @@ describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine
     });
   });
 
+  it("allowed-token masks (constrained decoding): the GPU's masked rows are the CPU's, free rows unchanged", async () => {
+    const checkpoint = writeCheckpoint({ dtype: "BF16", seed: 26 });
+    const cpu = await loadCheckpoint(checkpoint.dir, { device: "cpu", threads: 2 });
+    const gpuModel = await loadCheckpoint(checkpoint.dir, { device: "cuda" });
+    const vocab = checkpoint.spec.vocab;
+    const allowed = new Uint8Array(2 * vocab);
+    for (const token of [3, 40, 41, 99]) allowed[token] = 1;
+    allowed[vocab + 17] = 1;
+    const statRows = Int32Array.from([3, 4, 6]);
+    const sequence = {
+      tokens,
+      statRows,
+      statMasks: Int32Array.from([0, 1, -1]),
+      allowed,
+      sampling: { temperature: 0.9, seed: 5 },
+      step: 2,
+    };
+    const [expected] = await cpu.model.forward([sequence]);
+    const [actual] = await gpuModel.model.forward([sequence]);
+    expect(actual?.argmax[1]).toBe(17);
+    for (const i of [0, 1]) {
+      expect(allowed[(i === 0 ? 0 : vocab) + (actual?.sample[i] as number)]).toBe(1);
+      if ((expected?.margin[i] as number) > 0.05) expect(actual?.argmax[i]).toBe(expected?.argmax[i]);
+      expect(actual?.confidence[i]).toBeCloseTo(expected?.confidence[i] as number, 1);
+    }
+  });
+
   it("a KV cache and a batch of sequences give the same logits as whole-canvas passes", async () => {
     const checkpoint = writeCheckpoint({ dtype: "BF16", seed: 24 });
     const { model } = await loadCheckpoint(checkpoint.dir, { device: "cuda" });
