@@ -18,6 +18,14 @@ afterEach(() => vi.restoreAllMocks());
 
 /** What each example must print (it imports the built `@anneal/sdk`). */
 const expected: Record<string, RegExp[]> = {
+  "ai-sdk-chat.ts": [
+    /^answer: They refine many token positions in parallel/m,
+    /\(89 tokens\)/,
+    /draft 1: Thq rxfine/,
+    /^final: They refine many token positions in parallel\.$/m,
+  ],
+  "ai-sdk-object.ts": [/sentiment: positive \(0\.93\)/, /keywords: fast, accurate/],
+  "ai-sdk-tools.ts": [/tool call: get_weather\(Paris\)/, /answer: They refine/],
   "chat.ts": [/^They refine many token positions in parallel/m, /\(89 tokens\)/],
   "stream.ts": [/They refine many token positions in parallel\./, /usage: .*"total_tokens":89/],
   "diffusing.ts": [

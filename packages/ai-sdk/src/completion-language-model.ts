@@ -1,0 +1,188 @@
+// `mercury.fim(id)` and `mercury.edit(id)`: completion-style models. FIM takes the prompt's text as the
+// text before the cursor and `providerOptions.mercury.suffix` as the text after it; edit takes the
+// tagged prompt `buildNextEditPrompt` writes (from @anneal/sdk) as its one user message. Neither
+// streams drafts; edit does not stream at all (Inception's API), so its stream is the whole answer.
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
+  SharedV3Warning,
+} from "@ai-sdk/provider";
+import type { FimCompletionCreateParams, Mercury } from "@anneal/sdk";
+import { toAISDKError } from "./api-call-error";
+import { mercuryOptions } from "./provider-options";
+import { finishReason, mercuryMetadata, usageOf } from "./response-parts";
+
+type Kind = "fim" | "edit";
+
+export class MercuryCompletionLanguageModel implements LanguageModelV3 {
+  readonly specificationVersion = "v3";
+  readonly supportedUrls = {};
+  readonly provider: string;
+
+  constructor(
+    readonly modelId: string,
+    private readonly client: Mercury,
+    private readonly kind: Kind,
+  ) {
+    this.provider = `mercury.${kind}`;
+  }
+
+  async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
+    const { warnings, prompt, suffix } = this.#request(options);
+    const request = {
+      ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+    };
+    const common = {
+      model: this.modelId,
+      ...(options.maxOutputTokens !== undefined ? { max_tokens: options.maxOutputTokens } : {}),
+      ...(options.topP !== undefined ? { top_p: options.topP } : {}),
+      ...(options.stopSequences?.length ? { stop: options.stopSequences } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    };
+    const url = `${this.client.baseURL}/${this.kind}/completions`;
+    if (this.kind === "fim") {
+      const body: FimCompletionCreateParams = {
+        ...common,
+        prompt,
+        suffix,
+        ...(options.topK !== undefined ? { top_k: options.topK } : {}),
+        ...(options.frequencyPenalty !== undefined ? { frequency_penalty: options.frequencyPenalty } : {}),
+      };
+      const { data, response } = await this.client.fim.completions
+        .create({ ...body, stream: false }, request)
+        .withResponse()
+        .catch((error: unknown) => Promise.reject(toAISDKError(error, url, body)));
+      const choice = data.choices[0];
+      return this.#result(
+        data.id,
+        data.model,
+        data.created,
+        choice?.text ?? "",
+        choice?.finish_reason,
+        data.usage,
+        response,
+        body,
+        warnings,
+      );
+    }
+    const body = {
+      ...common,
+      messages: [{ role: "user" as const, content: prompt }],
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    };
+    const { data, response } = await this.client.edit.completions
+      .create(body, request)
+      .withResponse()
+      .catch((error: unknown) => Promise.reject(toAISDKError(error, url, body)));
+    const choice = data.choices[0];
+    return this.#result(
+      data.id,
+      data.model,
+      data.created,
+      choice?.message.content ?? "",
+      choice?.finish_reason,
+      data.usage,
+      response,
+      body,
+      warnings,
+    );
+  }
+
+  /** The whole answer as one text part: these endpoints' answers are short, and edit cannot stream. */
+  async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
+    const result = await this.doGenerate(options);
+    const text = result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+    const parts: LanguageModelV3StreamPart[] = [
+      { type: "stream-start", warnings: result.warnings },
+      {
+        type: "response-metadata",
+        ...(result.response?.id ? { id: result.response.id } : {}),
+        ...(result.response?.modelId ? { modelId: result.response.modelId } : {}),
+      },
+      ...(text
+        ? ([
+            { type: "text-start", id: "text-0" },
+            { type: "text-delta", id: "text-0", delta: text },
+            { type: "text-end", id: "text-0" },
+          ] as const)
+        : []),
+      {
+        type: "finish",
+        finishReason: result.finishReason,
+        usage: result.usage,
+        ...(result.providerMetadata ? { providerMetadata: result.providerMetadata } : {}),
+      },
+    ];
+    return {
+      stream: new ReadableStream({
+        start(controller) {
+          for (const part of parts) controller.enqueue(part);
+          controller.close();
+        },
+      }),
+      ...(result.request ? { request: result.request } : {}),
+    };
+  }
+
+  #request(options: LanguageModelV3CallOptions) {
+    const warnings: SharedV3Warning[] = [];
+    const mercury = mercuryOptions(options.providerOptions);
+    const unsupported = (feature: string, given: unknown) => {
+      if (given !== undefined) warnings.push({ type: "unsupported", feature });
+    };
+    unsupported("tools", options.tools?.length ? options.tools : undefined);
+    unsupported("responseFormat", options.responseFormat?.type === "json" ? options.responseFormat : undefined);
+    unsupported("presencePenalty", options.presencePenalty);
+    if (this.kind === "fim")
+      unsupported("temperature", options.temperature); // FIM has no temperature
+    else {
+      unsupported("topK", options.topK);
+      unsupported("frequencyPenalty", options.frequencyPenalty);
+      unsupported("suffix", mercury.suffix);
+    }
+    unsupported("diffusing", mercury.diffusing);
+    // The prompt's text, in order: system and user text (a FIM prompt is the text before the cursor).
+    const prompt = options.prompt
+      .flatMap((message) =>
+        message.role === "system"
+          ? [message.content]
+          : message.role === "user"
+            ? message.content.map((part) => (part.type === "text" ? part.text : ""))
+            : [],
+      )
+      .join("\n");
+    return { warnings, prompt, suffix: mercury.suffix ?? "" };
+  }
+
+  #result(
+    id: string,
+    model: string,
+    created: number,
+    text: string,
+    raw: string | null | undefined,
+    usage: Parameters<typeof usageOf>[0],
+    response: Response,
+    body: unknown,
+    warnings: SharedV3Warning[],
+  ): LanguageModelV3GenerateResult {
+    const metadata = mercuryMetadata(usage, undefined);
+    return {
+      content: text ? [{ type: "text", text }] : [],
+      finishReason: finishReason(raw),
+      usage: usageOf(usage),
+      ...(metadata ? { providerMetadata: metadata } : {}),
+      request: { body },
+      response: {
+        id,
+        modelId: model,
+        timestamp: new Date(created * 1000),
+        headers: Object.fromEntries(response.headers),
+      },
+      warnings,
+    };
+  }
+}
