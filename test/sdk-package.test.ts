@@ -1,4 +1,5 @@
-// The built @anneal/sdk package: loads from ESM and CJS, bundles for browsers without Node built-ins.
+// The built @anneal/sdk and @anneal/ai-sdk packages: load from ESM and CJS, bundle for browsers
+// without Node built-ins.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -40,5 +41,21 @@ describe("the built package", () => {
       .filter((entry) => entry.path.startsWith("node:") || entry.external);
     expect(result.errors).toEqual([]);
     expect(nodeImports).toEqual([]);
+  });
+});
+
+describe("the built AI SDK provider", () => {
+  it("imports from ESM and requires from CJS, a v3 language model either way", () => {
+    const esm = node([
+      "--input-type=module",
+      "-e",
+      'import { createMercury, draftsOf } from "@anneal/ai-sdk"; const m = createMercury({ baseURL: "http://x.test/v1" }); console.log(m("mercury-2").specificationVersion, m.fim("e").provider, typeof draftsOf);',
+    ]);
+    expect(esm).toBe("v3 mercury.fim function");
+    const cjs = node([
+      "-e",
+      'const { mercury } = require("@anneal/ai-sdk"); console.log(mercury.chat("mercury-2").modelId, mercury.edit("e").provider);',
+    ]);
+    expect(cjs).toBe("mercury-2 mercury.edit");
   });
 });

@@ -167,6 +167,18 @@ describe("errors", () => {
     expect((error as APICallError).responseBody).toContain('"nope"');
   });
 
+  it("a connection that fails is a retryable APICallError", async () => {
+    const { server } = await import("./support/recorded-api");
+    const { http, HttpResponse } = await import("msw");
+    server.use(http.post(`${BASE_URL}/chat/completions`, () => HttpResponse.error()));
+    const error = await model.doGenerate({ prompt: [{ role: "user", content: [{ type: "text", text: "x" }] }] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ isRetryable: true });
+  });
+
   it("an error inside a stream ends it with an error part", async () => {
     answer("/chat/completions", () =>
       sse(chunk({ role: "assistant", content: "Hel" }), { error: { message: "engine died", type: "server_error" } }),
