@@ -213,11 +213,11 @@ describe("streamText", () => {
       sse(
         chunk({ role: "assistant", reasoning_content: "Hmm. " }),
         chunk({ content: "Hel" }),
-        chunk({ content: "lo." }, "stop"),
+        chunk({ content: "lo." }, "stop", { reasoning_summary: { content: "Greeted back.", status: "complete" } }),
         usageChunk(),
       ),
     );
-    const result = streamText({ model, prompt: "Hi" });
+    const result = streamText({ model, prompt: "Hi", providerOptions: { mercury: { reasoningSummary: true } } });
     const types: string[] = [];
     for await (const part of result.fullStream) types.push(part.type);
     expect(types).toEqual([
@@ -236,6 +236,11 @@ describe("streamText", () => {
     expect(await result.text).toBe("Hello.");
     expect(await result.usage).toMatchObject({ inputTokens: 20, outputTokens: 12 });
     expect(await result.finishReason).toBe("stop");
+    // The summary arrives on the final chunk; it ends up in the call's Mercury metadata.
+    expect((await result.providerMetadata)?.mercury).toMatchObject({
+      reasoningSummary: "Greeted back.",
+      forwardPasses: 6,
+    });
   });
 
   it("streams tool input as it arrives, then the call", async () => {
