@@ -434,6 +434,18 @@ describe("tool calls laid out on the canvas", () => {
     },
   };
 
+  it("a response_format sent with tools is named in a warning, not silently dropped", async () => {
+    const completion = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools: [weather],
+      tool_choice: "required",
+      response_format: { type: "json_object" },
+    });
+    expectWeatherCall(completion.choices[0]?.message.tool_calls);
+    expect(completion.warning).toMatch(/response_format/);
+  });
+
   it("tool_choice required with several tools: a call of one of them, matching its parameters", async () => {
     const completion = await client.chat.completions.create({
       model: MODEL,

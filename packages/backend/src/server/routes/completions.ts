@@ -186,7 +186,12 @@ export function completionRoutes(
       tools: hasTools,
       checkOutput: structured.kind === "retry" ? structured.check : undefined,
       finalCheck: canvas && structured.kind !== "none" ? structured.check : undefined,
-      warning: structured.kind === "retry" ? structured.warning : undefined,
+      warning:
+        structured.kind === "retry"
+          ? structured.warning
+          : calls && calls.kind !== "none" && params.response_format && params.response_format.type !== "text"
+            ? "response_format applies to text answers; with tools the answer was laid out as a call (or free text), not checked against it."
+            : undefined,
       diffusing: params.diffusing === true,
       // A laid-out answer ends where its schema does: no stop strings or tokens cut it, and its padding
       // (the end-of-text token) is an ordinary choice, not one deferred to the end.
