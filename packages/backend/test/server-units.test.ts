@@ -10,6 +10,8 @@ import { parseToolCalls } from "../src/server/chat-prompt";
 import { decodingBudget } from "../src/server/decoding-budget";
 import { ForwardBatcher } from "../src/server/forward-batcher";
 import { outputCheck } from "../src/server/json-output";
+import type { ServedModel } from "../src/server/served-model";
+import { structuredOutput } from "../src/server/structured-output";
 import { cutAtStop } from "../src/server/text-stream";
 
 describe("Admission", () => {
@@ -170,4 +172,28 @@ describe("keys and JSON output", () => {
     }
     expect(refs.filter((ref) => ref.deref() !== undefined).length).toBe(0);
   }, 60_000); // a thousand compilations on a busy machine
+});
+
+describe("how a response_format is met", () => {
+  // The planner refuses before it touches the model, so no model is needed to see the refusal.
+  const served = {} as ServedModel;
+  const format = (strict: boolean) => ({
+    type: "json_schema" as const,
+    json_schema: { name: "code", strict, schema: { type: "string", pattern: "^[A-Z]{3}$" } },
+  });
+
+  it("a strict schema with a keyword the planner cannot lay out is a 400 naming it", () => {
+    expect(() => structuredOutput(served, format(true))).toThrow(/pattern/);
+  });
+
+  it("a non-strict one takes the validate-and-retry path, with a warning naming the keyword", () => {
+    const plan = structuredOutput(served, format(false));
+    expect(plan.kind).toBe("retry");
+    expect(plan.kind === "retry" ? plan.warning : "").toMatch(/pattern .*generated freely and validated/);
+  });
+
+  it("no response_format, or text, needs nothing", () => {
+    expect(structuredOutput(served, undefined).kind).toBe("none");
+    expect(structuredOutput(served, { type: "text" }).kind).toBe("none");
+  });
 });

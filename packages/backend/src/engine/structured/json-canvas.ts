@@ -20,9 +20,9 @@ export function jsonCanvas(
   frame: { before?: string; after?: string } = {},
   limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS,
 ): SchemaCanvas {
-  const { tokenizer, architecture } = model;
   // First: an unsupported schema is refused before any work. `frame` is fixed text around the value.
   const pieces = layOutSchema(schema, limits);
+  const { tokenizer, architecture } = model;
   if (frame.before) pieces.unshift({ kind: "fixed", text: frame.before });
   if (frame.after) pieces.push({ kind: "fixed", text: frame.after });
   const pad = architecture.stopIds[0] ?? architecture.maskId;
