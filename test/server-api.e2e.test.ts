@@ -332,6 +332,20 @@ describe("structured output laid out on the canvas", () => {
     expect(drafts.at(-1)).toBe(whole.choices[0]?.message.content);
   });
 
+  it("concurrent schema and free requests each get their own answer (the server batches concurrent passes)", async () => {
+    const free = { model: MODEL, messages, max_tokens: 24 };
+    const alone = await client.chat.completions.create(free);
+    const [structured, plain, streamed] = await Promise.all([
+      client.chat.completions.create(request),
+      client.chat.completions.create(free),
+      client.chat.completions.create({ ...request, stream: true }).then((stream) => stream.finalText()),
+    ]);
+    valid(structured.choices[0]?.message.content ?? "");
+    valid(streamed);
+    // Greedy decoding: the free answer is the one it gets alone, masks of its batch-mates aside.
+    expect(plain.choices[0]?.message.content).toBe(alone.choices[0]?.message.content);
+  });
+
   it("json_object answers are JSON objects, decoded under the JSON grammar", async () => {
     for (const max_tokens of [6, 40]) {
       const completion = await client.chat.completions.create({

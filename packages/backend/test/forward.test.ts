@@ -137,6 +137,41 @@ describe("one forward pass", () => {
     }
   });
 
+  it("a masked sequence batched with free ones gets the statistics it gets alone, and so do they", async () => {
+    const checkpoint = writeCheckpoint({ seed: 7, kvHeads: 2 });
+    const { model } = await loadCheckpoint(checkpoint.dir);
+    const vocab = checkpoint.spec.vocab;
+    const allowed = new Uint8Array(vocab);
+    for (const token of [10, 11, 12]) allowed[token] = 1;
+    const sampling = { temperature: 0.7, seed: 3 };
+    const free = {
+      tokens: Int32Array.from([5, 6, MASK_ID, MASK_ID]),
+      statRows: Int32Array.from([2, 3]),
+      sampling,
+      step: 1,
+    };
+    const masked = {
+      tokens: Int32Array.from([9, 8, 7, MASK_ID, MASK_ID]),
+      statRows: Int32Array.from([3, 4]),
+      statMasks: Int32Array.from([-1, 0]),
+      allowed,
+      sampling,
+      step: 1,
+    };
+    const together = await model.forward([free, masked, free]);
+    const alone = [
+      ...(await model.forward([free])),
+      ...(await model.forward([masked])),
+      ...(await model.forward([free])),
+    ];
+    together.forEach((stats, i) => {
+      expect(Array.from(stats.argmax)).toEqual(Array.from(alone[i]?.argmax ?? []));
+      expect(Array.from(stats.sample)).toEqual(Array.from(alone[i]?.sample ?? []));
+    });
+    expect([10, 11, 12]).toContain(together[1]?.argmax[1]);
+    expect([10, 11, 12]).toContain(together[1]?.sample[1]);
+  });
+
   it("batches sequences of different lengths with the same results as one at a time", async () => {
     const checkpoint = writeCheckpoint({ seed: 4, kvHeads: 2 });
     const { model } = await loadCheckpoint(checkpoint.dir);
