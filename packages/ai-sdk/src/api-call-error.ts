@@ -1,7 +1,8 @@
 // The SDK's errors as the AI SDK's: a failed call becomes an APICallError with its status, headers,
-// body and whether a retry may help (the AI SDK does the retrying; the client underneath does none).
+// body and whether a retry may help, by the SDK's own rule (the AI SDK does the retrying; the client
+// underneath does none).
 import { APICallError } from "@ai-sdk/provider";
-import { APIConnectionError, APIError, APIUserAbortError } from "@anneal/sdk";
+import { APIError, APIUserAbortError, isRetryable } from "@anneal/sdk";
 
 export function toAISDKError(error: unknown, url: string, body: unknown): unknown {
   if (error instanceof APIUserAbortError) {
@@ -20,12 +21,7 @@ export function toAISDKError(error: unknown, url: string, body: unknown): unknow
       ? { responseBody: typeof error.body === "string" ? error.body : JSON.stringify(error.body) }
       : {}),
     cause: error,
-    isRetryable:
-      error instanceof APIConnectionError ||
-      status === 408 ||
-      status === 409 ||
-      status === 429 ||
-      (status !== undefined && status >= 500),
+    isRetryable: isRetryable(error),
     data: error.error,
   });
 }

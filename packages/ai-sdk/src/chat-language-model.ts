@@ -12,6 +12,7 @@ import type {
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, Mercury } from "@anneal/sdk";
 import { toAISDKError } from "./api-call-error";
 import { chatRequest } from "./chat-request";
+import { requestOptions } from "./request-options";
 import { finishReason, mercuryMetadata, usageOf } from "./response-parts";
 import { StreamParts } from "./stream-parts";
 
@@ -104,11 +105,4 @@ export class MercuryChatLanguageModel implements LanguageModelV3 {
   get #url(): string {
     return `${this.client.baseURL}/chat/completions`;
   }
-}
-
-function requestOptions(options: LanguageModelV3CallOptions) {
-  return {
-    ...(options.abortSignal ? { signal: options.abortSignal } : {}),
-    ...(options.headers ? { headers: options.headers } : {}),
-  };
 }

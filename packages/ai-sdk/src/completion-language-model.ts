@@ -10,12 +10,27 @@ import type {
   LanguageModelV3StreamResult,
   SharedV3Warning,
 } from "@ai-sdk/provider";
-import type { FimCompletionCreateParams, Mercury } from "@anneal/sdk";
+import type { EditCompletionCreateParams, FimCompletionCreateParams, Mercury, Usage } from "@anneal/sdk";
 import { toAISDKError } from "./api-call-error";
 import { mercuryOptions } from "./provider-options";
+import { requestOptions } from "./request-options";
 import { finishReason, mercuryMetadata, usageOf } from "./response-parts";
 
 type Kind = "fim" | "edit";
+
+/** What either endpoint answered, in the shape the result is built from. */
+interface Called {
+  answer: {
+    id: string;
+    model: string;
+    created: number;
+    text: string;
+    finishReason: string | null | undefined;
+    usage?: Usage | undefined;
+  };
+  response: Response;
+  body: unknown;
+}
 
 export class MercuryCompletionLanguageModel implements LanguageModelV3 {
   readonly specificationVersion = "v3";
@@ -32,10 +47,6 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     const { warnings, prompt, suffix } = this.#request(options);
-    const request = {
-      ...(options.abortSignal ? { signal: options.abortSignal } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-    };
     const common = {
       model: this.modelId,
       ...(options.maxOutputTokens !== undefined ? { max_tokens: options.maxOutputTokens } : {}),
@@ -43,53 +54,59 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
       ...(options.stopSequences?.length ? { stop: options.stopSequences } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
-    const url = `${this.client.baseURL}/${this.kind}/completions`;
-    if (this.kind === "fim") {
-      const body: FimCompletionCreateParams = {
-        ...common,
-        prompt,
-        suffix,
-        ...(options.topK !== undefined ? { top_k: options.topK } : {}),
-        ...(options.frequencyPenalty !== undefined ? { frequency_penalty: options.frequencyPenalty } : {}),
-      };
-      const { data, response } = await this.client.fim.completions
-        .create({ ...body, stream: false }, request)
-        .withResponse()
-        .catch((error: unknown) => Promise.reject(toAISDKError(error, url, body)));
-      const choice = data.choices[0];
-      return this.#result(
-        data.id,
-        data.model,
-        data.created,
-        choice?.text ?? "",
-        choice?.finish_reason,
-        data.usage,
-        response,
-        body,
-        warnings,
-      );
-    }
-    const body = {
-      ...common,
-      messages: [{ role: "user" as const, content: prompt }],
-      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-    };
-    const { data, response } = await this.client.edit.completions
-      .create(body, request)
-      .withResponse()
-      .catch((error: unknown) => Promise.reject(toAISDKError(error, url, body)));
-    const choice = data.choices[0];
-    return this.#result(
-      data.id,
-      data.model,
-      data.created,
-      choice?.message.content ?? "",
-      choice?.finish_reason,
-      data.usage,
-      response,
-      body,
+    const { answer, response, body } =
+      this.kind === "fim"
+        ? await this.#fim(options, {
+            ...common,
+            prompt,
+            suffix,
+            ...(options.topK !== undefined ? { top_k: options.topK } : {}),
+            ...(options.frequencyPenalty !== undefined ? { frequency_penalty: options.frequencyPenalty } : {}),
+          })
+        : await this.#edit(options, {
+            ...common,
+            messages: [{ role: "user" as const, content: prompt }],
+            ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          });
+    const metadata = mercuryMetadata(answer.usage, undefined);
+    return {
+      content: answer.text ? [{ type: "text", text: answer.text }] : [],
+      finishReason: finishReason(answer.finishReason),
+      usage: usageOf(answer.usage),
+      ...(metadata ? { providerMetadata: metadata } : {}),
+      request: { body },
+      response: {
+        id: answer.id,
+        modelId: answer.model,
+        timestamp: new Date(answer.created * 1000),
+        headers: Object.fromEntries(response.headers),
+      },
       warnings,
-    );
+    };
+  }
+
+  async #fim(options: LanguageModelV3CallOptions, body: FimCompletionCreateParams): Promise<Called> {
+    const { data, response } = await this.client.fim.completions
+      .create({ ...body, stream: false }, requestOptions(options))
+      .withResponse()
+      .catch((error: unknown) => Promise.reject(toAISDKError(error, this.#url, body)));
+    const choice = data.choices[0];
+    const answer = { ...data, text: choice?.text ?? "", finishReason: choice?.finish_reason };
+    return { answer, response, body };
+  }
+
+  async #edit(options: LanguageModelV3CallOptions, body: EditCompletionCreateParams): Promise<Called> {
+    const { data, response } = await this.client.edit.completions
+      .create(body, requestOptions(options))
+      .withResponse()
+      .catch((error: unknown) => Promise.reject(toAISDKError(error, this.#url, body)));
+    const choice = data.choices[0];
+    const answer = { ...data, text: choice?.message.content ?? "", finishReason: choice?.finish_reason };
+    return { answer, response, body };
+  }
+
+  get #url(): string {
+    return `${this.client.baseURL}/${this.kind}/completions`;
   }
 
   /** The whole answer as one text part: these endpoints' answers are short, and edit cannot stream. */
@@ -156,33 +173,5 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
       )
       .join("\n");
     return { warnings, prompt, suffix: mercury.suffix ?? "" };
-  }
-
-  #result(
-    id: string,
-    model: string,
-    created: number,
-    text: string,
-    raw: string | null | undefined,
-    usage: Parameters<typeof usageOf>[0],
-    response: Response,
-    body: unknown,
-    warnings: SharedV3Warning[],
-  ): LanguageModelV3GenerateResult {
-    const metadata = mercuryMetadata(usage, undefined);
-    return {
-      content: text ? [{ type: "text", text }] : [],
-      finishReason: finishReason(raw),
-      usage: usageOf(usage),
-      ...(metadata ? { providerMetadata: metadata } : {}),
-      request: { body },
-      response: {
-        id,
-        modelId: model,
-        timestamp: new Date(created * 1000),
-        headers: Object.fromEntries(response.headers),
-      },
-      warnings,
-    };
   }
 }

@@ -62,4 +62,5 @@ export {
 } from "./streaming/completion-stream";
 export { APIPromise, type WithResponse } from "./transport/api-promise";
 export type { RequestOptions } from "./transport/request-options";
+export { isRetryable } from "./transport/retry-policy";
 export { VERSION } from "./version";

@@ -12,14 +12,36 @@ import { badRequest } from "./http-error";
 import { type OutputCheck, outputCheck } from "./json-output";
 import type { ServedModel } from "./served-model";
 
+/** `warning`, when set, goes into the response. */
 export type StructuredOutput =
   | { kind: "none" }
   /** Laid out on the canvas; `check` is the last line of defence (a failure is a bug, a 500). */
-  | { kind: "canvas"; constraint: CanvasConstraint; check: OutputCheck }
-  /** Decoded under the JSON grammar on a canvas of the answer's length (json_object). */
-  | { kind: "grammar"; canvas: (length: number) => CanvasConstraint; check: OutputCheck }
-  /** Generated freely, validated, retried; `warning` goes into the response when set. */
-  | { kind: "retry"; check: OutputCheck; warning: string | undefined };
+  | { kind: "canvas"; constraint: CanvasConstraint; check: OutputCheck; warning?: string }
+  /** On a canvas of the answer's length: the JSON grammar (json_object), or a call-or-text choice. */
+  | { kind: "grammar"; canvas: (length: number) => CanvasConstraint; check: OutputCheck; warning?: string }
+  /** Generated freely, validated, retried. */
+  | { kind: "retry"; check: OutputCheck; warning?: string };
+
+/**
+ * How a chat answer is shaped: with tools, as a call (or, under `auto`, perhaps text) laid out from
+ * the functions' parameters — a response_format then is not applied, and the warning says so;
+ * otherwise as the response_format asks.
+ */
+export function chatOutput(
+  served: ServedModel,
+  tools: Tool[] | undefined,
+  choice: ToolChoice | undefined,
+  format: ResponseFormat | undefined,
+): StructuredOutput {
+  const calls = tools?.length ? toolCallOutput(served, tools, choice) : undefined;
+  if (!calls || calls.kind === "none") return structuredOutput(served, format, !calls);
+  if (!format || format.type === "text") return calls;
+  return {
+    ...calls,
+    warning:
+      "response_format applies to text answers; with tools the answer was laid out as a call (or free text), not checked against it.",
+  };
+}
 
 /** `layOut` false keeps the retry path (a request with tools, whose answer may be a call instead). */
 export function structuredOutput(
@@ -29,11 +51,11 @@ export function structuredOutput(
 ): StructuredOutput {
   const check = outputCheck(format);
   if (!format || !check) return { kind: "none" };
-  if (!layOut) return { kind: "retry", check, warning: undefined };
+  if (!layOut) return { kind: "retry", check };
   if (format.type === "json_object" || (format.type === "json_schema" && isAnyObject(format.json_schema.schema))) {
     return { kind: "grammar", canvas: (length) => jsonObjectCanvas(length, served.checkpoint), check };
   }
-  if (format.type !== "json_schema" || !format.json_schema.schema) return { kind: "retry", check, warning: undefined };
+  if (format.type !== "json_schema" || !format.json_schema.schema) return { kind: "retry", check };
   try {
     return { kind: "canvas", constraint: jsonCanvas(format.json_schema.schema, served.checkpoint), check };
   } catch (error) {

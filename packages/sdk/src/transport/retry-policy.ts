@@ -3,7 +3,10 @@
 import { APIConnectionError, APIError, APIUserAbortError } from "../errors";
 import { retryAfterMs } from "./retry-after";
 
-/** Connection failures, 408, 409, 429 and 5xx, unless the server says `x-should-retry`. */
+/**
+ * Whether trying the call again may help: connection failures, 408, 409, 429 and 5xx, unless the
+ * server says otherwise in `x-should-retry`. The client's own retries use it; so can a caller's.
+ */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof APIUserAbortError) return false;
   if (error instanceof APIConnectionError) return true;

@@ -3,7 +3,7 @@
 // padding after its end, an element left out, a position with one possible token). Answers read from a
 // canvas that kept these rules are well-formed JSON of the schema's shape.
 import type { CanvasLayout, Gate, Slot } from "./canvas-layout";
-import { type CanvasConstraint, maskOf, type StepRules, singleToken, WAIT } from "./canvas-rules";
+import { type CanvasConstraint, maskOf, padAfterEnd, type StepRules, singleToken, WAIT } from "./canvas-rules";
 import { completeNumber, feasibleNumber } from "./number-rules";
 import type { TokenTexts } from "./token-texts";
 
@@ -71,14 +71,9 @@ export class SchemaCanvas implements CanvasConstraint {
 
   #slotRules(slot: Slot, answer: Int32Array, maskId: number, rules: StepRules): void {
     const tokens = slot.positions.map((p) => answer[p] as number);
-    const padAt = tokens.indexOf(this.pad);
-    if (padAt >= 0) {
-      // The value ended: everything after it is padding.
-      slot.positions.forEach((p, i) => {
-        if (i > padAt && tokens[i] !== this.pad) rules.forced.push([p, this.pad]);
-      });
-    }
-    const limit = padAt >= 0 ? padAt : tokens.length;
+    const ended = padAfterEnd(tokens, this.pad, (i) => slot.positions[i] as number);
+    rules.forced.push(...ended.forced);
+    const limit = ended.end >= 0 ? ended.end : tokens.length;
     if (slot.kind === "string" && slot.minChars === 0 && slot.maxChars === undefined) {
       // Free text, any order: padding may only go after the last character written.
       let lastText = -1;

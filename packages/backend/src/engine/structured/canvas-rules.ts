@@ -26,6 +26,22 @@ export function answerTokens(answer: ArrayLike<number>, constraint: CanvasConstr
   return Array.from(answer).filter((token) => token !== constraint.pad && token !== maskId);
 }
 
+/**
+ * A value (or a whole answer) ends at its first padding, and everything after it is padding too:
+ * where it ends (−1 while it has not) and the positions still to pad. `positionOf` maps an index
+ * of `tokens` to its answer position.
+ */
+export function padAfterEnd(
+  tokens: ArrayLike<number>,
+  pad: number,
+  positionOf: (index: number) => number = (index) => index,
+): { end: number; forced: [position: number, token: number][] } {
+  const end = Array.prototype.indexOf.call(tokens, pad) as number;
+  const forced: [number, number][] = [];
+  if (end >= 0) for (let i = end + 1; i < tokens.length; i++) if (tokens[i] !== pad) forced.push([positionOf(i), pad]);
+  return { end, forced };
+}
+
 /** A vocabulary mask allowing `ids`. */
 export function maskOf(ids: Iterable<number>, vocab: number): Uint8Array {
   const mask = new Uint8Array(vocab);

@@ -2,9 +2,10 @@
 // Its shape is unknown in advance, so positions are committed left to right (one per forward pass): the
 // first masked position takes only tokens that keep the text a prefix of a JSON object which the
 // positions left can still close; once the object is closed, the rest is padding.
-import { type CanvasConstraint, maskOf, type StepRules, WAIT } from "./canvas-rules";
+import { type CanvasConstraint, maskOf, padAfterEnd, type StepRules, WAIT } from "./canvas-rules";
+import { type ConstrainedModel, canvasVocabulary } from "./constrained-model";
 import { JsonRecogniser } from "./json-grammar";
-import { type TokenCodec, type TokenTexts, tokenTexts } from "./token-texts";
+import type { TokenTexts } from "./token-texts";
 
 export class JsonObjectCanvas implements CanvasConstraint {
   readonly fixed: Int32Array;
@@ -24,12 +25,9 @@ export class JsonObjectCanvas implements CanvasConstraint {
   }
 
   rules(answer: Int32Array, maskId: number): StepRules {
-    const rules: StepRules = { allowed: new Map(), forced: [] };
-    const padAt = answer.indexOf(this.pad);
-    if (padAt >= 0) {
-      for (let p = padAt + 1; p < answer.length; p++) if (answer[p] !== this.pad) rules.forced.push([p, this.pad]);
-      return rules;
-    }
+    const { end, forced } = padAfterEnd(answer, this.pad);
+    const rules: StepRules = { allowed: new Map(), forced };
+    if (end >= 0) return rules; // the object closed: the rest is padding
     const first = answer.indexOf(maskId);
     if (first < 0) return rules;
     const state = this.#advance(answer, first);
@@ -58,12 +56,11 @@ export class JsonObjectCanvas implements CanvasConstraint {
     let mask = this.#masks.get(key);
     if (!mask) {
       const ids: number[] = [];
-      this.#texts.text.forEach((text, id) => {
-        if (!text || id === this.pad) return;
+      for (const id of this.#texts.writing) {
         const next = state.copy();
         // Each character still needed may take a position of its own.
-        if (next.feed(text) && next.charsToComplete <= remaining) ids.push(id);
-      });
+        if (next.feed(this.#texts.text[id] as string) && next.charsToComplete <= remaining) ids.push(id);
+      }
       mask = maskOf(ids, this.#texts.vocab);
       this.#masks.set(key, mask);
     }
@@ -71,13 +68,8 @@ export class JsonObjectCanvas implements CanvasConstraint {
   }
 }
 
-/** A json_object canvas of `length` positions for a model (padding: its end-of-text token). */
-export function jsonObjectCanvas(
-  length: number,
-  model: { tokenizer: TokenCodec; architecture: { shape: { vocab: number }; maskId: number; stopIds: number[] } },
-): JsonObjectCanvas {
-  const { tokenizer, architecture } = model;
-  const pad = architecture.stopIds[0] ?? architecture.maskId;
-  const texts = tokenTexts(tokenizer, architecture.shape.vocab, [architecture.maskId, ...architecture.stopIds]);
+/** A json_object canvas of `length` positions for a model. */
+export function jsonObjectCanvas(length: number, model: ConstrainedModel): JsonObjectCanvas {
+  const { texts, pad } = canvasVocabulary(model);
   return new JsonObjectCanvas(length, texts, pad);
 }

@@ -13,6 +13,8 @@ export interface TokenTexts {
   text: string[];
   /** 1 where a token may stand inside a JSON string: no quote, backslash or control character. */
   stringSafe: Uint8Array;
+  /** Tokens that write some text (not special tokens, not lone pieces of a character). */
+  writing: number[];
   /** Tokens made of digits, "-" and "." only: what a number slot draws from. */
   numeric: number[];
   /** The longest text among string-safe tokens, in characters. */
@@ -33,6 +35,7 @@ export function tokenTexts(codec: TokenCodec, vocab: number, excluded: Iterable<
   const skip = new Set(excluded);
   const text: string[] = new Array(vocab);
   const stringSafe = new Uint8Array(vocab);
+  const writing: number[] = [];
   const numeric: number[] = [];
   let longestString = 1;
   for (let id = 0; id < vocab; id++) {
@@ -41,13 +44,14 @@ export function tokenTexts(codec: TokenCodec, vocab: number, excluded: Iterable<
     // A lone piece of a multi-byte character decodes to U+FFFD: never chosen on its own.
     text[id] = piece.includes("\uFFFD") ? "" : piece;
     const t = text[id] as string;
+    if (t) writing.push(id);
     if (t && isStringSafe(t)) {
       stringSafe[id] = 1;
       longestString = Math.max(longestString, t.length);
     }
     if (/^[-.0-9]+$/.test(t)) numeric.push(id);
   }
-  const texts = { vocab, text, stringSafe, numeric, longestString };
+  const texts = { vocab, text, stringSafe, writing, numeric, longestString };
   cache.set(codec, texts);
   return texts;
 }

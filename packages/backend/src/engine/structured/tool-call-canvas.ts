@@ -4,9 +4,9 @@
 // decides between a call and free text.
 import { BranchCanvas } from "./branch-canvas";
 import { type CanvasConstraint, maskOf, type StepRules } from "./canvas-rules";
+import { type ConstrainedModel, canvasVocabulary } from "./constrained-model";
 import { FreeTextCanvas } from "./free-text-canvas";
-import { type ConstrainedModel, jsonCanvas } from "./json-canvas";
-import { tokenTexts } from "./token-texts";
+import { jsonCanvas } from "./json-canvas";
 
 export interface ToolFunction {
   name: string;
@@ -44,14 +44,11 @@ export function toolCallCanvas(functions: ToolFunction[], model: ConstrainedMode
  * free-text answer of up to `length` tokens.
  */
 export function toolOrTextCanvas(functions: ToolFunction[], model: ConstrainedModel, length: number): CanvasConstraint {
-  const { tokenizer, architecture } = model;
-  const [opening, ...rest] = tokenizer.encode(CALL_OPEN);
+  const [opening, ...rest] = model.tokenizer.encode(CALL_OPEN);
   if (opening === undefined) throw new Error("the tool-call marker has no tokens");
-  const texts = tokenTexts(tokenizer, architecture.shape.vocab, [architecture.maskId, ...architecture.stopIds]);
-  const pad = architecture.stopIds[0] ?? architecture.maskId;
-  const textIds = texts.text.flatMap((text, id) => (text && id !== pad ? [id] : []));
-  const first = new FirstToken(maskOf([...textIds, opening], texts.vocab), pad);
-  const call = toolCallCanvas(functions, model, tokenizer.decode(rest));
+  const { texts, pad } = canvasVocabulary(model);
+  const first = new FirstToken(maskOf([...texts.writing, opening], texts.vocab), pad);
+  const call = toolCallCanvas(functions, model, model.tokenizer.decode(rest));
   const text = new FreeTextCanvas(Math.max(1, length - 1), texts, pad);
   return new BranchCanvas(first, [call, text], (head) => (head[0] === opening ? 0 : 1));
 }

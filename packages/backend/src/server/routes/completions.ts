@@ -17,7 +17,7 @@ import { MAX_JSON_DEPTH, tooDeepPath } from "../json-depth";
 import type { ModelRegistry } from "../model-registry";
 import { promptTokens } from "../prompt-tokens";
 import type { ServedModel } from "../served-model";
-import { structuredOutput, toolCallOutput } from "../structured-output";
+import { chatOutput } from "../structured-output";
 
 export interface CompletionLimits {
   /** Largest max_tokens a request may ask for. */
@@ -162,11 +162,7 @@ export function completionRoutes(
     const served = registry.get(params.model);
     const tools = params.tool_choice === "none" ? undefined : params.tools;
     const hasTools = (tools?.length ?? 0) > 0;
-    // With tools the answer is a call (or, with `auto`, perhaps text) laid out from the functions'
-    // parameters; a response_format then only checks the text, as before.
-    const calls = hasTools ? toolCallOutput(served, tools ?? [], params.tool_choice) : undefined;
-    const structured =
-      calls && calls.kind !== "none" ? calls : structuredOutput(served, params.response_format, !hasTools);
+    const structured = chatOutput(served, tools, params.tool_choice, params.response_format);
     const prompt = await chatPromptTokens(served, params.messages, tools);
     const layout = structured.kind === "canvas" ? structured.constraint : undefined;
     const maxTokens = layout
@@ -186,12 +182,7 @@ export function completionRoutes(
       tools: hasTools,
       checkOutput: structured.kind === "retry" ? structured.check : undefined,
       finalCheck: canvas && structured.kind !== "none" ? structured.check : undefined,
-      warning:
-        structured.kind === "retry"
-          ? structured.warning
-          : calls && calls.kind !== "none" && params.response_format && params.response_format.type !== "text"
-            ? "response_format applies to text answers; with tools the answer was laid out as a call (or free text), not checked against it."
-            : undefined,
+      warning: structured.kind !== "none" ? structured.warning : undefined,
       diffusing: params.diffusing === true,
       // A laid-out answer ends where its schema does: no stop strings or tokens cut it, and its padding
       // (the end-of-text token) is an ordinary choice, not one deferred to the end.
