@@ -1,17 +1,10 @@
 // msw answers for the provider's tests: a chat completion, or an SSE body made of the given chunks,
 // and a log of the JSON bodies the provider sent.
 import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { BASE_URL, server } from "../../../sdk/test/support/mock-api";
 
-export const BASE_URL = "http://mercury.test/v1";
-export const server = setupServer();
-
-export function useRecordedApi(): void {
-  beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-  afterEach(() => server.resetHandlers());
-  afterAll(() => server.close());
-}
+// The SDK's msw server and its set-up: the provider speaks through the SDK, to the same stand-in.
+export { BASE_URL, server, useMockApi as useRecordedApi } from "../../../sdk/test/support/mock-api";
 
 /** Answers POSTs to `path` with `answer()`, recording each request body. */
 export function answer(path: string, respond: () => Response): Record<string, unknown>[] {
