@@ -2,8 +2,10 @@
 // and on the BF16 dot-product instruction where the CPU has it), Q8_0, Q4_0, Q4_K and Q6_K, on the
 // built-in model's shapes and on LLaDA-8B's (d 4096, MLP 12288), at 32 rows (a decode block) and 288
 // (a whole canvas). Each is reported as GFLOP/s, as a share of this machine's widest FP32 FMA peak
-// (and BF16 dot products of its BF16 dot peak too), and as weight bytes streamed per second against
-// the memory bandwidth measured here (a large copy on 1 and 2 threads). Writes
+// (BF16 dot products of its BF16 dot peak too, quantized ones of its int8 dot-product peak where
+// measured), and as weight bytes streamed per second against the memory bandwidth measured here (a
+// large copy on 1 and 2 threads). Where the quantized products run on sixteen-row panels (AVX-512
+// VNNI), the row-at-a-time products are measured beside them ("<type> rows"). Writes
 // bench/results/quantized-gemm.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -52,13 +54,20 @@ let peak = measurePeak();
 const bf16DotPeak = cpu.avx512Bf16
   ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, "avx512", "bf16dot")))
   : undefined;
+const panels = cpu.int8 === "vnni";
+const int8Peak = panels
+  ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, "avx512", "int8dot")))
+  : undefined;
 
-/** Each weight format measured: its label, its dtype, and how BF16 is multiplied. */
-const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products }[] = [
+/** Each weight format measured: its label, its dtype, how BF16 is multiplied, how quantized rows are laid out. */
+const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products; layout?: "rows" }[] = [
   { label: "F32", dtype: "F32", bf16: "widen" },
   { label: "BF16", dtype: "BF16", bf16: "widen" },
   ...(cpu.avx512Bf16 ? [{ label: "BF16 dot", dtype: "BF16" as const, bf16: "dot" as const }] : []),
-  ...(["Q8_0", "Q4_0", "Q4_K", "Q6_K"] as const).map((dtype) => ({ label: dtype, dtype, bf16: "widen" as const })),
+  ...(["Q8_0", "Q4_0", "Q4_K", "Q6_K"] as const).flatMap((dtype) => [
+    { label: dtype, dtype, bf16: "widen" as const },
+    ...(panels ? [{ label: `${dtype} rows`, dtype, bf16: "widen" as const, layout: "rows" as const }] : []),
+  ]),
 ];
 const SHAPES = [
   { model: "built-in", name: "q/k/v/o", n: 256, k: 256 },
@@ -73,9 +82,9 @@ const rows = [];
 for (const shape of SHAPES) {
   for (const m of [32, 288]) {
     const byDtype = Object.fromEntries(
-      FORMATS.map(({ label, dtype, bf16 }) => {
+      FORMATS.map(({ label, dtype, bf16, layout }) => {
         const kernels = cpu.kernels as "avx512";
-        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, kernels, dtype, bf16);
+        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, kernels, dtype, bf16, layout);
         const seconds = (2 * m * shape.n * shape.k) / (gflops * 1e9);
         const weightBytesPerSecond = (shape.n * shape.k * bytesPerElement(dtype)) / seconds;
         return [
@@ -84,6 +93,7 @@ for (const shape of SHAPES) {
             gflops: round(gflops),
             ofFp32Peak: round(gflops / peak, 3),
             ...(bf16 === "dot" && bf16DotPeak ? { ofBf16DotPeak: round(gflops / bf16DotPeak, 3) } : {}),
+            ...(dtype.startsWith("Q") && int8Peak ? { ofInt8Peak: round(gflops / int8Peak, 3) } : {}),
             weightGBs: round(weightBytesPerSecond / 1e9, 2),
             ofCopyBandwidth: round(weightBytesPerSecond / bandwidth.twoThreads, 3),
           },
@@ -104,7 +114,7 @@ if (peakAfter > peak) {
   peak = peakAfter;
 }
 console.log(
-  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads${bf16DotPeak ? `; BF16 dot peak ${round(bf16DotPeak)} GFLOP/s` : ""}; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
+  `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads${bf16DotPeak ? `; BF16 dot peak ${round(bf16DotPeak)} GFLOP/s` : ""}${int8Peak ? `; int8 dot peak ${round(int8Peak)} GOP/s` : ""}; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
 );
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
@@ -122,6 +132,7 @@ writeFileSync(
       copyBandwidthGBs: { oneThread: round(bandwidth.oneThread / 1e9), twoThreads: round(bandwidth.twoThreads / 1e9) },
       fp32PeakGflops: round(peak),
       ...(bf16DotPeak ? { bf16DotPeakGflops: round(bf16DotPeak) } : {}),
+      ...(int8Peak ? { int8DotPeakGops: round(int8Peak) } : {}),
       note: "quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
       gemm: rows,
     },

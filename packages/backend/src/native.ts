@@ -294,7 +294,11 @@ export interface NativeAddon {
       /** "dot": BF16 weights on the BF16 dot-product instruction (activations rounded to BF16). */
       products?: Bf16Products,
     ): Float32Array;
-    /** The same product with W[n][k] as GGUF blocks, row by row (the activations are quantized to int8). */
+    /**
+     * The same product with W[n][k] as GGUF blocks (the activations are quantized to int8): repacked
+     * into sixteen-row panels where the kernels multiply that type so (as a model holds it), or, with
+     * "rows", multiplied row by row as stored.
+     */
     gemmQuantized(
       x: Float32Array,
       rows: number,
@@ -304,6 +308,7 @@ export interface NativeAddon {
       bias: Float32Array | null,
       type: QuantizedType,
       kernels?: KernelChoice,
+      layout?: "panels" | "rows",
     ): Float32Array;
     /** One row of values (a whole number of blocks) as `type`'s GGUF blocks. */
     quantize(values: Float32Array, type: QuantizedType): Uint8Array;
@@ -333,7 +338,7 @@ export interface NativeAddon {
       sample: number;
       sampleProb: number;
     };
-    /** GFLOP/s of y = x · Wᵀ with W stored as `dtype` (default F32). */
+    /** GFLOP/s of y = x · Wᵀ with W stored as `dtype` (default F32); layout as for gemmQuantized. */
     benchGemm(
       rows: number,
       n: number,
@@ -343,9 +348,18 @@ export interface NativeAddon {
       kernels?: KernelChoice,
       dtype?: TensorDType,
       bf16?: Bf16Products,
+      layout?: "panels" | "rows",
     ): number;
-    /** GFLOP/s of a register-only FMA loop, or with "bf16dot" of a vdpbf16ps loop (AVX-512 BF16 only). */
-    benchPeakFma(threads: number, milliseconds: number, kernels?: KernelChoice, loop?: "fma" | "bf16dot"): number;
+    /**
+     * GFLOP/s of a register-only FMA loop, with "bf16dot" of a vdpbf16ps loop (AVX-512 BF16 only), with
+     * "int8dot" GOP/s of a dpbusd loop (AVX-512 VNNI only).
+     */
+    benchPeakFma(
+      threads: number,
+      milliseconds: number,
+      kernels?: KernelChoice,
+      loop?: "fma" | "bf16dot" | "int8dot",
+    ): number;
   };
 }
 

@@ -191,7 +191,14 @@ describe.each(types)("%s", (type) => {
     },
   );
 
-  describe.each(impls)("on %s", (impl) => {
+  // Where a path repacks Q8_0 and Q4_K into sixteen-row panels (AVX-512 VNNI), its row products are
+  // checked too ("rows"): both must match.
+  const paths = impls.flatMap((impl) =>
+    impl === "portable"
+      ? [{ impl, layout: "panels" as const }]
+      : (["panels", "rows"] as const).map((layout) => ({ impl, layout })),
+  );
+  describe.each(paths)("on $impl ($layout)", ({ impl, layout }) => {
     it.each([
       [1, 1, 1],
       [7, 5, 3],
@@ -206,7 +213,7 @@ describe.each(types)("%s", (type) => {
         const quantized = quantizeRows(w, n, k, type);
         const restored = addon.kernels.dequantize(quantized, type, n * k);
         const bias = weights(n, 9);
-        const y = addon.kernels.gemmQuantized(x, rows, quantized, n, k, bias, type, impl);
+        const y = addon.kernels.gemmQuantized(x, rows, quantized, n, k, bias, type, impl, layout);
         const expected = product(x, rows, restored, n, k).map((v, i) => v + (bias[i % n] as number));
         // Only the activations' int8 rounding separates them.
         expect(relativeError(y, expected)).toBeLessThan(productBound);

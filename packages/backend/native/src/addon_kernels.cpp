@@ -33,7 +33,7 @@ static Napi::Value run_gemm(const Napi::CallbackInfo& info, const char* name, in
     std::vector<float> x = get_floats(info[0], "x");
     const int rows = info[1].As<Napi::Number>().Int32Value(), n = info[3].As<Napi::Number>().Int32Value();
     const int k = info[4].As<Napi::Number>().Int32Value();
-    const PackedWeight packed = pack(n, k);
+    PackedWeight packed = pack(n, k);
     if (x.size() != static_cast<size_t>(rows) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
     std::vector<float> bias;
     if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
@@ -41,6 +41,10 @@ static Napi::Value run_gemm(const Napi::CallbackInfo& info, const char* name, in
                      info[kernels_arg + 1].As<Napi::String>().Utf8Value() == "dot";
     const Context ctx{kernels_named(info[kernels_arg]), shared_pool(), dot};
     if (dot && ctx.kernels.bf16_dot == nullptr) throw std::invalid_argument(std::string(name) + ": these kernels have no BF16 dot product");
+    // Quantized weights as a model holds them for these kernels, unless the row products are asked for.
+    const bool rows_asked = info.Length() > static_cast<size_t>(kernels_arg + 1) && info[kernels_arg + 1].IsString() &&
+                            info[kernels_arg + 1].As<Napi::String>().Utf8Value() == "rows";
+    if (!rows_asked) use_quant_panels(ctx.kernels, shared_pool(), packed);
     std::vector<float> y(static_cast<size_t>(rows) * n);
     gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
     return to_js(info.Env(), y);
@@ -135,7 +139,8 @@ Napi::Value KernelDequantize(const Napi::CallbackInfo& info) {
   }
 }
 
-// gemmQuantized(x, rows, blocks, n, k, bias|null, type, kernels) -> y  (blocks: W[n][k] as GGUF rows)
+// gemmQuantized(x, rows, blocks, n, k, bias|null, type, kernels, "panels"|"rows") -> y  (blocks: W[n][k]
+// as GGUF rows; "rows" keeps them so, where the kernels would otherwise repack them into panels)
 Napi::Value KernelGemmQuantized(const Napi::CallbackInfo& info) {
   return run_gemm(info, "gemmQuantized", 7, [&](int n, int k) {
     auto blocks = std::make_shared<std::vector<uint8_t>>(get_bytes(info[2], "blocks"));
@@ -219,8 +224,9 @@ Napi::Value KernelRowStats(const Napi::CallbackInfo& info) {
   }
 }
 
-// benchGemm(rows, n, k, threads, milliseconds, kernels, dtype = "F32", bf16 = "widen") -> GFLOP/s of
-// y = x · Wᵀ with W stored as `dtype` (F32, BF16, or a quantized type); bf16 "dot" uses the BF16 dot product
+// benchGemm(rows, n, k, threads, milliseconds, kernels, dtype = "F32", bf16 = "widen", layout = "panels")
+// -> GFLOP/s of y = x · Wᵀ with W stored as `dtype` (F32, BF16, or a quantized type); bf16 "dot" uses
+// the BF16 dot product; layout "rows" keeps quantized weights as GGUF rows where panels would be used
 Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   const int rows = info[0].As<Napi::Number>().Int32Value(), n = info[1].As<Napi::Number>().Int32Value();
   const int k = info[2].As<Napi::Number>().Int32Value();
@@ -246,6 +252,8 @@ Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   }
   const bool dot = info[7].IsString() && info[7].As<Napi::String>().Utf8Value() == "dot";
   const Context ctx{kernels_named(info[5]), pool, dot};
+  const bool rows_asked = info[8].IsString() && info[8].As<Napi::String>().Utf8Value() == "rows";
+  if (!rows_asked) use_quant_panels(ctx.kernels, pool, packed);
   if (dot && ctx.kernels.bf16_dot == nullptr) throw Napi::Error::New(info.Env(), "benchGemm: these kernels have no BF16 dot product");
   gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);  // warm up
   auto start = std::chrono::steady_clock::now();
@@ -259,19 +267,25 @@ Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), 2.0 * rows * n * k * runs / elapsed / 1e9);
 }
 
-// benchPeakFma(threads, milliseconds, kernels, "fma"|"bf16dot") -> GFLOP/s of a register-only FMA loop
-// (or vdpbf16ps loop) on each thread
+// benchPeakFma(threads, milliseconds, kernels, "fma"|"bf16dot"|"int8dot") -> GFLOP/s (GOP/s) of a
+// register-only FMA loop (or vdpbf16ps, or int8 dot-product loop) on each thread
 Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
   const unsigned threads = std::max(1u, info[0].As<Napi::Number>().Uint32Value());
   const double budget = info[1].As<Napi::Number>().DoubleValue() / 1000.0;
   const Kernels& chosen = kernels_named(info[2]);
-  const bool bf16 = info[3].IsString() && info[3].As<Napi::String>().Utf8Value() == "bf16dot";
-  if (bf16 && chosen.bf16_dot == nullptr) throw Napi::Error::New(info.Env(), "benchPeakFma: these kernels have no BF16 dot product");
+  const std::string loop = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "fma";
   struct Loop {
     float (*run)(int64_t);
     int flops;
-  } const kernels = bf16 ? Loop{chosen.bf16_dot->dot_loop, chosen.bf16_dot->dot_loop_flops}
-                         : Loop{chosen.fma_loop, chosen.fma_loop_flops};
+  } kernels{chosen.fma_loop, chosen.fma_loop_flops};
+  if (loop == "bf16dot") {
+    if (chosen.bf16_dot == nullptr) throw Napi::Error::New(info.Env(), "benchPeakFma: these kernels have no BF16 dot product");
+    kernels = Loop{chosen.bf16_dot->dot_loop, chosen.bf16_dot->dot_loop_flops};
+  } else if (loop == "int8dot") {
+    const QuantPanelDots* panels = chosen.quant.panels;
+    if (panels == nullptr || panels->int8_loop == nullptr) throw Napi::Error::New(info.Env(), "benchPeakFma: these kernels have no int8 peak loop");
+    kernels = Loop{panels->int8_loop, panels->int8_loop_ops};
+  }
   const int64_t chunk = 1 << 20;
   std::vector<double> rates(threads);
   std::vector<std::thread> workers;

@@ -24,10 +24,25 @@ using QuantDot = void (*)(const uint8_t* w, const uint8_t* acts, size_t stride, 
 // (quant_format.h); every path gives the same bytes as the portable quantize_activations.
 using QuantizeActivations = void (*)(DType weight, const float* x, int k, uint8_t* out);
 
+// out[r][j] = Σ dequant(W[j])·dequant(act_r), for j < 16 and r < rows (≤ kMaxQuantRows): `panel` is
+// sixteen weight rows in quant_panels.h's layout, act_r as for QuantDot.
+using QuantPanelDot = void (*)(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out);
+// The products over panels, where an ISA has them (null members elsewhere), and its int8 peak loop.
+struct QuantPanelDots {
+  QuantPanelDot q8_0 = nullptr, q4_0 = nullptr, q4_k = nullptr, q6_k = nullptr;
+  // A register-only int8 dot-product loop: `iterations` rounds of int8_loop_ops operations.
+  float (*int8_loop)(int64_t iterations) = nullptr;
+  int int8_loop_ops = 0;
+};
+extern const QuantPanelDots kVnniPanelDots;  // only where cpu_has_avx512_vnni()
+
 struct QuantDots {
   const char* name;  // the instructions they use: "portable", "avx2" (maddubs) or "vnni" (dpbusd)
   QuantDot q8_0, q4_0, q4_k, q6_k;
   QuantizeActivations quantize_activations;
+  // Products over interleaved panels, where the table has them: weights of these types are repacked
+  // at load (use_quant_panels in ops.h) and multiplied sixteen rows at a time.
+  const QuantPanelDots* panels = nullptr;
 };
 extern const QuantDots kPortableQuantDots;
 extern const QuantDots kAvx2QuantDots;  // only where cpu_has_avx2_fma()

@@ -34,6 +34,27 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   ::close(fd);
 }
 
+// The whole pages inside [start, start + bytes) (inward) or covering it (outward), as [first, end).
+static void page_range(const uint8_t* start, size_t bytes, bool inward, uintptr_t& first, uintptr_t& end) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t from = reinterpret_cast<uintptr_t>(start), to = from + bytes;
+  first = inward ? (from + page - 1) / page * page : from / page * page;
+  end = inward ? to / page * page : (to + page - 1) / page * page;
+}
+
+// Both are advice only: where the system declines, pages stay resident or are read on first touch.
+void MappedFile::release_pages(const uint8_t* start, size_t bytes) {
+  uintptr_t first, end;
+  page_range(start, bytes, true, first, end);
+  if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_DONTNEED);
+}
+
+void MappedFile::will_need(const uint8_t* start, size_t bytes) {
+  uintptr_t first, end;
+  page_range(start, bytes, false, first, end);
+  if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_WILLNEED);
+}
+
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }

@@ -18,6 +18,12 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Hands the whole pages inside [start, start + bytes) back to the system once their bytes have been
+  // copied elsewhere; a later read pages them in again from the file, so nothing is lost.
+  static void release_pages(const uint8_t* start, size_t bytes);
+  // Asks the system to read [start, start + bytes) ahead, for bytes about to be read through once.
+  static void will_need(const uint8_t* start, size_t bytes);
+
  private:
   std::string path_;
   const uint8_t* data_ = nullptr;

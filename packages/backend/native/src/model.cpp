@@ -59,10 +59,16 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
     if (is_quantized(stored)) {
       const WeightReader::View view = reader.view(key, {out, in});
       w = quantized_view(view.bytes, static_cast<int>(out), static_cast<int>(in), stored, view.file);
-      mapped = w.row_bytes * out;
+      MappedFile::will_need(view.bytes, w.row_bytes * out);  // read through once, by a repack or the first forward
+      if (use_quant_panels(kernels_, pool_, w)) {
+        MappedFile::release_pages(view.bytes, tensor_bytes(stored, static_cast<size_t>(out * in)));  // copied
+      } else {
+        mapped = w.row_bytes * out;
+      }
     } else if (const DType target = quantized_type(asked, in, role == Role::Head); target != DType::F32) {
       const std::vector<float> values = reader.read(key, {out, in});
       w = quantize_weight(values.data(), static_cast<int>(out), static_cast<int>(in), target, pool_);
+      use_quant_panels(kernels_, pool_, w);
     } else if (stored != DType::F32) {
       const std::vector<uint16_t> bits = reader.read16(key, {out, in});
       w = pack_weight_16(bits.data(), static_cast<int>(out), static_cast<int>(in), stored);
@@ -106,9 +112,13 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
   final_norm_ = vector("final_norm", D);
   if (!config_.tied_embeddings) {
     head_ = linear("head", V, D, Role::Head);
-  } else if (is_quantized(embed_dtype_)) {  // the same rows serve as the head's
+  } else if (is_quantized(embed_dtype_)) {  // the same rows serve as the head's (or its panels' source)
     head_ = quantized_view(embed_, static_cast<int>(V), static_cast<int>(D), embed_dtype_,
                            embed_file_ ? embed_file_ : std::shared_ptr<const void>());
+    if (use_quant_panels(kernels_, pool_, head_) && embed_file_) {
+      MappedFile::release_pages(embed_, embed_row_bytes_ * V);  // copied; rows are paged in again as looked up
+    }
+    count(head_, 0);
   } else if (embed_dtype_ == DType::F32) {
     head_ = pack_weight(reinterpret_cast<const float*>(embed_), static_cast<int>(V), static_cast<int>(D));
     count(head_, 0);

@@ -9,7 +9,10 @@
 #include <stdexcept>
 #include <string>
 
+#include <sys/mman.h>
+
 #include "quant_format.h"
+#include "quant_panels.h"
 #include "seeded_draw.h"
 
 namespace anneal {
@@ -85,6 +88,45 @@ PackedWeight quantized_view(const uint8_t* blocks, int n, int k, DType type, std
   return packed;
 }
 
+static void ask_for_huge_pages(uint8_t* start, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = 2 << 20;
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(start) + kHuge - 1) / kHuge * kHuge;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(start) + bytes) / kHuge * kHuge;
+  if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);  // advice only
+#else
+  (void)start;
+  (void)bytes;
+#endif
+}
+
+static QuantPanelDot panel_dot(const QuantDots& dots, DType type) {
+  if (dots.panels == nullptr) return nullptr;
+  switch (type) {
+    case DType::Q8_0: return dots.panels->q8_0;
+    case DType::Q4_0: return dots.panels->q4_0;
+    case DType::Q4_K: return dots.panels->q4_k;
+    case DType::Q6_K: return dots.panels->q6_k;
+    default: return nullptr;
+  }
+}
+
+bool use_quant_panels(const Kernels& kernels, ThreadPool& pool, PackedWeight& w) {
+  if (!is_quantized(w.dtype) || !w.quant_panels.empty() || panel_dot(kernels.quant, w.dtype) == nullptr) return false;
+  const int panels = (w.n + kQuantPanelRows - 1) / kQuantPanelRows;
+  w.quant_panels.resize(panel_bytes(w.dtype, w.k) * panels);
+  // An 8B model's panels are gigabytes: in 2 MiB pages they take a thousandth of the page faults.
+  ask_for_huge_pages(w.quant_panels.data(), w.quant_panels.size());
+  const uint8_t* rows = w.blocks();
+  pool.parallel_for(static_cast<size_t>(panels), [&](size_t begin, size_t end) {
+    repack_to_panels(w.dtype, rows, w.n, w.k, static_cast<int>(begin), static_cast<int>(end), w.quant_panels.data());
+  });
+  w.owned = std::vector<uint8_t>();
+  w.mapped = nullptr;
+  w.keep.reset();
+  return true;
+}
+
 static QuantDot quant_dot(const QuantDots& dots, DType type) {
   switch (type) {
     case DType::Q8_0: return dots.q8_0;
@@ -96,7 +138,8 @@ static QuantDot quant_dot(const QuantDots& dots, DType type) {
 }
 
 // y = x · Wᵀ with W in GGUF blocks: the activation rows are quantized to int8 blocks once, then each
-// weight row is decoded once per tile of up to kMaxQuantRows activation rows (llama.cpp's scheme).
+// tile of up to kMaxQuantRows activation rows is multiplied by sixteen weight rows at a time — from
+// panels where the weight was repacked, else a row at a time (llama.cpp's scheme).
 static void gemm_quantized(const Context& ctx, const float* x, int rows, const PackedWeight& w, const float* bias,
                            float* y, bool accumulate) {
   const int n = w.n, k = w.k;
@@ -105,27 +148,49 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
   ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) ctx.kernels.quant.quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
   });
-  const QuantDot dot = quant_dot(ctx.kernels.quant, w.dtype);
   // Work item = (16 weight rows, one tile of activation rows), weight-major so a thread reuses its
   // weight rows from cache across the tiles.
-  constexpr int kRowsPerGroup = 16;
-  const int groups = (n + kRowsPerGroup - 1) / kRowsPerGroup;
+  const int groups = (n + kQuantPanelRows - 1) / kQuantPanelRows;
   const int tiles = (rows + kMaxQuantRows - 1) / kMaxQuantRows;
-  const uint8_t* blocks = w.blocks();
-  ctx.pool.parallel_for(static_cast<size_t>(groups) * tiles, [&](size_t begin, size_t end) {
-    float out[kMaxQuantRows];
-    for (size_t item = begin; item < end; ++item) {
-      const int g = static_cast<int>(item / tiles), r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
-      const int tile_rows = std::min(kMaxQuantRows, rows - r0);
-      for (int j = g * kRowsPerGroup; j < std::min(n, (g + 1) * kRowsPerGroup); ++j) {
-        dot(blocks + w.row_bytes * j, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
-        for (int r = 0; r < tile_rows; ++r) {
-          float& dst = y[static_cast<size_t>(r0 + r) * n + j];
-          const float v = out[r] + (bias ? bias[j] : 0.0f);
-          dst = accumulate ? dst + v : v;
-        }
+  // out[r][j - j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n).
+  const auto store = [&](const float* out, int r0, int tile_rows, int j0) {
+    for (int r = 0; r < tile_rows; ++r) {
+      for (int j = j0; j < std::min(n, j0 + kQuantPanelRows); ++j) {
+        float& dst = y[static_cast<size_t>(r0 + r) * n + j];
+        const float v = out[r * kQuantPanelRows + (j - j0)] + (bias ? bias[j] : 0.0f);
+        dst = accumulate ? dst + v : v;
       }
     }
+  };
+  const auto for_each_item = [&](const auto& item_fn) {
+    ctx.pool.parallel_for(static_cast<size_t>(groups) * tiles, [&](size_t begin, size_t end) {
+      for (size_t item = begin; item < end; ++item) {
+        const int g = static_cast<int>(item / tiles), r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
+        item_fn(g, r0, std::min(kMaxQuantRows, rows - r0));
+      }
+    });
+  };
+  if (!w.quant_panels.empty()) {  // sixteen weight rows at a time (quant_panels.h)
+    const QuantPanelDot dot = panel_dot(ctx.kernels.quant, w.dtype);
+    if (dot == nullptr) throw std::invalid_argument("gemm: these kernels have no product over quantized panels");
+    const size_t bytes = panel_bytes(w.dtype, k);
+    for_each_item([&](int g, int r0, int tile_rows) {
+      float out[kMaxQuantRows * kQuantPanelRows];
+      dot(w.quant_panels.data() + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+      store(out, r0, tile_rows, g * kQuantPanelRows);
+    });
+    return;
+  }
+  const QuantDot dot = quant_dot(ctx.kernels.quant, w.dtype);
+  const uint8_t* blocks = w.blocks();
+  for_each_item([&](int g, int r0, int tile_rows) {
+    float out[kMaxQuantRows * kQuantPanelRows];  // out[r][j - j0], as the panel products give it
+    for (int j = g * kQuantPanelRows; j < std::min(n, (g + 1) * kQuantPanelRows); ++j) {
+      float column[kMaxQuantRows];
+      dot(blocks + w.row_bytes * j, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, column);
+      for (int r = 0; r < tile_rows; ++r) out[r * kQuantPanelRows + (j - g * kQuantPanelRows)] = column[r];
+    }
+    store(out, r0, tile_rows, g * kQuantPanelRows);
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "dtype.h"
@@ -15,6 +16,27 @@ namespace anneal {
 // float32 or BF16/F16 repacked into 16-wide k-major panels (16-bit ones kept at 16 bits: half the
 // memory and half the bytes each product streams; the kernels widen them in registers), or GGUF
 // blocks (Q8_0, Q4_0, Q4_K, Q6_K) row by row, exactly as the file stores them.
+// An allocator whose resize leaves new elements uninitialised: zeroing a large buffer first would
+// write (and fault in) every page once more, on one thread, before a parallel fill writes it.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 struct PackedWeight {
   int n = 0;
   int k = 0;
@@ -27,9 +49,12 @@ struct PackedWeight {
   std::vector<uint8_t> owned;
   const uint8_t* mapped = nullptr;
   std::shared_ptr<const void> keep;
+  // Or, where the kernels multiply sixteen rows at a time: the rows repacked into quant_panels.h's
+  // panels (then `owned` is empty and `mapped` null).
+  std::vector<uint8_t, UninitializedAllocator<uint8_t>> quant_panels;
   const uint8_t* blocks() const { return owned.empty() ? mapped : owned.data(); }
   // Bytes this weight holds in memory of its own (a mapped one's pages belong to the file).
-  size_t resident_bytes() const { return panels.size() * 4 + panels16.size() * 2 + owned.size(); }
+  size_t resident_bytes() const { return panels.size() * 4 + panels16.size() * 2 + owned.size() + quant_panels.size(); }
 };
 
 PackedWeight pack_weight(const float* w, int n, int k);
@@ -39,6 +64,10 @@ PackedWeight pack_weight_16(const uint16_t* w, int n, int k, DType dtype);
 PackedWeight quantize_weight(const float* w, int n, int k, DType type, ThreadPool& pool);
 // Quantized rows used where they lie (a mapped file's bytes), kept alive by `keep`.
 PackedWeight quantized_view(const uint8_t* blocks, int n, int k, DType type, std::shared_ptr<const void> keep);
+
+// Repacks a quantized weight's rows into panels when `kernels` multiply its type that way, letting go
+// of the rows (true); else leaves it as it is (false).
+bool use_quant_panels(const Kernels& kernels, ThreadPool& pool, PackedWeight& w);
 
 struct Context {
   const Kernels& kernels;

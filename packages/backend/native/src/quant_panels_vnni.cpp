@@ -1,0 +1,252 @@
+// The int8 GEMM tiles over quant_panels.h's panels, on AVX-512 VNNI: sixteen output features of up
+// to eight activation rows at once, each dpbusd multiplying four codes of every feature into four
+// activation bytes broadcast from memory. Integer sums per block (Q8_0) or sub-block (Q4_K), then
+// the float scales once per block, as the row products do. This file alone is compiled with
+// -mavx512vnni -mavx512bw -mavx512vl; the avx512 table uses it only where the CPU has them.
+#include "kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+// GCC 12's AVX-512 headers build 512↔256-bit moves on an "undefined" vector that its own
+// -W(maybe-)uninitialized then flags (fixed in GCC 13); nothing here reads an uninitialised value.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "quant_panels.h"
+
+namespace anneal {
+
+static __m512i broadcast4(const void* bytes) {
+  int32_t four;
+  std::memcpy(&four, bytes, 4);
+  return _mm512_set1_epi32(four);
+}
+
+static __m512 widen_halves(const uint16_t* bits) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits)));
+}
+
+// Rows is a template argument so that every per-row value lives in a register.
+template <int Rows>
+static void q8_0_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
+  __m512 sum[Rows];
+  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
+  const auto* blocks = reinterpret_cast<const PanelBlockQ8_0*>(panel);
+  for (int b = 0; b < k / kQK; ++b) {
+    const PanelBlockQ8_0& block = blocks[b];
+    const ActBlock32* a[Rows];
+    __m512i acc[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock32*>(acts + r * stride) + b;
+      acc[r] = _mm512_set1_epi32(-128 * a[r]->sum);  // the codes are w + 128: take 128 · Σx back off
+    }
+    for (int q = 0; q < kQK / 4; ++q) {
+      const __m512i codes = _mm512_loadu_si512(block.codes[q]);
+      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_dpbusd_epi32(acc[r], codes, broadcast4(a[r]->qs + 4 * q));
+    }
+    const __m512 d = widen_halves(block.d);
+    for (int r = 0; r < Rows; ++r) {
+      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r]), _mm512_mul_ps(d, _mm512_set1_ps(a[r]->d)), sum[r]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+}
+
+template <int Rows>
+static void q4_0_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
+  __m512 sum[Rows];
+  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
+  const auto* blocks = reinterpret_cast<const PanelBlockQ4_0*>(panel);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  for (int b = 0; b < k / kQK; ++b) {
+    const PanelBlockQ4_0& block = blocks[b];
+    const ActBlock32* a[Rows];
+    __m512i acc[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock32*>(acts + r * stride) + b;
+      acc[r] = _mm512_set1_epi32(-8 * a[r]->sum);  // the codes are q + 8: take 8 · Σx back off
+    }
+    for (int v = 0; v < 4; ++v) {
+      const __m512i packed = _mm512_loadu_si512(block.codes[v]);
+      const __m512i low = _mm512_and_si512(packed, low4), high = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low4);
+      for (int r = 0; r < Rows; ++r) {
+        acc[r] = _mm512_dpbusd_epi32(acc[r], low, broadcast4(a[r]->qs + 4 * v));
+        acc[r] = _mm512_dpbusd_epi32(acc[r], high, broadcast4(a[r]->qs + 16 + 4 * v));
+      }
+    }
+    const __m512 d = widen_halves(block.d);
+    for (int r = 0; r < Rows; ++r) {
+      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r]), _mm512_mul_ps(d, _mm512_set1_ps(a[r]->d)), sum[r]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+}
+
+// Four rows at most: each keeps four vectors (sub-block sum, super-block total, minimums, float sum).
+template <int Rows>
+static void q4_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
+  __m512 sum[Rows];
+  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
+  const auto* blocks = reinterpret_cast<const PanelBlockQ4_K*>(panel);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  for (int b = 0; b < k / kQKK; ++b) {
+    const PanelBlockQ4_K& block = blocks[b];
+    const ActBlock256* a[Rows];
+    __m512i total[Rows], minimums[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
+      total[r] = minimums[r] = _mm512_setzero_si512();
+    }
+    for (int s = 0; s < 8; ++s) {
+      __m512i acc[Rows];
+      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_setzero_si512();
+      for (int v = 0; v < 4; ++v) {
+        const __m512i packed = _mm512_loadu_si512(block.codes[s][v]);
+        const __m512i low = _mm512_and_si512(packed, low4), high = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low4);
+        for (int r = 0; r < Rows; ++r) {
+          acc[r] = _mm512_dpbusd_epi32(acc[r], low, broadcast4(a[r]->qs + 32 * s + 4 * v));
+          acc[r] = _mm512_dpbusd_epi32(acc[r], high, broadcast4(a[r]->qs + 32 * s + 16 + 4 * v));
+        }
+      }
+      const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales[s])));
+      const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.mins[s])));
+      // (m, m) as int16 pairs, so one dpwssd gives m · (sum of the sub-block's two halves of 16).
+      const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
+      for (int r = 0; r < Rows; ++r) {
+        total[r] = _mm512_add_epi32(total[r], _mm512_mullo_epi32(acc[r], scales));
+        minimums[r] = _mm512_dpwssd_epi32(minimums[r], mins_twice, broadcast4(a[r]->sums + 2 * s));
+      }
+    }
+    const __m512 d = widen_halves(block.d), dmin = widen_halves(block.dmin);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 scale = _mm512_set1_ps(a[r]->d);
+      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), _mm512_mul_ps(d, scale), sum[r]);
+      sum[r] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r]), _mm512_mul_ps(dmin, scale), sum[r]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+}
+
+// Bits 2v, 2v + 1 of each byte of `high`, moved to bits 4 and 5 (the top of a six-bit code).
+template <int V>
+static __m512i top_bits(__m512i high) {
+  const __m512i bits45 = _mm512_set1_epi8(0x30);
+  if constexpr (V < 2) return _mm512_and_si512(_mm512_slli_epi16(high, 4 - 2 * V), bits45);
+  if constexpr (V == 2) return _mm512_and_si512(high, bits45);
+  return _mm512_and_si512(_mm512_srli_epi16(high, 2), bits45);
+}
+
+// Four rows at most: each keeps five vectors (two half sums, the total, the offsets, the float sum).
+template <int Rows>
+static void q6_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
+  __m512 sum[Rows];
+  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
+  const auto* blocks = reinterpret_cast<const PanelBlockQ6_K*>(panel);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  for (int b = 0; b < k / kQKK; ++b) {
+    const PanelBlockQ6_K& block = blocks[b];
+    const ActBlock256* a[Rows];
+    __m512i total[Rows], offsets[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
+      total[r] = offsets[r] = _mm512_setzero_si512();
+    }
+    for (int s = 0; s < 8; ++s) {
+      __m512i first[Rows], second[Rows];  // sub-blocks 2s and 2s + 1 (of 16)
+      for (int r = 0; r < Rows; ++r) first[r] = second[r] = _mm512_setzero_si512();
+      const __m512i high0 = _mm512_loadu_si512(block.high[s][0]), high1 = _mm512_loadu_si512(block.high[s][1]);
+      const auto quads = [&](auto v_constant) {
+        constexpr int v = decltype(v_constant)::value;
+        const __m512i packed = _mm512_loadu_si512(block.low[s][v]);
+        const __m512i codes0 = _mm512_or_si512(_mm512_and_si512(packed, low4), top_bits<v>(high0));
+        const __m512i codes1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(packed, 4), low4), top_bits<v>(high1));
+        for (int r = 0; r < Rows; ++r) {
+          first[r] = _mm512_dpbusd_epi32(first[r], codes0, broadcast4(a[r]->qs + 32 * s + 4 * v));
+          second[r] = _mm512_dpbusd_epi32(second[r], codes1, broadcast4(a[r]->qs + 32 * s + 16 + 4 * v));
+        }
+      };
+      quads(std::integral_constant<int, 0>());
+      quads(std::integral_constant<int, 1>());
+      quads(std::integral_constant<int, 2>());
+      quads(std::integral_constant<int, 3>());
+      // Row j's two scales as an int16 pair, and each alone as int32.
+      const __m512i pairs = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.scales[s])));
+      const __m512i scale0 = _mm512_srai_epi32(_mm512_slli_epi32(pairs, 16), 16), scale1 = _mm512_srai_epi32(pairs, 16);
+      for (int r = 0; r < Rows; ++r) {
+        total[r] = _mm512_add_epi32(total[r], _mm512_add_epi32(_mm512_mullo_epi32(first[r], scale0), _mm512_mullo_epi32(second[r], scale1)));
+        // Σ sc · (sum of the sub-block's activations), for the codes' offset of 32.
+        offsets[r] = _mm512_dpwssd_epi32(offsets[r], pairs, broadcast4(a[r]->sums + 2 * s));
+      }
+    }
+    const __m512 d = widen_halves(block.d);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512i exact = _mm512_sub_epi32(total[r], _mm512_slli_epi32(offsets[r], 5));
+      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(exact), _mm512_mul_ps(d, _mm512_set1_ps(a[r]->d)), sum[r]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+}
+
+using Tile = void (*)(const uint8_t*, const uint8_t*, size_t, int, float*);
+
+// out[r][j] for r < rows ≤ kMaxQuantRows, in tiles of at most `widest` rows.
+template <int Widest>
+static void in_tiles(const Tile (&tiles)[Widest + 1], const uint8_t* panel, const uint8_t* acts, size_t stride, int rows,
+                     int k, float* out) {
+  for (int r0 = 0; r0 < rows; r0 += Widest) {
+    const int count = rows - r0 < Widest ? rows - r0 : Widest;
+    tiles[count](panel, acts + r0 * stride, stride, k, out + kQuantPanelRows * r0);
+  }
+}
+
+static void q8_0_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  static const Tile tiles[] = {nullptr,       q8_0_tile<1>, q8_0_tile<2>, q8_0_tile<3>, q8_0_tile<4>,
+                               q8_0_tile<5>, q8_0_tile<6>, q8_0_tile<7>, q8_0_tile<8>};
+  in_tiles<8>(tiles, panel, acts, stride, rows, k, out);
+}
+
+static void q4_0_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  static const Tile tiles[] = {nullptr,       q4_0_tile<1>, q4_0_tile<2>, q4_0_tile<3>, q4_0_tile<4>,
+                               q4_0_tile<5>, q4_0_tile<6>, q4_0_tile<7>, q4_0_tile<8>};
+  in_tiles<8>(tiles, panel, acts, stride, rows, k, out);
+}
+
+static void q6_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  static const Tile tiles[] = {nullptr, q6_k_tile<1>, q6_k_tile<2>, q6_k_tile<3>, q6_k_tile<4>};
+  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
+}
+
+static void q4_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  static const Tile tiles[] = {nullptr, q4_k_tile<1>, q4_k_tile<2>, q4_k_tile<3>, q4_k_tile<4>};
+  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
+}
+
+// A register-only dpbusd loop (the int8 peak): ten independent 512-bit accumulators.
+static float dpbusd_loop(int64_t iterations) {
+  __m512i acc[10];
+  for (int j = 0; j < 10; ++j) acc[j] = _mm512_set1_epi32(j);
+  const __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(-2);
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int j = 0; j < 10; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], u, s);
+  }
+  __m512i total = acc[0];
+  for (int j = 1; j < 10; ++j) total = _mm512_add_epi32(total, acc[j]);
+  return static_cast<float>(_mm512_reduce_add_epi32(total));
+}
+
+const QuantPanelDots kVnniPanelDots = {q8_0_panel, q4_0_panel, q4_k_panel, q6_k_panel, dpbusd_loop, 10 * 64 * 2};
+
+}  // namespace anneal
+
+#else
+
+namespace anneal {
+const QuantPanelDots kVnniPanelDots = {};
+}  // namespace anneal
+
+#endif
