@@ -265,6 +265,46 @@ describe("choosing the kernels", () => {
 });
 
 // Where the CPU has AVX-512 BF16 (the CI machines do), BF16 weights default to vdpbf16ps.
+describe("rows longer than one GEMM slice (4096 values), multiplied a slice at a time", () => {
+  // 8197 = two whole slices and an odd tail; each slice adds into the output after the first.
+  const rows = 5;
+  const n = 20;
+  const k = 8197;
+  const x = randomArray(rows * k, 11);
+  const bias = randomArray(n, 12);
+  const bits = Uint16Array.from(randomArray(n * k, 13), (v) => toBf16(v));
+  /** Σ x·w + bias in float64, with the activations as `activation` gives them. */
+  const naive = (activation: (v: number) => number) => {
+    const expected = new Float64Array(rows * n);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < n; j++) {
+        let sum = bias[j] as number;
+        for (let kk = 0; kk < k; kk++)
+          sum += activation(x[r * k + kk] as number) * fromBf16(bits[j * k + kk] as number);
+        expected[r * n + j] = sum;
+      }
+    }
+    return expected;
+  };
+  const widened = Float32Array.from(bits, (b) => fromBf16(b));
+  // float32 sums of 8197 terms of magnitude ~1 round at ~1e-4; a slice lost or counted twice is off by ~10.
+  const tolerance = 2e-3;
+
+  it.each(impls)("%s: F32 and BF16 (widened) weights", (impl) => {
+    const expected = naive((v) => v);
+    expectClose(addon.kernels.gemm(x, rows, widened, n, k, bias, impl), expected, tolerance);
+    expectClose(addon.kernels.gemm16(x, rows, bits, n, k, bias, "bf16", impl), expected, tolerance);
+  });
+
+  it.skipIf(!cpu.avx512Bf16)("BF16 weights on the dot-product instruction", () => {
+    expectClose(
+      addon.kernels.gemm16(x, rows, bits, n, k, bias, "bf16", "avx512", "dot"),
+      naive(roundToBf16),
+      tolerance,
+    );
+  });
+});
+
 describe.skipIf(!cpu.avx512Bf16)("BF16 dot-product kernels", () => {
   it.each([
     [1, 1, 1],

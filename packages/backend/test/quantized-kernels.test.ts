@@ -191,9 +191,10 @@ describe.each(types)("%s", (type) => {
     },
   );
 
-  // Where a path repacks Q8_0 and Q4_K into sixteen-row panels (AVX-512 VNNI), its row products are
-  // checked too ("rows"): both must match.
-  const paths = impls.flatMap((impl) =>
+  // Where a path repacks quantized weights into sixteen-row panels (AVX-512 VNNI), its row products
+  // are checked too ("rows"): both must match.
+  type Path = { impl: (typeof impls)[number]; layout: "panels" | "rows" };
+  const paths = impls.flatMap((impl): Path[] =>
     impl === "portable"
       ? [{ impl, layout: "panels" as const }]
       : (["panels", "rows"] as const).map((layout) => ({ impl, layout })),
