@@ -54,6 +54,34 @@ describe("chat through the SDK", () => {
     expect(drafts.at(-1)).toBe(whole.choices[0]?.message.content ?? "");
   });
 
+  it("canvas: true puts the canvas on every draft: masks only ever resolve, and the last frame reads as the answer", async () => {
+    const params = { model: MODEL, messages, max_tokens: 32, reasoning_effort: "high" as const };
+    const whole = await client.chat.completions.create(params);
+    const stream = await client.chat.completions.create({ ...params, stream: true, diffusing: true, canvas: true });
+    const frames = [];
+    for await (const chunk of stream) if (chunk.canvas) frames.push(chunk.canvas);
+    expect(frames.length).toBeGreaterThan(1);
+    const first = frames[0] as NonNullable<(typeof frames)[number]>;
+    expect(first.masked.filter(Boolean).length).toBeGreaterThan(0);
+    for (const frame of frames) {
+      expect(frame.masked).toHaveLength(frame.pieces.length);
+      expect(frame.confidence).toHaveLength(frame.pieces.length);
+    }
+    for (let f = 1; f < frames.length; f++) {
+      const [before, after] = [frames[f - 1], frames[f]] as [typeof first, typeof first];
+      // A committed position stays committed with the same text, and its confidence is the model's.
+      for (let i = 0; i < Math.min(before.pieces.length, after.pieces.length); i++) {
+        if (before.masked[i]) continue;
+        expect(after.masked[i]).toBe(false);
+        expect(after.pieces[i]).toBe(before.pieces[i]);
+        expect(after.confidence[i]).toBeGreaterThan(0);
+      }
+    }
+    const last = frames.at(-1) as typeof first;
+    expect(last.masked.some(Boolean)).toBe(false);
+    expect(last.pieces.join("")).toBe(whole.choices[0]?.message.content ?? "");
+  });
+
   it("honours a stop string", async () => {
     const whole = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40 });
     const text = whole.choices[0]?.message.content ?? "";
@@ -245,6 +273,12 @@ describe("raw HTTP", () => {
       body: { model: MODEL, messages, diffusing: true },
       status: 400,
       message: /diffusing requires stream/,
+    },
+    {
+      name: "canvas without diffusing",
+      body: { model: MODEL, messages, stream: true, canvas: true },
+      status: 400,
+      message: /canvas requires diffusing/,
     },
     {
       name: "max_tokens over the cap",

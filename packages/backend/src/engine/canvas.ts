@@ -1,10 +1,16 @@
 // The token canvas of one generation: [prompt | answer (masked at first) | suffix], with the latest
-// estimate for each still-masked answer position (what a diffusing view shows).
+// estimate for each still-masked answer position and how sure the model was of it (what a diffusing
+// view shows).
 
 export class Canvas {
   readonly tokens: Int32Array;
   /** Current best guess at each position (committed token, or the last argmax seen while masked). */
   readonly estimates: Int32Array;
+  /**
+   * The model's probability of each estimate when it was last seen (of a committed token: as it was
+   * chosen); NaN where the model never weighed in (the prompt, tokens laid out before any pass).
+   */
+  readonly confidences: Float32Array;
   readonly answerStart: number;
   readonly answerEnd: number;
 
@@ -21,6 +27,7 @@ export class Canvas {
     this.tokens.fill(maskId, this.answerStart, this.answerEnd);
     this.tokens.set(Array.from(suffix), this.answerEnd);
     this.estimates = Int32Array.from(this.tokens);
+    this.confidences = new Float32Array(this.tokens.length).fill(Number.NaN);
   }
 
   get length(): number {
@@ -38,18 +45,27 @@ export class Canvas {
     return positions;
   }
 
-  commit(position: number, token: number): void {
+  /** `confidence`: the model's probability of the token as it was chosen (kept as it was when not given). */
+  commit(position: number, token: number, confidence?: number): void {
     this.tokens[position] = token;
     this.estimates[position] = token;
+    if (confidence !== undefined) this.confidences[position] = confidence;
   }
 
-  estimate(position: number, token: number): void {
-    if (this.isMasked(position)) this.estimates[position] = token;
+  estimate(position: number, token: number, confidence = Number.NaN): void {
+    if (!this.isMasked(position)) return;
+    this.estimates[position] = token;
+    this.confidences[position] = confidence;
   }
 
   /** The answer as the model currently sees it: committed tokens and estimates elsewhere. */
   draft(): Int32Array {
     return this.estimates.slice(this.answerStart, this.answerEnd);
+  }
+
+  /** The answer's confidences (see `confidences`). */
+  draftConfidence(): Float32Array {
+    return this.confidences.slice(this.answerStart, this.answerEnd);
   }
 
   /** The canvas with everything but the answer masked (the unconditional input of guidance). */

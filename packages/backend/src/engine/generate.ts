@@ -67,6 +67,8 @@ export interface StepEvent {
   draft: Int32Array;
   /** 1 where the answer is still masked. */
   masked: Uint8Array;
+  /** The model's probability of each draft token (see Canvas.confidences); only with `drafts`. */
+  confidence?: Float32Array;
   /** Answer-relative positions committed by this step. */
   committed: number[];
 }
@@ -158,7 +160,8 @@ export async function* generate(
         positionTemperature: o.positionTemperature,
         random,
       });
-      for (const c of chosen) canvas.commit(c.position, c.token);
+      // (A deferred token's probability was set to −1 to rank it last: its confidence is unknown.)
+      for (const c of chosen) canvas.commit(c.position, c.token, c.probability >= 0 ? c.probability : Number.NaN);
       if (o.constraint) settle(canvas, o.constraint);
       if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
       blockStep++;
@@ -168,6 +171,7 @@ export async function* generate(
         block,
         draft: canvas.draft(),
         masked: canvas.answerMask(),
+        ...(o.drafts ? { confidence: canvas.draftConfidence() } : {}),
         committed: chosen.map((c) => c.position - canvas.answerStart).sort((a, b) => a - b),
       };
     }
@@ -290,7 +294,7 @@ function readCandidates(
   for (const position of viewed) {
     const i = indexOfRow.get(Math.max(0, position - shift));
     if (i === undefined) continue; // not computed in this pass (outside a dual-cache block)
-    canvas.estimate(position, stats.argmax[i] as number);
+    canvas.estimate(position, stats.argmax[i] as number, stats.confidence[i] as number);
     candidates.push({
       position,
       token: (sampled ? stats.sample[i] : stats.argmax[i]) as number,

@@ -1,7 +1,7 @@
 // The shared life of a completion request: admission, cancellation on disconnect, a time limit,
 // streaming (append deltas or diffusing drafts) or one JSON answer, usage and metrics.
 import { randomUUID } from "node:crypto";
-import type { FinishReason } from "@anneal/sdk/schema";
+import type { CanvasFrame, FinishReason } from "@anneal/sdk/schema";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type Admission, QueueFullError } from "./admission";
 import { parseToolCalls } from "./chat-prompt";
@@ -159,7 +159,7 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
   const sse = new SseWriter(reply.raw, { "x-request-id": String(reply.request.id) });
   let sent = false;
   // Every frame goes through here: the first one carries the assistant role and sets time to first token.
-  const send = (delta: ChatDelta, text: string | undefined, finish: FinishReason | null) => {
+  const send = (delta: ChatDelta, text: string | undefined, finish: FinishReason | null, canvas?: CanvasFrame) => {
     if (!sent)
       ids.ctx.metrics.timeToFirstToken.observe({ endpoint: plan.endpoint }, (performance.now() - ids.started) / 1000);
     sse.send(
@@ -173,6 +173,7 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
               ...(text !== undefined ? { content: text } : {}),
             },
             finish,
+            canvas,
           ),
     );
     sent = true;
@@ -199,7 +200,8 @@ async function streamCompletion(reply: FastifyReply, plan: CompletionPlan, run: 
       const stream = generateText(plan.served, run);
       let next = await stream.next();
       while (!next.done) {
-        send({}, next.value.text, null);
+        const event = next.value;
+        send({}, event.text, null, event.kind === "draft" ? event.canvas : undefined);
         next = await stream.next();
       }
       outcome = next.value;

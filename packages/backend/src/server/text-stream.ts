@@ -1,9 +1,10 @@
 // Runs a generation and turns its steps into text: append deltas as the answer's committed prefix
 // grows, or whole drafts (diffusing), with stop strings applied and the final outcome.
-import { type GenerateOptions, generate } from "../engine/generate";
+import type { CanvasFrame } from "@anneal/sdk/schema";
+import { type GenerateOptions, generate, type StepEvent } from "../engine/generate";
 import type { ServedModel } from "./served-model";
 
-export type TextEvent = { kind: "delta"; text: string } | { kind: "draft"; text: string };
+export type TextEvent = { kind: "delta"; text: string } | { kind: "draft"; text: string; canvas?: CanvasFrame };
 
 export interface TextOutcome {
   text: string;
@@ -19,6 +20,8 @@ export interface TextRequest {
   stop: string[];
   /** Emit whole drafts at every step instead of append deltas. */
   diffusing: boolean;
+  /** With `diffusing`: a draft at every step, each with the canvas it was read from. */
+  canvas?: boolean;
   /** Called after every denoising step, whether or not the text changed (progress for buffered answers). */
   onStep?: () => void;
 }
@@ -39,6 +42,7 @@ export async function* generateText(
     }
     return tokenizer.decode(ids);
   };
+  const pieceOf = piecesOf(served, pad);
   const run = generate(served.engine, request.prompt, { ...request.options, drafts: request.diffusing });
   let emitted = "";
   let lastDraft = "";
@@ -48,7 +52,10 @@ export async function* generateText(
     request.onStep?.();
     if (request.diffusing) {
       const draft = cutAtStop(decode(step.draft), request.stop).text;
-      if (draft !== lastDraft) {
+      if (request.canvas) {
+        lastDraft = draft;
+        yield { kind: "draft", text: draft, canvas: canvasFrame(step, stopIds, pieceOf) };
+      } else if (draft !== lastDraft) {
         lastDraft = draft;
         yield { kind: "draft", text: draft };
       }
@@ -80,6 +87,36 @@ export async function* generateText(
     // The answer's tokens per pass (not the canvas positions committed, which include padding after EOS).
     tokensPerForward: result.forwardPasses > 0 ? completionTokens / result.forwardPasses : 0,
   };
+}
+
+/** Each token's own text (cached: a frame asks for every position at every step); "" for the mask and padding. */
+function piecesOf(served: ServedModel, pad: number | undefined): (token: number) => string {
+  const { tokenizer, architecture } = served.checkpoint;
+  const cache = new Map<number, string>();
+  return (token) => {
+    if (token === architecture.maskId || token === pad) return "";
+    let piece = cache.get(token);
+    if (piece === undefined) {
+      piece = tokenizer.decode([token]);
+      cache.set(token, piece);
+    }
+    return piece;
+  };
+}
+
+/** The answer's canvas at one step, up to the first committed stop token (what follows is padding). */
+function canvasFrame(step: StepEvent, stopIds: ReadonlySet<number>, pieceOf: (token: number) => string): CanvasFrame {
+  let end = 0;
+  while (end < step.draft.length && !(step.masked[end] === 0 && stopIds.has(step.draft[end] as number))) end++;
+  const frame: CanvasFrame = { pieces: [], masked: [], confidence: [] };
+  for (let i = 0; i < end; i++) {
+    const token = step.draft[i] as number;
+    const confidence = step.confidence?.[i] ?? Number.NaN;
+    frame.pieces.push(stopIds.has(token) ? "" : pieceOf(token));
+    frame.masked.push(step.masked[i] === 1);
+    frame.confidence.push(Number.isNaN(confidence) ? null : Math.round(confidence * 1000) / 1000);
+  }
+  return frame;
 }
 
 /** The text before the first stop string, and whether one was found. */

@@ -61,6 +61,19 @@ export const ResponseFormatSchema = z.discriminatedUnion("type", [
 /** Mercury's reasoning budget; `instant` is the near-real-time mode. */
 export const ReasoningEffortSchema = z.enum(["instant", "low", "medium", "high"]);
 
+/**
+ * Anneal extension: the answer's canvas at one denoising step, on each chunk of a `diffusing` stream
+ * that asked for `canvas: true` — one entry per answer position, up to the first committed end token.
+ */
+export const CanvasFrameSchema = z.object({
+  /** Each position's text: its committed token, or the model's current guess where still masked. */
+  pieces: z.array(z.string()),
+  /** Which positions are still masked (their piece is only a guess). */
+  masked: z.array(z.boolean()),
+  /** The model's probability of each piece (0–1, 3 decimals); null where it never weighed in. */
+  confidence: z.array(z.number().min(0).max(1).nullable()),
+});
+
 export const ChatCompletionCreateParamsSchema = z
   .object({
     model: z.string().min(1),
@@ -73,6 +86,8 @@ export const ChatCompletionCreateParamsSchema = z
     realtime: z.boolean().optional(),
     /** Stream whole drafts that replace each other (requires `stream: true`). */
     diffusing: z.boolean().optional(),
+    /** Anneal extension: with `diffusing`, each chunk also carries the canvas (`CanvasFrameSchema`). */
+    canvas: z.boolean().optional(),
     tools: z.array(ToolSchema).optional(),
     tool_choice: ToolChoiceSchema.optional(),
     parallel_tool_calls: z.boolean().optional(),
@@ -83,6 +98,10 @@ export const ChatCompletionCreateParamsSchema = z
   .refine((params) => !params.diffusing || params.stream === true, {
     message: "diffusing requires stream: true",
     path: ["diffusing"],
+  })
+  .refine((params) => !params.canvas || params.diffusing === true, {
+    message: "canvas requires diffusing: true",
+    path: ["canvas"],
   });
 
 /** Mercury's summary of hidden reasoning; `status` is `complete`, `unavailable` or `skipped`. */
@@ -147,6 +166,8 @@ export const ChatCompletionChunkSchema = z.object({
   /** Arrives on the final chunk, when the request asked for `reasoning_summary`. */
   reasoning_summary: ReasoningSummarySchema.nullish(),
   warning: z.string().nullish(),
+  /** Anneal extension: the canvas this draft was read from (a `canvas: true` diffusing stream). */
+  canvas: CanvasFrameSchema.optional(),
 });
 
 export type MessageContent = z.infer<typeof MessageContentSchema>;
@@ -162,3 +183,4 @@ export type ChatCompletionMessage = z.infer<typeof ChatCompletionMessageSchema>;
 export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;
 export type ToolCallDelta = z.infer<typeof ToolCallDeltaSchema>;
 export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunkSchema>;
+export type CanvasFrame = z.infer<typeof CanvasFrameSchema>;

@@ -184,6 +184,7 @@ export function completionRoutes(
       finalCheck: canvas && structured.kind !== "none" ? structured.check : undefined,
       warning: structured.kind !== "none" ? structured.warning : undefined,
       diffusing: params.diffusing === true,
+      canvas: params.canvas === true,
       // A laid-out answer ends where its schema does: no stop strings or tokens cut it, and its padding
       // (the end-of-text token) is an ordinary choice, not one deferred to the end.
       ...(canvas ? { stop: [] } : {}),
