@@ -74,6 +74,26 @@ describe("anneal serve receives its own flags", () => {
     }
   });
 
+  it("serves the playground at / by default, and --no-ui turns it off", async () => {
+    const withUi = await serve([]);
+    expect(withUi.log).toMatch(/playground at http:\/\/[\d.:]+\/playground\//);
+    const root = await fetch(`${withUi.origin}/`, { redirect: "manual" });
+    expect(root.status).toBe(302);
+    expect((await fetch(`${withUi.origin}/playground/`)).status).toBe(200);
+    child?.kill("SIGKILL");
+
+    const withoutUi = await serve(["--no-ui"]);
+    expect(withoutUi.log).not.toMatch(/playground/);
+    expect((await fetch(`${withoutUi.origin}/`, { redirect: "manual" })).status).toBe(404);
+    expect((await fetch(`${withoutUi.origin}/playground/`)).status).toBe(404);
+    expect((await fetch(`${withoutUi.origin}/playground/app.js`)).status).toBe(404);
+  });
+
+  it("--host beyond loopback without a key warns that anyone can use the models", async () => {
+    const { log } = await serve(["--host", "0.0.0.0"]);
+    expect(log).toMatch(/warning: listening on 0\.0\.0\.0 without an API key: anyone who can reach this port/);
+  });
+
   it("--model ID=DIR: that model is served under that id", async () => {
     const { origin } = await serve(["--model", `chosen=${modelDir}`]);
     const models = (await (await fetch(`${origin}/v1/models`)).json()) as { data: { id: string }[] };

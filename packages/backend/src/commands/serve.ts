@@ -29,6 +29,8 @@ interface ServeFlags {
   config?: string;
   log?: boolean;
   offline?: boolean;
+  /** commander's negation of --no-ui: false when given. */
+  ui: boolean;
 }
 
 export function serveCommand(name = "anneal serve"): Command {
@@ -81,6 +83,7 @@ export function serveCommand(name = "anneal serve"): Command {
       ).choices(["dot", "widen"]),
     )
     .option("--offline", "never download: Hub ids must be in the local cache (also HF_HUB_OFFLINE=1)")
+    .option("--no-ui", "do not serve the web playground at / and /playground/")
     .option("--config <file>", "JSON with any of these options in camelCase (flags win)")
     .option("--log", "structured request logs (pino) on stdout")
     .action((flags: ServeFlags) => serve(flags, name));
@@ -132,12 +135,20 @@ async function serve(flags: ServeFlags, name: string): Promise<void> {
       ...(setting(flags.offline, "offline", undefined) ? { offline: true } : {}),
       onProgress: progressLines((line) => process.stderr.write(`${name}: ${line}\n`)),
     },
+    ui: flags.ui === false ? false : setting<boolean>(undefined, "ui", true),
     logger: flags.log === true,
   };
 
   const server = createServer(options);
-  const address = await server.listen(setting(flags.port, "port", D.port), setting(flags.host, "host", D.host));
+  const host = setting(flags.host, "host", D.host);
+  const address = await server.listen(setting(flags.port, "port", D.port), host);
   process.stderr.write(`${name}: listening on ${address} (loading ${models.map((m) => m.dir).join(", ")})\n`);
+  if (options.ui) process.stderr.write(`${name}: playground at ${address}/playground/\n`);
+  if (apiKeys.length === 0 && !isLoopback(host)) {
+    process.stderr.write(
+      `${name}: warning: listening on ${host} without an API key: anyone who can reach this port can use the models${options.ui ? " and the playground" : ""}; set --api-key-file or ANNEAL_API_KEYS\n`,
+    );
+  }
   server.ready.then(
     () =>
       process.stderr.write(
@@ -165,6 +176,10 @@ function where(info: ReturnType<NativeModel["info"]>): string {
   const int8 = info.int8 && info.weights && /Q\d/.test(info.weights) ? `, ${info.int8} int8` : "";
   const bf16 = info.bf16 === "dot" && info.weights?.includes("BF16") ? ", bf16 dot products" : "";
   return `cpu (${info.kernels} kernels, ${info.weights ?? "F32"} weights${int8}${bf16})`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 function readConfig(path: string): Record<string, unknown> {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { HubLoadOptions } from "../checkpoint/hub-download";
 import type { QuantizeChoice } from "../checkpoint/load";
 import type { Bf16Products, Device } from "../native";
+import { playgroundDir } from "../playground-dir";
 import { Admission } from "./admission";
 import { ApiKeys, publicRoutes } from "./auth";
 import type { HandlerContext } from "./completion-handler";
@@ -13,6 +14,7 @@ import { HttpError, shuttingDown } from "./http-error";
 import { boundedHttpServer, clientErrorHandler, drainRequest, frameworkErrorHandler } from "./http-hardening";
 import { ServerMetrics } from "./metrics";
 import { ModelRegistry, type ModelSource } from "./model-registry";
+import { playgroundRoutes } from "./playground-routes";
 import { completionRoutes } from "./routes/completions";
 import { modelRoutes } from "./routes/models";
 
@@ -47,6 +49,8 @@ export interface ServerOptions {
   bf16?: Bf16Products;
   /** Models named by Hub id: offline mode, download progress, endpoint and token. */
   hub?: HubLoadOptions;
+  /** Serve the web playground at / and /playground/. Default true. */
+  ui?: boolean;
   /** pino logging: false, true, or pino options. Default false. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -85,6 +89,8 @@ export function createServer(options: ServerOptions): AnnealServer {
   const metrics = new ServerMetrics();
   const registry = new ModelRegistry();
   const open = publicRoutes(options);
+  // The page is public (it asks for the key itself); the API it calls is not.
+  const pageRoutes: ReadonlySet<string> = options.ui === false ? new Set() : playgroundRoutes(app, playgroundDir());
   const admission = new Admission(
     options.maxConcurrent ?? defaults.maxConcurrent,
     options.maxQueue ?? defaults.maxQueue,
@@ -103,7 +109,7 @@ export function createServer(options: ServerOptions): AnnealServer {
     reply.header("x-request-id", request.id);
     // The route the router matched, whatever the raw URL looked like; undefined for no route (404).
     const route = request.routeOptions.url;
-    if (route !== undefined && open.has(route)) return;
+    if (route !== undefined && (open.has(route) || pageRoutes.has(route))) return;
     if (!keys.allows(request.headers.authorization)) {
       throw new HttpError(
         401,
