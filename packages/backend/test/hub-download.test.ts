@@ -126,6 +126,34 @@ describe("downloading a Hub id into the cache", () => {
     expect(resumedAt(second)).toBeLessThanOrEqual(half);
   });
 
+  it("fetches several files at once (and one at a time when told to)", async () => {
+    // The Hub holds every transfer until three wait at once; one-at-a-time fetching would wait out the 20 s.
+    hub.holdTransfersUntil(3, 20_000);
+    const loaded = await loadCheckpoint("test-org/tiny-llada");
+    expect(hub.peakHeld).toBe(3);
+    expect(readFileSync(join(loaded.dir, "model.safetensors")).equals(weights)).toBe(true);
+    expect(await logits(loaded.dir)).toEqual(await logits(source.dir));
+
+    const other = mkdtempSync(join(tmpdir(), "anneal-hub-serial-"));
+    process.env.HF_HUB_CACHE = other;
+    hub.holdTransfersUntil(2, 300);
+    await loadCheckpoint("test-org/tiny-llada", { hub: { concurrency: 1 } });
+    expect(hub.peakHeld).toBe(3); // unchanged: never two at once
+  }, 30_000);
+
+  it("after one file fails no new file starts, and the error names the file", async () => {
+    hub.corrupt("model.safetensors");
+    const progress: DownloadProgress[] = [];
+    const options = { hub: { concurrency: 1, onProgress: (p: DownloadProgress) => progress.push(p) } };
+    expect(await loadError("test-org/tiny-llada", options)).toMatch(/model\.safetensors/);
+    const order = [...new Set(progress.map((p) => p.file))];
+    expect(order.at(-1)).toBe("model.safetensors"); // nothing was started after it
+    const later = readdirSync(source.dir).filter((name) => name > "model.safetensors");
+    expect(later.length).toBeGreaterThan(0);
+    for (const name of later) expect(hub.requests.some((r) => r.url.endsWith(`/${name}`))).toBe(false);
+    expect(existsSync(blobOf("test-org/tiny-llada", weights))).toBe(false);
+  });
+
   it("two pulls of the same model at once: one fetches each file, the other waits and uses it", async () => {
     const [a, b] = await Promise.all([locateModel("test-org/tiny-llada"), locateModel("test-org/tiny-llada")]);
     expect(a).toBe(b);

@@ -13,6 +13,7 @@ import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { lock } from "proper-lockfile";
 import { CheckpointError } from "../errors";
 import { findCachedModel, type HubId, isCommit, pickGguf, repoCacheDir, resolveCachedModel } from "./hub-cache";
+import { inParallel } from "./in-parallel";
 
 export interface DownloadProgress {
   repo: string;
@@ -38,7 +39,12 @@ export interface HubDownloadOptions {
   stallMs?: number;
   /** Tries per file (each resuming where the last stopped) before giving up; default 5. */
   attempts?: number;
+  /** Files fetched at once (a sharded checkpoint's shards in parallel); default 4. */
+  concurrency?: number;
 }
+
+/** Files in flight at once by default: enough to fill a link with a sharded checkpoint, few enough for the Hub's CDN. */
+export const DEFAULT_DOWNLOAD_CONCURRENCY = 4;
 
 export interface HubLoadOptions extends HubDownloadOptions {
   /** Never touch the network; default: HF_HUB_OFFLINE set to 1, true, yes or on. */
@@ -114,7 +120,16 @@ export async function downloadModel(text: string, id: HubId, options: HubDownloa
   const wanted = chooseFiles(text, id, files);
 
   const repoDir = await repoCacheDir(id.repo);
-  for (const [i, file] of wanted.entries()) {
+  // Checked before anything is fetched: both come from the server and are joined onto the cache folder.
+  for (const file of wanted) {
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(file.id)) {
+      throw new CheckpointError(text, `${file.path}: the Hub lists it with an unusable hash ${file.id}`);
+    }
+    if (isAbsolute(file.path) || file.path.split(/[\\/]/).includes("..")) {
+      throw new CheckpointError(text, `the Hub lists a file outside the repo (${file.path}); refusing it`);
+    }
+  }
+  await inParallel(wanted, options.concurrency ?? DEFAULT_DOWNLOAD_CONCURRENCY, async (file, i) => {
     const report = (bytes: number) =>
       options.onProgress?.({
         repo: id.repo,
@@ -127,14 +142,7 @@ export async function downloadModel(text: string, id: HubId, options: HubDownloa
     const pointer = join(repoDir, "snapshots", commit, file.path);
     if (existsSync(pointer)) {
       report(file.size);
-      continue;
-    }
-    // Both come from the server and are joined onto the cache folder: nothing may climb out of it.
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(file.id)) {
-      throw new CheckpointError(text, `${file.path}: the Hub lists it with an unusable hash ${file.id}`);
-    }
-    if (isAbsolute(file.path) || file.path.split(/[\\/]/).includes("..")) {
-      throw new CheckpointError(text, `the Hub lists a file outside the repo (${file.path}); refusing it`);
+      return;
     }
     const blob = join(repoDir, "blobs", file.id);
     // Another pull or server fetching the same blob holds its lock: wait, then use what it fetched.
@@ -150,7 +158,7 @@ export async function downloadModel(text: string, id: HubId, options: HubDownloa
       await release();
     }
     await linkPointer(pointer, blob);
-  }
+  });
   if (!isCommit(id.revision)) {
     await mkdir(join(repoDir, "refs"), { recursive: true });
     await writeFile(join(repoDir, "refs", id.revision), commit);

@@ -1,7 +1,7 @@
-// How a Hub download shows while it runs: a progress bar on a terminal (cli-progress), or lines — a
-// file's start, each further tenth of a large file, its end — for logs and pipes, so the server's
-// log says how far a model's download got.
-import { Presets, SingleBar } from "cli-progress";
+// How a Hub download shows while it runs: progress bars on a terminal (cli-progress, one per file,
+// as several download at once), or lines — a file's start, each further tenth of a large file, its
+// end — for logs and pipes, so the server's log says how far a model's download got.
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import type { DownloadProgress } from "../checkpoint/hub-download";
 
 type Reporter = (progress: DownloadProgress) => void;
@@ -16,49 +16,47 @@ function size(bytes: number): string {
 /** Files smaller than this get no in-between lines. */
 const LINE_STEPS_FROM = 16 * 2 ** 20;
 
-/** Progress as lines through `write`, one per file start, tenth (large files) and end. */
+/** Progress as lines through `write`, one per file start, tenth (large files) and end; files may interleave. */
 export function progressLines(write: (line: string) => void): Reporter {
-  let file = "";
-  let tenths = 0;
+  const tenthsOf = new Map<string, number>(); // per file in progress: the tenths already reported
   return (p) => {
     const where = `${p.repo} [${p.index}/${p.count}] ${p.file}`;
-    if (p.file !== file) {
-      file = p.file;
-      tenths = 0;
+    const key = `${p.repo}\0${p.file}`;
+    const tenths = tenthsOf.get(key);
+    if (tenths === undefined) {
       if (p.bytes === p.total) return write(`${where}: in the cache`);
       write(`${where}: downloading ${size(p.total)}${p.bytes > 0 ? ` (resuming at ${size(p.bytes)})` : ""}`);
-      tenths = Math.floor((10 * p.bytes) / p.total);
+      tenthsOf.set(key, Math.floor((10 * p.bytes) / p.total));
       return;
     }
     const now = Math.floor((10 * p.bytes) / p.total);
-    if (p.bytes === p.total) write(`${where}: done`);
-    else if (now > tenths && p.total >= LINE_STEPS_FROM) write(`${where}: ${now * 10}% of ${size(p.total)}`);
-    tenths = now;
+    if (p.bytes === p.total) {
+      write(`${where}: done`);
+      tenthsOf.delete(key);
+      return;
+    }
+    if (now > tenths && p.total >= LINE_STEPS_FROM) write(`${where}: ${now * 10}% of ${size(p.total)}`);
+    tenthsOf.set(key, now);
   };
 }
 
-/** Progress as a bar on `stream` (a terminal), one per file; `stop` ends the last. */
+/** Progress as bars on `stream` (a terminal), one per file, several at once; `stop` ends them. */
 export function progressBar(stream: NodeJS.WriteStream): { report: Reporter; stop: () => void } {
-  let bar: SingleBar | undefined;
-  let file = "";
+  const bars = new MultiBar(
+    {
+      stream,
+      hideCursor: true,
+      barsize: 30,
+      format: "[{index}/{count}] {file} {bar} {percentage}% {value} of {total}, eta {eta_formatted}",
+      formatValue: (value, _options, type) => (type === "value" || type === "total" ? size(value) : String(value)),
+    },
+    Presets.shades_classic,
+  );
+  const byFile = new Map<string, SingleBar>();
   const report: Reporter = (p) => {
-    if (p.file !== file) {
-      bar?.stop();
-      file = p.file;
-      bar = new SingleBar(
-        {
-          stream,
-          hideCursor: true,
-          barsize: 30,
-          format: `[${p.index}/${p.count}] ${p.file} {bar} {percentage}% {value} of {total}, eta {eta_formatted}`,
-          formatValue: (value, _options, type) => (type === "value" || type === "total" ? size(value) : String(value)),
-        },
-        Presets.shades_classic,
-      );
-      bar.start(p.total, p.bytes);
-      return;
-    }
-    bar?.update(p.bytes);
+    const bar = byFile.get(p.file);
+    if (bar) bar.update(p.bytes);
+    else byFile.set(p.file, bars.create(p.total, p.bytes, { index: p.index, count: p.count, file: p.file }));
   };
-  return { report, stop: () => bar?.stop() };
+  return { report, stop: () => bars.stop() };
 }

@@ -35,6 +35,13 @@ export interface HubServer {
   stallNext(path: string, after: number): void;
   /** Every transfer of `path` sends its bytes with one flipped. */
   corrupt(path: string): void;
+  /**
+   * File transfers wait until `count` of them are waiting at once (then all go), or `timeoutMs` has
+   * passed: a download that fetches one file at a time meets the timeout and shows a peak of 1.
+   */
+  holdTransfersUntil(count: number, timeoutMs: number): void;
+  /** The most file transfers that were held at once. */
+  readonly peakHeld: number;
   close(): Promise<void>;
 }
 
@@ -60,6 +67,22 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
   const cuts = new Map<string, { after: number; times: number }>();
   const stalls = new Map<string, number>();
   const corrupted = new Set<string>();
+  let gate: { count: number; timeoutMs: number; held: (() => void)[] } | undefined;
+  let peakHeld = 0;
+  /** Runs `send` now, or once the gate opens. */
+  const throughGate = (send: () => void) => {
+    if (!gate) return send();
+    const current = gate;
+    current.held.push(send);
+    peakHeld = Math.max(peakHeld, current.held.length);
+    const open = () => {
+      if (gate !== current) return;
+      gate = undefined;
+      for (const release of current.held) release();
+    };
+    if (current.held.length >= current.count) open();
+    else if (current.held.length === 1) setTimeout(open, current.timeoutMs);
+  };
   const byHash = new Map<string, { repo: HubRepo; path: string }>();
   for (const repo of Object.values(repos))
     for (const [path, bytes] of repo.files) if (isLfs(path)) byHash.set(sha256(bytes), { repo, path });
@@ -70,7 +93,9 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
   };
 
   /** Sends `bytes` (or the asked range), applying any cut, stall or corruption set for `path`. */
-  const sendFile = (req: IncomingMessage, res: ServerResponse, path: string, bytes: Buffer, headers: object) => {
+  const sendFile = (req: IncomingMessage, res: ServerResponse, path: string, bytes: Buffer, headers: object) =>
+    throughGate(() => sendNow(req, res, path, bytes, headers));
+  const sendNow = (req: IncomingMessage, res: ServerResponse, path: string, bytes: Buffer, headers: object) => {
     let body = bytes;
     if (corrupted.has(path)) {
       body = Buffer.from(bytes);
@@ -203,6 +228,12 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     cutNext: (path, after, times = 1) => cuts.set(path, { after, times }),
     stallNext: (path, after) => stalls.set(path, after),
     corrupt: (path) => corrupted.add(path),
+    holdTransfersUntil: (count, timeoutMs) => {
+      gate = { count, timeoutMs, held: [] };
+    },
+    get peakHeld() {
+      return peakHeld;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
