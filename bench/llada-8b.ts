@@ -6,30 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModelShape } from "../packages/backend/src/native";
-import { benchRandomModel, measureForwards, type RandomModel } from "./support/random-gguf-model";
+import { LLADA_8B } from "./support/llada-8b-shape";
+import { benchRandomModel, measureForwards } from "./support/random-gguf-model";
 
 const THREADS = 2;
 const CANVAS = 288;
-const SHAPE: ModelShape = {
-  vocab: 126464,
-  dim: 4096,
-  layers: 32,
-  heads: 32,
-  kvHeads: 32,
-  headDim: 128,
-  ffn: 12288,
-  eps: 1e-5,
-  ropeTheta: 500000,
-  qkvBias: false,
-  tiedEmbeddings: false,
-};
-const MODEL: RandomModel = {
-  family: "llada",
-  shape: SHAPE,
-  ids: { eos: 126081, mask: 126336 },
-  name: "random LLaDA-8B",
-};
+const MODEL = LLADA_8B;
 
 if (process.argv[2] === "--child") {
   process.stdout.write(JSON.stringify(await measureForwards(process.argv[3] as string, THREADS, CANVAS)));
@@ -52,6 +34,6 @@ if (process.argv[2] === "--child") {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(
     new URL("./results/llada-8b.json", import.meta.url),
-    `${JSON.stringify({ measured: new Date().toISOString(), shape: SHAPE, threads: THREADS, canvas: CANVAS, rows }, null, 2)}\n`,
+    `${JSON.stringify({ measured: new Date().toISOString(), shape: MODEL.shape, threads: THREADS, canvas: CANVAS, rows }, null, 2)}\n`,
   );
 }

@@ -1,14 +1,26 @@
 // Server benchmarks (`pnpm bench`): the built-in model behind the real server on loopback, driven by
 // concurrent streaming clients. Aggregate generated tokens/s at concurrency 1, 4 and 16 (the batching
-// effect), time to first token, p50/p99 latency. Writes bench/results/server.json.
+// effect), time to first token, p50/p99 latency. Writes bench/results/server.json. The GPU run
+// (bench/device-run.sh) sets BENCH_DEVICE, BENCH_MODEL, BENCH_CONCURRENCY, BENCH_THREADS and BENCH_RESULTS.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, defaultModelDir } from "@anneal/backend";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer, type Device, defaultModelDir } from "@anneal/backend";
 
 const MAX_TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
 const REQUESTS_PER_CLIENT = Number(process.env.BENCH_REQUESTS ?? 4);
-const dir = defaultModelDir();
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,4,16").split(",").map(Number);
+const DEVICE = (process.env.BENCH_DEVICE ?? "auto") as Device;
+const RESULTS = process.env.BENCH_RESULTS ?? fileURLToPath(new URL("./results/server.json", import.meta.url));
+const dir = process.env.BENCH_MODEL ?? defaultModelDir();
 if (!dir) throw new Error("the built-in model is missing");
-const server = createServer({ models: [{ dir }], maxConcurrent: 16, maxQueue: 64, threads: 2 });
+const server = createServer({
+  models: [{ dir }],
+  maxConcurrent: Math.max(...CONCURRENCY),
+  maxQueue: 4 * Math.max(...CONCURRENCY),
+  threads: Number(process.env.BENCH_THREADS ?? 2),
+  device: DEVICE,
+});
 const origin = await server.listen(0, "127.0.0.1");
 await server.ready;
 const model = server.registry.models[0]?.id as string;
@@ -53,7 +65,7 @@ const p50p99 = (values: number[]) => ({
 });
 
 const runs = [];
-for (const concurrency of [1, 4, 16]) {
+for (const concurrency of CONCURRENCY) {
   const started = performance.now();
   const results = (
     await Promise.all(
@@ -84,16 +96,19 @@ const base = runs[0]?.tokensPerSecond ?? 1;
 const results = {
   measured: new Date().toISOString(),
   model,
+  device: server.registry.models[0]?.checkpoint.model.info().device,
   maxTokens: MAX_TOKENS,
   note: "streamed chat requests with ignore_eos (every answer is max_tokens long), reasoning_effort medium",
   runs,
-  batchingSpeedup: {
-    concurrency4: Number(((runs[1]?.tokensPerSecond ?? 0) / base).toFixed(2)),
-    concurrency16: Number(((runs[2]?.tokensPerSecond ?? 0) / base).toFixed(2)),
-  },
+  // Aggregate tokens/s at each concurrency over concurrency 1's ("concurrency4", "concurrency16" …).
+  batchingSpeedup: Object.fromEntries(
+    runs.slice(1).map((run) => [`concurrency${run.concurrency}`, Number((run.tokensPerSecond / base).toFixed(2))]),
+  ),
 };
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/server.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+mkdirSync(dirname(RESULTS), { recursive: true });
+writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 console.log(
-  `aggregate throughput vs concurrency 1: ×${results.batchingSpeedup.concurrency4} at 4, ×${results.batchingSpeedup.concurrency16} at 16`,
+  `aggregate throughput vs concurrency 1: ${Object.entries(results.batchingSpeedup)
+    .map(([key, ratio]) => `×${ratio} at ${key.replace("concurrency", "")}`)
+    .join(", ")}`,
 );

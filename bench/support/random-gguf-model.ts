@@ -12,12 +12,13 @@ import { ggufArchitectureEntries } from "../../packages/backend/src/checkpoint/g
 import { ggufTensors, type KeyedTensor, tensorType } from "../../packages/backend/src/checkpoint/gguf-export";
 import { tokenizerToGguf } from "../../packages/backend/src/checkpoint/gguf-tokenizer";
 import { writeGguf } from "../../packages/backend/src/checkpoint/gguf-writer";
+import { encodeFloats } from "../../packages/backend/src/checkpoint/safetensors-writer";
 import { loadCheckpoint } from "../../packages/backend/src/index";
 import { engineWeights, FAMILY_SPECS, type Family } from "../../packages/backend/src/model-spec";
 import { type ModelShape, native, type TensorDType } from "../../packages/backend/src/native";
 import { BYTE_TO_CHAR } from "../../packages/backend/src/train/byte-level";
 
-export type RandomModelType = "q4_k_m" | "q8_0";
+export type RandomModelType = "q4_k_m" | "q8_0" | "bf16";
 
 export interface RandomModel {
   family: Family;
@@ -25,6 +26,9 @@ export interface RandomModel {
   ids: { eos: number; mask: number };
   name: string;
 }
+
+/** llama.cpp's general.file_type for each: MOSTLY_Q8_0, MOSTLY_Q4_K_M, MOSTLY_BF16. */
+const FILE_TYPE: Record<RandomModelType, number> = { q8_0: 7, q4_k_m: 15, bf16: 32 };
 
 /** Writes `model` with random weights as `type` into `file`. */
 export function writeRandomGguf(file: string, model: RandomModel, type: RandomModelType): void {
@@ -43,7 +47,15 @@ export function writeRandomGguf(file: string, model: RandomModel, type: RandomMo
   const blocks = new Map<string, Uint8Array>();
   const rowsOf = (columns: number, dtype: TensorDType) => {
     const key = `${columns} ${dtype}`;
-    if (!blocks.has(key)) blocks.set(key, native().kernels.quantize(random(1024 * columns), dtype as "Q8_0"));
+    if (!blocks.has(key)) {
+      const rows = random(1024 * columns);
+      blocks.set(
+        key,
+        dtype === "BF16" || dtype === "F16"
+          ? encodeFloats(rows, dtype)
+          : native().kernels.quantize(rows, dtype as "Q8_0"),
+      );
+    }
     return blocks.get(key) as Uint8Array;
   };
   const weights: KeyedTensor[] = [...engineWeights(shape)].map(([key, dims]) => {
@@ -73,10 +85,7 @@ export function writeRandomGguf(file: string, model: RandomModel, type: RandomMo
   );
   writeGguf(
     file,
-    [
-      ...ggufArchitectureEntries(architecture, model.name, type === "q8_0" ? 7 : 15),
-      ...tokenizerToGguf(tokenizer, ids),
-    ],
+    [...ggufArchitectureEntries(architecture, model.name, FILE_TYPE[type]), ...tokenizerToGguf(tokenizer, ids)],
     ggufTensors(weights),
   );
 }
