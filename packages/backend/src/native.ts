@@ -74,6 +74,12 @@ export interface NativeSequence {
   rowEnd?: number;
   /** The computed rows attend to positions [0, attendLength) (default rowEnd). */
   attendLength?: number;
+  /**
+   * Block-causal attention (block-diffusion models): the row at position p attends only up to the end
+   * of its block of this size — bidirectional inside it, causal across blocks. Default 0: every row
+   * attends to all of [0, attendLength).
+   */
+  blockSize?: number;
   /** Keys and values persist here between passes; without one, rows must cover [0, attendLength). */
   cache?: NativeKvCache | null;
   /** Positions whose logits are summarised. */

@@ -312,6 +312,10 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   size_t scratch_used = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     check_sequence(batch[s], c, s);
+    if (batch[s].block_size > 0) {  // a clear refusal, not bidirectional logits for a block-causal model
+      throw std::invalid_argument("sequence " + std::to_string(s) +
+                                  ": block-causal attention (blockSize) is not in the CUDA engine yet; run on the CPU");
+    }
     const int length = static_cast<int>(batch[s].tokens.size());
     if (batch[s].cache) {
       if (!batch[s].cache->device) {

@@ -46,7 +46,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   explicit ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {}
   std::shared_ptr<Engine> model;
 
-  // forward([{ tokens, rowBegin, rowEnd, attendLength, cache?, statRows, wantLogits?, sampling?, step? }])
+  // forward([{ tokens, rowBegin, rowEnd, attendLength, blockSize?, cache?, statRows, wantLogits?, sampling?, step? }])
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsArray()) throw Napi::TypeError::New(env, "forward expects an array of sequences");
@@ -63,6 +63,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
         s.row_begin = static_cast<int>(get_number(o, "rowBegin", 0));
         s.row_end = static_cast<int>(get_number(o, "rowEnd", length));
         s.attend_length = static_cast<int>(get_number(o, "attendLength", s.row_end));
+        s.block_size = static_cast<int>(get_number(o, "blockSize", 0));
         s.stat_rows = get_int32s(o.Get("statRows"), "statRows");
         if (!o.Get("statMasks").IsUndefined()) {
           s.stat_mask = get_int32s(o.Get("statMasks"), "statMasks");

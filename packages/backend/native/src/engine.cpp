@@ -40,6 +40,7 @@ void check_sequence(const SequenceInput& s, const ModelConfig& c, size_t index) 
   if (s.attend_length < s.row_end || s.attend_length > length) {
     throw std::invalid_argument(where + "attend length must cover the computed rows and stay inside the canvas");
   }
+  if (s.block_size < 0) throw std::invalid_argument(where + "blockSize must be 0 (bidirectional) or positive");
   if (s.cache) {
     if (s.cache->capacity < length || s.cache->layers != c.layers) {
       throw std::invalid_argument(where + "the KV cache is smaller than the canvas");

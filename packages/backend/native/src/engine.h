@@ -67,6 +67,10 @@ struct SequenceInput {
   int row_begin = 0;            // rows [row_begin, row_end) are computed; their K/V go into the cache
   int row_end = 0;
   int attend_length = 0;        // those rows attend to cache positions [0, attend_length)
+  // Block-causal attention (block-diffusion models: SDAR, Fast-dLLM v2, LLaDA2): > 0, the row at
+  // position p attends only up to the end of its block, [0, min(attend_length, (p / block_size + 1) ·
+  // block_size)) — bidirectional inside a block, causal across blocks. 0: every row sees all of it.
+  int block_size = 0;
   std::shared_ptr<KvCache> cache;  // null: a scratch cache; the rows must then cover [0, attend_length)
   std::vector<int32_t> stat_rows;  // positions (inside the computed rows) whose logits are summarised
   // Constrained decoding: `allowed` holds masks of `vocab` bytes each (1: the token may be proposed);
@@ -92,6 +96,13 @@ inline const uint8_t* allowed_tokens(const SequenceInput& sequence, size_t index
   if (sequence.stat_mask.empty()) return nullptr;
   const int32_t mask = sequence.stat_mask[index];
   return mask < 0 ? nullptr : sequence.allowed.data() + static_cast<size_t>(mask) * static_cast<size_t>(vocab);
+}
+
+// The keys row `position` attends to: all of [0, attend_length), or up to the end of its block.
+inline int attend_limit(const SequenceInput& sequence, int position) {
+  if (sequence.block_size <= 0) return sequence.attend_length;
+  const int block_end = (position / sequence.block_size + 1) * sequence.block_size;
+  return block_end < sequence.attend_length ? block_end : sequence.attend_length;
 }
 
 // Throws std::invalid_argument naming the sequence when its rows, cache or tokens do not fit.

@@ -233,7 +233,8 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
     }
     rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
     rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
-    // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length).
+    // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length)
+    // (for block-causal models, each row only up to the end of its block).
     for (size_t s = 0; s < batch.size(); ++s) {
       SequenceInput& seq = batch[s];
       const size_t rows = static_cast<size_t>(offset[s + 1] - offset[s]);
@@ -241,8 +242,16 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
       float* values = seq.cache->layer_values(l);
       std::copy_n(k.data() + static_cast<size_t>(offset[s]) * KD, rows * KD, keys + static_cast<size_t>(seq.row_begin) * KD);
       std::copy_n(v.data() + static_cast<size_t>(offset[s]) * KD, rows * KD, values + static_cast<size_t>(seq.row_begin) * KD);
-      attention(ctx, q.data() + static_cast<size_t>(offset[s]) * QD, static_cast<int>(rows), keys, values,
-                seq.attend_length, c.heads, c.kv_heads, c.head_dim, attn.data() + static_cast<size_t>(offset[s]) * QD);
+      // Rows of one block see the same keys (all of them without blocks): one attention call per run.
+      for (int first = seq.row_begin; first < seq.row_end;) {
+        const int limit = attend_limit(seq, first);
+        int last = first + 1;
+        while (last < seq.row_end && attend_limit(seq, last) == limit) ++last;
+        const size_t at = static_cast<size_t>(offset[s] + first - seq.row_begin) * QD;
+        attention(ctx, q.data() + at, last - first, keys, values, limit, c.heads, c.kv_heads, c.head_dim,
+                  attn.data() + at);
+        first = last;
+      }
     }
     gemm(ctx, attn.data(), R, layer.o, nullptr, x.data(), true);  // x += attn · Woᵀ
     // MLP block: x += mlp(m), m = norm(x); the MLP is down(silu(gate(m)) * up(m)) or a mixture of them.

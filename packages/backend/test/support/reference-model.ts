@@ -54,14 +54,27 @@ function rope(x: Matrix, heads: number, headDim: number, theta: number): Matrix 
   });
 }
 
-/** Bidirectional attention: every row attends to every row; query head h uses KV head h / (H/KV). */
-function attention(q: Matrix, k: Matrix, v: Matrix, heads: number, kvHeads: number, headDim: number): Matrix {
+/**
+ * Attention: every row attends to every row, or with `blockSize` only to rows up to the end of its
+ * own block (block-causal, as SDAR's block_diffusion_attention_mask: a lower-triangular matrix of
+ * blocks); query head h uses KV head h / (H/KV).
+ */
+function attention(
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+  blockSize = 0,
+): Matrix {
   const group = heads / kvHeads;
-  return q.map((qRow) => {
+  return q.map((qRow, r) => {
+    const visible = blockSize > 0 ? Math.min(k.length, (Math.floor(r / blockSize) + 1) * blockSize) : k.length;
     const out = new Float64Array(heads * headDim);
     for (let h = 0; h < heads; h++) {
       const kvh = Math.floor(h / group);
-      const scores = k.map((kRow) => {
+      const scores = k.slice(0, visible).map((kRow) => {
         let dot = 0;
         for (let d = 0; d < headDim; d++)
           dot += (qRow[h * headDim + d] as number) * (kRow[kvh * headDim + d] as number);
@@ -134,10 +147,15 @@ function mixture(m: Matrix, weights: Weights, prefix: string, moe: MoeShape, dim
   });
 }
 
-/** Logits [L][V] for every position of `tokens`. */
-export function referenceLogits(spec: TinyModelSpec, weights: Weights, tokens: ArrayLike<number>): Matrix {
+/** Logits [L][V] for every position of `tokens`; `blockSize` makes the attention block-causal. */
+export function referenceLogits(
+  spec: TinyModelSpec,
+  weights: Weights,
+  tokens: ArrayLike<number>,
+  { blockSize = 0 }: { blockSize?: number } = {},
+): Matrix {
   const { dim, heads, kvHeads, ffn, vocab, eps, ropeTheta } = spec;
-  const headDim = dim / heads;
+  const headDim = spec.headDim ?? dim / heads;
   const embed = get(weights, "embed");
   let x: Matrix = Array.from(tokens, (t) => Float64Array.from(embed.subarray(t * dim, (t + 1) * dim)));
   for (let l = 0; l < spec.layers; l++) {
@@ -160,7 +178,7 @@ export function referenceLogits(spec: TinyModelSpec, weights: Weights, tokens: A
       ropeTheta,
     );
     const v = linear(n, get(weights, `${p}v`), kvHeads * headDim, bias("v"));
-    const attn = linear(attention(q, k, v, heads, kvHeads, headDim), get(weights, `${p}o`), dim);
+    const attn = linear(attention(q, k, v, heads, kvHeads, headDim, blockSize), get(weights, `${p}o`), dim);
     x = x.map((row, r) => row.map((value, i) => value + ((attn[r] as Float64Array)[i] as number)));
     const m = rmsNorm(x, get(weights, `${p}ffn_norm`), eps);
     const moe = spec.moe && (spec.moe.layers?.[l] ?? true) ? spec.moe : undefined;
