@@ -4,8 +4,8 @@
 // architecture and generate.py), LLaDA-MoE, and Dream (the sampler Dream-Coder and DiffuCoder publish).
 import { describe, expect, it } from "vitest";
 import { generate, type LoadedCheckpoint, loadCheckpoint } from "../src/index";
-import { referenceDreamGenerate, referenceLladaGenerate } from "./support/reference-generate";
-import { MASK_ID, TINY_MOE, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import { referenceDreamGenerate, referenceLladaGenerate, referenceSdarGenerate } from "./support/reference-generate";
+import { MASK_ID, TINY_MOE, TINY_SDAR, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
 
 const prompt = [72, 101, 108, 108, 111, 44, 32, 119];
 
@@ -50,5 +50,48 @@ describe("Dream: diffusion_generate's entropy order on one canvas, shifted logit
     expect(await engineTokens(checkpoint, { maxTokens: 10, blockLength: 10, steps, sampler: "entropy" })).toEqual(
       expected,
     );
+  });
+});
+
+describe("SDAR: generate.py's block decoding over the exact block cache", () => {
+  // 8 prompt tokens: two whole blocks prefilled; 13 answer tokens run the canvas to 24 (six blocks).
+  it.each([
+    ["one token a step, threshold 0.85 (its defaults)", 4, 0.85],
+    ["two a step at least, and every token above a low threshold", 2, 0.02],
+  ])("commits the reference sampler's tokens: %s", async (_, stepsPerBlock, threshold) => {
+    const written = writeCheckpoint({ ...TINY_SDAR, seed: 70 + stepsPerBlock });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    expect(checkpoint.architecture.blockSize).toBe(4);
+    const maxTokens = 13;
+    const expected = referenceSdarGenerate(written.spec, written.weights, prompt, {
+      maxTokens,
+      blockSize: 4,
+      stepsPerBlock,
+      threshold,
+      maskId: MASK_ID,
+    });
+    const steps = Math.round((stepsPerBlock * maxTokens) / 4);
+    expect(await engineTokens(checkpoint, { maxTokens, steps, threshold, sampler: "threshold_quota" })).toEqual(
+      expected,
+    );
+  });
+
+  it("forwards only the current block: passes are the prefill, the steps, and one refresh per finished block", async () => {
+    const written = writeCheckpoint({ ...TINY_SDAR, seed: 75 });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    const iterator = generate(checkpoint, prompt, {
+      maxTokens: 8,
+      steps: 8,
+      temperature: 0,
+      earlyStop: false,
+      stopIds: [],
+      sampler: "threshold_quota",
+      threshold: 2, // never reached: exactly one token a step
+    });
+    let result: Awaited<ReturnType<typeof iterator.next>>;
+    do result = await iterator.next();
+    while (!result.done);
+    // 1 prefill + 2 blocks × 4 steps + 1 refresh between them (none after the last)
+    expect(result.value.forwardPasses).toBe(1 + 8 + 1);
   });
 });

@@ -18,6 +18,8 @@ export interface Architecture {
   padId: number | undefined;
   /** Dream-style models predict token i from the logits at i − 1. */
   shiftLogits: boolean;
+  /** Block diffusion (SDAR): attention is block-causal over blocks of this many tokens. Absent or 0: bidirectional. */
+  blockSize?: number;
   contextLength: number;
   /** Engine weight key → checkpoint tensor name; optional entries may be absent. */
   tensorNames: Map<string, { name: string; optional?: boolean }>;
@@ -25,12 +27,17 @@ export interface Architecture {
 
 export function readArchitecture(config: Config, file: string): Architecture {
   const spec = recognise(config, file);
-  const { shape, contextLength } = spec.readConfig(config, file);
+  const { shape, contextLength, blockSize } = spec.readConfig(config, file);
+  const tokens = specialTokens(config, spec.ids);
+  // The family's end-of-turn ids end answers too, where the vocabulary has them.
+  const turnEnds = (spec.turnEndIds ?? []).filter((id) => id < shape.vocab && !tokens.stopIds.includes(id));
   const architecture: Architecture = {
     family: spec.family,
     shape,
-    ...specialTokens(config, spec.ids),
+    ...tokens,
+    stopIds: [...tokens.stopIds, ...turnEnds],
     shiftLogits: spec.shiftLogits,
+    ...(spec.blockDiffusion ? { blockSize: blockSize ?? 0 } : {}),
     contextLength,
     tensorNames: checkpointTensorNames(spec, shape),
   };

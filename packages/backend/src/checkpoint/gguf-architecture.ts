@@ -9,7 +9,8 @@ import { type Architecture, believable, checkSpecialIds } from "./architecture";
 import { type GgufFile, GgufMetadata } from "./gguf";
 import type { GgufEntry } from "./gguf-writer";
 
-const FAMILIES = Object.keys(FAMILY_SPECS) as Family[];
+// Block-diffusion families have no GGUF layout in llama.cpp's converter: their files are not read.
+const FAMILIES = (Object.keys(FAMILY_SPECS) as Family[]).filter((family) => !FAMILY_SPECS[family].blockDiffusion);
 
 /** llama.cpp's tensor name for each engine weight key (`layers.3.q` → `blk.3.attn_q.weight`), every family alike. */
 export function ggufTensorName(key: string): string {

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { CheckpointError } from "../errors";
+import { FAMILY_SPECS } from "../model-spec";
 import { native, type TensorDType } from "../native";
 import { bytesPerElement } from "./gguf";
 import { ggufArchitectureEntries, ggufTensorName, interleavesRope } from "./gguf-architecture";
@@ -63,6 +64,12 @@ export function exportGguf(input: string, out: string, requested: GgufExportType
   }
   const parts = fromGguf ? readGgufCheckpoint(input, () => {}) : readCheckpointFolder(input);
   const { architecture } = parts;
+  if (FAMILY_SPECS[architecture.family].blockDiffusion) {
+    throw new CheckpointError(
+      input,
+      `${architecture.family} decodes in blocks, and llama.cpp's converter defines no GGUF layout for it: keep its safetensors folder`,
+    );
+  }
   const { shape } = architecture;
   const source = fromGguf ? ggufSourceTensors(parts) : folderSourceTensors(input, parts);
   const type = requested === "auto" ? autoType(source.get("embed")?.dtype) : requested;

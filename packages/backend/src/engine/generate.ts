@@ -4,11 +4,13 @@
 // Per block [s, e): forward the rows the cache mode needs, read statistics for the block's masked
 // positions (row p − 1 for models whose logits are shifted), let the sampler pick what to commit.
 import type { NativeKvCache, NativeModel, NativeSequence, NativeStats } from "../native";
+import { generateBlocks } from "./block-generate";
 import { Canvas } from "./canvas";
+import { abortReason, answerResult, commitStep, constrain, layOut, readCandidates } from "./canvas-steps";
 import { SeededRandom } from "./random";
-import { type Candidate, type SamplerName, selectCommits, usesStepBudget } from "./sampler";
+import { type SamplerName, usesStepBudget } from "./sampler";
 import { linearQuota } from "./schedule";
-import { answerTokens, type CanvasConstraint, WAIT } from "./structured/canvas-rules";
+import type { CanvasConstraint } from "./structured/canvas-rules";
 
 export type CacheMode = "none" | "prefix" | "dual";
 
@@ -85,7 +87,8 @@ export interface GenerateResult {
 /** What generate needs of a loaded model. */
 export interface GenerationModel {
   model: Pick<NativeModel, "forward" | "createCache">;
-  architecture: { maskId: number; stopIds: number[]; shiftLogits: boolean };
+  /** `blockSize` > 0: a block-diffusion model, decoded by generateBlocks (block-generate.ts). */
+  architecture: { maskId: number; stopIds: number[]; shiftLogits: boolean; blockSize?: number };
 }
 
 export async function* generate(
@@ -93,6 +96,7 @@ export async function* generate(
   prompt: ArrayLike<number>,
   options: GenerateOptions,
 ): AsyncGenerator<StepEvent, GenerateResult, undefined> {
+  if ((target.architecture.blockSize ?? 0) > 0) return yield* generateBlocks(target, prompt, options);
   const started = performance.now();
   const { model, architecture } = target;
   const o = withDefaults(options, architecture);
@@ -144,55 +148,27 @@ export async function* generate(
       forwardPasses++;
 
       const candidates = readCandidates(canvas, viewed, sequence.statRows, stats, shift, o.temperature > 0);
-      const inBlock = candidates
-        .filter((c) => c.position >= begin && c.position < end)
-        .filter((c) => rules?.get(c.position - canvas.answerStart) !== WAIT)
-        .map((c) =>
-          o.deferTokens.has(c.token) ? { ...c, probability: -1, margin: -1, entropy: Number.POSITIVE_INFINITY } : c,
-        );
-      const chosen = selectCommits(inBlock, {
-        sampler: o.sampler,
-        quota,
-        step: Math.min(blockStep, stepsPerBlock - 1),
-        steps: stepsPerBlock,
-        threshold: o.threshold,
-        factor: o.factor,
-        positionTemperature: o.positionTemperature,
-        random,
-      });
-      // (A deferred token's probability was set to −1 to rank it last: its confidence is unknown.)
-      for (const c of chosen) canvas.commit(c.position, c.token, c.probability >= 0 ? c.probability : Number.NaN);
-      if (o.constraint) settle(canvas, o.constraint);
+      const { chosen, event } = commitStep(
+        canvas,
+        candidates.filter((c) => c.position >= begin && c.position < end),
+        rules,
+        o,
+        { quota, step: Math.min(blockStep, stepsPerBlock - 1), steps: stepsPerBlock, random },
+        { forwardPasses, block },
+      );
       if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
       blockStep++;
-      yield {
-        type: "step",
-        step: forwardPasses,
-        block,
-        draft: canvas.draft(),
-        masked: canvas.answerMask(),
-        ...(o.drafts ? { confidence: canvas.draftConfidence() } : {}),
-        committed: chosen.map((c) => c.position - canvas.answerStart).sort((a, b) => a - b),
-      };
+      yield event;
     }
     if (o.earlyStop && canvas.firstStop(stopIds, end) >= 0) break;
   }
 
-  const stop = o.constraint ? -1 : canvas.firstStop(stopIds);
-  const answerEnd = stop >= 0 ? stop : canvas.answerEnd;
-  const answer = canvas.tokens.subarray(canvas.answerStart, answerEnd);
-  const tokens = o.constraint
-    ? answerTokens(answer, o.constraint, canvas.maskId)
-    : Array.from(answer).filter((t) => t !== canvas.maskId);
-  return {
-    tokens,
-    // A laid-out answer is complete when its canvas is: it stops as its schema does.
-    finishReason: stop >= 0 || o.constraint ? "stop" : "length",
+  return answerResult(canvas, canvas.answerEnd, stopIds, o.constraint, {
     forwardPasses,
-    // The answer's tokens per pass: positions committed after a stop token are not answer.
-    tokensPerForward: forwardPasses > 0 ? tokens.length / forwardPasses : 0,
-    timings: { totalMs: performance.now() - started, forwardMs, firstCommitMs: Math.max(0, firstCommitMs) },
-  };
+    started,
+    forwardMs,
+    firstCommitMs,
+  });
 }
 
 interface PassPlan {
@@ -229,83 +205,6 @@ function plan(canvas: Canvas, p: PassPlan, viewed: number[]): NativeSequence {
   };
 }
 
-/** Commits the layout's fixed tokens, and whatever they decide by themselves. */
-function layOut(canvas: Canvas, constraint: CanvasConstraint): void {
-  constraint.fixed.forEach((token, i) => {
-    if (token >= 0) canvas.commit(canvas.answerStart + i, token);
-  });
-  settle(canvas, constraint);
-}
-
-/** Commits what the rules decide without the model, until nothing more follows. */
-function settle(canvas: Canvas, constraint: CanvasConstraint): void {
-  for (;;) {
-    const { forced } = constraint.rules(canvas.tokens.subarray(canvas.answerStart, canvas.answerEnd), canvas.maskId);
-    if (forced.length === 0) return;
-    for (const [position, token] of forced) canvas.commit(canvas.answerStart + position, token);
-  }
-}
-
-/**
- * Gives each stats row of a masked answer position its allowed-token mask (the addon takes statistics
- * over those tokens only); returns the rules by answer position, so that waiting positions are not committed.
- */
-function constrain(sequence: NativeSequence, canvas: Canvas, constraint: CanvasConstraint, shift: number) {
-  const { allowed } = constraint.rules(canvas.tokens.subarray(canvas.answerStart, canvas.answerEnd), canvas.maskId);
-  const masks: Uint8Array[] = [];
-  const indexOf = new Map<Uint8Array, number>();
-  const statMasks = Array.from(sequence.statRows, (row) => {
-    const mask = allowed.get(row + shift - canvas.answerStart);
-    if (mask === undefined || mask === WAIT) return -1;
-    let index = indexOf.get(mask);
-    if (index === undefined) {
-      index = masks.length;
-      masks.push(mask);
-      indexOf.set(mask, index);
-    }
-    return index;
-  });
-  if (masks.length > 0) {
-    const vocab = (masks[0] as Uint8Array).length;
-    const joined = new Uint8Array(masks.length * vocab);
-    masks.forEach((mask, i) => {
-      joined.set(mask, i * vocab);
-    });
-    sequence.statMasks = Int32Array.from(statMasks);
-    sequence.allowed = joined;
-  }
-  return allowed;
-}
-
-/** Pairs each viewed position with its statistics row (p − shift); records estimates for the draft. */
-function readCandidates(
-  canvas: Canvas,
-  viewed: number[],
-  statRows: Int32Array,
-  stats: NativeStats,
-  shift: number,
-  sampled: boolean,
-): Candidate[] {
-  const indexOfRow = new Map<number, number>();
-  statRows.forEach((row, i) => {
-    indexOfRow.set(row, i);
-  });
-  const candidates: Candidate[] = [];
-  for (const position of viewed) {
-    const i = indexOfRow.get(Math.max(0, position - shift));
-    if (i === undefined) continue; // not computed in this pass (outside a dual-cache block)
-    canvas.estimate(position, stats.argmax[i] as number, stats.confidence[i] as number);
-    candidates.push({
-      position,
-      token: (sampled ? stats.sample[i] : stats.argmax[i]) as number,
-      probability: (sampled ? stats.sampleProb[i] : stats.confidence[i]) as number,
-      margin: stats.margin[i] as number,
-      entropy: stats.entropy[i] as number,
-    });
-  }
-  return candidates;
-}
-
 /** [begin, end) of each block: the first may be shorter, the last takes what is left. */
 function blockBounds(start: number, length: number, first: number, size: number): [number, number][] {
   const bounds: [number, number][] = [];
@@ -317,7 +216,7 @@ function blockBounds(start: number, length: number, first: number, size: number)
   return bounds;
 }
 
-function withDefaults(options: GenerateOptions, architecture: { maskId: number; stopIds: number[] }) {
+export function withDefaults(options: GenerateOptions, architecture: { maskId: number; stopIds: number[] }) {
   const maxTokens = options.constraint ? options.constraint.length : options.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new RangeError("maxTokens must be a positive integer");
   if ((options.guidance ?? 0) > 0 && (options.cache ?? "none") !== "none") {
@@ -348,8 +247,4 @@ function withDefaults(options: GenerateOptions, architecture: { maskId: number; 
     constraint: options.constraint,
     signal: options.signal,
   };
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The generation was aborted.", "AbortError");
 }

@@ -11,7 +11,8 @@ export type SamplerName =
   | "topk_margin" // Dream: top-k by top-1 minus top-2 probability
   | "entropy" // Dream: top-k by negative entropy
   | "threshold" // Fast-dLLM: every position above a probability threshold (at least one)
-  | "factor"; // Fast-dLLM: the largest n whose n-th probability ≥ 1 − factor / (n + 1)
+  | "factor" // Fast-dLLM: the largest n whose n-th probability ≥ 1 − factor / (n + 1)
+  | "threshold_quota"; // SDAR: every position above the threshold if they fill the step's quota, else the top quota
 
 export const SAMPLERS: readonly SamplerName[] = [
   "low_confidence",
@@ -22,6 +23,7 @@ export const SAMPLERS: readonly SamplerName[] = [
   "entropy",
   "threshold",
   "factor",
+  "threshold_quota",
 ];
 
 /** What the addon reported for each still-masked position of the block. */
@@ -37,7 +39,7 @@ export interface Candidate {
 
 export interface StepContext {
   sampler: SamplerName;
-  /** Tokens the fixed-quota samplers (low_confidence, random) commit this step. */
+  /** Tokens the fixed-quota samplers (low_confidence, random) commit this step; threshold_quota's minimum. */
   quota: number;
   /** Step index within the block and the block's step budget (Dream's timestep samplers). */
   step: number;
@@ -78,6 +80,12 @@ export function selectCommits(candidates: Candidate[], ctx: StepContext): Candid
       const ranked = topBy(candidates, (c) => c.probability, candidates.length);
       const above = ranked.filter((c) => c.probability >= ctx.threshold);
       return above.length > 0 ? above : ranked.slice(0, 1);
+    }
+    case "threshold_quota": {
+      // SDAR's low_confidence_dynamic (generate.py): strictly above the threshold, at least the quota.
+      const ranked = topBy(candidates, (c) => c.probability, candidates.length);
+      const above = ranked.filter((c) => c.probability > ctx.threshold);
+      return above.length >= ctx.quota ? above : ranked.slice(0, ctx.quota);
     }
     case "factor": {
       const ranked = topBy(candidates, (c) => c.probability, candidates.length);

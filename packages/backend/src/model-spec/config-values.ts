@@ -1,6 +1,8 @@
 // Numbers read from a model's config or metadata, refused when a lying file would size memory by
 // them: each must be a positive integer under a bound well above any published model.
 import { CheckpointError } from "../errors";
+import type { ModelShape } from "../native";
+import type { SpecialIds } from "./family-spec";
 
 /**
  * Upper bounds well above any published model, so that a lying config (`n_layers: 1e9`) is refused
@@ -53,4 +55,42 @@ export function refuseScaledRope(config: Config, file: string): void {
   if (partial !== undefined && partial !== null && partial !== 1) {
     throw new CheckpointError(file, `partial_rotary_factor ${JSON.stringify(partial)}: partial RoPE is not supported`);
   }
+}
+
+/** The dimensions every Qwen-style config (Dream, LLaDA-MoE, SDAR) names alike. */
+export function qwenDimensions(
+  config: Config,
+  file: string,
+  epsDefault: number,
+): Pick<ModelShape, "vocab" | "dim" | "layers" | "heads" | "kvHeads" | "eps" | "ropeTheta" | "tiedEmbeddings"> {
+  const heads = configInt(config, file, "num_attention_heads", "heads");
+  return {
+    vocab: configInt(config, file, "vocab_size", "vocab"),
+    dim: configInt(config, file, "hidden_size", "dim"),
+    layers: configInt(config, file, "num_hidden_layers", "layers"),
+    heads,
+    kvHeads: configInt(config, file, "num_key_value_heads", "heads", heads),
+    eps: configNumber(config, "rms_norm_eps", epsDefault),
+    ropeTheta: configNumber(config, "rope_theta", 10000),
+    tiedEmbeddings: config.tie_word_embeddings === true,
+  };
+}
+
+/** The keys qwenDimensions reads, and the special ids and context every family's config writes. */
+export function qwenConfigKeys(shape: ModelShape, ids: SpecialIds, contextLength: number): Config {
+  return {
+    hidden_size: shape.dim,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    num_key_value_heads: shape.kvHeads,
+    hidden_act: "silu",
+    vocab_size: shape.vocab,
+    rms_norm_eps: shape.eps,
+    rope_theta: shape.ropeTheta,
+    tie_word_embeddings: shape.tiedEmbeddings,
+    mask_token_id: ids.mask,
+    eos_token_id: ids.eos,
+    pad_token_id: ids.pad ?? ids.eos,
+    max_position_embeddings: contextLength,
+  };
 }

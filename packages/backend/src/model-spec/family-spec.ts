@@ -5,7 +5,7 @@
 import type { ModelShape } from "../native";
 import type { Config } from "./config-values";
 
-export type Family = "llada" | "dream" | "llada-moe";
+export type Family = "llada" | "dream" | "llada-moe" | "sdar";
 
 export interface SpecialIds {
   mask: number;
@@ -23,6 +23,13 @@ export interface FamilySpec {
   modelTypeNeeds?: string;
   /** The published mask and end-of-text ids, for files that do not say. */
   ids: SpecialIds;
+  /** Ids besides EOS that end a chat answer (the end-of-turn token its chat template writes). */
+  turnEndIds?: number[];
+  /**
+   * Block diffusion (SDAR): attention bidirectional inside a block, causal across blocks, decoded a
+   * block at a time over an exact KV cache. llama.cpp defines no GGUF layout for these families.
+   */
+  blockDiffusion?: boolean;
   /** Whether token i is predicted from the logits at i − 1 (Dream) rather than at i. */
   shiftLogits: boolean;
   /** Engine weight key → checkpoint tensor name; `{i}` stands for the layer. */
@@ -32,10 +39,13 @@ export interface FamilySpec {
    * ("undo_permute", LLaDA) in GGUF files, rather than writing them as they are (Dream).
    */
   ggufInterleavesRope: boolean;
-  /** The shape and context length a config.json describes; a CheckpointError naming `file` if it cannot. */
-  readConfig(config: Config, file: string): { shape: ModelShape; contextLength: number };
+  /**
+   * The shape, context length and (block-diffusion families) block size a config.json describes; a
+   * CheckpointError naming `file` if it cannot.
+   */
+  readConfig(config: Config, file: string): { shape: ModelShape; contextLength: number; blockSize?: number };
   /** A config.json that readConfig reads back as `shape` (for exported and test checkpoints). */
-  writeConfig(shape: ModelShape, ids: SpecialIds, contextLength: number): Config;
+  writeConfig(shape: ModelShape, ids: SpecialIds, contextLength: number, blockSize?: number): Config;
 }
 
 /**

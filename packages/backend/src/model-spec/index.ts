@@ -3,8 +3,14 @@ import { DREAM } from "./dream";
 import type { Family, FamilySpec } from "./family-spec";
 import { LLADA } from "./llada";
 import { LLADA_MOE } from "./llada-moe";
+import { SDAR } from "./sdar";
 
-export const FAMILY_SPECS: Record<Family, FamilySpec> = { llada: LLADA, dream: DREAM, "llada-moe": LLADA_MOE };
+export const FAMILY_SPECS: Record<Family, FamilySpec> = {
+  llada: LLADA,
+  dream: DREAM,
+  "llada-moe": LLADA_MOE,
+  sdar: SDAR,
+};
 
 export { countParameters, engineWeights, isMoeLayer, weightShape } from "./engine-weights";
 export { type Family, type FamilySpec, type SpecialIds, tensorName } from "./family-spec";

@@ -5,7 +5,7 @@
 // renormalises the chosen experts' weights, whatever norm_topk_prob and moe_router_score_function say).
 import { CheckpointError } from "../errors";
 import type { ModelShape } from "../native";
-import { type Config, configInt, configNumber, refuseScaledRope } from "./config-values";
+import { type Config, configInt, qwenConfigKeys, qwenDimensions, refuseScaledRope } from "./config-values";
 import type { FamilySpec } from "./family-spec";
 import tensors from "./llada-moe.tensors.json";
 
@@ -21,9 +21,8 @@ export const LLADA_MOE: FamilySpec = {
   ggufInterleavesRope: false,
   readConfig(config: Config, file: string) {
     refuseUnsupported(config, file);
-    const dim = configInt(config, file, "hidden_size", "dim");
-    const heads = configInt(config, file, "num_attention_heads", "heads");
-    const layers = configInt(config, file, "num_hidden_layers", "layers");
+    const dimensions = qwenDimensions(config, file, 1e-5);
+    const { dim, heads, layers } = dimensions;
     const experts = configInt(config, file, "num_experts", "heads");
     const expertFfn = configInt(config, file, "expert_intermediate_size", "ffn");
     const shared = config.shared_expert_intermediate_size;
@@ -34,19 +33,12 @@ export const LLADA_MOE: FamilySpec = {
     }
     const moeLayers = frequency.map((flag) => flag !== 0);
     const shape: ModelShape = {
-      vocab: configInt(config, file, "vocab_size", "vocab"),
-      dim,
-      layers,
-      heads,
-      kvHeads: configInt(config, file, "num_key_value_heads", "heads", heads),
+      ...dimensions,
       headDim: dim / heads,
       // A dense layer's MLP width (only layers moe_layer_freq marks 0 have one).
       ffn:
         typeof dense === "number" && dense > 0 ? configInt(config, file, "dense_intermediate_size", "ffn") : expertFfn,
-      eps: configNumber(config, "rms_norm_eps", 1e-5),
-      ropeTheta: configNumber(config, "rope_theta", 10000),
       qkvBias: false,
-      tiedEmbeddings: config.tie_word_embeddings === true,
       qkNorm: config.qk_layernorm === true,
       moe: {
         experts,
@@ -77,10 +69,7 @@ export const LLADA_MOE: FamilySpec = {
     return {
       architectures: ["LLaDAMoEModelLM"],
       model_type: "llada",
-      hidden_size: shape.dim,
-      num_hidden_layers: shape.layers,
-      num_attention_heads: shape.heads,
-      num_key_value_heads: shape.kvHeads,
+      ...qwenConfigKeys(shape, ids, contextLength),
       dense_intermediate_size: shape.ffn,
       expert_intermediate_size: moe.expertFfn,
       shared_expert_intermediate_size: moe.sharedExpertFfn > 0 ? moe.sharedExpertFfn : null,
@@ -91,19 +80,10 @@ export const LLADA_MOE: FamilySpec = {
       moe_router_score_function: "softmax",
       norm_topk_prob: false,
       qk_layernorm: shape.qkNorm === true,
-      hidden_act: "silu",
-      vocab_size: shape.vocab,
-      rms_norm_eps: shape.eps,
-      rope_theta: shape.ropeTheta,
       partial_rotary_factor: 1,
       rope_scaling: null,
       attention_bias: false,
       clip_qkv: null,
-      tie_word_embeddings: shape.tiedEmbeddings,
-      mask_token_id: ids.mask,
-      eos_token_id: ids.eos,
-      pad_token_id: ids.pad ?? ids.eos,
-      max_position_embeddings: contextLength,
     };
   },
 };

@@ -83,6 +83,21 @@ export const MODEL_VARIANTS: ModelVariant[] = [
     decoding: { sampler: "entropy", temperature: 0.2, topP: 0.95 },
     source: "DreamLM/Dream README (temperature 0.2, top_p 0.95, alg entropy)",
   },
+  {
+    name: "TraDo",
+    family: "sdar",
+    pattern: /trado/i,
+    decoding: { sampler: "low_confidence", temperature: 1 },
+    source: "Gen-Verse/dLLM-RL (TraDo, trained from SDAR): SDAR's block decoding, temperature 1",
+  },
+  {
+    name: "SDAR",
+    family: "sdar",
+    pattern: /./,
+    decoding: { sampler: "low_confidence", temperature: 1 },
+    source:
+      "JetAstra/SDAR generate.py defaults (temperature 1.0, top_k 0, top_p 1.0; low_confidence_static at one token per step)",
+  },
 ];
 
 /**

@@ -85,3 +85,37 @@ export function referenceDreamGenerate(
   }
   return tokens.slice(prompt.length);
 }
+
+/**
+ * SDAR's block_diffusion_generate() (JetAstra/SDAR generate.py) at temperature 0 with the
+ * "low_confidence_dynamic" strategy: the canvas runs to a multiple of the block size; each block
+ * from the one holding the prompt's end is denoised with block-causal attention, each step
+ * committing every masked position above the threshold if they are at least that step's quota
+ * (get_num_transfer_tokens(block_length, steps)), else the quota's most confident. Recomputing the
+ * whole sequence each step gives what its KV cache gives (earlier blocks never see later ones).
+ */
+export function referenceSdarGenerate(
+  spec: TinyModelSpec,
+  weights: Weights,
+  prompt: number[],
+  options: { maxTokens: number; blockSize: number; stepsPerBlock: number; threshold: number; maskId: number },
+): number[] {
+  const B = options.blockSize;
+  const total = Math.ceil((prompt.length + options.maxTokens) / B) * B;
+  const tokens = [...prompt, ...Array<number>(total - prompt.length).fill(options.maskId)];
+  const steps = options.stepsPerBlock;
+  const quota = Array.from({ length: steps }, (_, i) => Math.floor(B / steps) + (i < B % steps ? 1 : 0));
+  for (let begin = Math.floor(prompt.length / B) * B; begin < total; begin += B) {
+    for (let step = 0; step <= steps; step++) {
+      const inBlock = (e: Estimate) => e.position >= begin;
+      const logits = referenceLogits(spec, weights, tokens, { blockSize: B });
+      const candidates = estimates(logits, tokens, options.maskId, begin + B).filter(inBlock);
+      if (candidates.length === 0) break;
+      const count = quota[step] ?? candidates.length;
+      const above = candidates.filter((e) => e.probability > options.threshold);
+      const chosen = above.length >= count ? above : best(candidates, (e) => e.probability, count);
+      for (const pick of chosen) tokens[pick.position] = pick.token;
+    }
+  }
+  return tokens.slice(prompt.length, prompt.length + options.maxTokens);
+}

@@ -28,8 +28,10 @@ export interface TinyModelSpec {
   dtype: DType;
   shards: number;
   seed: number;
-  /** Per-head q/k RMS norms (LLaDA-MoE). */
+  /** Per-head q/k RMS norms (LLaDA-MoE, SDAR). */
   qkNorm?: boolean;
+  /** Width of an attention head when it is not dim / heads (Qwen3's head_dim, SDAR's). */
+  headDim?: number;
   /** A mixture-of-experts MLP (LLaDA-MoE). */
   moe?: MoeShape;
 }
@@ -83,7 +85,7 @@ export function shapeOf(spec: TinyModelSpec): ModelShape {
     layers: spec.layers,
     heads: spec.heads,
     kvHeads: spec.kvHeads,
-    headDim: spec.dim / spec.heads,
+    headDim: spec.headDim ?? spec.dim / spec.heads,
     ffn: spec.ffn,
     eps: spec.eps,
     ropeTheta: spec.ropeTheta,
@@ -93,6 +95,9 @@ export function shapeOf(spec: TinyModelSpec): ModelShape {
     ...(spec.moe ? { moe: spec.moe } : {}),
   };
 }
+
+/** A tiny SDAR (Qwen3's layout): per-head q/k norms, grouped-query attention, no bias, blocks of 4. */
+export const TINY_SDAR: Partial<TinyModelSpec> = { family: "sdar", qkNorm: true, kvHeads: 2 };
 
 /** A tiny LLaDA-MoE: 6 experts, 2 per token, a dense first layer, an expert bias and a shared expert. */
 export const TINY_MOE: Partial<TinyModelSpec> = {

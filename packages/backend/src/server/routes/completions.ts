@@ -196,6 +196,13 @@ export function completionRoutes(
   const fim = async (request: FastifyRequest, reply: FastifyReply) => {
     const params = parse(FimCompletionCreateParamsSchema, request.body);
     const served = registry.get(params.model);
+    if ((served.checkpoint.architecture.blockSize ?? 0) > 0 && params.suffix) {
+      // Block diffusion decodes left to right across blocks: nothing after the gap can be attended to.
+      throw badRequest(
+        `${served.id} decodes in causal blocks (${served.checkpoint.architecture.family}) and cannot fill a gap: send no suffix, or use a bidirectional model.`,
+        "suffix",
+      );
+    }
     const [prompt, suffix] = (await promptTokens(served, [params.prompt, params.suffix ?? ""], "prompt")) as [
       number[],
       number[],
