@@ -6,7 +6,14 @@ import { describe, expect, it } from "vitest";
 import { loadCheckpoint } from "../src/index";
 import { maxLogitError } from "./support/compare";
 import { referenceLogits } from "./support/reference-model";
-import { MASK_ID, TINY_MOE, TINY_SDAR, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import {
+  MASK_ID,
+  TINY_FAST_DLLM_V2,
+  TINY_MOE,
+  TINY_SDAR,
+  type TinyModelSpec,
+  writeCheckpoint,
+} from "./support/write-checkpoint";
 
 // 13 positions in blocks of 4: three whole blocks and a partial one.
 const tokens = Int32Array.from([1, 72, 101, 5, 9, MASK_ID, 108, MASK_ID, 33, 200, MASK_ID, MASK_ID, 7]);
@@ -56,6 +63,26 @@ describe("SDAR (Qwen3's layout, block diffusion)", () => {
       expect(maxLogitError(out?.logits as Float32Array, expected, written.spec.vocab)).toBeLessThan(TOLERANCE * scale);
     },
   );
+});
+
+describe("Fast-dLLM v2 (Qwen2.5's layout, block diffusion)", () => {
+  it("read from its config (bd_size 16, sub-blocks of 8), the forward matches the reference with the block-causal mask", async () => {
+    const written = writeCheckpoint({ ...TINY_FAST_DLLM_V2, seed: 33 });
+    const loaded = await loadCheckpoint(written.dir, { threads: 2 });
+    expect([loaded.architecture.family, loaded.architecture.blockSize, loaded.architecture.subBlockSize]).toEqual([
+      "fast-dllm-v2",
+      16,
+      8,
+    ]);
+    expect(loaded.architecture.shiftLogits).toBe(true);
+    const long = Int32Array.from({ length: 37 }, (_, i) => (i % 5 === 0 ? MASK_ID : 30 + i));
+    const [out] = await loaded.model.forward([
+      { tokens: long, statRows: Int32Array.from(long.keys()), wantLogits: true, blockSize: 16 },
+    ]);
+    const expected = referenceLogits(written.spec, written.weights, long, { blockSize: 16 });
+    const scale = Math.max(...expected.flatMap((row) => Array.from(row, Math.abs)));
+    expect(maxLogitError(out?.logits as Float32Array, expected, written.spec.vocab)).toBeLessThan(TOLERANCE * scale);
+  });
 });
 
 describe("block-causal attention", () => {
@@ -120,10 +147,9 @@ describe("block-causal attention", () => {
       ]);
       pieces.push([begin, step?.logits]);
     }
+    const fullLogits = full?.logits as Float32Array;
     const expectRows = (logits: Float32Array | undefined, rows: number[]) => {
-      const wanted = rows.map((r) =>
-        Float64Array.from((full?.logits as Float32Array).subarray(r * vocab, (r + 1) * vocab)),
-      );
+      const wanted = rows.map((r) => Float64Array.from(fullLogits.subarray(r * vocab, (r + 1) * vocab)));
       expect(maxLogitError(logits as Float32Array, wanted, vocab)).toBeLessThan(1e-5);
     };
     expectRows(pieces[0]?.[1], [0, 7]);

@@ -4,8 +4,20 @@
 // architecture and generate.py), LLaDA-MoE, and Dream (the sampler Dream-Coder and DiffuCoder publish).
 import { describe, expect, it } from "vitest";
 import { generate, type LoadedCheckpoint, loadCheckpoint } from "../src/index";
-import { referenceDreamGenerate, referenceLladaGenerate, referenceSdarGenerate } from "./support/reference-generate";
-import { MASK_ID, TINY_MOE, TINY_SDAR, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import {
+  referenceDreamGenerate,
+  referenceFastDllmV2Generate,
+  referenceLladaGenerate,
+  referenceSdarGenerate,
+} from "./support/reference-generate";
+import {
+  MASK_ID,
+  TINY_FAST_DLLM_V2,
+  TINY_MOE,
+  TINY_SDAR,
+  type TinyModelSpec,
+  writeCheckpoint,
+} from "./support/write-checkpoint";
 
 const prompt = [72, 101, 108, 108, 111, 44, 32, 119];
 
@@ -93,5 +105,38 @@ describe("SDAR: generate.py's block decoding over the exact block cache", () => 
     while (!result.done);
     // 1 prefill + 2 blocks × 4 steps + 1 refresh between them (none after the last)
     expect(result.value.forwardPasses).toBe(1 + 8 + 1);
+  });
+});
+
+describe("Fast-dLLM v2: its generate's sub-blocks over the exact block cache, shifted logits", () => {
+  // Blocks of 16 in two sub-blocks of 8; 32 answer tokens (two blocks). A 40-token prompt ends inside
+  // its third block; a 32-token one on a boundary, so its first answer token is read from the prefill
+  // (two whole blocks, block-causal).
+  it.each([
+    ["a prompt ending inside a block, one token a step", 40, 1],
+    ["a prompt ending on a block boundary, every token above a low threshold", 32, 0.02],
+  ])("commits the reference sampler's tokens: %s", async (_, promptLength, threshold) => {
+    const written = writeCheckpoint({ ...TINY_FAST_DLLM_V2, seed: 90 + promptLength });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    expect([checkpoint.architecture.blockSize, checkpoint.architecture.subBlockSize]).toEqual([16, 8]);
+    const longPrompt = Array.from({ length: promptLength }, (_, i) => 40 + ((i * 7) % 80));
+    const expected = referenceFastDllmV2Generate(written.spec, written.weights, longPrompt, {
+      maxTokens: 32,
+      blockSize: 16,
+      subBlockSize: 8,
+      threshold,
+      maskId: MASK_ID,
+    });
+    const iterator = generate(checkpoint, longPrompt, {
+      maxTokens: 32,
+      threshold,
+      sampler: "threshold",
+      temperature: 0,
+      earlyStop: false,
+      stopIds: [],
+    });
+    let next = await iterator.next();
+    while (!next.done) next = await iterator.next();
+    expect(next.value.tokens).toEqual(expected);
   });
 });

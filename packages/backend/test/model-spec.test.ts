@@ -26,7 +26,7 @@ const SHAPE: ModelShape = {
 
 /** The shape of a model of `family` (each family's fixed traits: Dream's biases, LLaDA-MoE's experts, SDAR's q/k norms). */
 function shapeFor(family: string): ModelShape {
-  if (family === "dream") return SHAPE;
+  if (family === "dream" || family === "fast-dllm-v2") return SHAPE;
   if (family === "llada") return { ...SHAPE, qkvBias: false };
   if (family === "sdar") return { ...SHAPE, qkvBias: false, qkNorm: true, headDim: 24 }; // its own head_dim
   const moe = { experts: 8, expertsPerToken: 2, expertFfn: 32, sharedExpertFfn: 16, expertBias: true, normTopK: false };
@@ -44,7 +44,7 @@ describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) =
       expect([architecture.maskId, architecture.stopIds, architecture.padId]).toEqual([299, [298], 297]);
       expect(architecture.contextLength).toBe(1024);
       expect(architecture.shiftLogits).toBe(spec.shiftLogits);
-      expect(architecture.blockSize ?? 0).toBe(spec.blockDiffusion ? 4 : 0);
+      expect(architecture.blockSize ?? 0).toBe(spec.blockDiffusion ? (config.block_size ?? config.bd_size) : 0);
     }
   });
 

@@ -20,6 +20,8 @@ export interface Architecture {
   shiftLogits: boolean;
   /** Block diffusion (SDAR): attention is block-causal over blocks of this many tokens. Absent or 0: bidirectional. */
   blockSize?: number;
+  /** Fast-dLLM v2: each block is decoded a sub-block of this many tokens at a time. */
+  subBlockSize?: number;
   contextLength: number;
   /** Engine weight key → checkpoint tensor name; optional entries may be absent. */
   tensorNames: Map<string, { name: string; optional?: boolean }>;
@@ -27,7 +29,7 @@ export interface Architecture {
 
 export function readArchitecture(config: Config, file: string): Architecture {
   const spec = recognise(config, file);
-  const { shape, contextLength, blockSize } = spec.readConfig(config, file);
+  const { shape, contextLength, blockSize, subBlockSize } = spec.readConfig(config, file);
   const tokens = specialTokens(config, spec.ids);
   // The family's end-of-turn ids end answers too, where the vocabulary has them.
   const turnEnds = (spec.turnEndIds ?? []).filter((id) => id < shape.vocab && !tokens.stopIds.includes(id));
@@ -38,6 +40,7 @@ export function readArchitecture(config: Config, file: string): Architecture {
     stopIds: [...tokens.stopIds, ...turnEnds],
     shiftLogits: spec.shiftLogits,
     ...(spec.blockDiffusion ? { blockSize: blockSize ?? 0 } : {}),
+    ...(subBlockSize ? { subBlockSize } : {}),
     contextLength,
     tensorNames: checkpointTensorNames(spec, shape),
   };

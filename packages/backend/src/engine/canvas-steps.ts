@@ -64,6 +64,7 @@ export function readCandidates(
   stats: NativeStats,
   shift: number,
   sampled: boolean,
+  rowOf: (position: number) => number = (position) => Math.max(0, position - shift),
 ): Candidate[] {
   const indexOfRow = new Map<number, number>();
   statRows.forEach((row, i) => {
@@ -71,7 +72,7 @@ export function readCandidates(
   });
   const candidates: Candidate[] = [];
   for (const position of viewed) {
-    const i = indexOfRow.get(Math.max(0, position - shift));
+    const i = indexOfRow.get(rowOf(position));
     if (i === undefined) continue; // not computed in this pass (outside a dual-cache block)
     canvas.estimate(position, stats.argmax[i] as number, stats.confidence[i] as number);
     candidates.push({

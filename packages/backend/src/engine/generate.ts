@@ -11,6 +11,7 @@ import { SeededRandom } from "./random";
 import { type SamplerName, usesStepBudget } from "./sampler";
 import { linearQuota } from "./schedule";
 import type { CanvasConstraint } from "./structured/canvas-rules";
+import { generateSubBlocks } from "./sub-block-generate";
 
 export type CacheMode = "none" | "prefix" | "dual";
 
@@ -87,8 +88,11 @@ export interface GenerateResult {
 /** What generate needs of a loaded model. */
 export interface GenerationModel {
   model: Pick<NativeModel, "forward" | "createCache">;
-  /** `blockSize` > 0: a block-diffusion model, decoded by generateBlocks (block-generate.ts). */
-  architecture: { maskId: number; stopIds: number[]; shiftLogits: boolean; blockSize?: number };
+  /**
+   * `blockSize` > 0: a block-diffusion model, decoded by generateBlocks (block-generate.ts, SDAR), or
+   * with `subBlockSize` by generateSubBlocks (sub-block-generate.ts, Fast-dLLM v2).
+   */
+  architecture: { maskId: number; stopIds: number[]; shiftLogits: boolean; blockSize?: number; subBlockSize?: number };
 }
 
 export async function* generate(
@@ -96,7 +100,9 @@ export async function* generate(
   prompt: ArrayLike<number>,
   options: GenerateOptions,
 ): AsyncGenerator<StepEvent, GenerateResult, undefined> {
-  if ((target.architecture.blockSize ?? 0) > 0) return yield* generateBlocks(target, prompt, options);
+  if ((target.architecture.blockSize ?? 0) > 0) {
+    return yield* (target.architecture.subBlockSize ? generateSubBlocks : generateBlocks)(target, prompt, options);
+  }
   const started = performance.now();
   const { model, architecture } = target;
   const o = withDefaults(options, architecture);

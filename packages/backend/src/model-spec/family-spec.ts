@@ -5,7 +5,7 @@
 import type { ModelShape } from "../native";
 import type { Config } from "./config-values";
 
-export type Family = "llada" | "dream" | "llada-moe" | "sdar";
+export type Family = "llada" | "dream" | "llada-moe" | "sdar" | "fast-dllm-v2";
 
 export interface SpecialIds {
   mask: number;
@@ -40,10 +40,13 @@ export interface FamilySpec {
    */
   ggufInterleavesRope: boolean;
   /**
-   * The shape, context length and (block-diffusion families) block size a config.json describes; a
+   * The shape, context length and (block-diffusion families) block and sub-block sizes a config.json describes; a
    * CheckpointError naming `file` if it cannot.
    */
-  readConfig(config: Config, file: string): { shape: ModelShape; contextLength: number; blockSize?: number };
+  readConfig(
+    config: Config,
+    file: string,
+  ): { shape: ModelShape; contextLength: number; blockSize?: number; subBlockSize?: number };
   /** A config.json that readConfig reads back as `shape` (for exported and test checkpoints). */
   writeConfig(shape: ModelShape, ids: SpecialIds, contextLength: number, blockSize?: number): Config;
 }

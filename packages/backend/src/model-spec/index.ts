@@ -1,6 +1,7 @@
 // The families the engine runs, by name: one specification each (family-spec.ts says what one holds).
 import { DREAM } from "./dream";
 import type { Family, FamilySpec } from "./family-spec";
+import { FAST_DLLM_V2 } from "./fast-dllm-v2";
 import { LLADA } from "./llada";
 import { LLADA_MOE } from "./llada-moe";
 import { SDAR } from "./sdar";
@@ -10,6 +11,7 @@ export const FAMILY_SPECS: Record<Family, FamilySpec> = {
   dream: DREAM,
   "llada-moe": LLADA_MOE,
   sdar: SDAR,
+  "fast-dllm-v2": FAST_DLLM_V2,
 };
 
 export { countParameters, engineWeights, isMoeLayer, weightShape } from "./engine-weights";

@@ -84,6 +84,14 @@ export const MODEL_VARIANTS: ModelVariant[] = [
     source: "DreamLM/Dream README (temperature 0.2, top_p 0.95, alg entropy)",
   },
   {
+    name: "Fast-dLLM v2",
+    family: "fast-dllm-v2",
+    pattern: /./,
+    decoding: { sampler: "low_confidence", temperature: 0, topP: 0.95 },
+    source:
+      "NVlabs/Fast-dLLM v2 run_chatbot.py and its modeling.py generate (temperature 0, top_p 0.95; threshold 0.9 in sub-blocks of 8)",
+  },
+  {
     name: "TraDo",
     family: "sdar",
     pattern: /trado/i,

@@ -119,3 +119,51 @@ export function referenceSdarGenerate(
   }
   return tokens.slice(prompt.length, prompt.length + options.maxTokens);
 }
+
+/** The argmax of one row (the mask never: see above) and its softmax probability. */
+function argmaxOf(row: Float64Array, maskId: number): { token: number; probability: number } {
+  const [estimate] = estimates([row], [maskId], maskId, 1);
+  return { token: (estimate as Estimate).token, probability: (estimate as Estimate).probability };
+}
+
+/**
+ * Fast-dLLM v2's generate() (its modeling.py) at temperature 0: block-causal attention over blocks of
+ * B, token i from the logits at i − 1 (a block's first position from its own); a prompt of a block or
+ * more has its whole blocks prefilled, and one ending on a block boundary gets the next token from
+ * the last logit; each block is padded with masks to its end and decoded a sub-block at a time, every
+ * step committing the sub-block's masked positions above the threshold and at least the most
+ * confident; a finished block's last logit gives the next block's first token.
+ */
+export function referenceFastDllmV2Generate(
+  spec: TinyModelSpec,
+  weights: Weights,
+  prompt: number[],
+  options: { maxTokens: number; blockSize: number; subBlockSize: number; threshold: number; maskId: number },
+): number[] {
+  const { blockSize: B, subBlockSize: S, maskId } = options;
+  const logitsOf = (tokens: number[]) => referenceLogits(spec, weights, tokens, { blockSize: B });
+  const x = [...prompt];
+  // (Its code takes this path only for a prompt longer than a block; one of exactly a block would then
+  // go unattended. Both here take it.)
+  if (x.length >= B && x.length % B === 0) x.push(argmaxOf(logitsOf(x).at(-1) as Float64Array, maskId).token);
+  for (let block = 0; block < options.maxTokens / B; block++) {
+    x.push(...Array<number>(B - (x.length % B)).fill(maskId));
+    const begin = x.length - B;
+    const rowOf = (position: number) => (position > begin ? position - 1 : position);
+    for (let sub = begin; sub < begin + B; sub += S) {
+      for (;;) {
+        const masked = Array.from({ length: S }, (_, i) => sub + i).filter((p) => x[p] === maskId);
+        if (masked.length === 0) break;
+        const logits = logitsOf(x);
+        const proposals = masked.map((position) => ({
+          position,
+          ...argmaxOf(logits[rowOf(position)] as Float64Array, maskId),
+        }));
+        const top = proposals.reduce((a, b) => (b.probability > a.probability ? b : a));
+        for (const p of proposals) if (p.probability > options.threshold || p === top) x[p.position] = p.token;
+      }
+    }
+    x.push(argmaxOf(logitsOf(x).at(-1) as Float64Array, maskId).token);
+  }
+  return x.slice(prompt.length, prompt.length + options.maxTokens);
+}

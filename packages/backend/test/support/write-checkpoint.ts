@@ -32,6 +32,8 @@ export interface TinyModelSpec {
   qkNorm?: boolean;
   /** Width of an attention head when it is not dim / heads (Qwen3's head_dim, SDAR's). */
   headDim?: number;
+  /** Block-diffusion families: the block size their config names (default: the family's published one). */
+  blockSize?: number;
   /** A mixture-of-experts MLP (LLaDA-MoE). */
   moe?: MoeShape;
 }
@@ -98,6 +100,14 @@ export function shapeOf(spec: TinyModelSpec): ModelShape {
 
 /** A tiny SDAR (Qwen3's layout): per-head q/k norms, grouped-query attention, no bias, blocks of 4. */
 export const TINY_SDAR: Partial<TinyModelSpec> = { family: "sdar", qkNorm: true, kvHeads: 2 };
+
+/** A tiny Fast-dLLM v2 (Qwen2.5's layout: q/k/v bias, GQA; shifted logits): blocks of 16, two sub-blocks of 8. */
+export const TINY_FAST_DLLM_V2: Partial<TinyModelSpec> = {
+  family: "fast-dllm-v2",
+  kvHeads: 2,
+  qkvBias: true,
+  blockSize: 16,
+};
 
 /** A tiny LLaDA-MoE: 6 experts, 2 per token, a dense first layer, an expert bias and a shared expert. */
 export const TINY_MOE: Partial<TinyModelSpec> = {
@@ -191,7 +201,12 @@ export function writeCheckpoint(
       JSON.stringify({ metadata: {}, weight_map: weightMap }),
     );
   }
-  const config = FAMILY_SPECS[spec.family].writeConfig(shapeOf(spec), { mask: MASK_ID, eos: EOS_ID }, 512);
+  const config = FAMILY_SPECS[spec.family].writeConfig(
+    shapeOf(spec),
+    { mask: MASK_ID, eos: EOS_ID },
+    512,
+    spec.blockSize,
+  );
   writeFileSync(join(target, "config.json"), JSON.stringify(config, null, 2));
   writeFileSync(join(target, "generation_config.json"), JSON.stringify({ eos_token_id: EOS_ID }));
   writeFileSync(join(target, "tokenizer.json"), JSON.stringify(byteTokenizerJson()));

@@ -172,6 +172,13 @@ export function completionRoutes(
     // A call laid out behind an `auto` choice may need more than the answer length: it must fit too.
     if (canvas && canvas.length > maxTokens)
       canvasLength(served, prompt.length, canvas.length, params, limits, "tools");
+    if (canvas && served.checkpoint.architecture.subBlockSize) {
+      // Its sub-block decoding reads tokens autoregressively between blocks: no fixed layout fits it yet.
+      throw badRequest(
+        `${served.id} (${served.checkpoint.architecture.family}) cannot lay out structured output or tool calls yet; send them to another model.`,
+        hasTools ? "tools" : "response_format",
+      );
+    }
     const budget = decodingBudget(
       params.reasoning_effort,
       params.realtime,
