@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportGguf } from "../src/checkpoint/gguf-export";
-import { CheckpointError, createServer } from "../src/index";
+import { CheckpointError, createServer, loadCheckpoint } from "../src/index";
 import { TINY_FAST_DLLM_V2, TINY_SDAR, writeCheckpoint } from "./support/write-checkpoint";
 
 const written = writeCheckpoint(
@@ -135,6 +135,12 @@ describe("serving SDAR", () => {
     } finally {
       await fast.close();
     }
+  });
+
+  it("stays on the CPU engine: auto loads it there, cuda is refused naming block-causal attention", async () => {
+    const auto = await loadCheckpoint(written.dir, { device: "auto" });
+    expect(auto.model.info().device).toBe("cpu");
+    await expect(loadCheckpoint(written.dir, { device: "cuda" })).rejects.toThrow(/block-causal attention/);
   });
 
   it("the GGUF exporter refuses it, naming the folder", () => {

@@ -86,7 +86,15 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
   const gguf = ggufFileOf(dir);
   const parts = gguf ? readGgufCheckpoint(gguf, warn) : readCheckpointFolder(dir);
   const { architecture, weights } = parts;
-  const device = options.device ?? "cpu";
+  // Block-causal attention is the CPU engine's for now: "auto" keeps such models there, "cuda" is refused.
+  const blockCausal = (architecture.blockSize ?? 0) > 0;
+  if (blockCausal && options.device === "cuda") {
+    throw new CheckpointError(
+      dir,
+      `${architecture.family} decodes in blocks with block-causal attention, which the CUDA engine does not have yet; use --device cpu (or auto)`,
+    );
+  }
+  const device = blockCausal ? "cpu" : (options.device ?? "cpu");
   const onCpu =
     device === "cpu" || (device === "auto" && (options.quantize !== undefined || native().cudaInfo().devices === 0));
   if (onCpu) checkFitsInMemory(dir, weights.tensors, options.quantize);
