@@ -223,6 +223,28 @@ describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine
     }
   });
 
+  it("block-causal attention (blockSize), whole canvas and block by block over the cache, gives the CPU's logits", async () => {
+    // Written and compiled without a GPU: this is the check a GPU run makes before the loader lets
+    // block-diffusion models (SDAR, Fast-dLLM v2) onto the CUDA engine.
+    const checkpoint = writeCheckpoint({ dtype: "BF16", kvHeads: 2, seed: 27 });
+    const cpu = await loadCheckpoint(checkpoint.dir, { device: "cpu", threads: 2 });
+    const gpuModel = await loadCheckpoint(checkpoint.dir, { device: "cuda" });
+    const [expected] = await cpu.model.forward([{ tokens, statRows: allRows, wantLogits: true, blockSize: 4 }]);
+    const [whole] = await gpuModel.model.forward([{ tokens, statRows: allRows, wantLogits: true, blockSize: 4 }]);
+    expect(relativeError(whole?.logits as Float32Array, expected?.logits as Float32Array)).toBeLessThan(0.03);
+    const cache = gpuModel.model.createCache(tokens.length);
+    await gpuModel.model.forward([
+      { tokens, rowEnd: 8, attendLength: 8, cache, blockSize: 4, statRows: Int32Array.from([0]) },
+    ]);
+    const statRows = Int32Array.from([8, 9, 10]);
+    const [block] = await gpuModel.model.forward([
+      { tokens, rowBegin: 8, rowEnd: 11, attendLength: 11, cache, blockSize: 4, statRows, wantLogits: true },
+    ]);
+    const vocab = checkpoint.spec.vocab;
+    const rows = (expected?.logits as Float32Array).subarray(8 * vocab, 11 * vocab);
+    expect(relativeError(block?.logits as Float32Array, rows)).toBeLessThan(0.03);
+  });
+
   it("a KV cache and a batch of sequences give the same logits as whole-canvas passes", async () => {
     const checkpoint = writeCheckpoint({ dtype: "BF16", seed: 24 });
     const { model } = await loadCheckpoint(checkpoint.dir, { device: "cuda" });

@@ -312,10 +312,6 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   size_t scratch_used = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     check_sequence(batch[s], c, s);
-    if (batch[s].block_size > 0) {  // a clear refusal, not bidirectional logits for a block-causal model
-      throw std::invalid_argument("sequence " + std::to_string(s) +
-                                  ": block-causal attention (blockSize) is not in the CUDA engine yet; run on the CPU");
-    }
     const int length = static_cast<int>(batch[s].tokens.size());
     if (batch[s].cache) {
       if (!batch[s].cache->device) {
@@ -351,13 +347,20 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   }
   w.gathered.reserve(size_t(std::max(HR, 1)) * D);
   w.logits.reserve(size_t(std::max(HR, 1)) * V);
-  // Key ranges per sequence for attention (several when its rows alone cannot fill the GPU).
-  std::vector<int> attention_splits_of(batch.size());
+  // Key ranges per attention call (several when its rows alone cannot fill the GPU). A call covers a
+  // sequence's rows, or for a block-causal model each block's rows (they see keys up to their block's end).
+  struct AttentionRun {
+    int first, rows, limit, splits;
+  };
+  std::vector<std::vector<AttentionRun>> attention_runs(batch.size());
   size_t scratch_floats = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
-    const int rows = offset[s + 1] - offset[s];
-    attention_splits_of[s] = attention_splits(rows, batch[s].attend_length, c.heads, c.head_dim, multiprocessors());
-    scratch_floats = std::max(scratch_floats, attention_scratch_floats(rows, c.heads, c.head_dim, attention_splits_of[s]));
+    for_each_attention_run(batch[s], [&](int first, int last, int limit) {
+      const int rows = last - first;
+      const int splits = attention_splits(rows, limit, c.heads, c.head_dim, multiprocessors());
+      attention_runs[s].push_back({first - batch[s].row_begin, rows, limit, splits});
+      scratch_floats = std::max(scratch_floats, attention_scratch_floats(rows, c.heads, c.head_dim, splits));
+    });
   }
   w.attention_scratch.reserve(std::max<size_t>(scratch_floats, 1));
   w.tokens.upload(layout.tokens, stream_);
@@ -388,8 +391,10 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       rope_store(qkv_rows, QKV, w.positions.get() + offset[s], rows, c.heads, c.kv_heads, c.head_dim, c.rope_theta, keys,
                  values, stream_);
       phases_.mark("rope + kv store", stream_);
-      attention(qkv_rows, QKV, keys, values, w.attn.get() + size_t(offset[s]) * QD, rows, batch[s].attend_length,
-                c.heads, c.kv_heads, c.head_dim, stream_, attention_splits_of[s], w.attention_scratch.get());
+      for (const AttentionRun& run : attention_runs[s]) {
+        attention(qkv_rows + size_t(run.first) * QKV, QKV, keys, values, w.attn.get() + size_t(offset[s] + run.first) * QD,
+                  run.rows, run.limit, c.heads, c.kv_heads, c.head_dim, stream_, run.splits, w.attention_scratch.get());
+      }
       phases_.mark("attention", stream_);
     }
     gemm(gemm_with, w.attn.get(), R, layer.o.get(), D, QD, nullptr, w.x.get(), true, stream_);

@@ -105,6 +105,19 @@ inline int attend_limit(const SequenceInput& sequence, int position) {
   return block_end < sequence.attend_length ? block_end : sequence.attend_length;
 }
 
+// The sequence's computed rows in runs that see the same keys — one run without blocks, one per block
+// with them: run(first, last, limit) for rows [first, last) attending to keys [0, limit).
+template <class Run>
+void for_each_attention_run(const SequenceInput& sequence, Run run) {
+  for (int first = sequence.row_begin; first < sequence.row_end;) {
+    const int limit = attend_limit(sequence, first);
+    int last = first + 1;
+    while (last < sequence.row_end && attend_limit(sequence, last) == limit) ++last;
+    run(first, last, limit);
+    first = last;
+  }
+}
+
 // Throws std::invalid_argument naming the sequence when its rows, cache or tokens do not fit.
 void check_sequence(const SequenceInput& sequence, const ModelConfig& config, size_t index);
 

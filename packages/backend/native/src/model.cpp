@@ -243,15 +243,11 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
       std::copy_n(k.data() + static_cast<size_t>(offset[s]) * KD, rows * KD, keys + static_cast<size_t>(seq.row_begin) * KD);
       std::copy_n(v.data() + static_cast<size_t>(offset[s]) * KD, rows * KD, values + static_cast<size_t>(seq.row_begin) * KD);
       // Rows of one block see the same keys (all of them without blocks): one attention call per run.
-      for (int first = seq.row_begin; first < seq.row_end;) {
-        const int limit = attend_limit(seq, first);
-        int last = first + 1;
-        while (last < seq.row_end && attend_limit(seq, last) == limit) ++last;
+      for_each_attention_run(seq, [&](int first, int last, int limit) {
         const size_t at = static_cast<size_t>(offset[s] + first - seq.row_begin) * QD;
         attention(ctx, q.data() + at, last - first, keys, values, limit, c.heads, c.kv_heads, c.head_dim,
                   attn.data() + at);
-        first = last;
-      }
+      });
     }
     gemm(ctx, attn.data(), R, layer.o, nullptr, x.data(), true);  // x += attn · Woᵀ
     // MLP block: x += mlp(m), m = norm(x); the MLP is down(silu(gate(m)) * up(m)) or a mixture of them.
