@@ -132,6 +132,9 @@ describe("serving SDAR", () => {
       });
       expect(structured.status).toBe(400);
       expect(((await structured.json()) as { error: { param: string } }).error.param).toBe("response_format");
+      // and its catalogue entry does not claim what it refuses
+      const entry = (await (await fetch(`${address}/v1/models/fast`)).json()) as { supported_features: string[] };
+      expect(entry.supported_features).toEqual([]);
     } finally {
       await fast.close();
     }

@@ -1,6 +1,7 @@
 // The catalogue entry of a served model (`/v1/models`): every model serves every endpoint, and claims
-// every feature — tool calls, JSON mode and structured outputs are decoded on a constrained canvas,
-// well formed whatever the model — with effort levels, endpoints and features from the schema package.
+// every feature it has — tool calls, JSON mode and structured outputs are decoded on a constrained
+// canvas, well formed whatever the model, for every family but Fast-dLLM v2, whose sub-block decoding
+// has no layout yet — with effort levels, endpoints and features from the schema package.
 import {
   type Model,
   ModelEndpointSchema,
@@ -23,7 +24,7 @@ export function modelObject(served: ServedModel, maxTokens: number): Model {
     output_modalities: ["text"],
     context_length: served.contextLength,
     max_output_length: Math.min(maxTokens, served.contextLength),
-    supported_features: [...ModelFeatureSchema.options],
+    supported_features: architecture.subBlockSize ? [] : [...ModelFeatureSchema.options],
     supported_sampling_parameters: ["temperature", "top_p", "top_k", "seed", "stop"],
     reasoning_efforts: [...ReasoningEffortSchema.options],
     endpoints: [...ModelEndpointSchema.options],
