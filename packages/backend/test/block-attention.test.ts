@@ -11,6 +11,7 @@ import {
   TINY_FAST_DLLM_V2,
   TINY_MOE,
   TINY_SDAR,
+  TINY_SDAR_MOE,
   type TinyModelSpec,
   writeCheckpoint,
 } from "./support/write-checkpoint";

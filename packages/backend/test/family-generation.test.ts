@@ -15,6 +15,7 @@ import {
   TINY_FAST_DLLM_V2,
   TINY_MOE,
   TINY_SDAR,
+  TINY_SDAR_MOE,
   type TinyModelSpec,
   writeCheckpoint,
 } from "./support/write-checkpoint";
@@ -86,6 +87,22 @@ describe("SDAR: generate.py's block decoding over the exact block cache", () => 
     expect(await engineTokens(checkpoint, { maxTokens, steps, threshold, sampler: "threshold_quota" })).toEqual(
       expected,
     );
+  });
+
+  it("its mixture-of-experts model decodes the same way, token for token", async () => {
+    const written = writeCheckpoint({ ...TINY_SDAR_MOE, seed: 77 });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    expect(checkpoint.architecture.shape.moe?.normTopK).toBe(true);
+    const expected = referenceSdarGenerate(written.spec, written.weights, prompt, {
+      maxTokens: 12,
+      blockSize: 4,
+      stepsPerBlock: 4,
+      threshold: 0.85,
+      maskId: MASK_ID,
+    });
+    expect(
+      await engineTokens(checkpoint, { maxTokens: 12, steps: 12, threshold: 0.85, sampler: "threshold_quota" }),
+    ).toEqual(expected);
   });
 
   it("forwards only the current block: passes are the prefill, the steps, and one refresh per finished block", async () => {

@@ -68,6 +68,21 @@ describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) =
   });
 });
 
+it("SDAR's mixture-of-experts config (Qwen3-MoE's keys) reads back as the same shape, dense layers included", () => {
+  const moe = { experts: 8, expertsPerToken: 2, expertFfn: 32, sharedExpertFfn: 0, expertBias: false, normTopK: true };
+  const shape: ModelShape = { ...SHAPE, qkvBias: false, qkNorm: true, moe: { ...moe, layers: [false, true, true] } };
+  const config = FAMILY_SPECS.sdar.writeConfig(shape, { mask: 299, eos: 298 }, 1024);
+  expect(config.architectures).toEqual(["SDARMoeForCausalLM"]);
+  expect(config.mlp_only_layers).toEqual([0]);
+  expect(readArchitecture(config, "config.json").shape).toEqual(shape);
+  // decoder_sparse_step 2: experts in layers 1, 3, 5 …
+  const stepped = readArchitecture({ ...config, mlp_only_layers: [], decoder_sparse_step: 2 }, "config.json");
+  expect(stepped.shape.moe?.layers).toEqual([false, true, false]);
+  expect(() => readArchitecture({ ...config, shared_expert_intermediate_size: 64 }, "config.json")).toThrow(
+    /shared_expert_intermediate_size 64/,
+  );
+});
+
 it("the parameter count is the sum of the engine weights' sizes (q/k/v biases included, a tied head once)", () => {
   const sizes = (shape: ModelShape) =>
     [...engineWeights(shape).values()].reduce((sum, dims) => sum + dims.reduce((a, b) => a * b, 1), 0);

@@ -101,6 +101,12 @@ export function shapeOf(spec: TinyModelSpec): ModelShape {
 /** A tiny SDAR (Qwen3's layout): per-head q/k norms, grouped-query attention, no bias, blocks of 4. */
 export const TINY_SDAR: Partial<TinyModelSpec> = { family: "sdar", qkNorm: true, kvHeads: 2 };
 
+/** A tiny SDAR mixture (SDAR-30B-A3B's layout, Qwen3-MoE's block): 4 experts, 2 a token, renormalised. */
+export const TINY_SDAR_MOE: Partial<TinyModelSpec> = {
+  ...TINY_SDAR,
+  moe: { experts: 4, expertsPerToken: 2, expertFfn: 40, sharedExpertFfn: 0, expertBias: false, normTopK: true },
+};
+
 /** A tiny Fast-dLLM v2 (Qwen2.5's layout: q/k/v bias, GQA; shifted logits): blocks of 16, two sub-blocks of 8. */
 export const TINY_FAST_DLLM_V2: Partial<TinyModelSpec> = {
   family: "fast-dllm-v2",
