@@ -49,6 +49,7 @@ describe("SDAR (Qwen3's layout, block diffusion)", () => {
       "BF16, head_dim 16 beside dim / heads 12, tied embeddings",
       { ...TINY_SDAR, dtype: "BF16", headDim: 16, tied: true, seed: 32 },
     ],
+    ["its mixture of experts (SDARMoeForCausalLM): top-2 of 4, renormalised", { ...TINY_SDAR_MOE, seed: 34 }],
   ])(
     "%s: read from its config (block size 4), the forward matches the reference with SDAR's mask",
     async (_, overrides) => {
