@@ -8,5 +8,6 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.{ts,tsx}", "test/**/*.test.ts"],
     testTimeout: 20_000,
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    globalSetup: ["./test/support/temp-root.ts"],
   },
 });
