@@ -5,9 +5,9 @@
 // masked positions committed per step (at least the quota, more above the threshold), then forwarded
 // once more, finished, so the cache holds its final keys and values. An answer ends after the block
 // that commits a stop token.
-import type { NativeStats } from "../native";
+import { BlockPasses, refuseForBlockDecoding } from "./block-passes";
 import { Canvas } from "./canvas";
-import { abortReason, answerResult, commitStep, constrain, layOut, readCandidates } from "./canvas-steps";
+import { answerResult, commitStep, layOut, readCandidates } from "./canvas-steps";
 import type { GenerateOptions, GenerateResult, GenerationModel, StepEvent } from "./generate";
 import { withDefaults } from "./generate";
 import { SeededRandom } from "./random";
@@ -22,8 +22,7 @@ export async function* generateBlocks(
   const { model, architecture } = target;
   const B = architecture.blockSize ?? 0;
   if (B <= 0) throw new RangeError("block decoding needs the model's block size");
-  if ((options.suffix?.length ?? 0) > 0) throw new RangeError("block-diffusion models do not infill (no suffix)");
-  if ((options.guidance ?? 0) > 0) throw new RangeError("block-diffusion decoding has no classifier-free guidance");
+  refuseForBlockDecoding(options);
   const o = withDefaults(options, architecture);
   // The canvas ends on a block boundary, as SDAR's total_length; the answer is cut to maxTokens.
   const total = Math.ceil((prompt.length + o.maxTokens) / B) * B;
@@ -31,43 +30,20 @@ export async function* generateBlocks(
   if (o.constraint) layOut(canvas, o.constraint);
   const stopIds = new Set(o.stopIds);
   const random = new SeededRandom(o.seed);
-  const cache = model.createCache(total);
-  const sampling = { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed, suppress: o.suppress };
   // Steps per block: the effort's budget spread over the answer's blocks, as the other decoders do.
   const stepsPerBlock = Math.max(1, Math.min(B, Math.round((o.steps * B) / o.maxTokens)));
   const quotas = linearQuota(B, stepsPerBlock);
-  let forwardPasses = 0;
-  let forwardMs = 0;
+  const passes = new BlockPasses(model, canvas, B, o);
   let firstCommitMs = -1;
-  const pass = async (begin: number, end: number, statRows: number[]) => {
-    if (o.signal?.aborted) throw abortReason(o.signal);
-    const sequence = {
-      tokens: canvas.tokens,
-      rowBegin: begin,
-      rowEnd: end,
-      attendLength: end,
-      blockSize: B,
-      cache,
-      statRows: Int32Array.from(statRows),
-      sampling,
-      step: forwardPasses,
-    };
-    const rules = o.constraint ? constrain(sequence, canvas, o.constraint, 0) : undefined;
-    const t0 = performance.now();
-    const [stats] = (await model.forward([sequence])) as [NativeStats];
-    forwardMs += performance.now() - t0;
-    forwardPasses++;
-    return { stats, statRows: sequence.statRows, rules };
-  };
 
   const prefill = Math.floor(prompt.length / B) * B;
-  if (prefill > 0) await pass(0, prefill, []);
+  if (prefill > 0) await passes.run(0, prefill, []);
   for (let begin = prefill; begin < total; begin += B) {
     const end = begin + B;
     let step = 0;
     while (canvas.maskedIn(begin, end).length > 0) {
       const targets = canvas.maskedIn(begin, end);
-      const { stats, statRows, rules } = await pass(begin, end, targets);
+      const { stats, statRows, rules } = await passes.run(begin, end, targets);
       const candidates = readCandidates(canvas, targets, statRows, stats, 0, o.temperature > 0);
       const { chosen, event } = commitStep(
         canvas,
@@ -80,7 +56,7 @@ export async function* generateBlocks(
           steps: stepsPerBlock,
           random,
         },
-        { forwardPasses, block: (begin - prefill) / B },
+        { forwardPasses: passes.count, block: (begin - prefill) / B },
       );
       if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
       step++;
@@ -88,13 +64,13 @@ export async function* generateBlocks(
     }
     const answerDone = end >= canvas.answerStart + o.maxTokens;
     if ((o.earlyStop && canvas.firstStop(stopIds, end) >= 0) || answerDone) break;
-    await pass(begin, end, []); // the finished block's own keys and values, for the blocks after it
+    await passes.run(begin, end, []); // the finished block's own keys and values, for the blocks after it
   }
 
   return answerResult(canvas, canvas.answerStart + o.maxTokens, stopIds, o.constraint, {
-    forwardPasses,
+    forwardPasses: passes.count,
     started,
-    forwardMs,
+    forwardMs: passes.forwardMs,
     firstCommitMs,
   });
 }

@@ -135,13 +135,7 @@ export async function* generate(
       const viewed = o.drafts ? canvas.maskedIn(canvas.answerStart, canvas.answerEnd) : targets;
       const sequence = plan(canvas, { begin, end, firstStep: blockStep === 0, shift, cache, mode: o.cache }, viewed);
       const rules = o.constraint ? constrain(sequence, canvas, o.constraint, shift) : undefined;
-      sequence.sampling = {
-        temperature: o.temperature,
-        topP: o.topP,
-        topK: o.topK,
-        seed: o.seed,
-        suppress: o.suppress,
-      };
+      sequence.sampling = o.sampling;
       sequence.step = forwardPasses;
       if (o.guidance > 0) {
         sequence.guidance = o.guidance;
@@ -228,7 +222,7 @@ export function withDefaults(options: GenerateOptions, architecture: { maskId: n
   if ((options.guidance ?? 0) > 0 && (options.cache ?? "none") !== "none") {
     throw new RangeError('guidance runs without a KV cache: use cache "none"');
   }
-  return {
+  const settings = {
     maxTokens,
     blockLength: Math.max(1, Math.min(options.blockLength ?? 32, maxTokens)),
     firstBlockLength: Math.max(1, Math.min(options.firstBlockLength ?? options.blockLength ?? 32, maxTokens)),
@@ -253,4 +247,7 @@ export function withDefaults(options: GenerateOptions, architecture: { maskId: n
     constraint: options.constraint,
     signal: options.signal,
   };
+  // What every pass asks of the addon's sampling, derived once.
+  const { temperature, topP, topK, seed, suppress } = settings;
+  return { ...settings, sampling: { temperature, topP, topK, seed, suppress } };
 }

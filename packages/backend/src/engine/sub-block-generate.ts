@@ -1,6 +1,6 @@
 // Decoding for Fast-dLLM v2: block-causal attention over blocks of B (32), each block decoded a
 // sub-block (8) at a time over the exact cache of the finished blocks, token i read from the logits
-// at i − 1 (its token shift). As its modeling.py generate(): a prompt longer than a block has its
+// at i − 1 (its token shift). As its modeling.py generate(): a prompt of a block or more has its
 // whole blocks prefilled (and, when it ends on a block boundary, the next token read from the last
 // logit); each block is then padded with masks to its end; every step forwards the block and commits
 // each masked position of the current sub-block above the threshold, or at least the most confident;
@@ -8,8 +8,9 @@
 // first token of the next block, as an autoregressive model would. A block whose committed stop
 // token has no mask before it ends the answer.
 import type { NativeStats } from "../native";
+import { BlockPasses, refuseForBlockDecoding } from "./block-passes";
 import { Canvas } from "./canvas";
-import { abortReason, answerResult, commitStep, readCandidates } from "./canvas-steps";
+import { answerResult, commitStep, readCandidates } from "./canvas-steps";
 import type { GenerateOptions, GenerateResult, GenerationModel, StepEvent } from "./generate";
 import { withDefaults } from "./generate";
 import { SeededRandom } from "./random";
@@ -25,8 +26,7 @@ export async function* generateSubBlocks(
   const S = architecture.subBlockSize ?? B;
   if (B <= 0 || S <= 0 || B % S !== 0)
     throw new RangeError("sub-block decoding needs a block size that sub-blocks divide");
-  if ((options.suffix?.length ?? 0) > 0) throw new RangeError("block-diffusion models do not infill (no suffix)");
-  if ((options.guidance ?? 0) > 0) throw new RangeError("block-diffusion decoding has no classifier-free guidance");
+  refuseForBlockDecoding(options);
   if (options.constraint) throw new RangeError("structured output is not laid out for this model's decoding yet");
   const o = withDefaults(options, architecture);
   const P = prompt.length;
@@ -37,38 +37,16 @@ export async function* generateSubBlocks(
   const canvas = new Canvas(prompt, firstBlock + blocks * B + 1 - P, [], architecture.maskId);
   const stopIds = new Set(o.stopIds);
   const random = new SeededRandom(o.seed);
-  const cache = model.createCache(canvas.length);
-  const sampling = { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed, suppress: o.suppress };
-  let forwardPasses = 0;
-  let forwardMs = 0;
+  const passes = new BlockPasses(model, canvas, B, o);
   let firstCommitMs = -1;
-  const pass = async (begin: number, end: number, statRows: number[]) => {
-    if (o.signal?.aborted) throw abortReason(o.signal);
-    const sequence = {
-      tokens: canvas.tokens,
-      rowBegin: begin,
-      rowEnd: end,
-      attendLength: end,
-      blockSize: B,
-      cache,
-      statRows: Int32Array.from(statRows),
-      sampling,
-      step: forwardPasses,
-    };
-    const t0 = performance.now();
-    const [stats] = (await model.forward([sequence])) as [NativeStats];
-    forwardMs += performance.now() - t0;
-    forwardPasses++;
-    return { stats, statRows: sequence.statRows };
-  };
-  /** Commits the argmax of row `row` at `position` (the autoregressive next token). */
+  /** Commits a one-row pass's argmax at `position` (the autoregressive next token). */
   const commitNext = (stats: NativeStats, position: number) => canvas.commit(position, stats.argmax[0] as number);
 
   // (Its generate prefills only a prompt longer than one block: a prompt of exactly one block would
   // then not be attended to at all. Here it is prefilled like any other.)
   if (P >= B) {
     const prefill = Math.floor(P / B) * B;
-    const { stats } = await pass(0, prefill, P % B === 0 ? [prefill - 1] : []);
+    const { stats } = await passes.run(0, prefill, P % B === 0 ? [prefill - 1] : []);
     if (P % B === 0) commitNext(stats, P);
   }
   const stopped = () => {
@@ -87,7 +65,7 @@ export async function* generateSubBlocks(
     for (let sub = begin; sub < end && !(o.earlyStop && stopped()); sub += S) {
       while (canvas.maskedIn(sub, sub + S).length > 0 && !(o.earlyStop && stopped())) {
         const targets = canvas.maskedIn(sub, sub + S);
-        const { stats, statRows } = await pass(begin, end, targets.map(rowOf));
+        const { stats, statRows } = await passes.run(begin, end, targets.map(rowOf));
         const candidates = readCandidates(canvas, targets, statRows, stats, 0, o.temperature > 0, rowOf);
         const { chosen, event } = commitStep(
           canvas,
@@ -95,20 +73,20 @@ export async function* generateSubBlocks(
           undefined,
           o,
           { quota: 1, step: 0, steps: 1, random },
-          { forwardPasses, block },
+          { forwardPasses: passes.count, block },
         );
         if (chosen.length > 0 && firstCommitMs < 0) firstCommitMs = performance.now() - started;
         yield event;
       }
     }
     if (canvas.maskedIn(begin, end).length > 0) break; // ended by a stop token
-    const { stats } = await pass(begin, end, [end - 1]);
+    const { stats } = await passes.run(begin, end, [end - 1]);
     commitNext(stats, end);
   }
   return answerResult(canvas, Math.min(canvas.answerEnd, canvas.answerStart + o.maxTokens), stopIds, undefined, {
-    forwardPasses,
+    forwardPasses: passes.count,
     started,
-    forwardMs,
+    forwardMs: passes.forwardMs,
     firstCommitMs,
   });
 }
