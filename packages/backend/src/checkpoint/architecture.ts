@@ -71,6 +71,14 @@ export function checkpointTensorNames(spec: FamilySpec, shape: ModelShape): Arch
   return new Map([...engineWeights(shape).keys()].map((key) => [key, { name: tensorName(spec, key) }]));
 }
 
+/**
+ * Whether structured output and tool calls can be laid out on this model's canvas: every decoding
+ * but Fast-dLLM v2's sub-blocks, which read a token autoregressively between blocks.
+ */
+export function laysOutStructuredOutput(architecture: Pick<Architecture, "subBlockSize">): boolean {
+  return !architecture.subBlockSize;
+}
+
 /** Every special id must name a token of the vocabulary, or every request would fail later. */
 export function checkSpecialIds(architecture: Architecture, file: string): void {
   const { vocab } = architecture.shape;

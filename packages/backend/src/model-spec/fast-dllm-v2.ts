@@ -4,8 +4,8 @@
 // of 8. Config keys as its published configuration.py writes them; the forward and the decoding as
 // its modeling.py (Fast_dLLM_QwenAttention, generate).
 import { CheckpointError } from "../errors";
-import type { ModelShape } from "../native";
-import { type Config, configInt, qwenConfigKeys, qwenDimensions, refuseScaledRope } from "./config-values";
+import { type Config, configInt, qwenConfigKeys } from "./config-values";
+import { DREAM } from "./dream";
 import tensors from "./dream.tensors.json";
 import type { FamilySpec } from "./family-spec";
 
@@ -29,16 +29,8 @@ export const FAST_DLLM_V2: FamilySpec = {
     if (config.use_sliding_window === true) {
       throw new CheckpointError(file, "use_sliding_window true: sliding-window attention is not supported");
     }
-    refuseScaledRope(config, file);
-    const dimensions = qwenDimensions(config, file, 1e-6);
-    const shape: ModelShape = {
-      ...dimensions,
-      headDim: dimensions.dim / dimensions.heads,
-      ffn: configInt(config, file, "intermediate_size", "ffn"),
-      qkvBias: true,
-    };
-    if (!Number.isInteger(shape.headDim))
-      throw new CheckpointError(file, "hidden_size must be a multiple of num_attention_heads");
+    // Qwen2.5's dimensions, read as Dream's (the same keys and biases); its own context and blocks.
+    const { shape } = DREAM.readConfig(config, file);
     return {
       shape,
       contextLength: configInt(config, file, "max_position_embeddings", "context", 32768),

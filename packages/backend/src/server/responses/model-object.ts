@@ -9,6 +9,7 @@ import {
   type ModelList,
   ReasoningEffortSchema,
 } from "@anneal/sdk/schema";
+import { laysOutStructuredOutput } from "../../checkpoint/architecture";
 import type { ServedModel } from "../served-model";
 
 export function modelObject(served: ServedModel, maxTokens: number): Model {
@@ -24,7 +25,7 @@ export function modelObject(served: ServedModel, maxTokens: number): Model {
     output_modalities: ["text"],
     context_length: served.contextLength,
     max_output_length: Math.min(maxTokens, served.contextLength),
-    supported_features: architecture.subBlockSize ? [] : [...ModelFeatureSchema.options],
+    supported_features: laysOutStructuredOutput(architecture) ? [...ModelFeatureSchema.options] : [],
     supported_sampling_parameters: ["temperature", "top_p", "top_k", "seed", "stop"],
     reasoning_efforts: [...ReasoningEffortSchema.options],
     endpoints: [...ModelEndpointSchema.options],

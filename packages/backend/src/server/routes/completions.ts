@@ -9,6 +9,7 @@ import {
 } from "@anneal/sdk/schema";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
+import { laysOutStructuredOutput } from "../../checkpoint/architecture";
 import { chatPromptTokens } from "../chat-prompt";
 import { type CompletionPlan, type HandlerContext, handleCompletion } from "../completion-handler";
 import { decodingBudget } from "../decoding-budget";
@@ -172,7 +173,7 @@ export function completionRoutes(
     // A call laid out behind an `auto` choice may need more than the answer length: it must fit too.
     if (canvas && canvas.length > maxTokens)
       canvasLength(served, prompt.length, canvas.length, params, limits, "tools");
-    if (canvas && served.checkpoint.architecture.subBlockSize) {
+    if (canvas && !laysOutStructuredOutput(served.checkpoint.architecture)) {
       // Its sub-block decoding reads tokens autoregressively between blocks: no fixed layout fits it yet.
       throw badRequest(
         `${served.id} (${served.checkpoint.architecture.family}) cannot lay out structured output or tool calls yet; send them to another model.`,
