@@ -61,6 +61,23 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
     return page;
   }
 
+  /** The page, once it has listed the server's models (its first request has answered). */
+  async function openReadyPage(origin: string = local.origin): Promise<Page> {
+    const page = await openPage(origin);
+    await page.waitForSelector("select[name=model] option", { state: "attached" });
+    return page;
+  }
+
+  /** Puts the code editor's caret at `at`, as a click there would. */
+  async function placeCaret(page: Page, at: number): Promise<void> {
+    await page.locator("textarea[name=code]").evaluate((element, offset) => {
+      const area = element as HTMLTextAreaElement;
+      area.focus();
+      area.setSelectionRange(offset, offset);
+      area.dispatchEvent(new Event("select"));
+    }, at);
+  }
+
   async function setMaxTokens(page: Page, value: number): Promise<void> {
     await page.click("details.settings summary");
     await page.fill("input[name=max-tokens]", String(value));
@@ -80,8 +97,7 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
   });
 
   it("streams a chat answer as a canvas whose masks resolve frame by frame", async () => {
-    const page = await openPage();
-    await page.waitForSelector("select[name=model] option", { state: "attached" });
+    const page = await openReadyPage();
     // Record every distinct canvas the page draws (the page is not told it is being watched).
     await page.evaluate(() => {
       const seen: { masked: number; total: number; text: string }[] = [];
@@ -129,8 +145,7 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
   }, 120_000);
 
   it("stop aborts the request and the server ends the generation", async () => {
-    const page = await openPage();
-    await page.waitForSelector("select[name=model] option", { state: "attached" });
+    const page = await openReadyPage();
     await setMaxTokens(page, MAX_TOKENS);
     await page.fill("textarea[name=prompt]", "Explain how a hash map works, with an example in C.");
     await page.click("button[name=send]");
@@ -143,18 +158,12 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
   }, 120_000);
 
   it("fills the gap at the caret with the FIM answer", async () => {
-    const page = await openPage();
-    await page.waitForSelector("select[name=model] option", { state: "attached" });
+    const page = await openReadyPage();
     await page.click("button[name=tab-code]");
     const editor = page.locator("textarea[name=code]");
     const code = await editor.inputValue();
     const caret = code.indexOf("return ") + "return ".length;
-    await editor.evaluate((element, at) => {
-      const area = element as HTMLTextAreaElement;
-      area.focus();
-      area.setSelectionRange(at, at);
-      area.dispatchEvent(new Event("select"));
-    }, caret);
+    await placeCaret(page, caret);
     await page.click("button[name=propose]");
     await page.waitForSelector(".proposal");
     await page.screenshot({ path: join(screenshots, "fim.png") });
@@ -176,8 +185,7 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
   }, 120_000);
 
   it("apply edit and next edit propose exactly what the API answers", async () => {
-    const page = await openPage();
-    await page.waitForSelector("select[name=model] option", { state: "attached" });
+    const page = await openReadyPage();
     await page.click("button[name=tab-code]");
     const editor = page.locator("textarea[name=code]");
     const code = await editor.inputValue();
@@ -202,12 +210,7 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
 
     await page.click("button[name=tool-next-edit]");
     const caret = code.indexOf("total = 0");
-    await editor.evaluate((element, at) => {
-      const area = element as HTMLTextAreaElement;
-      area.focus();
-      area.setSelectionRange(at, at);
-      area.dispatchEvent(new Event("select"));
-    }, caret);
+    await placeCaret(page, caret);
     await page.click("button[name=propose]");
     await page.waitForSelector(".proposal");
     const lines = code.slice(0, caret).split("\n");
@@ -244,8 +247,7 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
   }
 
   it("shows the server's error as a message", async () => {
-    const page = await openPage();
-    await page.waitForSelector("select[name=model] option", { state: "attached" });
+    const page = await openReadyPage();
     await setMaxTokens(page, MAX_TOKENS + 1);
     await page.fill("textarea[name=prompt]", "hello");
     await page.click("button[name=send]");

@@ -37,30 +37,22 @@ export function SettingsForm(props: {
           ))}
         </select>
       </label>
-      <label>
-        Temperature {settings.temperature.toFixed(2)}
-        <input
-          name="temperature"
-          type="range"
-          min={0}
-          max={2}
-          step={0.05}
-          value={settings.temperature}
-          onInput={(event) => set("temperature", number(event))}
-        />
-      </label>
-      <label>
-        Top p {settings.topP.toFixed(2)}
-        <input
-          name="top-p"
-          type="range"
-          min={0.05}
-          max={1}
-          step={0.05}
-          value={settings.topP}
-          onInput={(event) => set("topP", number(event))}
-        />
-      </label>
+      <Range
+        name="temperature"
+        label="Temperature"
+        min={0}
+        max={2}
+        value={settings.temperature}
+        onInput={(value) => set("temperature", value)}
+      />
+      <Range
+        name="top-p"
+        label="Top p"
+        min={0.05}
+        max={1}
+        value={settings.topP}
+        onInput={(value) => set("topP", value)}
+      />
       <label>
         Max tokens
         <input
@@ -83,33 +75,64 @@ export function SettingsForm(props: {
           onInput={(event) => set("seed", event.currentTarget.value)}
         />
       </label>
-      <label class="check">
-        <input
-          name="live-canvas"
-          type="checkbox"
-          checked={settings.liveCanvas}
-          onChange={(event) => set("liveCanvas", event.currentTarget.checked)}
-        />
-        Live canvas
-      </label>
-      <label class="check">
-        <input
-          name="shade"
-          type="checkbox"
-          checked={settings.shadeByConfidence}
-          onChange={(event) => set("shadeByConfidence", event.currentTarget.checked)}
-        />
-        Shade by confidence
-      </label>
-      <label class="check">
-        <input
-          name="realtime"
-          type="checkbox"
-          checked={settings.realtime}
-          onChange={(event) => set("realtime", event.currentTarget.checked)}
-        />
-        Realtime (smallest first block)
-      </label>
+      <Check
+        name="live-canvas"
+        label="Live canvas"
+        checked={settings.liveCanvas}
+        onChange={(on) => set("liveCanvas", on)}
+      />
+      <Check
+        name="shade"
+        label="Shade by confidence"
+        checked={settings.shadeByConfidence}
+        onChange={(on) => set("shadeByConfidence", on)}
+      />
+      <Check
+        name="realtime"
+        label="Realtime (smallest first block)"
+        checked={settings.realtime}
+        onChange={(on) => set("realtime", on)}
+      />
     </details>
+  );
+}
+
+/** A labelled checkbox. */
+function Check(props: { name: string; label: string; checked: boolean; onChange(checked: boolean): void }) {
+  return (
+    <label class="check">
+      <input
+        name={props.name}
+        type="checkbox"
+        checked={props.checked}
+        onChange={(event) => props.onChange(event.currentTarget.checked)}
+      />
+      {props.label}
+    </label>
+  );
+}
+
+/** A labelled slider in steps of 0.05, its value shown beside the label. */
+function Range(props: {
+  name: string;
+  label: string;
+  min: number;
+  max: number;
+  value: number;
+  onInput(value: number): void;
+}) {
+  return (
+    <label>
+      {props.label} {props.value.toFixed(2)}
+      <input
+        name={props.name}
+        type="range"
+        min={props.min}
+        max={props.max}
+        step={0.05}
+        value={props.value}
+        onInput={(event) => props.onInput(Number(event.currentTarget.value))}
+      />
+    </label>
   );
 }
