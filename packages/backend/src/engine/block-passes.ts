@@ -5,7 +5,6 @@ import type { NativeModel, NativeStats } from "../native";
 import type { Canvas } from "./canvas";
 import { abortReason, constrain } from "./canvas-steps";
 import type { GenerateOptions, withDefaults } from "./generate";
-import type { CanvasConstraint } from "./structured/canvas-rules";
 
 /** Options the block decoders refuse (a RangeError naming them) rather than ignore. */
 export function refuseForBlockDecoding(options: GenerateOptions): void {
@@ -20,8 +19,7 @@ export class BlockPasses {
   readonly #canvas: Canvas;
   readonly #cache: ReturnType<NativeModel["createCache"]>;
   readonly #blockSize: number;
-  readonly #o: Pick<ReturnType<typeof withDefaults>, "sampling" | "signal">;
-  readonly #constraint: CanvasConstraint | undefined;
+  readonly #o: Pick<ReturnType<typeof withDefaults>, "sampling" | "signal" | "constraint">;
 
   constructor(
     model: Pick<NativeModel, "forward" | "createCache">,
@@ -34,7 +32,6 @@ export class BlockPasses {
     this.#cache = model.createCache(canvas.length);
     this.#blockSize = blockSize;
     this.#o = o;
-    this.#constraint = o.constraint;
   }
 
   /**
@@ -54,7 +51,8 @@ export class BlockPasses {
       sampling: this.#o.sampling,
       step: this.count,
     };
-    const rules = this.#constraint ? constrain(sequence, this.#canvas, this.#constraint, 0) : undefined;
+    const { constraint } = this.#o;
+    const rules = constraint ? constrain(sequence, this.#canvas, constraint, 0) : undefined;
     const t0 = performance.now();
     const [stats] = (await this.#model.forward([sequence])) as [NativeStats];
     this.forwardMs += performance.now() - t0;
