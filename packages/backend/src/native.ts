@@ -15,11 +15,12 @@ export interface ModelShape {
   tiedEmbeddings: boolean;
   /** Each head of q and k RMS-normalised (weights of headDim values) before RoPE (LLaDA-MoE). */
   qkNorm?: boolean;
+  /** Partial rotary (LLaDA2): only each head's first ropeDim values are rotated; absent: all of them. */
+  ropeDim?: number;
   /** A mixture-of-experts MLP (LLaDA-MoE); absent for dense models. */
   moe?: MoeShape;
 }
 
-/** How a mixture-of-experts MLP is built (engine.h's ModelConfig says how it routes). */
 /**
  * How the CPU engine multiplies BF16 matrices: "dot" on the CPU's BF16 dot-product instruction
  * (AVX-512 BF16; the activations rounded to BF16, as GPUs do), or "widen": the weights widened to
@@ -27,6 +28,7 @@ export interface ModelShape {
  */
 export type Bf16Products = "dot" | "widen";
 
+/** How a mixture-of-experts MLP is built (engine.h's ModelConfig says how it routes). */
 export interface MoeShape {
   experts: number;
   expertsPerToken: number;
@@ -40,6 +42,17 @@ export interface MoeShape {
   normTopK: boolean;
   /** Per layer, whether it has the mixture (the others a dense MLP of width `ffn`); absent: all do. */
   layers?: boolean[];
+  /**
+   * How experts are scored: softmax (LLaDA-MoE, Qwen3-MoE; the default) or sigmoid (LLaDA2: the
+   * expert bias only steers the choice, the weights are the unbiased scores).
+   */
+  router?: "softmax" | "sigmoid";
+  /** LLaDA2's group-limited routing: experts in this many equal groups, each scored by its two best. */
+  groups?: number;
+  /** Only the best this many groups' experts may be chosen. */
+  groupsKept?: number;
+  /** The routed experts' weights are multiplied by this (routed_scaling_factor; default 1). */
+  routedScale?: number;
 }
 
 /** GGUF's block-quantized types the engine multiplies in place (llama.cpp's exact layouts). */
@@ -233,7 +246,15 @@ export interface CudaKernels {
     backend: GemmBackend,
   ): Float32Array;
   rmsNorm(x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): Float32Array;
-  rope(x: Float32Array, positions: Int32Array, heads: number, headDim: number, theta: number): Float32Array;
+  /** `rotaryDim`: rotate only each head's first values (partial rotary); all of them when absent. */
+  rope(
+    x: Float32Array,
+    positions: Int32Array,
+    heads: number,
+    headDim: number,
+    theta: number,
+    rotaryDim?: number,
+  ): Float32Array;
   attention(...args: AttentionArgs): Float32Array;
   siluMul(gate: Float32Array, up: Float32Array): Float32Array;
   rowStats(
@@ -329,7 +350,15 @@ export interface NativeAddon {
       eps: number,
       kernels?: KernelChoice,
     ): Float32Array;
-    rope(x: Float32Array, positions: Int32Array, heads: number, headDim: number, theta: number): Float32Array;
+    /** `rotaryDim`: rotate only each head's first values (partial rotary); all of them when absent. */
+    rope(
+      x: Float32Array,
+      positions: Int32Array,
+      heads: number,
+      headDim: number,
+      theta: number,
+      rotaryDim?: number,
+    ): Float32Array;
     attention(...args: [...AttentionArgs, kernels?: KernelChoice]): Float32Array;
     rowStats(
       logits: Float32Array,

@@ -1,4 +1,4 @@
-// Block-diffusion models (a tiny SDAR, a tiny Fast-dLLM v2) behind the real server: chat answers, streamed drafts with
+// Block-diffusion models (a tiny SDAR, a tiny Fast-dLLM v2, a tiny LLaDA2) behind the real server: chat answers, streamed drafts with
 // the canvas, the GGUF exporter's and FIM's refusals, each with a message that says why.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportGguf } from "../src/checkpoint/gguf-export";
 import { CheckpointError, createServer, loadCheckpoint } from "../src/index";
-import { TINY_FAST_DLLM_V2, TINY_SDAR, writeCheckpoint } from "./support/write-checkpoint";
+import { TINY_FAST_DLLM_V2, TINY_LLADA2, TINY_SDAR, writeCheckpoint } from "./support/write-checkpoint";
 
 const written = writeCheckpoint(
   { ...TINY_SDAR, seed: 81 },
@@ -137,6 +137,34 @@ describe("serving SDAR", () => {
       expect(entry.supported_features).toEqual([]);
     } finally {
       await fast.close();
+    }
+  });
+
+  it("serves LLaDA2 too: its mixture answers a chat request at its published decoding (high effort)", async () => {
+    const other = writeCheckpoint({ ...TINY_LLADA2, seed: 83 });
+    const llada2 = createServer({ models: [{ id: "llada2", dir: other.dir }], threads: 2 });
+    try {
+      const address = await llada2.listen(0, "127.0.0.1");
+      await llada2.ready;
+      const response = await fetch(`${address}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "llada2",
+          messages: [{ role: "user", content: "hi" }],
+          max_tokens: 20,
+          reasoning_effort: "high",
+          ignore_eos: true,
+        }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { usage: { completion_tokens: number; forward_passes: number } };
+      expect(body.usage.completion_tokens).toBe(20);
+      // at least one token a step: never more passes than tokens on the canvas, plus one refresh per block
+      expect(body.usage.forward_passes).toBeGreaterThan(1);
+      expect(body.usage.forward_passes).toBeLessThanOrEqual(64 + 2);
+    } finally {
+      await llada2.close();
     }
   });
 

@@ -1,12 +1,13 @@
 // The CUDA engine. Everywhere: it is built when a toolkit is found, and without a GPU every CUDA
 // call fails with a clear error while "auto" falls back to the CPU. With a GPU: each kernel against
-// its CPU twin at odd sizes, and whole models (random LLaDA, Dream and LLaDA-MoE checkpoints, the
-// built-in model) against the CPU engine.
+// its CPU twin at odd sizes, and whole models (random LLaDA, Dream, LLaDA-MoE and LLaDA2 checkpoints,
+// the built-in model) against the CPU engine.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readCheckpointFolder } from "../src/checkpoint/load";
 import { defaultModelDir, loadCheckpoint, native } from "../src/index";
-import { MASK_ID, roundToBf16, TINY_MOE, writeCheckpoint } from "./support/write-checkpoint";
+import { MASK_ID, roundToBf16, TINY_LLADA2, TINY_MOE, writeCheckpoint } from "./support/write-checkpoint";
 
 const addon = native();
 const cuda = addon.cudaInfo();
@@ -123,6 +124,9 @@ describe.skipIf(!gpu)(gpu ? `CUDA kernels on ${cuda.name}` : `CUDA kernels: skip
     const x = values(positions.length * heads * headDim, 7);
     const expected = addon.kernels.rope(x, positions, heads, headDim, 10000);
     expect(relativeError(k.rope(x, positions, heads, headDim, 10000), expected)).toBeLessThan(1e-3);
+    // partial rotary (LLaDA2): 4 of each head's 10 values turn
+    const partial = addon.kernels.rope(x, positions, heads, headDim, 10000, 4);
+    expect(relativeError(k.rope(x, positions, heads, headDim, 10000, 4), partial)).toBeLessThan(1e-3);
   });
 
   it.each([
@@ -244,6 +248,19 @@ describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine
     const cpuLogits = expected?.logits as Float32Array;
     const rows = cpuLogits.subarray(8 * vocab, 11 * vocab);
     expect(relativeError(block?.logits as Float32Array, rows)).toBeLessThan(0.03);
+  });
+
+  it("LLaDA2's layer (partial rotary, grouped sigmoid routing, shared expert) under block-causal attention gives the CPU's logits", async () => {
+    // The loader keeps block-diffusion families on the CPU until this passes on a GPU: the engine is
+    // loaded directly here, from the checkpoint's tensors.
+    const written = writeCheckpoint({ ...TINY_LLADA2, dtype: "BF16", seed: 28 });
+    const cpu = await loadCheckpoint(written.dir, { device: "cpu", threads: 2 });
+    const { architecture, weights } = readCheckpointFolder(written.dir);
+    const gpuModel = await addon.loadModel(architecture.shape, weights.files, weights.tensors, 0, { device: "cuda" });
+    const sequence = { tokens, statRows: allRows, wantLogits: true, blockSize: 4 };
+    const [expected] = await cpu.model.forward([sequence]);
+    const [actual] = await gpuModel.forward([sequence]);
+    expect(relativeError(actual?.logits as Float32Array, expected?.logits as Float32Array)).toBeLessThan(0.03);
   });
 
   it("a KV cache and a batch of sequences give the same logits as whole-canvas passes", async () => {

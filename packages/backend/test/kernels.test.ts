@@ -183,6 +183,27 @@ describe("rope", () => {
     });
     expectClose(out.subarray(0, heads * headDim), x.subarray(0, heads * headDim), 1e-7); // position 0: identity
   });
+
+  it("partial rotary (LLaDA2): only each head's first values turn, paired among themselves at θ^(-2i/rotary)", () => {
+    const [heads, headDim, rotary, theta] = [2, 12, 4, 600000];
+    const positions = Int32Array.from([3, 250]);
+    const x = randomArray(positions.length * heads * headDim, 33);
+    const out = addon.kernels.rope(x, positions, heads, headDim, theta, rotary);
+    positions.forEach((pos, r) => {
+      for (let h = 0; h < heads; h++) {
+        const base = (r * heads + h) * headDim;
+        for (let i = 0; i < rotary / 2; i++) {
+          const angle = pos * theta ** (-(2 * i) / rotary);
+          const a = x[base + i] as number;
+          const b = x[base + i + rotary / 2] as number;
+          expect(out[base + i]).toBeCloseTo(a * Math.cos(angle) - b * Math.sin(angle), 4);
+          expect(out[base + i + rotary / 2]).toBeCloseTo(b * Math.cos(angle) + a * Math.sin(angle), 4);
+        }
+        for (let i = rotary; i < headDim; i++) expect(out[base + i]).toBe(x[base + i]); // the rest pass through
+      }
+    });
+    expect(() => addon.kernels.rope(x, positions, heads, headDim, theta, 5)).toThrow(/rotary dims/);
+  });
 });
 
 describe("rowStats", () => {

@@ -5,9 +5,10 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readArchitecture } from "../src/checkpoint/architecture";
+import { checkpointTensorNames, readArchitecture } from "../src/checkpoint/architecture";
 import { ggufTensorName } from "../src/checkpoint/gguf-architecture";
 import { countParameters, engineWeights, FAMILY_SPECS, tensorName } from "../src/model-spec";
+import { LLADA2_BLOCK_SIZE } from "../src/model-spec/llada2";
 import type { ModelShape } from "../src/native";
 
 const SHAPE: ModelShape = {
@@ -29,6 +30,13 @@ function shapeFor(family: string): ModelShape {
   if (family === "dream" || family === "fast-dllm-v2") return SHAPE;
   if (family === "llada") return { ...SHAPE, qkvBias: false };
   if (family === "sdar") return { ...SHAPE, qkvBias: false, qkNorm: true, headDim: 24 }; // its own head_dim
+  if (family === "llada2") {
+    // Its own head_dim, half of each head rotated, grouped sigmoid routing, one shared expert.
+    const routed = { experts: 8, expertsPerToken: 2, expertFfn: 32, sharedExpertFfn: 32, expertBias: true };
+    const router = { normTopK: true, router: "sigmoid" as const, groups: 4, groupsKept: 2, routedScale: 2.5 };
+    const moe = { ...routed, ...router, layers: [false, true, true] };
+    return { ...SHAPE, qkvBias: false, qkNorm: true, headDim: 24, ropeDim: 12, moe };
+  }
   const moe = { experts: 8, expertsPerToken: 2, expertFfn: 32, sharedExpertFfn: 16, expertBias: true, normTopK: false };
   return { ...SHAPE, qkvBias: false, qkNorm: true, moe: { ...moe, layers: [false, true, true] } };
 }
@@ -44,7 +52,9 @@ describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) =
       expect([architecture.maskId, architecture.stopIds, architecture.padId]).toEqual([299, [298], 297]);
       expect(architecture.contextLength).toBe(1024);
       expect(architecture.shiftLogits).toBe(spec.shiftLogits);
-      expect(architecture.blockSize ?? 0).toBe(spec.blockDiffusion ? (config.block_size ?? config.bd_size) : 0);
+      // LLaDA2's config names no block size: its generate's block_length is the family's.
+      const blockSize = spec.family === "llada2" ? LLADA2_BLOCK_SIZE : (config.block_size ?? config.bd_size);
+      expect(architecture.blockSize ?? 0).toBe(spec.blockDiffusion ? blockSize : 0);
     }
   });
 
@@ -54,14 +64,31 @@ describe.each(Object.values(FAMILY_SPECS))("the $family specification", (spec) =
     expect(read({ rope_scaling: { type: "yarn", factor: 4 } })).toThrow(
       /rope_scaling \{"type":"yarn","factor":4\}: scaled RoPE/,
     );
-    expect(read({ partial_rotary_factor: 0.5 })).toThrow(/partial_rotary_factor 0.5: partial RoPE/);
+    if (spec.family === "llada2") {
+      // Partial rotary is LLaDA2's own: the factor is read, not refused.
+      expect(readArchitecture({ ...config, partial_rotary_factor: 0.25 }, "config.json").shape.ropeDim).toBe(6);
+    } else {
+      expect(read({ partial_rotary_factor: 0.5 })).toThrow(/partial_rotary_factor 0.5: partial RoPE/);
+    }
     expect(read({ rope_scaling: null, partial_rotary_factor: 1 })).not.toThrow();
   });
 
-  it("names every engine weight once in checkpoints, and once in GGUF files but for the stacked experts", () => {
-    const keys = [...engineWeights(shapeFor(spec.family)).keys()];
+  it("names every engine weight once in checkpoints (or as a row range of one fused tensor), and once in GGUF files but for the stacked experts", () => {
+    const shape = shapeFor(spec.family);
+    const keys = [...engineWeights(shape).keys()];
     const names = keys.map((key) => tensorName(spec, key));
-    expect(new Set(names).size).toBe(keys.length);
+    const sources = [...checkpointTensorNames(spec, shape).values()];
+    const whole = sources.filter((source) => !source.rows).map((source) => source.name);
+    expect(new Set(whole).size).toBe(whole.length);
+    // a fused tensor's ranges tile its rows
+    const fused = new Map<string, typeof sources>();
+    for (const source of sources.filter((s) => s.rows))
+      fused.set(source.name, [...(fused.get(source.name) ?? []), source]);
+    for (const ranges of fused.values()) {
+      expect(ranges.map((r) => r.rows?.begin)).toEqual([0, ...ranges.slice(0, -1).map((r) => r.rows?.end)]);
+      expect(ranges.at(-1)?.rows?.end).toBe(ranges[0]?.rows?.of);
+    }
+    expect(new Set(names).size).toBe(whole.length + fused.size);
     const unstacked = keys.filter((key) => !key.includes(".experts."));
     expect(new Set(unstacked.map(ggufTensorName)).size).toBe(unstacked.length);
     expect(names).toContain(tensorName(spec, "layers.0.down"));

@@ -111,6 +111,13 @@ describe("text helpers", () => {
       steps: 64,
       firstBlockLength: 8,
     });
+    expect(decodingBudget("high", true, 64)).not.toHaveProperty("threshold");
+    // LLaDA2's published decoding: at least one a step, and every position above its own threshold
+    expect(decodingBudget("high", false, 64, "threshold_quota", 0.95)).toMatchObject({
+      sampler: "threshold_quota",
+      threshold: 0.95,
+      steps: 64,
+    });
   });
 });
 

@@ -260,7 +260,7 @@ class CudaEngine : public Engine {
     std::vector<float> logits(size_t(R) * E);
     download_async(logits.data(), w.router_logits.get(), logits.size());
     check(cudaStreamSynchronize(stream_), "router");
-    const Routing routing = route(logits.data(), R, E, layer.expert_bias_host, K, c.norm_top_k);
+    const Routing routing = route(logits.data(), R, E, layer.expert_bias_host, router_rule(c));
     const ExpertGroups groups = group_by_expert(routing, R, E, K);
     const std::vector<int>& first = groups.first;
     w.expert_rows.upload(groups.rows, stream_);
@@ -388,8 +388,8 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       float* qkv_rows = w.qkv.get() + size_t(offset[s]) * QKV;
       bf16* keys = kv[s]->layer_keys(l);
       bf16* values = kv[s]->layer_values(l);
-      rope_store(qkv_rows, QKV, w.positions.get() + offset[s], rows, c.heads, c.kv_heads, c.head_dim, c.rope_theta, keys,
-                 values, stream_);
+      rope_store(qkv_rows, QKV, w.positions.get() + offset[s], rows, c.heads, c.kv_heads, c.head_dim, c.rotated_dims(),
+                 c.rope_theta, keys, values, stream_);
       phases_.mark("rope + kv store", stream_);
       for (const AttentionRun& run : attention_runs[s]) {
         attention(qkv_rows + size_t(run.first) * QKV, QKV, keys, values, w.attn.get() + size_t(offset[s] + run.first) * QD,

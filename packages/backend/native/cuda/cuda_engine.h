@@ -71,7 +71,7 @@ std::vector<float> gemm(const std::vector<float>& x, const std::vector<float>& w
                         const WmmaChoice& choice = {});
 std::vector<float> rms_norm(const std::vector<float>& x, const std::vector<float>& weight, int rows, int dim, float eps);
 std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>& positions, int rows, int heads,
-                        int head_dim, float theta);
+                        int head_dim, int rotary_dim, float theta);
 std::vector<float> attention(const std::vector<float>& q, const std::vector<float>& keys,
                              const std::vector<float>& values, int rows, int length, int heads, int kv_heads,
                              int head_dim, int splits = 0,  // key ranges; 0: as the engine picks

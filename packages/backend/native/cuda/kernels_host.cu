@@ -52,10 +52,10 @@ std::vector<float> rms_norm(const std::vector<float>& x, const std::vector<float
 }
 
 std::vector<float> rope(const std::vector<float>& x, const std::vector<int32_t>& positions, int rows, int heads,
-                        int head_dim, float theta) {
+                        int head_dim, int rotary_dim, float theta) {
   auto dx = on_device(x);
   auto dp = on_device(positions);
-  cuda::rope(dx.get(), heads * head_dim, dp.get(), rows, heads, head_dim, theta, nullptr);
+  cuda::rope(dx.get(), heads * head_dim, dp.get(), rows, heads, head_dim, rotary_dim, theta, nullptr);
   finish("rope");
   return download(dx.get(), x.size());
 }

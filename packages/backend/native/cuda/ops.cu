@@ -40,16 +40,18 @@ __global__ void rms_norm_kernel(const float* x, int ldx, const float* weight, bf
   for (int i = threadIdx.x; i < dim; i += THREADS) out[i] = __float2bfloat16(row[i] * inv * weight[i]);
 }
 
-// One thread per (row, head, i < half): the pair (x[i], x[i + half]) rotated by position · inv_freq[i].
-__global__ void rope_kernel(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta) {
-  const int half = head_dim / 2;
+// One thread per (row, head, i < rotary_dim / 2): the pair (x[i], x[i + rotary_dim / 2]) rotated by
+// position · inv_freq[i]; a head's values past rotary_dim (partial rotary) stay as they are.
+__global__ void rope_kernel(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim,
+                            int rotary_dim, float theta) {
+  const int half = rotary_dim / 2;
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<size_t>(rows) * heads * half) return;
   const int pair = static_cast<int>(i % half);
   const size_t row_head = i / half;
   const size_t r = row_head / heads, head = row_head % heads;
-  // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / head_dim), angle in FP32.
-  const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / head_dim);
+  // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / rotary_dim), angle in FP32.
+  const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / rotary_dim);
   const float angle = static_cast<float>(positions[r]) * inv_freq;
   float sin_a, cos_a;
   sincosf(angle, &sin_a, &cos_a);
@@ -61,8 +63,9 @@ __global__ void rope_kernel(float* x, int ldx, const int32_t* positions, int row
 
 // One thread per (row, slot, i < half) over heads + 2·kv_heads slots: a query or key pair rotated
 // (queries in place; keys straight into the cache in BF16), or a value pair copied into the cache.
+// With partial rotary, the threads past rotary_dim / 2 carry a pair of the unrotated tail instead.
 __global__ void rope_store_kernel(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads,
-                                  int head_dim, float theta, bf16* keys, bf16* values) {
+                                  int head_dim, int rotary_dim, float theta, bf16* keys, bf16* values) {
   const int half = head_dim / 2, slots = heads + 2 * kv_heads;
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<size_t>(rows) * slots * half) return;
@@ -77,19 +80,28 @@ __global__ void rope_store_kernel(float* qkv, int ld, const int32_t* positions, 
     to[pair + half] = __float2bfloat16(v[pair + half]);
     return;
   }
-  // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / head_dim), angle in FP32.
-  const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / head_dim);
-  float sin_a, cos_a;
-  sincosf(static_cast<float>(position) * inv_freq, &sin_a, &cos_a);
-  const float x1 = v[pair], x2 = v[pair + half];
-  const float y1 = x1 * cos_a - x2 * sin_a, y2 = x2 * cos_a + x1 * sin_a;
+  const int rotary_half = rotary_dim / 2;
+  int first, second;  // the two values this thread writes
+  float y1, y2;
+  if (pair < rotary_half) {
+    first = pair, second = pair + rotary_half;
+    // Same formula as the CPU twin: inv_freq = 1 / theta^(2i / rotary_dim), angle in FP32.
+    const float inv_freq = 1.0f / powf(theta, static_cast<float>(2 * pair) / rotary_dim);
+    float sin_a, cos_a;
+    sincosf(static_cast<float>(position) * inv_freq, &sin_a, &cos_a);
+    const float x1 = v[first], x2 = v[second];
+    y1 = x1 * cos_a - x2 * sin_a, y2 = x2 * cos_a + x1 * sin_a;
+  } else {  // the unrotated tail, (head_dim − rotary_dim) / 2 pairs of it
+    first = rotary_dim + (pair - rotary_half), second = first + (head_dim - rotary_dim) / 2;
+    y1 = v[first], y2 = v[second];
+  }
   if (slot < heads) {
-    v[pair] = y1;
-    v[pair + half] = y2;
+    v[first] = y1;
+    v[second] = y2;
   } else {
     bf16* to = keys + position * kv_width + static_cast<size_t>(slot - heads) * head_dim;
-    to[pair] = __float2bfloat16(y1);
-    to[pair + half] = __float2bfloat16(y2);
+    to[first] = __float2bfloat16(y1);
+    to[second] = __float2bfloat16(y2);
   }
 }
 
@@ -152,20 +164,21 @@ void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, i
   check_launch("rms_norm");
 }
 
-void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta,
+void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, int rotary_dim, float theta,
           cudaStream_t stream) {
-  const size_t n = static_cast<size_t>(rows) * heads * (head_dim / 2);
+  const size_t n = static_cast<size_t>(rows) * heads * (rotary_dim / 2);
   if (n == 0) return;
-  rope_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, ldx, positions, rows, heads, head_dim, theta);
+  rope_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(x, ldx, positions, rows, heads, head_dim, rotary_dim,
+                                                               theta);
   check_launch("rope");
 }
 
 void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads, int head_dim,
-                float theta, bf16* keys, bf16* values, cudaStream_t stream) {
+                int rotary_dim, float theta, bf16* keys, bf16* values, cudaStream_t stream) {
   const size_t n = static_cast<size_t>(rows) * (heads + 2 * kv_heads) * (head_dim / 2);
   if (n == 0) return;
   rope_store_kernel<<<blocks_for(n, THREADS), THREADS, 0, stream>>>(qkv, ld, positions, rows, heads, kv_heads, head_dim,
-                                                                     theta, keys, values);
+                                                                     rotary_dim, theta, keys, values);
   check_launch("rope_store");
 }
 

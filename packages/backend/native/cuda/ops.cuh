@@ -14,15 +14,16 @@ void embed_rows(const bf16* embed, const int32_t* tokens, float* x, int rows, in
 void rms_norm(const float* x, int ldx, const float* weight, bf16* y, int rows, int dim, float eps, cudaStream_t stream);
 
 // Rotate-half RoPE with FP32 angles, in place: row r (at x + r·ldx) holds `heads` heads of
-// head_dim values and sits at positions[r].
-void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, float theta,
+// head_dim values and sits at positions[r]; each head's first rotary_dim values turn (partial
+// rotary when fewer than head_dim), the rest stay.
+void rope(float* x, int ldx, const int32_t* positions, int rows, int heads, int head_dim, int rotary_dim, float theta,
           cudaStream_t stream);
 
 // The fused step after the q|k|v product: rows of `ld` values hold q (heads × head_dim), then k,
 // then v (kv_heads × head_dim each). RoPE rotates q in place; k (rotated) and v go into the cache
 // rows at positions[r] in BF16, in one launch (rope() alone is the simple twin the checks test).
 void rope_store(float* qkv, int ld, const int32_t* positions, int rows, int heads, int kv_heads, int head_dim,
-                float theta, bf16* keys, bf16* values, cudaStream_t stream);
+                int rotary_dim, float theta, bf16* keys, bf16* values, cudaStream_t stream);
 
 // out[r][c] = bf16(silu(gate[r·ld + c]) · up[r·ld + c]) for a rows × cols output.
 void silu_mul(const float* gate, const float* up, int ld, bf16* out, int rows, int cols, cudaStream_t stream);

@@ -58,14 +58,16 @@ Napi::Object cuda_kernel_bindings(Napi::Env env) {
           expect(x.size() == size_t(rows) * dim && w.size() == size_t(dim), "rmsNorm: sizes do not match");
           return to_js(info.Env(), cuda::kernels::rms_norm(x, w, rows, dim, static_cast<float>(info[4].ToNumber().DoubleValue())));
         }));
-  // rope(x, positions, heads, headDim, theta) -> rotated copy
+  // rope(x, positions, heads, headDim, theta, rotaryDim?) -> rotated copy
   k.Set("rope", binding(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
           const std::vector<float> x = get_floats(info[0], "x");
           const std::vector<int32_t> positions = get_int32s(info[1], "positions");
           const int heads = int_arg(info, 2, "heads"), head_dim = int_arg(info, 3, "headDim");
+          const int rotary_dim = info[5].IsNumber() ? int_arg(info, 5, "rotaryDim") : head_dim;
           expect(x.size() == positions.size() * heads * head_dim, "rope: sizes do not match");
+          expect(rotary_dim > 0 && rotary_dim <= head_dim && rotary_dim % 2 == 0, "rope: bad rotary dims");
           return to_js(info.Env(), cuda::kernels::rope(x, positions, static_cast<int>(positions.size()), heads, head_dim,
-                                                       static_cast<float>(info[4].ToNumber().DoubleValue())));
+                                                       rotary_dim, static_cast<float>(info[4].ToNumber().DoubleValue())));
         }));
   // attention(q, rows, keys, values, length, heads, kvHeads, headDim) -> out (BF16-rounded)
   k.Set("attention", binding(env, [](const Napi::CallbackInfo& info) -> Napi::Value {

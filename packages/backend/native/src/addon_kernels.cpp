@@ -167,15 +167,18 @@ Napi::Value KernelRmsNorm(const Napi::CallbackInfo& info) {
   }
 }
 
-// rope(x, positions, heads, headDim, theta) -> rotated copy of x
+// rope(x, positions, heads, headDim, theta, rotaryDim?) -> rotated copy of x
 Napi::Value KernelRope(const Napi::CallbackInfo& info) {
   try {
     std::vector<float> x = get_floats(info[0], "x");
     std::vector<int32_t> positions = get_int32s(info[1], "positions");
     const int heads = info[2].As<Napi::Number>().Int32Value(), head_dim = info[3].As<Napi::Number>().Int32Value();
+    const int rotary_dim = info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : head_dim;
     if (x.size() != positions.size() * heads * head_dim) throw std::invalid_argument("rope: sizes do not match");
+    if (rotary_dim <= 0 || rotary_dim > head_dim || rotary_dim % 2 != 0) throw std::invalid_argument("rope: bad rotary dims");
     rope(Context{best_kernels(), shared_pool()}, x.data(), positions.data(), static_cast<int>(positions.size()), heads,
-         head_dim, static_cast<float>(info[4].As<Napi::Number>().DoubleValue()));
+         head_dim, static_cast<float>(info[4].As<Napi::Number>().DoubleValue()), false, RopePairs::RotateHalf,
+         rotary_dim);
     return to_js(info.Env(), x);
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), e.what());

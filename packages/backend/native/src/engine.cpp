@@ -3,6 +3,7 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +16,9 @@ void check_config(const ModelConfig& c) {
   }
   if (c.heads % c.kv_heads != 0) throw std::invalid_argument("model config: heads must be a multiple of kv heads");
   if (c.head_dim % 2 != 0) throw std::invalid_argument("model config: head dim must be even for RoPE");
+  if (c.rope_dim < 0 || c.rope_dim > c.head_dim || c.rope_dim % 2 != 0) {
+    throw std::invalid_argument("model config: the rotary dims must be even and at most the head dim");
+  }
   if (c.experts < 0) throw std::invalid_argument("model config: experts must not be negative");
   if (c.experts > 0) {
     if (c.experts_per_token < 1 || c.experts_per_token > c.experts) {
@@ -23,6 +27,17 @@ void check_config(const ModelConfig& c) {
     if (c.expert_ffn <= 0 || c.shared_expert_ffn < 0) throw std::invalid_argument("model config: expert sizes must be positive");
     if (!c.moe_layers.empty() && c.moe_layers.size() != static_cast<size_t>(c.layers)) {
       throw std::invalid_argument("model config: moe layers must name every layer");
+    }
+    // Each group is scored by its two best experts, so a group needs two.
+    if (c.expert_groups < 1 || c.experts % c.expert_groups != 0 || (c.expert_groups > 1 && c.experts / c.expert_groups < 2)) {
+      throw std::invalid_argument("model config: expert groups must split the experts into equal groups of two or more");
+    }
+    if (c.expert_groups_kept < 1 || c.expert_groups_kept > c.expert_groups ||
+        c.expert_groups_kept * (c.experts / c.expert_groups) < c.experts_per_token) {
+      throw std::invalid_argument("model config: the kept expert groups must hold at least the experts per token");
+    }
+    if (!(c.routed_scale > 0) || !std::isfinite(c.routed_scale)) {
+      throw std::invalid_argument("model config: the routed scale must be a positive number");
     }
   }
 }

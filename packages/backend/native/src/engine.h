@@ -21,6 +21,10 @@ struct ModelConfig {
   int ffn = 0;
   float eps = 1e-5f;
   float rope_theta = 10000.0f;
+  // Partial rotary embeddings (LLaDA2's partial_rotary_factor): only each head's first rope_dim values
+  // are rotated (rotate-half pairs within them, frequencies over rope_dim); 0 means all head_dim.
+  int rope_dim = 0;
+  int rotated_dims() const { return rope_dim > 0 ? rope_dim : head_dim; }
   bool qkv_bias = false;
   bool tied_embeddings = false;
   // RMS-normalise each head of q and k (weights of head_dim values) before RoPE (LLaDA-MoE, OLMoE).
@@ -31,12 +35,22 @@ struct ModelConfig {
   // probabilities — renormalised to sum to one only when norm_top_k — plus a shared expert's
   // (width shared_expert_ffn) when that is > 0. moe_layers says which layers have the mixture (the
   // others keep a dense MLP of width ffn); empty means all of them.
+  //
+  // LLaDA2's router (router_sigmoid) scores experts with sigmoid(router · x) instead; the expert bias
+  // then only steers which experts are chosen, and the weights are the unbiased scores. With
+  // expert_groups > 1 the experts are split into that many equal groups, each group scored by the sum
+  // of its two best (biased) scores, and only the best expert_groups_kept groups' experts may be
+  // chosen. routed_scale multiplies the routed experts' weights (routed_scaling_factor).
   int experts = 0;
   int experts_per_token = 0;
   int expert_ffn = 0;
   int shared_expert_ffn = 0;
   bool expert_bias = false;
   bool norm_top_k = false;
+  bool router_sigmoid = false;
+  int expert_groups = 1;
+  int expert_groups_kept = 1;
+  float routed_scale = 1.0f;
   std::vector<uint8_t> moe_layers;
   bool is_moe_layer(int layer) const {
     return experts > 0 && (moe_layers.empty() || moe_layers[static_cast<size_t>(layer)] != 0);

@@ -30,6 +30,13 @@ inline bool get_bool(const Napi::Object& o, const char* key) {
   return v.IsBoolean() && v.As<Napi::Boolean>().Value();
 }
 
+inline std::string get_string(const Napi::Object& o, const char* key, const char* fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsString()) throw std::invalid_argument(std::string("expected a string for ") + key);
+  return v.As<Napi::String>().Utf8Value();
+}
+
 inline std::vector<int32_t> get_int32s(const Napi::Value& v, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     throw std::invalid_argument(std::string(what) + " must be an Int32Array");
@@ -82,6 +89,7 @@ inline ModelConfig read_config(const Napi::Object& o) {
   c.qkv_bias = get_bool(o, "qkvBias");
   c.tied_embeddings = get_bool(o, "tiedEmbeddings");
   c.qk_norm = get_bool(o, "qkNorm");
+  c.rope_dim = static_cast<int>(get_number(o, "ropeDim", 0));
   if (o.Has("moe") && o.Get("moe").IsObject()) {
     const Napi::Object moe = o.Get("moe").As<Napi::Object>();
     c.experts = get_int(moe, "experts");
@@ -90,6 +98,12 @@ inline ModelConfig read_config(const Napi::Object& o) {
     c.shared_expert_ffn = static_cast<int>(get_number(moe, "sharedExpertFfn", 0));
     c.expert_bias = get_bool(moe, "expertBias");
     c.norm_top_k = get_bool(moe, "normTopK");
+    const std::string router = get_string(moe, "router", "softmax");
+    if (router != "softmax" && router != "sigmoid") throw std::invalid_argument("moe.router must be softmax or sigmoid");
+    c.router_sigmoid = router == "sigmoid";
+    c.expert_groups = static_cast<int>(get_number(moe, "groups", 1));
+    c.expert_groups_kept = static_cast<int>(get_number(moe, "groupsKept", c.expert_groups));
+    c.routed_scale = static_cast<float>(get_number(moe, "routedScale", 1));
     const Napi::Value layers = moe.Get("layers");  // booleans, one per layer: whether it has the mixture
     if (layers.IsArray()) {
       const Napi::Array flags = layers.As<Napi::Array>();

@@ -170,8 +170,7 @@ Model::Model(const ModelConfig& config, const std::vector<std::string>& files,
       }
       m.has_shared = config_.shared_expert_ffn > 0;
       if (m.has_shared) m.shared = swiglu_of(p + "shared.", config_.shared_expert_ffn);
-      m.top_k = config_.experts_per_token;
-      m.norm_top_k = config_.norm_top_k;
+      m.rule = router_rule(config_);
     } else {
       layer.mlp = swiglu_of(p, F);
     }
@@ -231,8 +230,10 @@ std::vector<SequenceOutput> Model::forward(std::vector<SequenceInput>& batch) {
       rms_norm(ctx, q.data(), layer.q_norm.data(), q.data(), R * c.heads, c.head_dim, c.eps);
       rms_norm(ctx, k.data(), layer.k_norm.data(), k.data(), R * c.kv_heads, c.head_dim, c.eps);
     }
-    rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
-    rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta, false, layer.rope_pairs);
+    rope(ctx, q.data(), layout.positions.data(), R, c.heads, c.head_dim, c.rope_theta, false, layer.rope_pairs,
+         c.rotated_dims());
+    rope(ctx, k.data(), layout.positions.data(), R, c.kv_heads, c.head_dim, c.rope_theta, false, layer.rope_pairs,
+         c.rotated_dims());
     // Each sequence: store its new K/V rows in its cache, then attend over cache[0, attend_length)
     // (for block-causal models, each row only up to the end of its block).
     for (size_t s = 0; s < batch.size(); ++s) {

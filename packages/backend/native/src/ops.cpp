@@ -380,11 +380,12 @@ void rms_norm(const Context& ctx, const float* x, const float* weight, float* y,
 }
 
 void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta,
-          bool inverse, RopePairs pairs) {
+          bool inverse, RopePairs pairs, int rotary_dim) {
   const float direction = inverse ? -1.0f : 1.0f;
-  const int half = head_dim / 2;
+  const int rotated = rotary_dim > 0 ? rotary_dim : head_dim;
+  const int half = rotated / 2;
   std::vector<float> inv_freq(half);
-  for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, static_cast<float>(2 * i) / head_dim);
+  for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, static_cast<float>(2 * i) / rotated);
   ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
     std::vector<float> cos_v(half), sin_v(half);
     for (size_t r = begin; r < end; ++r) {

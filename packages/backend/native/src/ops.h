@@ -106,10 +106,11 @@ void rms_norm(const Context& ctx, const float* x, const float* weight, float* y,
 enum class RopePairs { RotateHalf, Interleaved };
 
 // Rotary embedding, fp32 angles: x is [rows][heads * head_dim], row r at position positions[r].
-// Pair i turns by positions[r] · theta^(-2i / head_dim).
+// Only each head's first `rotary_dim` values turn (all of them when 0; partial rotary, LLaDA2), the
+// pairs taken among those: pair i turns by positions[r] · theta^(-2i / rotary_dim).
 // `inverse` rotates by −angle: the backward pass of RoPE (the rotation is orthogonal).
 void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int heads, int head_dim, float theta,
-          bool inverse = false, RopePairs pairs = RopePairs::RotateHalf);
+          bool inverse = false, RopePairs pairs = RopePairs::RotateHalf, int rotary_dim = 0);
 
 // out[r] = silu(gate[r]) * up[r], elementwise over n values.
 void silu_mul(const Context& ctx, const float* gate, const float* up, float* out, int64_t n);

@@ -131,6 +131,7 @@ void Trainer::build_tensors() {
   const ModelConfig& c = config_;
   check_config(c);
   if (c.experts > 0 || c.qk_norm) throw std::invalid_argument("the trainer trains dense LLaDA-style models, not mixtures of experts");
+  if (c.rotated_dims() != c.head_dim) throw std::invalid_argument("the trainer rotates whole heads, not partial rotary embeddings");
   const int64_t QD = static_cast<int64_t>(c.heads) * c.head_dim, KD = static_cast<int64_t>(c.kv_heads) * c.head_dim;
   auto add = [&](const std::string& key, std::vector<int64_t> shape, bool decay) {
     TrainTensor t;

@@ -24,7 +24,15 @@ export interface Architecture {
   subBlockSize?: number;
   contextLength: number;
   /** Engine weight key → checkpoint tensor name; optional entries may be absent. */
-  tensorNames: Map<string, { name: string; optional?: boolean }>;
+  tensorNames: Map<string, TensorSource>;
+}
+
+/** Where an engine weight is in a checkpoint: a whole tensor, or a range of a fused tensor's rows. */
+export interface TensorSource {
+  name: string;
+  optional?: boolean;
+  /** Rows [begin, end) of a tensor of `of` rows (LLaDA2's query_key_value holds q, k and v). */
+  rows?: { begin: number; end: number; of: number };
 }
 
 export function readArchitecture(config: Config, file: string): Architecture {
@@ -66,9 +74,34 @@ function recognise(config: Config, file: string): FamilySpec {
   );
 }
 
-/** Engine weight key → its tensor name in a checkpoint of `spec`'s family and this shape. */
+/**
+ * Engine weight key → where it is in a checkpoint of `spec`'s family and this shape. Keys that name
+ * the same tensor are consecutive row ranges of it, in the engine's key order.
+ */
 export function checkpointTensorNames(spec: FamilySpec, shape: ModelShape): Architecture["tensorNames"] {
-  return new Map([...engineWeights(shape).keys()].map((key) => [key, { name: tensorName(spec, key) }]));
+  const weights = engineWeights(shape);
+  const keysOf = new Map<string, string[]>();
+  for (const key of weights.keys()) {
+    const name = tensorName(spec, key);
+    keysOf.set(name, [...(keysOf.get(name) ?? []), key]);
+  }
+  const sources: Architecture["tensorNames"] = new Map();
+  for (const [name, keys] of keysOf) {
+    if (keys.length === 1) {
+      sources.set(keys[0] as string, { name });
+      continue;
+    }
+    const heights = keys.map((key) => (weights.get(key) as number[])[0] as number);
+    const of = heights.reduce((a, b) => a + b, 0);
+    let begin = 0;
+    keys.forEach((key, i) => {
+      const end = begin + (heights[i] as number);
+      sources.set(key, { name, rows: { begin, end, of } });
+      begin = end;
+    });
+  }
+  // In the engine's key order, whatever order the names came in.
+  return new Map([...weights.keys()].map((key) => [key, sources.get(key) as TensorSource]));
 }
 
 /**

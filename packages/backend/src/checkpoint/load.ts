@@ -20,7 +20,7 @@ import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { hubIdOf } from "./hub-cache";
 import { type HubLoadOptions, resolveHubModel } from "./hub-download";
 import { checkFitsInMemory } from "./memory-fit";
-import { isLoadable, readCheckpointTensors } from "./safetensors";
+import { elementBytes, isLoadable, readCheckpointTensors } from "./safetensors";
 import { TextTokenizer } from "./tokenizer";
 
 export interface LoadedCheckpoint {
@@ -169,13 +169,15 @@ export function locateWeights(dir: string, architecture: Architecture): Checkpoi
   const available = readCheckpointTensors(dir);
   const files: string[] = [];
   const tensors: Record<string, NativeTensor> = {};
-  for (const [key, { name }] of architecture.tensorNames) {
+  for (const [key, { name, rows }] of architecture.tensorNames) {
     const info = available.get(name);
     if (!info) throw new CheckpointError(dir, `missing tensor ${name}`);
     if (!isLoadable(info.dtype)) {
       throw new CheckpointError(info.file, `tensor ${name} has dtype ${info.dtype}; F32, F16 and BF16 load`);
     }
-    const expected = weightShape(key, architecture.shape);
+    const [height, ...rest] = weightShape(key, architecture.shape) as [number, ...number[]];
+    // A fused tensor (q|k|v) holds this weight's rows among others': its whole shape is checked here.
+    const expected = [rows ? rows.of : height, ...rest];
     if (JSON.stringify(info.shape) !== JSON.stringify(expected)) {
       throw new CheckpointError(
         info.file,
@@ -183,7 +185,15 @@ export function locateWeights(dir: string, architecture: Architecture): Checkpoi
       );
     }
     if (!files.includes(info.file)) files.push(info.file);
-    tensors[key] = { name, file: files.indexOf(info.file), offset: info.offset, dtype: info.dtype, shape: info.shape };
+    // Rows are contiguous in a row-major tensor: a range of them is an offset and a shorter shape.
+    const rowBytes = rest.reduce((a, b) => a * b, 1) * elementBytes(info.dtype);
+    tensors[key] = {
+      name,
+      file: files.indexOf(info.file),
+      offset: info.offset + (rows ? rows.begin * rowBytes : 0),
+      dtype: info.dtype,
+      shape: rows ? [rows.end - rows.begin, ...rest] : info.shape,
+    };
   }
   return { files, tensors };
 }

@@ -153,6 +153,11 @@ export function isLoadable(dtype: string): dtype is DType {
   return LOADABLE.has(dtype);
 }
 
+/** Bytes per element of a safetensors dtype. */
+export function elementBytes(dtype: DType): number {
+  return DTYPE_BYTES[dtype] as number;
+}
+
 /** A tensor's values as float32, read from its file (F32, F16 or BF16). */
 export function readTensorValues(tensor: TensorInfo): Float32Array {
   if (!isLoadable(tensor.dtype)) throw new CheckpointError(tensor.file, `tensor ${tensor.name} is ${tensor.dtype}`);

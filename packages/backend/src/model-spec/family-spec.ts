@@ -5,7 +5,7 @@
 import type { ModelShape } from "../native";
 import type { Config } from "./config-values";
 
-export type Family = "llada" | "dream" | "llada-moe" | "sdar" | "fast-dllm-v2";
+export type Family = "llada" | "dream" | "llada-moe" | "sdar" | "fast-dllm-v2" | "llada2";
 
 export interface SpecialIds {
   mask: number;
@@ -32,7 +32,11 @@ export interface FamilySpec {
   blockDiffusion?: boolean;
   /** Whether token i is predicted from the logits at i − 1 (Dream) rather than at i. */
   shiftLogits: boolean;
-  /** Engine weight key → checkpoint tensor name; `{i}` stands for the layer. */
+  /**
+   * Engine weight key → checkpoint tensor name; `{i}` stands for the layer, `{x}` for the expert.
+   * Keys of one layer that name the same tensor are its row ranges in key order (LLaDA2's fused
+   * query_key_value holds q, then k, then v).
+   */
   tensors: Record<string, string>;
   /**
    * Whether llama.cpp's converter permutes q and k rows (and biases) into interleaved RoPE pairs

@@ -4,6 +4,7 @@ import type { Family, FamilySpec } from "./family-spec";
 import { FAST_DLLM_V2 } from "./fast-dllm-v2";
 import { LLADA } from "./llada";
 import { LLADA_MOE } from "./llada-moe";
+import { LLADA2 } from "./llada2";
 import { SDAR } from "./sdar";
 
 export const FAMILY_SPECS: Record<Family, FamilySpec> = {
@@ -12,6 +13,7 @@ export const FAMILY_SPECS: Record<Family, FamilySpec> = {
   "llada-moe": LLADA_MOE,
   sdar: SDAR,
   "fast-dllm-v2": FAST_DLLM_V2,
+  llada2: LLADA2,
 };
 
 export { countParameters, engineWeights, isMoeLayer, weightShape } from "./engine-weights";

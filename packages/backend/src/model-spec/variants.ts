@@ -15,6 +15,8 @@ export interface PublishedDecoding {
   positionTemperature?: number;
   /** Tokens (by their text) that end an answer besides the model's EOS. */
   stopTokens?: string[];
+  /** threshold_quota's probability: positions above it are committed beyond the step's quota. */
+  threshold?: number;
 }
 
 export interface ModelVariant {
@@ -90,6 +92,14 @@ export const MODEL_VARIANTS: ModelVariant[] = [
     decoding: { sampler: "low_confidence", temperature: 0, topP: 0.95 },
     source:
       "NVlabs/Fast-dLLM v2 run_chatbot.py and its modeling.py generate (temperature 0, top_p 0.95; threshold 0.9 in sub-blocks of 8)",
+  },
+  {
+    name: "LLaDA2.0",
+    family: "llada2",
+    pattern: /./,
+    decoding: { sampler: "threshold_quota", temperature: 0, threshold: 0.95 },
+    source:
+      "inclusionAI/LLaDA2.0-mini modeling_llada2_moe.py generate defaults (temperature 0, block_length 32, steps 32, threshold 0.95)",
   },
   {
     name: "TraDo",

@@ -7,7 +7,8 @@
 // | high    | the model's published order   | 1                  | highest |
 //
 // ("high" commits one token per step in the order the model's authors publish: LLaDA's
-// low-confidence remasking, Dream's, Dream-Coder's and DiffuCoder's entropy order.)
+// low-confidence remasking, Dream's, Dream-Coder's and DiffuCoder's entropy order; LLaDA2's
+// published decoding commits at least one per step, and every other position above 0.95 with it.)
 //
 // Every setting decodes in 32-token semi-autoregressive blocks with the dual KV cache (high: no
 // cache). `realtime` makes the first block 8 tokens, so the first text arrives after fewer steps.
@@ -23,6 +24,7 @@ export function decodingBudget(
   realtime: boolean | undefined,
   maxTokens: number,
   publishedSampler: SamplerName = "low_confidence",
+  publishedThreshold?: number,
 ): Pick<GenerateOptions, "sampler" | "threshold" | "steps" | "blockLength" | "firstBlockLength" | "cache"> {
   const blocks = { blockLength: BLOCK_LENGTH, ...(realtime ? { firstBlockLength: REALTIME_FIRST_BLOCK } : {}) };
   switch (effort ?? "medium") {
@@ -31,7 +33,13 @@ export function decodingBudget(
     case "low":
       return { sampler: "threshold", threshold: 0.7, cache: "dual", ...blocks };
     case "high":
-      return { sampler: publishedSampler, steps: maxTokens, cache: "none", ...blocks };
+      return {
+        sampler: publishedSampler,
+        ...(publishedThreshold !== undefined ? { threshold: publishedThreshold } : {}),
+        steps: maxTokens,
+        cache: "none",
+        ...blocks,
+      };
     default:
       return { sampler: "threshold", threshold: 0.9, cache: "dual", ...blocks };
   }

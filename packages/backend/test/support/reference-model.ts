@@ -1,7 +1,8 @@
 // The reference forward pass: plain loops in float64, written to be read top to bottom, after each
 // family's published modelling code (LLaDA's modeling_llada.py, Dream's modeling_dream.py, LLaDA-MoE's
-// modeling_lladamoe.py). The native engine is held to it within a tolerance. Shapes: L tokens, D dim, H heads (KV of them for keys and
-// values), Dh head dim, F ffn size, V vocab; linear weights are W[out][in].
+// modeling_lladamoe.py, SDAR's modeling_sdar.py, LLaDA2's modeling_llada2_moe.py). The native engine
+// is held to it within a tolerance. Shapes: L tokens, D dim, H heads (KV of them for keys and values),
+// Dh head dim, F ffn size, V vocab; linear weights are W[out][in].
 import type { MoeShape } from "../../src/native";
 import type { TinyModelSpec, Weights } from "./write-checkpoint";
 
@@ -36,14 +37,18 @@ function rmsNorm(x: Matrix, weight: Float32Array, eps: number): Matrix {
   });
 }
 
-/** Rotate-half RoPE on each head of each row; row r sits at position r. */
-function rope(x: Matrix, heads: number, headDim: number, theta: number): Matrix {
-  const half = headDim / 2;
+/**
+ * Rotate-half RoPE on each head of each row; row r sits at position r. With `rotaryDim` < headDim
+ * (LLaDA2's partial rotary, apply_rotary_pos_emb in modeling_llada2_moe.py) only each head's first
+ * rotaryDim values turn, paired among themselves, and the rest pass through.
+ */
+function rope(x: Matrix, heads: number, headDim: number, theta: number, rotaryDim = headDim): Matrix {
+  const half = rotaryDim / 2;
   return x.map((row, position) => {
     const out = Float64Array.from(row);
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < half; i++) {
-        const angle = position * theta ** (-(2 * i) / headDim);
+        const angle = position * theta ** (-(2 * i) / rotaryDim);
         const a = row[h * headDim + i] as number;
         const b = row[h * headDim + i + half] as number;
         out[h * headDim + i] = a * Math.cos(angle) - b * Math.sin(angle);
@@ -127,6 +132,7 @@ function mixture(m: Matrix, weights: Weights, prefix: string, moe: MoeShape, dim
     swiglu(m, weights, `${prefix}experts.${e}.`, moe.expertFfn, dim),
   );
   const shared = moe.sharedExpertFfn > 0 ? swiglu(m, weights, `${prefix}shared.`, moe.sharedExpertFfn, dim) : undefined;
+  if (moe.router === "sigmoid") return sigmoidMixture(logits, bias, outputs, shared, moe, dim);
   return logits.map((row, r) => {
     const max = Math.max(...row);
     const exps = Array.from(row, (v) => Math.exp(v - max));
@@ -142,6 +148,53 @@ function mixture(m: Matrix, weights: Weights, prefix: string, moe: MoeShape, dim
       const w = moe.normTopK ? p / sum : p;
       const expert = (outputs[e] as Matrix)[r] as Float64Array;
       for (let i = 0; i < dim; i++) out[i] = (out[i] as number) + w * (expert[i] as number);
+    }
+    return out;
+  });
+}
+
+/**
+ * LLaDA2's routing (modeling_llada2_moe.py, LLaDA2MoeGate.forward and group_limited_topk): sigmoid
+ * scores, the expert bias added only to choose; experts in `groups` equal groups, each scored by the
+ * sum of its two best biased scores, the best `groupsKept` groups' experts the only candidates; the
+ * top-k biased scores chosen; their unbiased scores renormalised (over more than one expert, + 1e-20)
+ * and multiplied by routed_scaling_factor; the shared experts' output added (LLaDA2MoeSparseMoeBlock).
+ */
+function sigmoidMixture(
+  logits: Matrix,
+  bias: Float32Array | undefined,
+  outputs: Matrix[],
+  shared: Matrix | undefined,
+  moe: MoeShape,
+  dim: number,
+): Matrix {
+  const groups = moe.groups ?? 1;
+  const kept = moe.groupsKept ?? groups;
+  const size = moe.experts / groups;
+  return logits.map((row, r) => {
+    const scores = Array.from(row, (v) => 1 / (1 + Math.exp(-v)));
+    const forChoice = scores.map((score, e) => score + (bias ? (bias[e] as number) : 0));
+    const groupScores = Array.from({ length: groups }, (_, g) => {
+      const [best, second] = forChoice.slice(g * size, (g + 1) * size).sort((a, b) => b - a);
+      return (best as number) + (second as number);
+    });
+    const keptGroups = groupScores
+      .map((score, g) => [score, g] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .slice(0, kept)
+      .map(([, g]) => g);
+    const chosen = forChoice
+      .map((score, e) => [keptGroups.includes(Math.floor(e / size)) ? score : -Infinity, e] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .slice(0, moe.expertsPerToken)
+      .map(([, e]) => e);
+    const sum = chosen.reduce((acc, e) => acc + (scores[e] as number), 0) + 1e-20;
+    const out = shared ? Float64Array.from(shared[r] as Float64Array) : new Float64Array(dim);
+    for (const e of chosen) {
+      const weight =
+        (moe.expertsPerToken > 1 ? (scores[e] as number) / sum : (scores[e] as number)) * (moe.routedScale ?? 1);
+      const expert = (outputs[e] as Matrix)[r] as Float64Array;
+      for (let i = 0; i < dim; i++) out[i] = (out[i] as number) + weight * (expert[i] as number);
     }
     return out;
   });
@@ -170,12 +223,14 @@ export function referenceLogits(
       heads,
       headDim,
       ropeTheta,
+      spec.ropeDim,
     );
     const k = rope(
       qkNorm(linear(n, get(weights, `${p}k`), kvHeads * headDim, bias("k")), "k", kvHeads),
       kvHeads,
       headDim,
       ropeTheta,
+      spec.ropeDim,
     );
     const v = linear(n, get(weights, `${p}v`), kvHeads * headDim, bias("v"));
     const attn = linear(attention(q, k, v, heads, kvHeads, headDim, blockSize), get(weights, `${p}o`), dim);

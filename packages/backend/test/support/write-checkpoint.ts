@@ -4,8 +4,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkpointTensorNames } from "../../src/checkpoint/architecture";
 import { safetensorsBytes, toBf16 } from "../../src/checkpoint/safetensors-writer";
-import { engineWeights, FAMILY_SPECS, type Family, tensorName } from "../../src/model-spec";
+import { engineWeights, FAMILY_SPECS, type Family, type FamilySpec } from "../../src/model-spec";
 import type { ModelShape, MoeShape } from "../../src/native";
 import { byteTokenizerJson, CHAT_TEMPLATE, SPECIAL_TOKENS } from "./byte-tokenizer";
 
@@ -36,6 +37,8 @@ export interface TinyModelSpec {
   blockSize?: number;
   /** A mixture-of-experts MLP (LLaDA-MoE). */
   moe?: MoeShape;
+  /** Partial rotary (LLaDA2): each head's first ropeDim values turn. */
+  ropeDim?: number;
 }
 
 export const DEFAULT_SPEC: TinyModelSpec = {
@@ -94,6 +97,7 @@ export function shapeOf(spec: TinyModelSpec): ModelShape {
     qkvBias: spec.qkvBias,
     tiedEmbeddings: spec.tied,
     ...(spec.qkNorm ? { qkNorm: true } : {}),
+    ...(spec.ropeDim ? { ropeDim: spec.ropeDim } : {}),
     ...(spec.moe ? { moe: spec.moe } : {}),
   };
 }
@@ -128,6 +132,34 @@ export const TINY_MOE: Partial<TinyModelSpec> = {
     sharedExpertFfn: 32,
     expertBias: true,
     normTopK: false,
+    layers: [false, true, true],
+  },
+};
+
+/**
+ * A tiny LLaDA2 (BailingMoeV2's layout): fused q|k|v, q/k norms, half of each head rotated, a dense
+ * first layer, then 8 experts in 4 groups (2 groups kept), 2 a token, sigmoid-routed, renormalised
+ * and scaled by 2.5, one shared expert; blocks of 32.
+ */
+export const TINY_LLADA2: Partial<TinyModelSpec> = {
+  family: "llada2",
+  dim: 64,
+  layers: 3,
+  heads: 4,
+  kvHeads: 2,
+  qkNorm: true,
+  ropeDim: 8,
+  moe: {
+    experts: 8,
+    expertsPerToken: 2,
+    expertFfn: 32,
+    sharedExpertFfn: 32,
+    expertBias: true,
+    normTopK: true,
+    router: "sigmoid",
+    groups: 4,
+    groupsKept: 2,
+    routedScale: 2.5,
     layers: [false, true, true],
   },
 };
@@ -175,6 +207,30 @@ export function roundToBf16(values: Float32Array): void {
   for (let i = 0; i < bits.length; i++) bits[i] = (toBf16(bits[i] as number) << 16) >>> 0;
 }
 
+/** The checkpoint's tensors: one per engine weight, or one per fused group (q|k|v) with their rows stacked. */
+function checkpointTensors(family: FamilySpec, shape: ModelShape, weights: Weights) {
+  const tensors = new Map<string, { name: string; shape: number[]; parts: Float32Array[] }>();
+  for (const [key, source] of checkpointTensorNames(family, shape)) {
+    const { values, shape: weightShape } = weights.get(key) as { values: Float32Array; shape: number[] };
+    const tensor = tensors.get(source.name);
+    if (!tensor) {
+      const rows = source.rows ? source.rows.of : (weightShape[0] as number);
+      tensors.set(source.name, { name: source.name, shape: [rows, ...weightShape.slice(1)], parts: [values] });
+    } else {
+      tensor.parts.push(values);
+    }
+  }
+  return [...tensors.values()].map(({ name, shape, parts }) => {
+    const values = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      values.set(part, at);
+      at += part.length;
+    }
+    return { name, shape, values };
+  });
+}
+
 /** Writes a tiny random checkpoint; `edit` may change the weights before they are written. */
 export function writeCheckpoint(
   overrides: Partial<TinyModelSpec> = {},
@@ -187,11 +243,7 @@ export function writeCheckpoint(
   const weights = makeWeights(spec);
   edit?.(weights);
   if (spec.dtype === "BF16") for (const entry of weights.values()) roundToBf16(entry.values);
-  const tensors = [...weights].map(([key, { values, shape }]) => ({
-    name: tensorName(FAMILY_SPECS[spec.family], key),
-    shape,
-    values,
-  }));
+  const tensors = checkpointTensors(FAMILY_SPECS[spec.family], shapeOf(spec), weights);
   if (spec.shards <= 1) {
     writeFileSync(join(target, "model.safetensors"), safetensorsBytes(tensors, spec.dtype));
   } else {

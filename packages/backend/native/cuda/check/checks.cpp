@@ -123,14 +123,17 @@ void check_kernels() {
     const double e = relative_error(cuda::kernels::rms_norm(x, weight, rows, dim, 1e-5f), expected);
     report(e < 1.0 / 128, "rms_norm 5x77", e, 1.0 / 128);
   }
-  {
+  for (const int rotary_dim : {10, 4}) {  // whole heads, and partial rotary (LLaDA2)
     const std::vector<int32_t> positions{0, 1, 7, 255, 511, 1023, 4095};
     const int heads = 3, head_dim = 10;
     const auto x = random_values(positions.size() * heads * head_dim, 7);
     std::vector<float> expected = x;
-    rope(ctx, expected.data(), positions.data(), int(positions.size()), heads, head_dim, 10000.0f);
-    const double e = relative_error(cuda::kernels::rope(x, positions, int(positions.size()), heads, head_dim, 10000.0f), expected);
-    report(e < 1e-3, "rope, positions up to 4095", e, 1e-3);
+    rope(ctx, expected.data(), positions.data(), int(positions.size()), heads, head_dim, 10000.0f, false,
+         RopePairs::RotateHalf, rotary_dim);
+    const double e = relative_error(
+        cuda::kernels::rope(x, positions, int(positions.size()), heads, head_dim, rotary_dim, 10000.0f), expected);
+    report(e < 1e-3, rotary_dim == head_dim ? "rope, positions up to 4095" : "partial rope (4 of 10), positions up to 4095",
+           e, 1e-3);
   }
   for (auto [rows, length, heads, kv, dim] :
        std::vector<std::array<int, 5>>{{19, 45, 6, 2, 18}, {1, 1, 1, 1, 2}, {33, 70, 4, 4, 128}, {16, 300, 8, 1, 64}, {5, 33, 2, 1, 256}, {32, 544, 32, 32, 128},

@@ -185,6 +185,7 @@ export function completionRoutes(
       params.realtime,
       maxTokens,
       served.checkpoint.variant.decoding.sampler,
+      served.checkpoint.variant.decoding.threshold,
     );
     const plan = planFor({ served, endpoint: "chat", shape: "chat", prompt }, params, maxTokens, {
       tools: hasTools,
