@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { readArchitecture } from "../../packages/backend/src/checkpoint/architecture";
 import { byteLevelTokenizerJson } from "../../packages/backend/src/checkpoint/byte-level-bpe";
-import { ggufArchitectureEntries } from "../../packages/backend/src/checkpoint/gguf-architecture";
+import { ggufArchitectureEntries, ggufTensorSources } from "../../packages/backend/src/checkpoint/gguf-architecture";
 import { ggufTensors, type KeyedTensor, tensorType } from "../../packages/backend/src/checkpoint/gguf-export";
 import { tokenizerToGguf } from "../../packages/backend/src/checkpoint/gguf-tokenizer";
 import { writeGguf } from "../../packages/backend/src/checkpoint/gguf-writer";
@@ -60,13 +60,13 @@ export function writeRandomGguf(file: string, model: RandomModel, type: RandomMo
   };
   const weights: KeyedTensor[] = [...engineWeights(shape)].map(([key, dims]) => {
     const dtype = tensorType(key, dims, type, shape.layers);
-    const bytes = () => {
-      if (dtype === "F32") {
+    const bytes = (as: TensorDType = dtype) => {
+      if (as === "F32") {
         return new Uint8Array(
           Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random(1)[0] as number).buffer,
         );
       }
-      const pattern = rowsOf(dims[1] as number, dtype);
+      const pattern = rowsOf(dims[1] as number, as);
       const out = new Uint8Array((dims[0] as number) * (pattern.length / 1024));
       for (let at = 0; at < out.length; at += pattern.length)
         out.set(pattern.subarray(0, Math.min(pattern.length, out.length - at)), at);
@@ -86,7 +86,7 @@ export function writeRandomGguf(file: string, model: RandomModel, type: RandomMo
   writeGguf(
     file,
     [...ggufArchitectureEntries(architecture, model.name, FILE_TYPE[type]), ...tokenizerToGguf(tokenizer, ids)],
-    ggufTensors(weights),
+    ggufTensors(weights, ggufTensorSources(model.family, shape)),
   );
 }
 
@@ -102,8 +102,17 @@ export interface ForwardMeasurement {
   blockForwardSeconds: number;
 }
 
-/** In this process: load `file`, then time one canvas forward and the best of three block forwards. */
-export async function measureForwards(file: string, threads: number, canvas: number): Promise<ForwardMeasurement> {
+/**
+ * In this process: load `file`, then time one canvas forward and the best of three block forwards.
+ * With `blockSize` (block-diffusion models), attention is block-causal: the canvas forward is a
+ * prefill, and the block's rows (32 to 64) attend up to their block's end.
+ */
+export async function measureForwards(
+  file: string,
+  threads: number,
+  canvas: number,
+  blockSize = 0,
+): Promise<ForwardMeasurement> {
   const started = performance.now();
   const before = process.memoryUsage().rss;
   const { model } = await loadCheckpoint(file, { threads });
@@ -112,13 +121,14 @@ export async function measureForwards(file: string, threads: number, canvas: num
   const cache = model.createCache(canvas);
   const statRows = Int32Array.from({ length: 32 }, (_, i) => 32 + i);
   let t = performance.now();
-  await model.forward([{ tokens, statRows, cache }]);
+  await model.forward([{ tokens, statRows, cache, blockSize }]);
   const canvasForwardSeconds = (performance.now() - t) / 1000;
   const rssGiB = (process.memoryUsage().rss - before) / 2 ** 30;
   const blockSeconds: number[] = [];
   for (let i = 0; i < 3; i++) {
     t = performance.now();
-    await model.forward([{ tokens, statRows, rowBegin: 32, rowEnd: 64, attendLength: canvas, cache }]);
+    const attendLength = blockSize > 0 ? 64 : canvas;
+    await model.forward([{ tokens, statRows, rowBegin: 32, rowEnd: 64, attendLength, cache, blockSize }]);
     blockSeconds.push((performance.now() - t) / 1000);
   }
   const info = model.info();

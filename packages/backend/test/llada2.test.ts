@@ -1,11 +1,15 @@
 // LLaDA2.0 (BailingMoeV2's layout, block diffusion) in the CPU engine: tiny random checkpoints with
 // its published config keys and tensor names (fused query_key_value, query/key layernorms, a sigmoid
 // router over groups of experts with shared experts), held to the float64 reference written from
-// modeling_llada2_moe.py with its block-causal mask, and decoded as its generate decodes.
-import { readFileSync, writeFileSync } from "node:fs";
+// modeling_llada2_moe.py with its block-causal mask, decoded as its generate decodes, and read and
+// written as GGUF in llama.cpp's llada2 layout.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readArchitecture } from "../src/checkpoint/architecture";
+import { readGguf } from "../src/checkpoint/gguf";
+import { exportGguf } from "../src/checkpoint/gguf-export";
 import { CheckpointError } from "../src/errors";
 import { generate, type LoadedCheckpoint, loadCheckpoint } from "../src/index";
 import { native } from "../src/native";
@@ -157,6 +161,45 @@ describe("LLaDA2 (BailingMoeV2's layout) in the CPU engine", () => {
     let next = await iterator.next();
     while (!next.done) next = await iterator.next();
     expect(next.value.tokens).toEqual(expected);
+  });
+
+  it("as a GGUF file in llama.cpp's llada2 layout: q|k|v fused in attn_qkv, the routing in the metadata, the same logits", async () => {
+    const written = writeCheckpoint({ ...TINY_LLADA2, seed: 91 });
+    const scratch = mkdtempSync(join(tmpdir(), "anneal-llada2-gguf-"));
+    const out = join(scratch, "llada2.gguf");
+    exportGguf(written.dir, out, "f32");
+    const gguf = readGguf(out);
+    expect(gguf.metadata.get("general.architecture")).toBe("llada2");
+    expect(gguf.tensors.get("blk.1.attn_qkv.weight")?.shape).toEqual([128, 64]); // 4 q heads + 2 k + 2 v, of 16
+    expect(gguf.tensors.has("blk.1.attn_q.weight")).toBe(false);
+    expect(gguf.tensors.get("blk.1.exp_probs_b.bias")?.shape).toEqual([8]);
+    expect(gguf.tensors.get("blk.1.ffn_gate_shexp.weight")?.shape).toEqual([32, 64]);
+    for (const [key, value] of [
+      ["llada2.rope.dimension_count", 8],
+      ["llada2.expert_gating_func", 2],
+      ["llada2.expert_group_count", 4],
+      ["llada2.expert_group_used_count", 2],
+      ["llada2.leading_dense_block_count", 1],
+    ] as const) {
+      expect(gguf.metadata.get(key)).toBe(value);
+    }
+    expect(gguf.metadata.get("llada2.expert_weights_scale")).toBeCloseTo(2.5);
+    const fromFolder = await loadCheckpoint(written.dir, { threads: 2 });
+    const fromGguf = await loadCheckpoint(out, { threads: 2 });
+    expect(fromGguf.architecture.family).toBe("llada2");
+    expect(fromGguf.architecture.blockSize).toBe(BLOCK);
+    // (eps is stored as an f32 in GGUF metadata)
+    const { shape } = fromFolder.architecture;
+    expect(fromGguf.architecture.shape).toEqual({ ...shape, eps: expect.closeTo(shape.eps, 10) });
+    expect(Array.from(await forwardLogits(fromGguf))).toEqual(Array.from(await forwardLogits(fromFolder)));
+
+    // Q8_0: the fused tensor quantized row by row, so its q, k and v ranges are whole rows of blocks
+    const q8 = join(scratch, "llada2-q8.gguf");
+    exportGguf(written.dir, q8, "q8_0");
+    expect(readGguf(q8).tensors.get("blk.0.attn_qkv.weight")?.dtype).toBe("Q8_0");
+    const quantized = await loadCheckpoint(q8, { threads: 2 });
+    const atLoad = await loadCheckpoint(written.dir, { threads: 2, quantize: "q8_0" });
+    expect(Array.from(await forwardLogits(quantized))).toEqual(Array.from(await forwardLogits(atLoad)));
   });
 
   it("refuses what the published config allows but the engine does not, naming the key", () => {

@@ -47,7 +47,7 @@ export function readArchitecture(config: Config, file: string): Architecture {
     ...tokens,
     stopIds: [...tokens.stopIds, ...turnEnds],
     shiftLogits: spec.shiftLogits,
-    ...(spec.blockDiffusion ? { blockSize: blockSize ?? 0 } : {}),
+    ...(spec.blockSize !== undefined ? { blockSize: blockSize ?? spec.blockSize } : {}),
     ...(subBlockSize ? { subBlockSize } : {}),
     contextLength,
     tensorNames: checkpointTensorNames(spec, shape),
@@ -78,7 +78,10 @@ function recognise(config: Config, file: string): FamilySpec {
  * Engine weight key → where it is in a checkpoint of `spec`'s family and this shape. Keys that name
  * the same tensor are consecutive row ranges of it, in the engine's key order.
  */
-export function checkpointTensorNames(spec: FamilySpec, shape: ModelShape): Architecture["tensorNames"] {
+export function checkpointTensorNames(
+  spec: Pick<FamilySpec, "tensors">,
+  shape: ModelShape,
+): Architecture["tensorNames"] {
   const weights = engineWeights(shape);
   const keysOf = new Map<string, string[]>();
   for (const key of weights.keys()) {

@@ -14,7 +14,7 @@ export function readGgufCheckpoint(file: string, warn: (message: string) => void
   const tokenizer = tokenizerFromGguf(new GgufMetadata(gguf, ""), file, warn);
   const tensors: Record<string, NativeTensor> = {};
   const interleaved = interleavesRope(architecture.family);
-  for (const [key, { name }] of architecture.tensorNames) {
+  for (const [key, { name, rows }] of architecture.tensorNames) {
     const tensor = gguf.tensors.get(name);
     if (!tensor) throw new CheckpointError(file, `missing tensor ${name}`);
     if (!tensor.dtype) {
@@ -24,22 +24,27 @@ export function readGgufCheckpoint(file: string, warn: (message: string) => void
       );
     }
     const expected = weightShape(key, architecture.shape);
-    // llama.cpp stacks a layer's experts into one [experts][rows][columns] tensor: expert x is a slice.
+    const [height, ...rest] = expected as [number, ...number[]];
+    // llama.cpp stacks a layer's experts into one [experts][rows][columns] tensor: expert x is a slice;
+    // and fuses LLaDA2's q, k and v into one attn_qkv: each is a range of its rows.
     const expert = /\.experts\.(\d+)\./.exec(key)?.[1];
-    const stacked = expert === undefined ? expected : [architecture.shape.moe?.experts ?? 0, ...expected];
-    if (JSON.stringify(tensor.shape) !== JSON.stringify(stacked)) {
+    const whole =
+      expert !== undefined ? [architecture.shape.moe?.experts ?? 0, ...expected] : [rows ? rows.of : height, ...rest];
+    if (JSON.stringify(tensor.shape) !== JSON.stringify(whole)) {
       throw new CheckpointError(
         file,
-        `tensor ${name} has shape ${JSON.stringify(tensor.shape)}, expected ${JSON.stringify(stacked)} from the metadata`,
+        `tensor ${name} has shape ${JSON.stringify(tensor.shape)}, expected ${JSON.stringify(whole)} from the metadata`,
       );
     }
     const leaf = key.split(".").at(-1) as string;
     const rope = interleaved && ["q", "k", "q_bias", "k_bias"].includes(leaf);
-    const sliceBytes = expected.reduce((a, b) => a * b, 1) * bytesPerElement(tensor.dtype);
+    // Block-quantized rows are whole blocks, so a row starts at a multiple of the row's bytes.
+    const rowBytes = rest.reduce((a, b) => a * b, 1) * bytesPerElement(tensor.dtype);
+    const skipped = expert !== undefined ? Number(expert) * height : (rows?.begin ?? 0);
     tensors[key] = {
       name,
       file: 0,
-      offset: tensor.offset + (expert === undefined ? 0 : Number(expert) * sliceBytes),
+      offset: tensor.offset + skipped * rowBytes,
       dtype: tensor.dtype,
       shape: expected,
       ...(rope ? { interleavedHeadDim: architecture.shape.headDim } : {}),

@@ -7,8 +7,9 @@ import { basename } from "node:path";
 import { CheckpointError } from "../errors";
 import { FAMILY_SPECS } from "../model-spec";
 import { native, type TensorDType } from "../native";
+import type { TensorSource } from "./architecture";
 import { bytesPerElement } from "./gguf";
-import { ggufArchitectureEntries, ggufTensorName, interleavesRope } from "./gguf-architecture";
+import { ggufArchitectureEntries, ggufTensorSources, interleavesRope } from "./gguf-architecture";
 import { readGgufCheckpoint } from "./gguf-checkpoint";
 import { tokenizerToGguf } from "./gguf-tokenizer";
 import { type GgufEntry, type GgufTensorToWrite, writeGguf } from "./gguf-writer";
@@ -36,7 +37,7 @@ export interface GgufExportSummary {
   file: string;
   bytes: number;
   type: Exclude<GgufExportType, "auto">;
-  /** How many tensors were written in each dtype. */
+  /** How many GGUF tensors were written in each dtype (a layer's stacked experts are one). */
   tensorTypes: Record<string, number>;
 }
 
@@ -64,10 +65,10 @@ export function exportGguf(input: string, out: string, requested: GgufExportType
   }
   const parts = fromGguf ? readGgufCheckpoint(input, () => {}) : readCheckpointFolder(input);
   const { architecture } = parts;
-  if (FAMILY_SPECS[architecture.family].blockDiffusion) {
+  if (!FAMILY_SPECS[architecture.family].gguf) {
     throw new CheckpointError(
       input,
-      `${architecture.family} decodes in blocks, and llama.cpp's converter defines no GGUF layout for it: keep its safetensors folder`,
+      `llama.cpp's converter defines no GGUF layout for ${architecture.family}: keep its safetensors folder`,
     );
   }
   const { shape } = architecture;
@@ -78,17 +79,17 @@ export function exportGguf(input: string, out: string, requested: GgufExportType
   for (const key of architecture.tensorNames.keys()) {
     const tensor = source.get(key) as SourceTensor; // every reader checked every weight is there
     const dtype = tensorType(key, tensor.shape, type, shape.layers);
-    tensorTypes[dtype] = (tensorTypes[dtype] ?? 0) + 1;
     const leaf = key.split(".").at(-1) as string;
     const rope = interleavesRope(architecture.family) && ["q", "k", "q_bias", "k_bias"].includes(leaf);
     const interleave = rope && !tensor.ropeInterleaved;
-    const bytes = () => {
+    const bytes = (as: TensorDType = dtype) => {
       const values = tensor.values();
-      return encode(interleave ? interleaveRopeRows(values, tensor.shape, shape.headDim) : values, dtype);
+      return encode(interleave ? interleaveRopeRows(values, tensor.shape, shape.headDim) : values, as);
     };
     perKey.push({ key, shape: tensor.shape, dtype, bytes });
   }
-  const tensors = ggufTensors(perKey);
+  const tensors = ggufTensors(perKey, ggufTensorSources(architecture.family, shape));
+  for (const { dtype } of tensors) tensorTypes[dtype] = (tensorTypes[dtype] ?? 0) + 1;
   const metadata: GgufEntry[] = [
     ...ggufArchitectureEntries(architecture, basename(input, ".gguf"), FILE_TYPES[type]),
     ...tokenizerToGguf(parts.tokenizerJson, {
@@ -108,13 +109,17 @@ export function exportGguf(input: string, out: string, requested: GgufExportType
 function folderSourceTensors(dir: string, parts: CheckpointParts): Map<string, SourceTensor> {
   const available = readCheckpointTensors(dir);
   const tensors = new Map<string, SourceTensor>();
-  for (const [key, { name }] of parts.architecture.tensorNames) {
+  for (const [key, { name, rows }] of parts.architecture.tensorNames) {
     const info = available.get(name);
     if (!info) throw new CheckpointError(dir, `missing tensor ${name}`);
+    const [, ...rest] = info.shape as [number, ...number[]];
+    const width = rest.reduce((a, b) => a * b, 1);
     tensors.set(key, {
-      shape: info.shape,
+      // a fused tensor's (LLaDA2's query_key_value) rows of this weight
+      shape: rows ? [rows.end - rows.begin, ...rest] : info.shape,
       dtype: info.dtype as TensorDType,
-      values: () => readTensorValues(info),
+      values: () =>
+        rows ? readTensorValues(info).slice(rows.begin * width, rows.end * width) : readTensorValues(info),
       ropeInterleaved: false,
     });
   }
@@ -208,39 +213,59 @@ export function interleaveRopeRows(values: Float32Array, tensorShape: number[], 
   return out;
 }
 
-/** One engine weight to write: its key, shape, dtype and (lazily) its encoded bytes. */
+/**
+ * One engine weight to write: its key, shape, dtype and (lazily) its bytes, encoded as `dtype` or as
+ * the type asked for (a fused tensor's parts share one type).
+ */
 export interface KeyedTensor {
   key: string;
   shape: number[];
   dtype: TensorDType;
-  bytes: () => Uint8Array;
+  bytes: (as?: TensorDType) => Uint8Array;
 }
 
 /**
- * The GGUF tensors for engine weights, under llama.cpp's names; a layer's experts go into one stacked
- * [experts][rows][columns] tensor per matrix, as llama.cpp's converter writes them.
+ * The GGUF tensors for engine weights, under their GGUF names (`sources`: ggufTensorSources); a
+ * layer's experts go into one stacked [experts][rows][columns] tensor per matrix, and weights that
+ * share a fused tensor (LLaDA2's attn_qkv) into its row ranges, as llama.cpp's converter writes them.
+ * A fused tensor has one type: the first of its weights' that keeps the most bits.
  */
-export function ggufTensors(weights: KeyedTensor[]): GgufTensorToWrite[] {
+export function ggufTensors(weights: KeyedTensor[], sources: Map<string, TensorSource>): GgufTensorToWrite[] {
   const tensors: GgufTensorToWrite[] = [];
-  const stacks = new Map<string, { shape: number[]; parts: (() => Uint8Array)[] }>();
-  for (const { key, shape, dtype, bytes } of weights) {
-    const name = ggufTensorName(key);
-    if (!/\.experts\.\d+\./.test(key)) {
+  const stacks = new Map<string, { shape: number[]; dtype: TensorDType; parts: KeyedTensor[] }>();
+  for (const weight of weights) {
+    const { key, shape, dtype, bytes } = weight;
+    const { name, rows } = sources.get(key) as TensorSource;
+    const expert = /\.experts\.\d+\./.test(key);
+    if (!expert && !rows) {
       tensors.push({ name, shape, dtype, bytes });
       continue;
     }
     let stack = stacks.get(name);
     if (!stack) {
-      stack = { shape: [0, ...shape], parts: [] };
-      stacks.set(name, stack);
-      const { parts } = stack;
-      tensors.push({ name, shape: stack.shape, dtype, bytes: () => Buffer.concat(parts.map((part) => part())) });
+      const created = { shape: expert ? [0, ...shape] : [0, ...shape.slice(1)], dtype, parts: [] as KeyedTensor[] };
+      stacks.set(name, created);
+      tensors.push({
+        name,
+        get shape() {
+          return created.shape;
+        },
+        get dtype() {
+          return created.dtype;
+        },
+        bytes: () => Buffer.concat(created.parts.map((part) => part.bytes(created.dtype))),
+      });
+      stack = created;
     }
-    stack.shape[0] = (stack.shape[0] as number) + 1;
-    stack.parts.push(bytes);
+    stack.shape[0] = (stack.shape[0] as number) + (expert ? 1 : (shape[0] as number));
+    if (BITS[dtype] > BITS[stack.dtype]) stack.dtype = dtype;
+    stack.parts.push(weight);
   }
   return tensors;
 }
+
+/** Bits per weight of each type, to choose a fused tensor's. */
+const BITS: Record<TensorDType, number> = { F32: 32, F16: 16, BF16: 16, Q8_0: 8.5, Q6_K: 6.5625, Q4_K: 4.5, Q4_0: 4.5 };
 
 function encode(values: Float32Array, dtype: TensorDType): Uint8Array {
   return dtype === "F32" || dtype === "F16" || dtype === "BF16"

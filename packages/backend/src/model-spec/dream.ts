@@ -14,7 +14,7 @@ export const DREAM: FamilySpec = {
   ids: { mask: 151666, eos: 151643 },
   shiftLogits: true,
   tensors,
-  ggufInterleavesRope: false,
+  gguf: { interleavesRope: false },
   readConfig(config: Config, file: string) {
     refuseScaledRope(config, file);
     const dimensions = qwenDimensions(config, file, 1e-6);

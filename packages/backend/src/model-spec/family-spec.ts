@@ -26,10 +26,11 @@ export interface FamilySpec {
   /** Ids besides EOS that end a chat answer (the end-of-turn token its chat template writes). */
   turnEndIds?: number[];
   /**
-   * Block diffusion (SDAR): attention bidirectional inside a block, causal across blocks, decoded a
-   * block at a time over an exact KV cache. llama.cpp defines no GGUF layout for these families.
+   * Block diffusion (SDAR, Fast-dLLM v2, LLaDA2): attention bidirectional inside a block, causal
+   * across blocks, decoded a block at a time over an exact KV cache. The published block size, used
+   * where a config or GGUF file names none; absent for bidirectional families.
    */
-  blockDiffusion?: boolean;
+  blockSize?: number;
   /** Whether token i is predicted from the logits at i − 1 (Dream) rather than at i. */
   shiftLogits: boolean;
   /**
@@ -39,10 +40,18 @@ export interface FamilySpec {
    */
   tensors: Record<string, string>;
   /**
-   * Whether llama.cpp's converter permutes q and k rows (and biases) into interleaved RoPE pairs
-   * ("undo_permute", LLaDA) in GGUF files, rather than writing them as they are (Dream).
+   * How llama.cpp's converter writes the family as GGUF, under an architecture of the family's name;
+   * absent where it defines none (SDAR, Fast-dLLM v2).
    */
-  ggufInterleavesRope: boolean;
+  gguf?: {
+    /**
+     * Whether q and k rows (and biases) are permuted into interleaved RoPE pairs ("undo_permute",
+     * LLaDA), rather than written as they are (Dream).
+     */
+    interleavesRope: boolean;
+    /** Engine keys whose GGUF names are the family's own (LLaDA2's fused blk.N.attn_qkv), over gguf.tensors.json. */
+    tensors?: Record<string, string>;
+  };
   /**
    * The shape, context length and (block-diffusion families) block and sub-block sizes a config.json describes; a
    * CheckpointError naming `file` if it cannot.

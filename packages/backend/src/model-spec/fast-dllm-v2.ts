@@ -23,8 +23,7 @@ export const FAST_DLLM_V2: FamilySpec = {
   shiftLogits: true,
   // Qwen2's tensor names, biases included: the same table as Dream's.
   tensors,
-  ggufInterleavesRope: false,
-  blockDiffusion: true,
+  blockSize: FAST_DLLM_V2_BLOCK_SIZE,
   readConfig(config: Config, file: string) {
     if (config.use_sliding_window === true) {
       throw new CheckpointError(file, "use_sliding_window true: sliding-window attention is not supported");

@@ -18,7 +18,7 @@ export const LLADA_MOE: FamilySpec = {
   ids: { mask: 156895, eos: 156892 },
   shiftLogits: false,
   tensors,
-  ggufInterleavesRope: false,
+  gguf: { interleavesRope: false },
   readConfig(config: Config, file: string) {
     refuseUnsupported(config, file);
     const dimensions = qwenDimensions(config, file, 1e-5);

@@ -14,7 +14,7 @@ export const LLADA: FamilySpec = {
   ids: { mask: 126336, eos: 126081 },
   shiftLogits: false,
   tensors,
-  ggufInterleavesRope: true,
+  gguf: { interleavesRope: true },
   readConfig(config: Config, file: string) {
     refuseScaledRope(config, file);
     const dim = configInt(config, file, "d_model", "dim");

@@ -23,8 +23,16 @@ export const LLADA2: FamilySpec = {
   ids: { mask: 156895, eos: 156892 },
   shiftLogits: false,
   tensors,
-  ggufInterleavesRope: false,
-  blockDiffusion: true,
+  // llama.cpp's converter writes LLaDA2 as "llada2": BailingMoeV2's tensors, q|k|v fused in attn_qkv.
+  gguf: {
+    interleavesRope: false,
+    tensors: {
+      "layers.{i}.q": "blk.{i}.attn_qkv.weight",
+      "layers.{i}.k": "blk.{i}.attn_qkv.weight",
+      "layers.{i}.v": "blk.{i}.attn_qkv.weight",
+    },
+  },
+  blockSize: LLADA2_BLOCK_SIZE,
   readConfig(config: Config, file: string) {
     refuseUnsupported(config, file);
     // The published class's defaults where a config is silent (eps 1e-5, θ 10000, untied).

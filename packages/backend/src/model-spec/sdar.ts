@@ -24,8 +24,7 @@ export const SDAR: FamilySpec = {
   turnEndIds: [151645],
   shiftLogits: false,
   tensors,
-  ggufInterleavesRope: false,
-  blockDiffusion: true,
+  blockSize: SDAR_BLOCK_SIZE,
   readConfig(config: Config, file: string) {
     refuseUnsupported(config, file);
     const dimensions = qwenDimensions(config, file, 1e-6);
