@@ -1,5 +1,5 @@
 // Matrix products in every weight format (`pnpm bench`): y = x · Wᵀ with W as F32, BF16 (widened,
-// and on the BF16 dot-product instruction where the CPU has it), Q8_0, Q4_0, Q4_K and Q6_K, on the
+// and on the BF16 dot-product instruction where the CPU has it), Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, on the
 // built-in model's shapes and on LLaDA-8B's (d 4096, MLP 12288), at 32 rows (a decode block) and 288
 // (a whole canvas). Each is reported as GFLOP/s, as a share of this machine's widest FP32 FMA peak
 // (BF16 dot products of its BF16 dot peak too, quantized ones of its int8 dot-product peak where
@@ -64,7 +64,7 @@ const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products; layout?:
   { label: "F32", dtype: "F32", bf16: "widen" },
   { label: "BF16", dtype: "BF16", bf16: "widen" },
   ...(cpu.avx512Bf16 ? [{ label: "BF16 dot", dtype: "BF16" as const, bf16: "dot" as const }] : []),
-  ...(["Q8_0", "Q4_0", "Q4_K", "Q6_K"] as const).flatMap((dtype) => [
+  ...(["Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"] as const).flatMap((dtype) => [
     { label: dtype, dtype, bf16: "widen" as const },
     ...(panels ? [{ label: `${dtype} rows`, dtype, bf16: "widen" as const, layout: "rows" as const }] : []),
   ]),

@@ -58,8 +58,9 @@ export function writeRandomGguf(file: string, model: RandomModel, type: RandomMo
     }
     return blocks.get(key) as Uint8Array;
   };
+  const sources = ggufTensorSources(model.family, shape);
   const weights: KeyedTensor[] = [...engineWeights(shape)].map(([key, dims]) => {
-    const dtype = tensorType(key, dims, type, shape.layers);
+    const dtype = tensorType(key, dims, type, shape.layers, sources.get(key)?.rows !== undefined);
     const bytes = (as: TensorDType = dtype) => {
       if (as === "F32") {
         return new Uint8Array(
@@ -86,7 +87,7 @@ export function writeRandomGguf(file: string, model: RandomModel, type: RandomMo
   writeGguf(
     file,
     [...ggufArchitectureEntries(architecture, model.name, FILE_TYPE[type]), ...tokenizerToGguf(tokenizer, ids)],
-    ggufTensors(weights, ggufTensorSources(model.family, shape)),
+    ggufTensors(weights, sources),
   );
 }
 

@@ -56,7 +56,7 @@ export interface MoeShape {
 }
 
 /** GGUF's block-quantized types the engine multiplies in place (llama.cpp's exact layouts). */
-export type QuantizedType = "Q8_0" | "Q4_0" | "Q4_K" | "Q6_K";
+export type QuantizedType = "Q8_0" | "Q4_0" | "Q4_K" | "Q5_K" | "Q6_K";
 export type TensorDType = "F32" | "F16" | "BF16" | QuantizedType;
 
 /** Where one weight lives: `file` indexes the files list; `offset` is absolute in that file. */

@@ -74,7 +74,7 @@ describe("a GGUF file that lies or is cut short", () => {
     [
       "a tensor type llama.cpp has and we do not",
       (b) => b.writeUInt32LE(16, tensorEntry("token_embd.weight").type),
-      /tensor token_embd.weight is IQ2_XXS; F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K load/,
+      /tensor token_embd.weight is IQ2_XXS; F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K load/,
     ],
     [
       "a tensor type nobody has",

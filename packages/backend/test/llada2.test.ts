@@ -8,15 +8,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readArchitecture } from "../src/checkpoint/architecture";
-import { readGguf } from "../src/checkpoint/gguf";
+import { bytesPerElement, readGguf } from "../src/checkpoint/gguf";
+import { readGgufCheckpoint } from "../src/checkpoint/gguf-checkpoint";
 import { exportGguf } from "../src/checkpoint/gguf-export";
+import { readTensorValues } from "../src/checkpoint/safetensors";
 import { CheckpointError } from "../src/errors";
 import { generate, type LoadedCheckpoint, loadCheckpoint } from "../src/index";
 import { native } from "../src/native";
 import { maxLogitError } from "./support/compare";
 import { referenceSdarGenerate } from "./support/reference-generate";
 import { referenceLogits } from "./support/reference-model";
-import { MASK_ID, shapeOf, TINY_LLADA2, type TinyModelSpec, writeCheckpoint } from "./support/write-checkpoint";
+import {
+  MASK_ID,
+  shapeOf,
+  TINY_LLADA2,
+  type TinyModelSpec,
+  type Weights,
+  writeCheckpoint,
+} from "./support/write-checkpoint";
 
 const TOLERANCE = 1e-4;
 const BLOCK = 32;
@@ -200,6 +209,39 @@ describe("LLaDA2 (BailingMoeV2's layout) in the CPU engine", () => {
     const quantized = await loadCheckpoint(q8, { threads: 2 });
     const atLoad = await loadCheckpoint(written.dir, { threads: 2, quantize: "q8_0" });
     expect(Array.from(await forwardLogits(quantized))).toEqual(Array.from(await forwardLogits(atLoad)));
+  });
+
+  it("as llama.cpp's Q4_K_M: attn_qkv in Q5_K (as its quantizer writes it) loads, its logits those of the file's weights", async () => {
+    // Every layer dense, so that no near tie of the router turns a quantization error into another expert.
+    const moe = TINY_LLADA2.moe as NonNullable<TinyModelSpec["moe"]>;
+    const dense = writeCheckpoint({
+      ...TINY_LLADA2,
+      dim: 256, // whole K-quant super-blocks
+      moe: { ...moe, layers: [false, false, false] },
+      seed: 92,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "anneal-llada2-gguf-")), "llada2-q4_k_m.gguf");
+    exportGguf(dense.dir, file, "q4_k_m");
+    expect(readGguf(file).tensors.get("blk.0.attn_qkv.weight")?.dtype).toBe("Q5_K");
+    const quantized = await loadCheckpoint(file, { threads: 2 });
+    expect(quantized.model.info().weights).toMatch(/Q5_K/);
+    // The reference forward over the file's own weights, dequantized where the loader says they are:
+    // only the int8 rounding of the activations (in blocks of 256 for the K-quants) separates them.
+    const bytes = readFileSync(file);
+    const stored: Weights = new Map();
+    for (const [key, tensor] of Object.entries(readGgufCheckpoint(file, () => {}).weights.tensors)) {
+      const count = tensor.shape.reduce((a, b) => a * b, 1);
+      const data = bytes.subarray(tensor.offset, tensor.offset + count * bytesPerElement(tensor.dtype));
+      const values =
+        tensor.dtype === "F32" || tensor.dtype === "F16" || tensor.dtype === "BF16"
+          ? readTensorValues({ ...tensor, file, bytes: data.length, dtype: tensor.dtype })
+          : native().kernels.dequantize(data, tensor.dtype, count);
+      stored.set(key, { values, shape: tensor.shape });
+    }
+    const expected = referenceLogits(dense.spec, stored, tokens, { blockSize: BLOCK });
+    expect(maxLogitError(await forwardLogits(quantized), expected, dense.spec.vocab)).toBeLessThan(
+      0.05 * largest(expected),
+    );
   });
 
   it("refuses what the published config allows but the engine does not, naming the key", () => {

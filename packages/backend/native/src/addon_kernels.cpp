@@ -78,7 +78,7 @@ Napi::Value KernelGemm16(const Napi::CallbackInfo& info) {
   });
 }
 
-// Which quantized type a hook names ("Q8_0", "Q4_0", "Q4_K", "Q6_K").
+// Which quantized type a hook names ("Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K").
 static DType quantized_type(const Napi::Value& v) {
   const DType type = parse_dtype(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
   if (!is_quantized(type)) throw std::invalid_argument(std::string(dtype_name(type)) + " is not a quantized type");

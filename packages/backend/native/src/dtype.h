@@ -11,7 +11,7 @@ namespace anneal {
 
 // The quantized types are GGUF's, with its exact block layouts (quant_format.h): a file's bytes are
 // used as they are.
-enum class DType { F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K };
+enum class DType { F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K };
 
 inline DType parse_dtype(const std::string& name) {
   if (name == "F32") return DType::F32;
@@ -20,8 +20,9 @@ inline DType parse_dtype(const std::string& name) {
   if (name == "Q8_0") return DType::Q8_0;
   if (name == "Q4_0") return DType::Q4_0;
   if (name == "Q4_K") return DType::Q4_K;
+  if (name == "Q5_K") return DType::Q5_K;
   if (name == "Q6_K") return DType::Q6_K;
-  throw std::invalid_argument("unsupported dtype " + name + " (F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K load)");
+  throw std::invalid_argument("unsupported dtype " + name + " (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K load)");
 }
 
 inline const char* dtype_name(DType type) {
@@ -32,6 +33,7 @@ inline const char* dtype_name(DType type) {
     case DType::Q8_0: return "Q8_0";
     case DType::Q4_0: return "Q4_0";
     case DType::Q4_K: return "Q4_K";
+    case DType::Q5_K: return "Q5_K";
     case DType::Q6_K: return "Q6_K";
   }
   return "?";
@@ -45,6 +47,7 @@ inline int block_elements(DType type) {
     case DType::Q8_0:
     case DType::Q4_0: return 32;
     case DType::Q4_K:
+    case DType::Q5_K:
     case DType::Q6_K: return 256;
     default: return 1;
   }
@@ -57,6 +60,7 @@ inline size_t block_bytes(DType type) {
     case DType::Q8_0: return 34;
     case DType::Q4_0: return 18;
     case DType::Q4_K: return 144;
+    case DType::Q5_K: return 176;
     case DType::Q6_K: return 210;
   }
   return 0;
@@ -138,6 +142,7 @@ inline void convert_to_f32(const uint8_t* src, DType type, size_t count, float* 
     case DType::Q8_0:
     case DType::Q4_0:
     case DType::Q4_K:
+    case DType::Q5_K:
     case DType::Q6_K:
       dequantize(src, type, count, dst);
       return;

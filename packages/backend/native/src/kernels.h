@@ -29,7 +29,7 @@ using QuantizeActivations = void (*)(DType weight, const float* x, int k, uint8_
 using QuantPanelDot = void (*)(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out);
 // The products over panels, where an ISA has them (null members elsewhere), and its int8 peak loop.
 struct QuantPanelDots {
-  QuantPanelDot q8_0 = nullptr, q4_0 = nullptr, q4_k = nullptr, q6_k = nullptr;
+  QuantPanelDot q8_0 = nullptr, q4_0 = nullptr, q4_k = nullptr, q5_k = nullptr, q6_k = nullptr;
   // A register-only int8 dot-product loop: `iterations` rounds of int8_loop_ops operations.
   float (*int8_loop)(int64_t iterations) = nullptr;
   int int8_loop_ops = 0;
@@ -38,7 +38,7 @@ extern const QuantPanelDots kVnniPanelDots;  // only where cpu_has_avx512_vnni()
 
 struct QuantDots {
   const char* name;  // the instructions they use: "portable", "avx2" (maddubs) or "vnni" (dpbusd)
-  QuantDot q8_0, q4_0, q4_k, q6_k;
+  QuantDot q8_0, q4_0, q4_k, q5_k, q6_k;
   QuantizeActivations quantize_activations;
   // Products over interleaved panels, where the table has them: weights of these types are repacked
   // at load (use_quant_panels in ops.h) and multiplied sixteen rows at a time.

@@ -106,6 +106,7 @@ static QuantPanelDot panel_dot(const QuantDots& dots, DType type) {
     case DType::Q8_0: return dots.panels->q8_0;
     case DType::Q4_0: return dots.panels->q4_0;
     case DType::Q4_K: return dots.panels->q4_k;
+    case DType::Q5_K: return dots.panels->q5_k;
     case DType::Q6_K: return dots.panels->q6_k;
     default: return nullptr;
   }
@@ -132,6 +133,7 @@ static QuantDot quant_dot(const QuantDots& dots, DType type) {
     case DType::Q8_0: return dots.q8_0;
     case DType::Q4_0: return dots.q4_0;
     case DType::Q4_K: return dots.q4_k;
+    case DType::Q5_K: return dots.q5_k;
     case DType::Q6_K: return dots.q6_k;
     default: throw std::invalid_argument(std::string("no quantized product for ") + dtype_name(type));
   }

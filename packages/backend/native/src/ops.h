@@ -15,7 +15,7 @@ namespace anneal {
 // A linear layer's weight W[n][k] (out × in, PyTorch layout) in the dtype the checkpoint stores it:
 // float32 or BF16/F16 repacked into 16-wide k-major panels (16-bit ones kept at 16 bits: half the
 // memory and half the bytes each product streams; the kernels widen them in registers), or GGUF
-// blocks (Q8_0, Q4_0, Q4_K, Q6_K) row by row, exactly as the file stores them.
+// blocks (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) row by row, exactly as the file stores them.
 // An allocator whose resize leaves new elements uninitialised: zeroing a large buffer first would
 // write (and fault in) every page once more, on one thread, before a parallel fill writes it.
 template <class T>

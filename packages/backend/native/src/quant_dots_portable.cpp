@@ -67,6 +67,28 @@ static void q4_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows,
   });
 }
 
+static void q5_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  const auto* blocks = reinterpret_cast<const BlockQ5_K*>(w);
+  each_row(acts, stride, rows, out, [&](const uint8_t* row) {
+    const auto* a = reinterpret_cast<const ActBlock256*>(row);
+    float total = 0;
+    for (int b = 0; b < k / kQKK; ++b) {
+      const BlockQ5_K& block = blocks[b];
+      int scaled = 0, minimums = 0;  // as Q4_K's, with five-bit codes
+      for (int j = 0; j < 8; ++j) {
+        uint8_t sc, m;
+        q4k_scale_min(block.scales, j, sc, m);
+        int sum = 0;
+        for (int l = 0; l < 32; ++l) sum += q5k_code(block, j, l) * a[b].qs[32 * j + l];
+        scaled += sc * sum;
+        minimums += m * (a[b].sums[2 * j] + a[b].sums[2 * j + 1]);
+      }
+      total += half(block.d) * a[b].d * scaled - half(block.dmin) * a[b].d * minimums;
+    }
+    return total;
+  });
+}
+
 static void q6_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
   const auto* blocks = reinterpret_cast<const BlockQ6_K*>(w);
   each_row(acts, stride, rows, out, [&](const uint8_t* row) {
@@ -94,6 +116,6 @@ static void q6_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows,
   });
 }
 
-const QuantDots kPortableQuantDots = {"portable", q8_0, q4_0, q4_k, q6_k, quantize_activations};
+const QuantDots kPortableQuantDots = {"portable", q8_0, q4_0, q4_k, q5_k, q6_k, quantize_activations};
 
 }  // namespace anneal

@@ -45,7 +45,7 @@ struct DpbusdDot {
 };
 
 using Vnni = x86::QuantDots<DpbusdDot>;
-const QuantDots kVnniQuantDots = {"vnni",     Vnni::q8_0, Vnni::q4_0, Vnni::q4_k, Vnni::q6_k, Vnni::quantize_activations,
+const QuantDots kVnniQuantDots = {"vnni",     Vnni::q8_0, Vnni::q4_0, Vnni::q4_k, Vnni::q5_k, Vnni::q6_k, Vnni::quantize_activations,
                                   &kVnniPanelDots};
 
 }  // namespace anneal

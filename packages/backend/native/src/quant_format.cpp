@@ -57,8 +57,8 @@ static float symmetric_scale(const float* x, int n, int lo, int hi) {
   return best_scale;
 }
 
-// x ≈ scale · q − min_value over q in [0, 15], minimising the squared error (min_value ≥ 0).
-static void asymmetric_scale(const float* x, int n, float& scale, float& min_value) {
+// x ≈ scale · q − min_value over q in [0, top], minimising the squared error (min_value ≥ 0).
+static void asymmetric_scale(const float* x, int n, int top, float& scale, float& min_value) {
   float lo = x[0], hi = x[0];
   for (int i = 1; i < n; ++i) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
   lo = std::min(lo, 0.0f);
@@ -67,13 +67,13 @@ static void asymmetric_scale(const float* x, int n, float& scale, float& min_val
     return;
   }
   float best_error = INFINITY;
-  scale = (hi - lo) / 15, min_value = -lo;
+  scale = (hi - lo) / top, min_value = -lo;
   for (int step = -4; step <= 4; ++step) {
-    const float inverse = (15 + 0.25f * step) / (hi - lo);
+    const float inverse = (top + 0.25f * step) / (hi - lo);
     // Least-squares fit of x = a·q + b over this rounding, then b clamped to ≤ 0.
     double sq = 0, sqq = 0, sx = 0, sxq = 0;
     for (int i = 0; i < n; ++i) {
-      const int q = std::clamp(nearest((x[i] - lo) * inverse), 0, 15);
+      const int q = std::clamp(nearest((x[i] - lo) * inverse), 0, top);
       sq += q, sqq += static_cast<double>(q) * q, sx += x[i], sxq += x[i] * q;
     }
     const double det = n * sqq - sq * sq;
@@ -83,7 +83,7 @@ static void asymmetric_scale(const float* x, int n, float& scale, float& min_val
     if (a <= 0) continue;
     double error = 0;
     for (int i = 0; i < n; ++i) {
-      const int q = std::clamp(nearest(static_cast<float>((x[i] - b) / a)), 0, 15);
+      const int q = std::clamp(nearest(static_cast<float>((x[i] - b) / a)), 0, top);
       const double d = x[i] - (a * q + b);
       error += d * d;
     }
@@ -113,40 +113,63 @@ static void quantize_q4_0(const float* x, int k, BlockQ4_0* out) {
   }
 }
 
+// Q4_K's and Q5_K's shared part: sub-block scales and minimums (6 bits each, packed in `scales`,
+// under the F16 d and dmin), and each element's code in [0, top].
+static void quantize_k_codes(const float* x, int top, uint16_t& d_bits, uint16_t& dmin_bits, uint8_t* packed,
+                             uint8_t* codes) {
+  float scales[8], mins[8], max_scale = 0, max_min = 0;
+  for (int j = 0; j < 8; ++j) {
+    asymmetric_scale(x + 32 * j, 32, top, scales[j], mins[j]);
+    max_scale = std::max(max_scale, scales[j]), max_min = std::max(max_min, mins[j]);
+  }
+  d_bits = f32_to_f16(max_scale / 63), dmin_bits = f32_to_f16(max_min / 63);
+  const float d = half(d_bits), dmin = half(dmin_bits);
+  uint8_t sc[8], m[8];
+  for (int j = 0; j < 8; ++j) {
+    sc[j] = static_cast<uint8_t>(d ? std::clamp(nearest(scales[j] / d), 0, 63) : 0);
+    m[j] = static_cast<uint8_t>(dmin ? std::clamp(nearest(mins[j] / dmin), 0, 63) : 0);
+  }
+  std::fill(packed, packed + 12, 0);
+  for (int j = 0; j < 8; ++j) {
+    if (j < 4) {
+      packed[j] |= sc[j], packed[j + 4] |= m[j];
+    } else {
+      packed[j + 4] = static_cast<uint8_t>((sc[j] & 0xF) | ((m[j] & 0xF) << 4));
+      packed[j - 4] |= static_cast<uint8_t>((sc[j] >> 4) << 6);
+      packed[j] |= static_cast<uint8_t>((m[j] >> 4) << 6);
+    }
+  }
+  for (int j = 0; j < 8; ++j) {
+    const float step = d * sc[j], offset = dmin * m[j];
+    for (int i = 0; i < 32; ++i) {
+      codes[32 * j + i] = static_cast<uint8_t>(step ? std::clamp(nearest((x[32 * j + i] + offset) / step), 0, top) : 0);
+    }
+  }
+}
+
 static void quantize_q4_k(const float* x, int k, BlockQ4_K* out) {
   for (int b = 0; b < k / kQKK; ++b, x += kQKK) {
-    float scales[8], mins[8], max_scale = 0, max_min = 0;
-    for (int j = 0; j < 8; ++j) {
-      asymmetric_scale(x + 32 * j, 32, scales[j], mins[j]);
-      max_scale = std::max(max_scale, scales[j]), max_min = std::max(max_min, mins[j]);
-    }
     BlockQ4_K& block = out[b];
-    block.d = f32_to_f16(max_scale / 63), block.dmin = f32_to_f16(max_min / 63);
-    const float d = half(block.d), dmin = half(block.dmin);
-    uint8_t sc[8], m[8];
-    for (int j = 0; j < 8; ++j) {
-      sc[j] = static_cast<uint8_t>(d ? std::clamp(nearest(scales[j] / d), 0, 63) : 0);
-      m[j] = static_cast<uint8_t>(dmin ? std::clamp(nearest(mins[j] / dmin), 0, 63) : 0);
-    }
-    std::fill(block.scales, block.scales + 12, 0);
-    for (int j = 0; j < 8; ++j) {
-      if (j < 4) {
-        block.scales[j] |= sc[j], block.scales[j + 4] |= m[j];
-      } else {
-        block.scales[j + 4] = static_cast<uint8_t>((sc[j] & 0xF) | ((m[j] & 0xF) << 4));
-        block.scales[j - 4] |= static_cast<uint8_t>((sc[j] >> 4) << 6);
-        block.scales[j] |= static_cast<uint8_t>((m[j] >> 4) << 6);
-      }
-    }
     uint8_t codes[kQKK];
-    for (int j = 0; j < 8; ++j) {
-      const float step = d * sc[j], offset = dmin * m[j];
-      for (int i = 0; i < 32; ++i) {
-        codes[32 * j + i] = static_cast<uint8_t>(step ? std::clamp(nearest((x[32 * j + i] + offset) / step), 0, 15) : 0);
-      }
-    }
+    quantize_k_codes(x, 15, block.d, block.dmin, block.scales, codes);
     for (int c = 0; c < 4; ++c) {
       for (int l = 0; l < 32; ++l) block.qs[32 * c + l] = static_cast<uint8_t>(codes[64 * c + l] | (codes[64 * c + 32 + l] << 4));
+    }
+  }
+}
+
+static void quantize_q5_k(const float* x, int k, BlockQ5_K* out) {
+  for (int b = 0; b < k / kQKK; ++b, x += kQKK) {
+    BlockQ5_K& block = out[b];
+    uint8_t codes[kQKK];
+    quantize_k_codes(x, 31, block.d, block.dmin, block.scales, codes);
+    std::fill(block.qh, block.qh + kQKK / 8, 0);
+    for (int c = 0; c < 4; ++c) {
+      for (int l = 0; l < 32; ++l) {
+        const uint8_t even = codes[64 * c + l], odd = codes[64 * c + 32 + l];
+        block.qs[32 * c + l] = static_cast<uint8_t>((even & 0xF) | ((odd & 0xF) << 4));
+        block.qh[l] |= static_cast<uint8_t>(((even >> 4) << (2 * c)) | ((odd >> 4) << (2 * c + 1)));
+      }
     }
   }
 }
@@ -198,6 +221,7 @@ void quantize_row(DType type, const float* x, int k, uint8_t* out) {
     case DType::Q8_0: return quantize_q8_0(x, k, reinterpret_cast<BlockQ8_0*>(out));
     case DType::Q4_0: return quantize_q4_0(x, k, reinterpret_cast<BlockQ4_0*>(out));
     case DType::Q4_K: return quantize_q4_k(x, k, reinterpret_cast<BlockQ4_K*>(out));
+    case DType::Q5_K: return quantize_q5_k(x, k, reinterpret_cast<BlockQ5_K*>(out));
     case DType::Q6_K: return quantize_q6_k(x, k, reinterpret_cast<BlockQ6_K*>(out));
     default: return;
   }
@@ -233,6 +257,17 @@ void dequantize_row(DType type, const uint8_t* blocks, int k, float* out) {
           const uint8_t* q = block.qs + 32 * (j / 2);
           const int shift = (j % 2) * 4;
           for (int l = 0; l < 32; ++l) out[32 * j + l] = d * sc * ((q[l] >> shift) & 0xF) - dmin * m;
+        }
+      }
+      return;
+    case DType::Q5_K:
+      for (int b = 0; b < k / kQKK; ++b, out += kQKK) {
+        const auto& block = reinterpret_cast<const BlockQ5_K*>(blocks)[b];
+        const float d = half(block.d), dmin = half(block.dmin);
+        for (int j = 0; j < 8; ++j) {
+          uint8_t sc, m;
+          q4k_scale_min(block.scales, j, sc, m);
+          for (int l = 0; l < 32; ++l) out[32 * j + l] = d * sc * q5k_code(block, j, l) - dmin * m;
         }
       }
       return;

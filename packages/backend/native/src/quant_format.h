@@ -1,4 +1,4 @@
-// GGUF's block-quantized weight layouts (Q8_0, Q4_0, Q4_K, Q6_K), byte for byte as llama.cpp
+// GGUF's block-quantized weight layouts (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K), byte for byte as llama.cpp
 // writes them, and the int8 activation blocks the quantized products multiply them with.
 //
 // A quantized matrix W[n][k] is n rows, each k / block_elements blocks; rows are independent, so a
@@ -34,6 +34,15 @@ struct BlockQ4_K {
   uint8_t scales[12];
   uint8_t qs[kQKK / 2];
 };
+// Q4_K with a fifth bit: x = d · sc_j · q − dmin · m_j, q in 0..31. The low four bits are packed as
+// Q4_K's qs; bit j of qh[l] is the top bit of sub-block j's element l.
+struct BlockQ5_K {
+  uint16_t d;     // F16, scale of the sub-block scales
+  uint16_t dmin;  // F16, scale of the sub-block minimums
+  uint8_t scales[12];
+  uint8_t qh[kQKK / 8];
+  uint8_t qs[kQKK / 2];
+};
 // Sixteen sub-blocks of 16: x = d · sc_j · (q − 32), q six bits (low four in ql, high two in qh).
 struct BlockQ6_K {
   uint8_t ql[kQKK / 2];
@@ -43,9 +52,9 @@ struct BlockQ6_K {
 };
 #pragma pack(pop)
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18, "GGUF block sizes");
-static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210, "GGUF block sizes");
+static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210, "GGUF block sizes");
 
-// Sub-block j's 6-bit scale and minimum from a Q4_K block's packed `scales`.
+// Sub-block j's 6-bit scale and minimum from a Q4_K (or Q5_K) block's packed `scales`.
 inline void q4k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min) {
   if (j < 4) {
     scale = scales[j] & 63;
@@ -54,6 +63,12 @@ inline void q4k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t&
     scale = (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4);
     min = (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
   }
+}
+
+// Element l of sub-block j (0..7) of a Q5_K block: its code, 0..31.
+inline int q5k_code(const BlockQ5_K& block, int j, int l) {
+  const int low = (block.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF;
+  return low | (((block.qh[l] >> j) & 1) << 4);
 }
 
 // Activations, quantized on the fly for each product (never stored in files).

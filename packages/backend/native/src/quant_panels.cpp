@@ -12,6 +12,7 @@ size_t panel_bytes(DType type, int k) {
     case DType::Q8_0: return sizeof(PanelBlockQ8_0) * (k / kQK);
     case DType::Q4_0: return sizeof(PanelBlockQ4_0) * (k / kQK);
     case DType::Q4_K: return sizeof(PanelBlockQ4_K) * (k / kQKK);
+    case DType::Q5_K: return sizeof(PanelBlockQ5_K) * (k / kQKK);
     case DType::Q6_K: return sizeof(PanelBlockQ6_K) * (k / kQKK);
     default: throw std::invalid_argument(std::string("no panel layout for ") + dtype_name(type));
   }
@@ -78,6 +79,31 @@ static void panel_q4_k(const uint8_t* rows, size_t row_bytes, int first, int n, 
   }
 }
 
+static void panel_q5_k(const uint8_t* rows, size_t row_bytes, int first, int n, int k, PanelBlockQ5_K* out) {
+  for (int b = 0; b < k / kQKK; ++b) {
+    PanelBlockQ5_K& panel = out[b];
+    std::memset(&panel, 0, sizeof panel);
+    for (int j = 0; j < kQuantPanelRows && first + j < n; ++j) {
+      const BlockQ5_K& block = reinterpret_cast<const BlockQ5_K*>(rows + row_bytes * (first + j))[b];
+      panel.d[j] = block.d;
+      panel.dmin[j] = block.dmin;
+      for (int s = 0; s < 8; ++s) {
+        q4k_scale_min(block.scales, s, panel.scales[s][j], panel.mins[s][j]);
+        const uint8_t* qs = block.qs + 32 * (s / 2);
+        for (int v = 0; v < 4; ++v) {
+          const uint32_t first_half = word(qs + 4 * v), second_half = word(qs + 16 + 4 * v);
+          put(panel.codes[s][v][j], s % 2 == 0 ? (first_half & kLowNibbles) | ((second_half & kLowNibbles) << 4)
+                                               : ((first_half >> 4) & kLowNibbles) | (second_half & ~kLowNibbles));
+          for (int t = 0; t < 4; ++t) {
+            const int l = 4 * v + t;
+            panel.high[s][j][t] |= static_cast<uint8_t>((((block.qh[l] >> s) & 1) << v) | (((block.qh[l + 16] >> s) & 1) << (4 + v)));
+          }
+        }
+      }
+    }
+  }
+}
+
 // A Q6_K block's 256 codes (q + 32, six bits) in element order: within each half of 128, element
 // 32m + l has its low four bits in ql (byte l or l + 32, low nibble for m < 2) and its top two in qh[l].
 static void q6k_codes(const BlockQ6_K& block, uint8_t* codes) {
@@ -128,6 +154,7 @@ void repack_to_panels(DType type, const uint8_t* rows, int n, int k, int begin, 
       case DType::Q8_0: panel_q8_0(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ8_0*>(panel)); break;
       case DType::Q4_0: panel_q4_0(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ4_0*>(panel)); break;
       case DType::Q4_K: panel_q4_k(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ4_K*>(panel)); break;
+      case DType::Q5_K: panel_q5_k(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ5_K*>(panel)); break;
       default: panel_q6_k(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ6_K*>(panel)); break;
     }
   }

@@ -40,6 +40,16 @@ struct PanelBlockQ4_K {
   uint8_t mins[8][kQuantPanelRows];
   uint16_t d[kQuantPanelRows], dmin[kQuantPanelRows];  // F16
 };
+// Q5_K, one super-block of 256 k for 16 rows: codes, scales, mins, d and dmin as Q4_K's panel (the
+// low four bits of each code), and bit v of high[s][j][t] the top bit of W[j][32s + 4v + t]'s code,
+// bit 4 + v that of W[j][32s + 16 + 4v + t]'s.
+struct PanelBlockQ5_K {
+  uint8_t codes[8][4][kQuantPanelRows][4];
+  uint8_t high[8][kQuantPanelRows][4];
+  uint8_t scales[8][kQuantPanelRows];
+  uint8_t mins[8][kQuantPanelRows];
+  uint16_t d[kQuantPanelRows], dmin[kQuantPanelRows];  // F16
+};
 // Q6_K, one super-block of 256 k for 16 rows, codes c = q + 32 (six bits). In low[s][v][j][t], the
 // low nibble is the low four bits of W[j][32s + 4v + t]'s code and the high nibble those of
 // W[j][32s + 16 + 4v + t]'s; bits 2v, 2v + 1 of high[s][h][j][t] are the top two bits of
@@ -54,6 +64,7 @@ struct PanelBlockQ6_K {
 static_assert(sizeof(PanelBlockQ8_0) == 16 * sizeof(BlockQ8_0), "a Q8_0 panel is its rows' bytes");
 static_assert(sizeof(PanelBlockQ4_0) == 16 * sizeof(BlockQ4_0), "a Q4_0 panel is its rows' bytes");
 static_assert(sizeof(PanelBlockQ4_K) == 2368, "a Q4_K panel adds 14 bytes a row per super-block");
+static_assert(sizeof(PanelBlockQ5_K) == 2880, "a Q5_K panel adds 4 bytes a row per super-block");
 static_assert(sizeof(PanelBlockQ6_K) == 16 * sizeof(BlockQ6_K), "a Q6_K panel is its rows' bytes");
 
 // Bytes of one panel (16 rows) of k values.

@@ -1,6 +1,6 @@
 // The int8 GEMM tiles over quant_panels.h's panels, on AVX-512 VNNI: sixteen output features of up
 // to eight activation rows at once, each dpbusd multiplying four codes of every feature into four
-// activation bytes broadcast from memory. Integer sums per block (Q8_0) or sub-block (Q4_K), then
+// activation bytes broadcast from memory. Integer sums per block (Q8_0) or sub-block (the K-quants), then
 // the float scales once per block, as the row products do. This file alone is compiled with
 // -mavx512vnni -mavx512bw -mavx512vl; the avx512 table uses it only where the CPU has them.
 #include "kernels.h"
@@ -132,6 +132,67 @@ static void q4_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, 
   for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
 }
 
+// Bit `Bit` of each byte of `high`, moved to bit 4 (the top of a five-bit code); 16-bit shifts of at
+// most four keep every byte's bits within it.
+template <int Bit>
+static __m512i fifth_bit(__m512i high) {
+  const __m512i bit4 = _mm512_set1_epi8(0x10);
+  if constexpr (Bit < 4) return _mm512_and_si512(_mm512_slli_epi16(high, 4 - Bit), bit4);
+  if constexpr (Bit == 4) return _mm512_and_si512(high, bit4);
+  return _mm512_and_si512(_mm512_srli_epi16(high, Bit - 4), bit4);
+}
+
+// Q4_K's tile with a fifth bit on every code.
+template <int Rows>
+static void q5_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
+  __m512 sum[Rows];
+  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
+  const auto* blocks = reinterpret_cast<const PanelBlockQ5_K*>(panel);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  for (int b = 0; b < k / kQKK; ++b) {
+    const PanelBlockQ5_K& block = blocks[b];
+    const ActBlock256* a[Rows];
+    __m512i total[Rows], minimums[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
+      total[r] = minimums[r] = _mm512_setzero_si512();
+    }
+    for (int s = 0; s < 8; ++s) {
+      __m512i acc[Rows];
+      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_setzero_si512();
+      const __m512i high = _mm512_loadu_si512(block.high[s]);
+      const auto quads = [&](auto v_constant) {
+        constexpr int v = decltype(v_constant)::value;
+        const __m512i packed = _mm512_loadu_si512(block.codes[s][v]);
+        const __m512i low = _mm512_or_si512(_mm512_and_si512(packed, low4), fifth_bit<v>(high));
+        const __m512i upper = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(packed, 4), low4), fifth_bit<4 + v>(high));
+        for (int r = 0; r < Rows; ++r) {
+          acc[r] = _mm512_dpbusd_epi32(acc[r], low, broadcast4(a[r]->qs + 32 * s + 4 * v));
+          acc[r] = _mm512_dpbusd_epi32(acc[r], upper, broadcast4(a[r]->qs + 32 * s + 16 + 4 * v));
+        }
+      };
+      quads(std::integral_constant<int, 0>());
+      quads(std::integral_constant<int, 1>());
+      quads(std::integral_constant<int, 2>());
+      quads(std::integral_constant<int, 3>());
+      const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales[s])));
+      const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.mins[s])));
+      const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
+      for (int r = 0; r < Rows; ++r) {
+        total[r] = _mm512_add_epi32(total[r], _mm512_mullo_epi32(acc[r], scales));
+        minimums[r] = _mm512_dpwssd_epi32(minimums[r], mins_twice, broadcast4(a[r]->sums + 2 * s));
+      }
+    }
+    const __m512 d = widen_halves(block.d), dmin = widen_halves(block.dmin);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 scale = _mm512_set1_ps(a[r]->d);
+      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), _mm512_mul_ps(d, scale), sum[r]);
+      sum[r] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r]), _mm512_mul_ps(dmin, scale), sum[r]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+}
+
 // Bits 2v, 2v + 1 of each byte of `high`, moved to bits 4 and 5 (the top of a six-bit code).
 template <int V>
 static __m512i top_bits(__m512i high) {
@@ -226,6 +287,11 @@ static void q4_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride,
   in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
 }
 
+static void q5_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  static const Tile tiles[] = {nullptr, q5_k_tile<1>, q5_k_tile<2>, q5_k_tile<3>, q5_k_tile<4>};
+  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
+}
+
 // A register-only dpbusd loop (the int8 peak): ten independent 512-bit accumulators.
 static float dpbusd_loop(int64_t iterations) {
   __m512i acc[10];
@@ -239,7 +305,7 @@ static float dpbusd_loop(int64_t iterations) {
   return static_cast<float>(_mm512_reduce_add_epi32(total));
 }
 
-const QuantPanelDots kVnniPanelDots = {q8_0_panel, q4_0_panel, q4_k_panel, q6_k_panel, dpbusd_loop, 10 * 64 * 2};
+const QuantPanelDots kVnniPanelDots = {q8_0_panel, q4_0_panel, q4_k_panel, q5_k_panel, q6_k_panel, dpbusd_loop, 10 * 64 * 2};
 
 }  // namespace anneal
 

@@ -20,7 +20,7 @@ export function readGgufCheckpoint(file: string, warn: (message: string) => void
     if (!tensor.dtype) {
       throw new CheckpointError(
         file,
-        `tensor ${name} is ${ggmlTypeName(tensor.type)}; F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K load`,
+        `tensor ${name} is ${ggmlTypeName(tensor.type)}; F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K load`,
       );
     }
     const expected = weightShape(key, architecture.shape);

@@ -18,7 +18,18 @@ import { readCheckpointTensors, readTensorValues } from "./safetensors";
 import { encodeFloats } from "./safetensors-writer";
 
 /** What the matrices become: one type, or llama.cpp's Q4_K_M mix; "auto" keeps the checkpoint's dtype. */
-export const GGUF_EXPORT_TYPES = ["auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k", "q4_k_m"] as const;
+export const GGUF_EXPORT_TYPES = [
+  "auto",
+  "f32",
+  "f16",
+  "bf16",
+  "q8_0",
+  "q4_0",
+  "q4_k",
+  "q5_k",
+  "q6_k",
+  "q4_k_m",
+] as const;
 export type GgufExportType = (typeof GGUF_EXPORT_TYPES)[number];
 
 /** llama.cpp's general.file_type for each mix (LLAMA_FTYPE_*). */
@@ -29,6 +40,7 @@ const FILE_TYPES: Record<Exclude<GgufExportType, "auto">, number> = {
   q8_0: 7,
   q4_k: 14, // Q4_K_S: every matrix Q4_K
   q4_k_m: 15,
+  q5_k: 16, // Q5_K_S: every matrix Q5_K
   q6_k: 18,
   bf16: 32,
 };
@@ -76,9 +88,10 @@ export function exportGguf(input: string, out: string, requested: GgufExportType
   const type = requested === "auto" ? autoType(source.get("embed")?.dtype) : requested;
   const tensorTypes: Record<string, number> = {};
   const perKey: KeyedTensor[] = [];
+  const sources = ggufTensorSources(architecture.family, shape);
   for (const key of architecture.tensorNames.keys()) {
     const tensor = source.get(key) as SourceTensor; // every reader checked every weight is there
-    const dtype = tensorType(key, tensor.shape, type, shape.layers);
+    const dtype = tensorType(key, tensor.shape, type, shape.layers, sources.get(key)?.rows !== undefined);
     const leaf = key.split(".").at(-1) as string;
     const rope = interleavesRope(architecture.family) && ["q", "k", "q_bias", "k_bias"].includes(leaf);
     const interleave = rope && !tensor.ropeInterleaved;
@@ -88,7 +101,7 @@ export function exportGguf(input: string, out: string, requested: GgufExportType
     };
     perKey.push({ key, shape: tensor.shape, dtype, bytes });
   }
-  const tensors = ggufTensors(perKey, ggufTensorSources(architecture.family, shape));
+  const tensors = ggufTensors(perKey, sources);
   for (const { dtype } of tensors) tensorTypes[dtype] = (tensorTypes[dtype] ?? 0) + 1;
   const metadata: GgufEntry[] = [
     ...ggufArchitectureEntries(architecture, basename(input, ".gguf"), FILE_TYPES[type]),
@@ -165,21 +178,25 @@ function autoType(dtype: string | undefined): Exclude<GgufExportType, "auto"> {
 
 /**
  * The dtype one tensor is written in. Vectors (norms, biases) stay F32, as llama.cpp keeps them.
- * Q4_K_M follows llama.cpp's recipe: Q6_K for the LM head, and for attn_v and ffn_down in the first
- * and last eighths of the layers and every third one between; Q4_K elsewhere. Rows that are not
- * whole blocks fall back to Q8_0 (whole blocks of 32) or F16.
+ * Q4_K_M follows llama.cpp's recipe (llama-quant.cpp): Q6_K for the LM head, and for attn_v and
+ * ffn_down in the first and last eighths of the layers and every third one between; Q5_K for a fused
+ * attn_qkv (`fusedQkv`: the key is q, k or v of one); Q4_K elsewhere. Rows that are not whole blocks
+ * fall back to Q8_0 (whole blocks of 32) or F16.
  */
 export function tensorType(
   key: string,
   tensorShape: number[],
   type: Exclude<GgufExportType, "auto">,
   layers: number,
+  fusedQkv = false,
 ): TensorDType {
   const leaf = key.split(".").at(-1) as string;
   // Vectors, and the experts' router (llama.cpp's quantizer leaves ffn_gate_inp as it is).
   if (tensorShape.length !== 2 || leaf === "router") return "F32";
   let dtype: TensorDType;
-  if (type === "q4_k_m") {
+  if (type === "q4_k_m" && fusedQkv) {
+    dtype = "Q5_K";
+  } else if (type === "q4_k_m") {
     const layer = Number(key.split(".")[1]);
     const moreBits = (i: number) => i < layers / 8 || i >= (7 * layers) / 8 || (i - Math.floor(layers / 8)) % 3 === 2;
     const sensitive = key === "head" || ((leaf === "v" || leaf === "down") && moreBits(layer));
@@ -188,7 +205,7 @@ export function tensorType(
     dtype = type.toUpperCase() as TensorDType;
   }
   const columns = tensorShape[1] as number;
-  if ((dtype === "Q4_K" || dtype === "Q6_K") && columns % 256 !== 0) dtype = "Q8_0";
+  if ((dtype === "Q4_K" || dtype === "Q5_K" || dtype === "Q6_K") && columns % 256 !== 0) dtype = "Q8_0";
   if ((dtype === "Q8_0" || dtype === "Q4_0") && columns % 32 !== 0) dtype = "F16";
   return dtype;
 }
@@ -265,7 +282,16 @@ export function ggufTensors(weights: KeyedTensor[], sources: Map<string, TensorS
 }
 
 /** Bits per weight of each type, to choose a fused tensor's. */
-const BITS: Record<TensorDType, number> = { F32: 32, F16: 16, BF16: 16, Q8_0: 8.5, Q6_K: 6.5625, Q4_K: 4.5, Q4_0: 4.5 };
+const BITS: Record<TensorDType, number> = {
+  F32: 32,
+  F16: 16,
+  BF16: 16,
+  Q8_0: 8.5,
+  Q6_K: 6.5625,
+  Q5_K: 5.5,
+  Q4_K: 4.5,
+  Q4_0: 4.5,
+};
 
 function encode(values: Float32Array, dtype: TensorDType): Uint8Array {
   return dtype === "F32" || dtype === "F16" || dtype === "BF16"

@@ -37,6 +37,7 @@ export const GGML_TYPES: Record<number, { name: TensorDType; block: number; byte
   2: { name: "Q4_0", block: 32, bytes: 18 },
   8: { name: "Q8_0", block: 32, bytes: 34 },
   12: { name: "Q4_K", block: 256, bytes: 144 },
+  13: { name: "Q5_K", block: 256, bytes: 176 },
   14: { name: "Q6_K", block: 256, bytes: 210 },
   30: { name: "BF16", block: 1, bytes: 2 },
 };
@@ -48,7 +49,6 @@ const OTHER_GGML_TYPES: Record<number, string> = {
   9: "Q8_1",
   10: "Q2_K",
   11: "Q3_K",
-  13: "Q5_K",
   15: "Q8_K",
   16: "IQ2_XXS",
   17: "IQ2_XS",
