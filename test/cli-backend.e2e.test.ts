@@ -333,7 +333,10 @@ describe("GGUF files, Hub ids and quantizing: anneal convert, then serve", () =>
 
   it.each([
     [["--out", "model.bin"], /--out model\.bin: the file name must end in \.gguf/],
-    [["--out", "m.gguf", "--type", "q3_k"], /Allowed choices are auto, f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m/],
+    [
+      ["--out", "m.gguf", "--type", "q3_k"],
+      /Allowed choices are auto, f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m/,
+    ],
     [["--out", "m.gguf", "--model", "/no/such/folder"], /--model \/no\/such\/folder: no such folder/],
     [[], /required option '--out <file.gguf>' not specified/],
   ])("convert %j is refused with one line and exit code 2", async (args, message) => {

@@ -36,6 +36,7 @@ function expectNamedOnce(sources: Map<string, TensorSource>): void {
     if (group.length === 1) continue;
     if (group.every(([key]) => key.includes(".experts."))) {
       expect(new Set(group.map(([key]) => key.replace(/experts\.\d+\./, ""))).size).toBe(1);
+      expect(group.every(([, source]) => source.rows === undefined)).toBe(true); // stacked, not fused
       continue;
     }
     const ranges = group.map(([, source]) => source.rows);

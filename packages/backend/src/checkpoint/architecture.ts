@@ -76,7 +76,8 @@ function recognise(config: Config, file: string): FamilySpec {
 
 /**
  * Engine weight key → where it is in a checkpoint of `spec`'s family and this shape. Keys that name
- * the same tensor are consecutive row ranges of it, in the engine's key order.
+ * the same tensor are consecutive row ranges of it, in the engine's key order — but for a layer's
+ * experts, which GGUF files stack along a dimension of their own (gguf-checkpoint.ts reads them).
  */
 export function checkpointTensorNames(
   spec: Pick<FamilySpec, "tensors">,
@@ -90,8 +91,8 @@ export function checkpointTensorNames(
   }
   const sources: Architecture["tensorNames"] = new Map();
   for (const [name, keys] of keysOf) {
-    if (keys.length === 1) {
-      sources.set(keys[0] as string, { name });
+    if (keys.length === 1 || keys[0]?.includes(".experts.")) {
+      for (const key of keys) sources.set(key, { name });
       continue;
     }
     const heights = keys.map((key) => (weights.get(key) as number[])[0] as number);
