@@ -20,6 +20,16 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => server.close());
 
+/** Forward passes so far that served more than one sequence (from /metrics). */
+async function batchedPasses(address: string): Promise<number> {
+  const text = await (await fetch(`${address}/metrics`)).text();
+  const count = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  return (
+    count(/anneal_forward_batch_sequences_count\{[^}]*\} (\d+)/) -
+    count(/anneal_forward_batch_sequences_bucket\{le="1"[^}]*\} (\d+)/)
+  );
+}
+
 const post = (path: string, body: unknown) =>
   fetch(`${origin}${path}`, {
     method: "POST",
@@ -163,6 +173,28 @@ describe("serving SDAR", () => {
       // at least one token a step: never more passes than tokens on the canvas, plus one refresh per block
       expect(body.usage.forward_passes).toBeGreaterThan(1);
       expect(body.usage.forward_passes).toBeLessThanOrEqual(64 + 2);
+
+      // Concurrent requests, each at its own block, share passes and answer as they do alone.
+      const ask = async (content: string) => {
+        const answer = await fetch(`${address}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "llada2",
+            messages: [{ role: "user", content }],
+            max_tokens: 40,
+            temperature: 0,
+            ignore_eos: true,
+          }),
+        });
+        return ((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
+      };
+      const prompts = ["hi", "a much longer question, whose prompt fills more of the first block"];
+      const alone = [];
+      for (const prompt of prompts) alone.push(await ask(prompt));
+      const passesBefore = await batchedPasses(address);
+      expect(await Promise.all(prompts.map(ask))).toEqual(alone);
+      expect(await batchedPasses(address)).toBeGreaterThan(passesBefore);
     } finally {
       await llada2.close();
     }

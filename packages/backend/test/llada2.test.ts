@@ -124,6 +124,44 @@ describe("LLaDA2 (BailingMoeV2's layout) in the CPU engine", () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
+  it("sequences at different blocks share one pass (a prefill beside a block over its cache): each gives what it gives alone", async () => {
+    const written = writeCheckpoint({ ...TINY_LLADA2, seed: 93 });
+    const { model } = await loadCheckpoint(written.dir, { threads: 2 });
+    const other = Int32Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? MASK_ID : (i * 11 + 3) % 256));
+    const prefillOf = (canvas: Int32Array) => ({
+      tokens: canvas,
+      rowBegin: 0,
+      rowEnd: BLOCK,
+      attendLength: BLOCK,
+      blockSize: BLOCK,
+      statRows: Int32Array.from([0, 31]),
+      wantLogits: true,
+    });
+    const blockOf = (canvas: Int32Array) => ({
+      tokens: canvas,
+      rowBegin: BLOCK,
+      rowEnd: canvas.length,
+      attendLength: canvas.length,
+      blockSize: BLOCK,
+      statRows: Int32Array.from({ length: canvas.length - BLOCK }, (_, i) => BLOCK + i),
+      wantLogits: true,
+    });
+    // alone: the other canvas's prefill, then its second block; this canvas's prefill
+    const aloneCache = model.createCache(other.length);
+    await model.forward([{ ...prefillOf(other), cache: aloneCache }]);
+    const [aloneBlock] = await model.forward([{ ...blockOf(other), cache: aloneCache }]);
+    const [alonePrefill] = await model.forward([{ ...prefillOf(tokens), cache: model.createCache(tokens.length) }]);
+    // together: the other canvas's second block and this canvas's prefill in one pass
+    const otherCache = model.createCache(other.length);
+    await model.forward([{ ...prefillOf(other), cache: otherCache }]);
+    const [togetherBlock, togetherPrefill] = await model.forward([
+      { ...blockOf(other), cache: otherCache },
+      { ...prefillOf(tokens), cache: model.createCache(tokens.length) },
+    ]);
+    expect(Array.from(togetherBlock?.logits ?? [])).toEqual(Array.from(aloneBlock?.logits ?? []));
+    expect(Array.from(togetherPrefill?.logits ?? [])).toEqual(Array.from(alonePrefill?.logits ?? []));
+  });
+
   it("quantized to Q8_0 at load (the fused q|k|v quantized row range by row range): logits near the reference", async () => {
     // Every layer dense: a sigmoid router's near ties flip some rows' experts under quantization,
     // which is right but not near; the mixture's rows are checked below.
