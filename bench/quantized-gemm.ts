@@ -59,13 +59,19 @@ const int8Peak = panels
   ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, "avx512", "int8dot")))
   : undefined;
 
-/** Each weight format measured: its label, its dtype, how BF16 is multiplied, how quantized rows are laid out. */
-const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products; layout?: "rows" }[] = [
+/**
+ * Each weight format measured: its label, its dtype, how BF16 is multiplied, how quantized rows are
+ * laid out ("rows": as stored; "panel": panels one at a time, beside the pair tiles Q8_0 and Q4_K have).
+ */
+const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products; layout?: "rows" | "panel" }[] = [
   { label: "F32", dtype: "F32", bf16: "widen" },
   { label: "BF16", dtype: "BF16", bf16: "widen" },
   ...(cpu.avx512Bf16 ? [{ label: "BF16 dot", dtype: "BF16" as const, bf16: "dot" as const }] : []),
   ...(["Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"] as const).flatMap((dtype) => [
     { label: dtype, dtype, bf16: "widen" as const },
+    ...(panels && (dtype === "Q8_0" || dtype === "Q4_K")
+      ? [{ label: `${dtype} one panel`, dtype, bf16: "widen" as const, layout: "panel" as const }]
+      : []),
     ...(panels ? [{ label: `${dtype} rows`, dtype, bf16: "widen" as const, layout: "rows" as const }] : []),
   ]),
 ];

@@ -323,8 +323,9 @@ export interface NativeAddon {
     ): Float32Array;
     /**
      * The same product with W[n][k] as GGUF blocks (the activations are quantized to int8): repacked
-     * into sixteen-row panels where the kernels multiply that type so (as a model holds it), or, with
-     * "rows", multiplied row by row as stored.
+     * into sixteen-row panels where the kernels multiply that type so (as a model holds it, two
+     * panels at a time where the type has pair tiles; "panel": one at a time), or, with "rows",
+     * multiplied row by row as stored.
      */
     gemmQuantized(
       x: Float32Array,
@@ -335,7 +336,7 @@ export interface NativeAddon {
       bias: Float32Array | null,
       type: QuantizedType,
       kernels?: KernelChoice,
-      layout?: "panels" | "rows",
+      layout?: "panels" | "panel" | "rows",
     ): Float32Array;
     /** One row of values (a whole number of blocks) as `type`'s GGUF blocks. */
     quantize(values: Float32Array, type: QuantizedType): Uint8Array;
@@ -383,7 +384,7 @@ export interface NativeAddon {
       kernels?: KernelChoice,
       dtype?: TensorDType,
       bf16?: Bf16Products,
-      layout?: "panels" | "rows",
+      layout?: "panels" | "panel" | "rows",
     ): number;
     /**
      * GFLOP/s of a register-only FMA loop, with "bf16dot" of a vdpbf16ps loop (AVX-512 BF16 only), with

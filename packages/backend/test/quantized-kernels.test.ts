@@ -258,6 +258,12 @@ describe.each(types)("%s", (type) => {
           // The same integer sums; only the order of the float scaling differs.
           expect(relativeError(y, twin)).toBeLessThan(1e-5);
         }
+        if (layout === "panels") {
+          // Pairs of panels at once (where the type has pair tiles: n = 33 is a pair and one more)
+          // give exactly what one panel at a time gives.
+          const single = addon.kernels.gemmQuantized(x, rows, quantized, n, k, bias, type, impl, "panel");
+          expect(Array.from(y)).toEqual(Array.from(single));
+        }
       },
     );
   });

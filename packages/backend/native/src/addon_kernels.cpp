@@ -37,13 +37,15 @@ static Napi::Value run_gemm(const Napi::CallbackInfo& info, const char* name, in
     if (x.size() != static_cast<size_t>(rows) * k) throw std::invalid_argument(std::string(name) + ": sizes do not match");
     std::vector<float> bias;
     if (info[5].IsTypedArray()) bias = get_floats(info[5], "bias");
-    const bool dot = info.Length() > static_cast<size_t>(kernels_arg + 1) && info[kernels_arg + 1].IsString() &&
-                     info[kernels_arg + 1].As<Napi::String>().Utf8Value() == "dot";
-    const Context ctx{kernels_named(info[kernels_arg]), shared_pool(), dot};
+    // The argument after the kernels: "dot" (BF16 products), "rows" or "panel" (quantized layouts).
+    const std::string option = info.Length() > static_cast<size_t>(kernels_arg + 1) && info[kernels_arg + 1].IsString()
+                                   ? info[kernels_arg + 1].As<Napi::String>().Utf8Value()
+                                   : "";
+    const bool dot = option == "dot";
+    const Context ctx{kernels_named(info[kernels_arg]), shared_pool(), dot, option != "panel"};
     if (dot && ctx.kernels.bf16_dot == nullptr) throw std::invalid_argument(std::string(name) + ": these kernels have no BF16 dot product");
     // Quantized weights as a model holds them for these kernels, unless the row products are asked for.
-    const bool rows_asked = info.Length() > static_cast<size_t>(kernels_arg + 1) && info[kernels_arg + 1].IsString() &&
-                            info[kernels_arg + 1].As<Napi::String>().Utf8Value() == "rows";
+    const bool rows_asked = option == "rows";
     if (!rows_asked) use_quant_panels(ctx.kernels, shared_pool(), packed);
     std::vector<float> y(static_cast<size_t>(rows) * n);
     gemm(ctx, x.data(), rows, packed, bias.empty() ? nullptr : bias.data(), y.data(), false);
@@ -139,8 +141,9 @@ Napi::Value KernelDequantize(const Napi::CallbackInfo& info) {
   }
 }
 
-// gemmQuantized(x, rows, blocks, n, k, bias|null, type, kernels, "panels"|"rows") -> y  (blocks: W[n][k]
-// as GGUF rows; "rows" keeps them so, where the kernels would otherwise repack them into panels)
+// gemmQuantized(x, rows, blocks, n, k, bias|null, type, kernels, "panels"|"panel"|"rows") -> y  (blocks:
+// W[n][k] as GGUF rows; "rows" keeps them so, where the kernels would otherwise repack them into panels;
+// "panel" multiplies the panels one at a time, where pairs of them would be)
 Napi::Value KernelGemmQuantized(const Napi::CallbackInfo& info) {
   return run_gemm(info, "gemmQuantized", 7, [&](int n, int k) {
     auto blocks = std::make_shared<std::vector<uint8_t>>(get_bytes(info[2], "blocks"));
@@ -229,7 +232,8 @@ Napi::Value KernelRowStats(const Napi::CallbackInfo& info) {
 
 // benchGemm(rows, n, k, threads, milliseconds, kernels, dtype = "F32", bf16 = "widen", layout = "panels")
 // -> GFLOP/s of y = x · Wᵀ with W stored as `dtype` (F32, BF16, or a quantized type); bf16 "dot" uses
-// the BF16 dot product; layout "rows" keeps quantized weights as GGUF rows where panels would be used
+// the BF16 dot product; layout "rows" keeps quantized weights as GGUF rows where panels would be used,
+// "panel" multiplies panels one at a time where pairs of them would be
 Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
   const int rows = info[0].As<Napi::Number>().Int32Value(), n = info[1].As<Napi::Number>().Int32Value();
   const int k = info[2].As<Napi::Number>().Int32Value();
@@ -254,8 +258,10 @@ Napi::Value BenchGemm(const Napi::CallbackInfo& info) {
     packed = pack_weight(w.data(), n, k);
   }
   const bool dot = info[7].IsString() && info[7].As<Napi::String>().Utf8Value() == "dot";
-  const Context ctx{kernels_named(info[5]), pool, dot};
-  const bool rows_asked = info[8].IsString() && info[8].As<Napi::String>().Utf8Value() == "rows";
+  const std::string layout = info[8].IsString() ? info[8].As<Napi::String>().Utf8Value() : "panels";
+  // "panel": quantized panels one at a time, never in pairs (the pair tiles' reference)
+  const Context ctx{kernels_named(info[5]), pool, dot, layout != "panel"};
+  const bool rows_asked = layout == "rows";
   if (!rows_asked) use_quant_panels(ctx.kernels, pool, packed);
   if (dot && ctx.kernels.bf16_dot == nullptr) throw Napi::Error::New(info.Env(), "benchGemm: these kernels have no BF16 dot product");
   gemm(ctx, x.data(), rows, packed, nullptr, y.data(), false);  // warm up

@@ -27,12 +27,18 @@ using QuantizeActivations = void (*)(DType weight, const float* x, int k, uint8_
 // out[r][j] = Σ dequant(W[j])·dequant(act_r), for j < 16 and r < rows (≤ kMaxQuantRows): `panel` is
 // sixteen weight rows in quant_panels.h's layout, act_r as for QuantDot.
 using QuantPanelDot = void (*)(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out);
+// Two consecutive panels (32 output features, the second panel_stride bytes after the first) at once,
+// out[r][32]: each activation broadcast feeds two dpbusd, which the one-panel tiles' loads bound.
+using QuantPanelPairDot = void (*)(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride,
+                                   int rows, int k, float* out);
 // The products over panels, where an ISA has them (null members elsewhere), and its int8 peak loop.
 struct QuantPanelDots {
   QuantPanelDot q8_0 = nullptr, q4_0 = nullptr, q4_k = nullptr, q5_k = nullptr, q6_k = nullptr;
   // A register-only int8 dot-product loop: `iterations` rounds of int8_loop_ops operations.
   float (*int8_loop)(int64_t iterations) = nullptr;
   int int8_loop_ops = 0;
+  // Pairs of panels at once where a type has them (null: one panel at a time).
+  QuantPanelPairDot q8_0_pair = nullptr, q4_k_pair = nullptr;
 };
 extern const QuantPanelDots kVnniPanelDots;  // only where cpu_has_avx512_vnni()
 

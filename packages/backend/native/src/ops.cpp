@@ -112,6 +112,15 @@ static QuantPanelDot panel_dot(const QuantDots& dots, DType type) {
   }
 }
 
+static QuantPanelPairDot panel_pair_dot(const QuantDots& dots, DType type) {
+  if (dots.panels == nullptr) return nullptr;
+  switch (type) {
+    case DType::Q8_0: return dots.panels->q8_0_pair;
+    case DType::Q4_K: return dots.panels->q4_k_pair;
+    default: return nullptr;
+  }
+}
+
 bool use_quant_panels(const Kernels& kernels, ThreadPool& pool, PackedWeight& w) {
   if (!is_quantized(w.dtype) || !w.quant_panels.empty() || panel_dot(kernels.quant, w.dtype) == nullptr) return false;
   const int panels = (w.n + kQuantPanelRows - 1) / kQuantPanelRows;
@@ -154,12 +163,12 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
   // weight rows from cache across the tiles.
   const int groups = (n + kQuantPanelRows - 1) / kQuantPanelRows;
   const int tiles = (rows + kMaxQuantRows - 1) / kMaxQuantRows;
-  // out[r][j - j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n).
-  const auto store = [&](const float* out, int r0, int tile_rows, int j0) {
+  // out[r · ld + j − j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n).
+  const auto store = [&](const float* out, int ld, int r0, int tile_rows, int j0) {
     for (int r = 0; r < tile_rows; ++r) {
       for (int j = j0; j < std::min(n, j0 + kQuantPanelRows); ++j) {
         float& dst = y[static_cast<size_t>(r0 + r) * n + j];
-        const float v = out[r * kQuantPanelRows + (j - j0)] + (bias ? bias[j] : 0.0f);
+        const float v = out[r * ld + (j - j0)] + (bias ? bias[j] : 0.0f);
         dst = accumulate ? dst + v : v;
       }
     }
@@ -172,14 +181,36 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
       }
     });
   };
-  if (!w.quant_panels.empty()) {  // sixteen weight rows at a time (quant_panels.h)
+  if (!w.quant_panels.empty()) {  // sixteen weight rows at a time (quant_panels.h), or 32 in pairs
     const QuantPanelDot dot = panel_dot(ctx.kernels.quant, w.dtype);
     if (dot == nullptr) throw std::invalid_argument("gemm: these kernels have no product over quantized panels");
+    const QuantPanelPairDot pair = ctx.quant_panel_pairs ? panel_pair_dot(ctx.kernels.quant, w.dtype) : nullptr;
     const size_t bytes = panel_bytes(w.dtype, k);
-    for_each_item([&](int g, int r0, int tile_rows) {
-      float out[kMaxQuantRows * kQuantPanelRows];
-      dot(w.quant_panels.data() + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
-      store(out, r0, tile_rows, g * kQuantPanelRows);
+    const uint8_t* panels = w.quant_panels.data();
+    if (pair == nullptr) {
+      for_each_item([&](int g, int r0, int tile_rows) {
+        float out[kMaxQuantRows * kQuantPanelRows];
+        dot(panels + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+        store(out, kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
+      });
+      return;
+    }
+    // Work item = (two panels, one tile of activation rows); an odd last panel goes alone.
+    const int pairs = (groups + 1) / 2;
+    ctx.pool.parallel_for(static_cast<size_t>(pairs) * tiles, [&](size_t begin, size_t end) {
+      for (size_t item = begin; item < end; ++item) {
+        const int g = static_cast<int>(item / tiles) * 2, r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
+        const int tile_rows = std::min(kMaxQuantRows, rows - r0);
+        float out[kMaxQuantRows * 2 * kQuantPanelRows];
+        if (g + 1 < groups) {
+          pair(panels + bytes * g, bytes, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+          store(out, 2 * kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
+          store(out + kQuantPanelRows, 2 * kQuantPanelRows, r0, tile_rows, (g + 1) * kQuantPanelRows);
+        } else {
+          dot(panels + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+          store(out, kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
+        }
+      }
     });
     return;
   }
@@ -192,7 +223,7 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
       dot(blocks + w.row_bytes * j, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, column);
       for (int r = 0; r < tile_rows; ++r) out[r * kQuantPanelRows + (j - g * kQuantPanelRows)] = column[r];
     }
-    store(out, r0, tile_rows, g * kQuantPanelRows);
+    store(out, kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
   });
 }
 

@@ -75,6 +75,8 @@ struct Context {
   // BF16 weights on the BF16 dot-product instruction (activations rounded to BF16) when the kernels
   // have it; otherwise, or when false, widened to float32 (exactly the float32 product).
   bool bf16_dot = false;
+  // Quantized panels two at a time where the kernels can (false: one at a time, for side-by-side benches).
+  bool quant_panel_pairs = true;
 };
 
 // y[m][n] (+)= x[m][:] · W[n][:] + bias[n], for x of shape [rows][w.k] and y of shape [rows][w.n].

@@ -132,6 +132,98 @@ static void q4_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, 
   for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
 }
 
+// The pair tiles: two consecutive panels (32 output features) for the same activation rows, so each
+// broadcast of four activation bytes feeds two dpbusd. out[r][0..15] is the first panel's, [16..31]
+// the second's. They keep twice the accumulators, so they take fewer rows at a time.
+template <int Rows>
+static void q8_0_pair_tile(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int k,
+                           float* out) {
+  __m512 sum[Rows][2];
+  for (int r = 0; r < Rows; ++r) sum[r][0] = sum[r][1] = _mm512_setzero_ps();
+  const auto* first = reinterpret_cast<const PanelBlockQ8_0*>(panel);
+  const auto* second = reinterpret_cast<const PanelBlockQ8_0*>(panel + panel_stride);
+  for (int b = 0; b < k / kQK; ++b) {
+    const ActBlock32* a[Rows];
+    __m512i acc[Rows][2];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock32*>(acts + r * stride) + b;
+      acc[r][0] = acc[r][1] = _mm512_set1_epi32(-128 * a[r]->sum);  // the codes are w + 128
+    }
+    for (int q = 0; q < kQK / 4; ++q) {
+      const __m512i codes0 = _mm512_loadu_si512(first[b].codes[q]), codes1 = _mm512_loadu_si512(second[b].codes[q]);
+      for (int r = 0; r < Rows; ++r) {
+        const __m512i x = broadcast4(a[r]->qs + 4 * q);
+        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], codes0, x);
+        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], codes1, x);
+      }
+    }
+    const __m512 d0 = widen_halves(first[b].d), d1 = widen_halves(second[b].d);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 scale = _mm512_set1_ps(a[r]->d);
+      sum[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), _mm512_mul_ps(d0, scale), sum[r][0]);
+      sum[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), _mm512_mul_ps(d1, scale), sum[r][1]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r, sum[r][0]);
+    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r + kQuantPanelRows, sum[r][1]);
+  }
+}
+
+template <int Rows>
+static void q4_k_pair_tile(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int k,
+                           float* out) {
+  __m512 sum[Rows][2];
+  for (int r = 0; r < Rows; ++r) sum[r][0] = sum[r][1] = _mm512_setzero_ps();
+  const auto* first = reinterpret_cast<const PanelBlockQ4_K*>(panel);
+  const auto* second = reinterpret_cast<const PanelBlockQ4_K*>(panel + panel_stride);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  for (int b = 0; b < k / kQKK; ++b) {
+    const PanelBlockQ4_K* block[2] = {first + b, second + b};
+    const ActBlock256* a[Rows];
+    __m512i total[Rows][2], minimums[Rows][2];
+    for (int r = 0; r < Rows; ++r) {
+      a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
+      total[r][0] = total[r][1] = minimums[r][0] = minimums[r][1] = _mm512_setzero_si512();
+    }
+    for (int s = 0; s < 8; ++s) {
+      __m512i acc[Rows][2];
+      for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+      for (int v = 0; v < 4; ++v) {
+        const __m512i packed0 = _mm512_loadu_si512(block[0]->codes[s][v]), packed1 = _mm512_loadu_si512(block[1]->codes[s][v]);
+        const __m512i low0 = _mm512_and_si512(packed0, low4), high0 = _mm512_and_si512(_mm512_srli_epi16(packed0, 4), low4);
+        const __m512i low1 = _mm512_and_si512(packed1, low4), high1 = _mm512_and_si512(_mm512_srli_epi16(packed1, 4), low4);
+        for (int r = 0; r < Rows; ++r) {
+          const __m512i x = broadcast4(a[r]->qs + 32 * s + 4 * v), y = broadcast4(a[r]->qs + 32 * s + 16 + 4 * v);
+          acc[r][0] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][0], low0, x), high0, y);
+          acc[r][1] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][1], low1, x), high1, y);
+        }
+      }
+      for (int h = 0; h < 2; ++h) {
+        const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[h]->scales[s])));
+        const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[h]->mins[s])));
+        const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
+        for (int r = 0; r < Rows; ++r) {
+          total[r][h] = _mm512_add_epi32(total[r][h], _mm512_mullo_epi32(acc[r][h], scales));
+          minimums[r][h] = _mm512_dpwssd_epi32(minimums[r][h], mins_twice, broadcast4(a[r]->sums + 2 * s));
+        }
+      }
+    }
+    for (int h = 0; h < 2; ++h) {
+      const __m512 d = widen_halves(block[h]->d), dmin = widen_halves(block[h]->dmin);
+      for (int r = 0; r < Rows; ++r) {
+        const __m512 scale = _mm512_set1_ps(a[r]->d);
+        sum[r][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r][h]), _mm512_mul_ps(d, scale), sum[r][h]);
+        sum[r][h] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r][h]), _mm512_mul_ps(dmin, scale), sum[r][h]);
+      }
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r, sum[r][0]);
+    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r + kQuantPanelRows, sum[r][1]);
+  }
+}
+
 // Bit `Bit` of each byte of `high`, moved to bit 4 (the top of a five-bit code); 16-bit shifts of at
 // most four keep every byte's bits within it.
 template <int Bit>
@@ -292,6 +384,31 @@ static void q5_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride,
   in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
 }
 
+using PairTile = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int, float*);
+
+// out[r][32] for r < rows ≤ kMaxQuantRows, in tiles of at most `Widest` rows.
+template <int Widest>
+static void pairs_in_tiles(const PairTile (&tiles)[Widest + 1], const uint8_t* panel, size_t panel_stride,
+                           const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  for (int r0 = 0; r0 < rows; r0 += Widest) {
+    const int count = rows - r0 < Widest ? rows - r0 : Widest;
+    tiles[count](panel, panel_stride, acts + r0 * stride, stride, k, out + 2 * kQuantPanelRows * r0);
+  }
+}
+
+static void q8_0_pair(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int rows, int k,
+                      float* out) {
+  static const PairTile tiles[] = {nullptr,           q8_0_pair_tile<1>, q8_0_pair_tile<2>, q8_0_pair_tile<3>,
+                                   q8_0_pair_tile<4>, q8_0_pair_tile<5>, q8_0_pair_tile<6>};
+  pairs_in_tiles<6>(tiles, panel, panel_stride, acts, stride, rows, k, out);
+}
+
+static void q4_k_pair(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int rows, int k,
+                      float* out) {
+  static const PairTile tiles[] = {nullptr, q4_k_pair_tile<1>, q4_k_pair_tile<2>, q4_k_pair_tile<3>};
+  pairs_in_tiles<3>(tiles, panel, panel_stride, acts, stride, rows, k, out);
+}
+
 // A register-only dpbusd loop (the int8 peak): ten independent 512-bit accumulators.
 static float dpbusd_loop(int64_t iterations) {
   __m512i acc[10];
@@ -305,7 +422,8 @@ static float dpbusd_loop(int64_t iterations) {
   return static_cast<float>(_mm512_reduce_add_epi32(total));
 }
 
-const QuantPanelDots kVnniPanelDots = {q8_0_panel, q4_0_panel, q4_k_panel, q5_k_panel, q6_k_panel, dpbusd_loop, 10 * 64 * 2};
+const QuantPanelDots kVnniPanelDots = {q8_0_panel, q4_0_panel,  q4_k_panel, q5_k_panel, q6_k_panel,
+                                       dpbusd_loop, 10 * 64 * 2, q8_0_pair,  q4_k_pair};
 
 }  // namespace anneal
 
