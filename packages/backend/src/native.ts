@@ -55,6 +55,16 @@ export interface MoeShape {
   routedScale?: number;
 }
 
+/** RoPE over rows of heads, as a copy; `rotaryDim`: only each head's first values turn (partial rotary). */
+export type RopeKernel = (
+  x: Float32Array,
+  positions: Int32Array,
+  heads: number,
+  headDim: number,
+  theta: number,
+  rotaryDim?: number,
+) => Float32Array;
+
 /** GGUF's block-quantized types the engine multiplies in place (llama.cpp's exact layouts). */
 export type QuantizedType = "Q8_0" | "Q4_0" | "Q4_K" | "Q5_K" | "Q6_K";
 export type TensorDType = "F32" | "F16" | "BF16" | QuantizedType;
@@ -246,15 +256,7 @@ export interface CudaKernels {
     backend: GemmBackend,
   ): Float32Array;
   rmsNorm(x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): Float32Array;
-  /** `rotaryDim`: rotate only each head's first values (partial rotary); all of them when absent. */
-  rope(
-    x: Float32Array,
-    positions: Int32Array,
-    heads: number,
-    headDim: number,
-    theta: number,
-    rotaryDim?: number,
-  ): Float32Array;
+  rope: RopeKernel;
   attention(...args: AttentionArgs): Float32Array;
   siluMul(gate: Float32Array, up: Float32Array): Float32Array;
   rowStats(
@@ -352,14 +354,7 @@ export interface NativeAddon {
       kernels?: KernelChoice,
     ): Float32Array;
     /** `rotaryDim`: rotate only each head's first values (partial rotary); all of them when absent. */
-    rope(
-      x: Float32Array,
-      positions: Int32Array,
-      heads: number,
-      headDim: number,
-      theta: number,
-      rotaryDim?: number,
-    ): Float32Array;
+    rope: RopeKernel;
     attention(...args: [...AttentionArgs, kernels?: KernelChoice]): Float32Array;
     rowStats(
       logits: Float32Array,

@@ -30,8 +30,9 @@ async function batchedPasses(address: string): Promise<number> {
   );
 }
 
-const post = (path: string, body: unknown) =>
-  fetch(`${origin}${path}`, {
+/** POSTs `body` as JSON to `path` on the SDAR server, or on the server at `at`. */
+const post = (path: string, body: unknown, at = origin) =>
+  fetch(`${at}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -116,30 +117,30 @@ describe("serving SDAR", () => {
     try {
       const address = await fast.listen(0, "127.0.0.1");
       await fast.ready;
-      const response = await fetch(`${address}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
+      const response = await post(
+        "/v1/chat/completions",
+        {
           model: "fast",
           messages: [{ role: "user", content: "hi" }],
           max_tokens: 20,
           temperature: 0,
-        }),
-      });
+        },
+        address,
+      );
       expect(response.status).toBe(200);
       const body = (await response.json()) as { usage: { completion_tokens: number; forward_passes: number } };
       expect(body.usage.completion_tokens).toBeLessThanOrEqual(20);
       expect(body.usage.forward_passes).toBeGreaterThan(0);
       // Structured output is not laid out for its decoding yet: a 400 naming the field, not a 500.
-      const structured = await fetch(`${address}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
+      const structured = await post(
+        "/v1/chat/completions",
+        {
           model: "fast",
           messages: [{ role: "user", content: "hi" }],
           response_format: { type: "json_object" },
-        }),
-      });
+        },
+        address,
+      );
       expect(structured.status).toBe(400);
       expect(((await structured.json()) as { error: { param: string } }).error.param).toBe("response_format");
       // and its catalogue entry does not claim what it refuses
@@ -156,17 +157,17 @@ describe("serving SDAR", () => {
     try {
       const address = await llada2.listen(0, "127.0.0.1");
       await llada2.ready;
-      const response = await fetch(`${address}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
+      const response = await post(
+        "/v1/chat/completions",
+        {
           model: "llada2",
           messages: [{ role: "user", content: "hi" }],
           max_tokens: 20,
           reasoning_effort: "high",
           ignore_eos: true,
-        }),
-      });
+        },
+        address,
+      );
       expect(response.status).toBe(200);
       const body = (await response.json()) as { usage: { completion_tokens: number; forward_passes: number } };
       expect(body.usage.completion_tokens).toBe(20);
@@ -176,17 +177,17 @@ describe("serving SDAR", () => {
 
       // Concurrent requests, each at its own block, share passes and answer as they do alone.
       const ask = async (content: string) => {
-        const answer = await fetch(`${address}/v1/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
+        const answer = await post(
+          "/v1/chat/completions",
+          {
             model: "llada2",
             messages: [{ role: "user", content }],
             max_tokens: 40,
             temperature: 0,
             ignore_eos: true,
-          }),
-        });
+          },
+          address,
+        );
         return ((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
       };
       const prompts = ["hi", "a much longer question, whose prompt fills more of the first block"];

@@ -1,7 +1,8 @@
 // Each family decodes with its published sampler exactly as the reference sampler does at
 // temperature 0 (test/support/reference-generate.ts, written from LLaDA's generate.py and Dream's
 // generation_utils.py over the float64 reference forward): LLaDA (and LLaDA-1.5, which shares its
-// architecture and generate.py), LLaDA-MoE, and Dream (the sampler Dream-Coder and DiffuCoder publish).
+// architecture and generate.py), LLaDA-MoE, Dream (the sampler Dream-Coder and DiffuCoder publish),
+// and the block-diffusion families SDAR, LLaDA2 and Fast-dLLM v2.
 import { describe, expect, it } from "vitest";
 import { generate, type LoadedCheckpoint, loadCheckpoint } from "../src/index";
 import {
@@ -13,6 +14,7 @@ import {
 import {
   MASK_ID,
   TINY_FAST_DLLM_V2,
+  TINY_LLADA2,
   TINY_MOE,
   TINY_SDAR,
   TINY_SDAR_MOE,
@@ -122,6 +124,28 @@ describe("SDAR: generate.py's block decoding over the exact block cache", () => 
     while (!result.done);
     // 1 prefill + 2 blocks × 4 steps + 1 refresh between them (none after the last)
     expect(result.value.forwardPasses).toBe(1 + 8 + 1);
+  });
+});
+
+describe("LLaDA2: its generate's block decoding (blocks of 32, at least one a step, every one above 0.95)", () => {
+  it("commits the reference sampler's tokens over the prompt's block and the next", async () => {
+    const written = writeCheckpoint({ ...TINY_LLADA2, seed: 87 });
+    const checkpoint = await loadCheckpoint(written.dir, { threads: 2 });
+    expect(checkpoint.variant.name).toBe("LLaDA2.0");
+    expect(checkpoint.variant.decoding).toMatchObject({ sampler: "threshold_quota", threshold: 0.95, temperature: 0 });
+    const maxTokens = 40; // a canvas of 64: the prompt's block and the next
+    // Its generate is SDAR's, with its own block size and threshold (modeling_llada2_moe.py, generate).
+    const expected = referenceSdarGenerate(written.spec, written.weights, prompt, {
+      maxTokens,
+      blockSize: 32,
+      stepsPerBlock: 32,
+      threshold: 0.95,
+      maskId: MASK_ID,
+    });
+    // steps = one per position: 32 a block, as its generate's steps = block_length
+    expect(
+      await engineTokens(checkpoint, { maxTokens, steps: maxTokens, threshold: 0.95, sampler: "threshold_quota" }),
+    ).toEqual(expected);
   });
 });
 

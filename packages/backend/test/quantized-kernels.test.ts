@@ -59,6 +59,26 @@ const half = (value: number) => {
   return ((exponent + 15) << 10) | Math.round((value / 2 ** exponent - 1) * 1024);
 };
 
+/**
+ * Q4_K's and Q5_K's 12 bytes of packed 6-bit scales and minimums, as llama.cpp lays them out, for
+ * scales sc_j = 10 + j + 40·[j ≥ 4] and minimums m_j = 2j + 33·[j ≥ 4] (so the high bits matter).
+ */
+function packKQuantScales(scales: Uint8Array): { sc: number[]; m: number[] } {
+  const sc = Array.from({ length: 8 }, (_, j) => 10 + j + (j >= 4 ? 40 : 0));
+  const m = Array.from({ length: 8 }, (_, j) => 2 * j + (j >= 4 ? 33 : 0));
+  for (let j = 0; j < 8; j++) {
+    if (j < 4) {
+      scales[j] = (scales[j] as number) | (sc[j] as number);
+      scales[j + 4] = (scales[j + 4] as number) | (m[j] as number);
+    } else {
+      scales[j + 4] = ((sc[j] as number) & 0xf) | (((m[j] as number) & 0xf) << 4);
+      scales[j - 4] = (scales[j - 4] as number) | (((sc[j] as number) >> 4) << 6);
+      scales[j] = (scales[j] as number) | (((m[j] as number) >> 4) << 6);
+    }
+  }
+  return { sc, m };
+}
+
 describe("GGUF block layouts", () => {
   it("Q8_0: x = d · q", () => {
     const block = new Uint8Array(34);
@@ -82,20 +102,7 @@ describe("GGUF block layouts", () => {
     const view = new DataView(block.buffer);
     view.setUint16(0, half(1), true); // d
     view.setUint16(2, half(0.5), true); // dmin
-    // Scales sc_j = 10 + j + 40·[j ≥ 4] and minimums m_j = 2j + 33·[j ≥ 4] (so the high bits matter).
-    const sc = Array.from({ length: 8 }, (_, j) => 10 + j + (j >= 4 ? 40 : 0));
-    const m = Array.from({ length: 8 }, (_, j) => 2 * j + (j >= 4 ? 33 : 0));
-    const scales = block.subarray(4, 16);
-    for (let j = 0; j < 8; j++) {
-      if (j < 4) {
-        scales[j] = (scales[j] as number) | (sc[j] as number);
-        scales[j + 4] = (scales[j + 4] as number) | (m[j] as number);
-      } else {
-        scales[j + 4] = ((sc[j] as number) & 0xf) | (((m[j] as number) & 0xf) << 4);
-        scales[j - 4] = (scales[j - 4] as number) | (((sc[j] as number) >> 4) << 6);
-        scales[j] = (scales[j] as number) | (((m[j] as number) >> 4) << 6);
-      }
-    }
+    const { sc, m } = packKQuantScales(block.subarray(4, 16));
     for (let l = 0; l < 128; l++) block[16 + l] = (l % 16) | ((15 - (l % 16)) << 4);
     const values = addon.kernels.dequantize(block, "Q4_K", 256);
     for (let j = 0; j < 8; j++) {
@@ -112,19 +119,7 @@ describe("GGUF block layouts", () => {
     const view = new DataView(block.buffer);
     view.setUint16(0, half(1), true); // d
     view.setUint16(2, half(0.5), true); // dmin
-    const sc = Array.from({ length: 8 }, (_, j) => 10 + j + (j >= 4 ? 40 : 0));
-    const m = Array.from({ length: 8 }, (_, j) => 2 * j + (j >= 4 ? 33 : 0));
-    const scales = block.subarray(4, 16);
-    for (let j = 0; j < 8; j++) {
-      if (j < 4) {
-        scales[j] = (scales[j] as number) | (sc[j] as number);
-        scales[j + 4] = (scales[j + 4] as number) | (m[j] as number);
-      } else {
-        scales[j + 4] = ((sc[j] as number) & 0xf) | (((m[j] as number) & 0xf) << 4);
-        scales[j - 4] = (scales[j - 4] as number) | (((sc[j] as number) >> 4) << 6);
-        scales[j] = (scales[j] as number) | (((m[j] as number) >> 4) << 6);
-      }
-    }
+    const { sc, m } = packKQuantScales(block.subarray(4, 16));
     // codes 0..31 (element i of the super-block: (7i + 3) mod 32), as llama.cpp's dequantize_row_q5_K reads them
     const code = (j: number, l: number) => (7 * (32 * j + l) + 3) % 32;
     for (let l = 0; l < 32; l++) {

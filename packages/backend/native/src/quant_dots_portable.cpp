@@ -43,43 +43,21 @@ static void q4_0(const uint8_t* w, const uint8_t* acts, size_t stride, int rows,
   });
 }
 
-static void q4_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  const auto* blocks = reinterpret_cast<const BlockQ4_K*>(w);
+// Q4_K and Q5_K: integer sums per sub-block of 32 scaled by its 6-bit scale, minus the minimums.
+template <class Block>
+static void k_quant(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  const auto* blocks = reinterpret_cast<const Block*>(w);
   each_row(acts, stride, rows, out, [&](const uint8_t* row) {
     const auto* a = reinterpret_cast<const ActBlock256*>(row);
     float total = 0;
     for (int b = 0; b < k / kQKK; ++b) {
-      const BlockQ4_K& block = blocks[b];
+      const Block& block = blocks[b];
       int scaled = 0, minimums = 0;  // Σ sc_j · Σ q·x over sub-block j, and Σ m_j · Σ x
       for (int j = 0; j < 8; ++j) {
         uint8_t sc, m;
         q4k_scale_min(block.scales, j, sc, m);
-        const uint8_t* q = block.qs + 32 * (j / 2);
-        const int shift = (j % 2) * 4;
         int sum = 0;
-        for (int l = 0; l < 32; ++l) sum += ((q[l] >> shift) & 0xF) * a[b].qs[32 * j + l];
-        scaled += sc * sum;
-        minimums += m * (a[b].sums[2 * j] + a[b].sums[2 * j + 1]);
-      }
-      total += half(block.d) * a[b].d * scaled - half(block.dmin) * a[b].d * minimums;
-    }
-    return total;
-  });
-}
-
-static void q5_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  const auto* blocks = reinterpret_cast<const BlockQ5_K*>(w);
-  each_row(acts, stride, rows, out, [&](const uint8_t* row) {
-    const auto* a = reinterpret_cast<const ActBlock256*>(row);
-    float total = 0;
-    for (int b = 0; b < k / kQKK; ++b) {
-      const BlockQ5_K& block = blocks[b];
-      int scaled = 0, minimums = 0;  // as Q4_K's, with five-bit codes
-      for (int j = 0; j < 8; ++j) {
-        uint8_t sc, m;
-        q4k_scale_min(block.scales, j, sc, m);
-        int sum = 0;
-        for (int l = 0; l < 32; ++l) sum += q5k_code(block, j, l) * a[b].qs[32 * j + l];
+        for (int l = 0; l < 32; ++l) sum += k_quant_code(block, j, l) * a[b].qs[32 * j + l];
         scaled += sc * sum;
         minimums += m * (a[b].sums[2 * j] + a[b].sums[2 * j + 1]);
       }
@@ -116,6 +94,6 @@ static void q6_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows,
   });
 }
 
-const QuantDots kPortableQuantDots = {"portable", q8_0, q4_0, q4_k, q5_k, q6_k, quantize_activations};
+const QuantDots kPortableQuantDots = {"portable", q8_0, q4_0, k_quant<BlockQ4_K>, k_quant<BlockQ5_K>, q6_k, quantize_activations};
 
 }  // namespace anneal

@@ -9,6 +9,8 @@
 
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "kernels.h"
 #include "quant_format.h"
 
@@ -121,13 +123,16 @@ struct QuantDots {
     for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]) - offset[r];
   }
 
-  static void q4_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  // Q4_K's product, and Q5_K's: the same scales and minimums; Q5_K's codes take a fifth bit from qh,
+  // bit j of whose bytes is the top bit of sub-block j's codes.
+  template <class Block>
+  static void k_quant(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
     __m256 acc[kMaxQuantRows];
     for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
-    const auto* blocks = reinterpret_cast<const BlockQ4_K*>(w);
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const auto* blocks = reinterpret_cast<const Block*>(w);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
     for (int b = 0; b < k / kQKK; ++b) {
-      const BlockQ4_K& block = blocks[b];
+      const Block& block = blocks[b];
       const float d = widen_half(block.d), dmin = widen_half(block.dmin);
       uint8_t sc[8], m[8];
       for (int j = 0; j < 8; ++j) q4k_scale_min(block.scales, j, sc[j], m[j]);
@@ -137,6 +142,14 @@ struct QuantDots {
         const __m256i packed = load(block.qs + 32 * c);
         codes[2 * c] = _mm256_and_si256(packed, low4);
         codes[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+      }
+      if constexpr (std::is_same_v<Block, BlockQ5_K>) {
+        // Bit j of each qh byte moved to bit 4 (16-bit shifts of at most 4 keep a byte's bits in it).
+        const __m256i high = load(block.qh);
+        const __m256i top[8] = {
+            _mm256_slli_epi16(high, 4), _mm256_slli_epi16(high, 3), _mm256_slli_epi16(high, 2), _mm256_slli_epi16(high, 1),
+            high,                       _mm256_srli_epi16(high, 1), _mm256_srli_epi16(high, 2), _mm256_srli_epi16(high, 3)};
+        for (int j = 0; j < 8; ++j) codes[j] = _mm256_or_si256(codes[j], _mm256_and_si256(top[j], bit4));
       }
       for (int j = 0; j < 8; ++j) scales[j] = Dot::scales(sc[j], sc[j]);
       const typename Dot::SuperBlock prepared = Dot::prepare(codes, scales);
@@ -154,43 +167,12 @@ struct QuantDots {
     for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]);
   }
 
-  // Q4_K's product with a fifth bit: bit j of qh's bytes is the top bit of sub-block j's codes.
+  static void q4_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+    k_quant<BlockQ4_K>(w, acts, stride, rows, k, out);
+  }
+
   static void q5_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-    __m256 acc[kMaxQuantRows];
-    for (int r = 0; r < rows; ++r) acc[r] = _mm256_setzero_ps();
-    const auto* blocks = reinterpret_cast<const BlockQ5_K*>(w);
-    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
-    for (int b = 0; b < k / kQKK; ++b) {
-      const BlockQ5_K& block = blocks[b];
-      const float d = widen_half(block.d), dmin = widen_half(block.dmin);
-      uint8_t sc[8], m[8];
-      for (int j = 0; j < 8; ++j) q4k_scale_min(block.scales, j, sc[j], m[j]);
-      const __m256i high = load(block.qh);
-      // Bit j of each byte moved to bit 4 (16-bit shifts of at most 4 keep a byte's bits in it).
-      const __m256i top[8] = {
-          _mm256_and_si256(_mm256_slli_epi16(high, 4), bit4), _mm256_and_si256(_mm256_slli_epi16(high, 3), bit4),
-          _mm256_and_si256(_mm256_slli_epi16(high, 2), bit4), _mm256_and_si256(_mm256_slli_epi16(high, 1), bit4),
-          _mm256_and_si256(high, bit4),                        _mm256_and_si256(_mm256_srli_epi16(high, 1), bit4),
-          _mm256_and_si256(_mm256_srli_epi16(high, 2), bit4), _mm256_and_si256(_mm256_srli_epi16(high, 3), bit4)};
-      __m256i codes[8], scales[8];
-      for (int c = 0; c < 4; ++c) {
-        const __m256i packed = load(block.qs + 32 * c);
-        codes[2 * c] = _mm256_or_si256(_mm256_and_si256(packed, low4), top[2 * c]);
-        codes[2 * c + 1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), low4), top[2 * c + 1]);
-      }
-      for (int j = 0; j < 8; ++j) scales[j] = Dot::scales(sc[j], sc[j]);
-      const typename Dot::SuperBlock prepared = Dot::prepare(codes, scales);
-      const __m256i mins = _mm256_setr_epi16(m[0], m[0], m[1], m[1], m[2], m[2], m[3], m[3], m[4], m[4], m[5], m[5], m[6],
-                                             m[6], m[7], m[7]);
-      for (int r = 0; r < rows; ++r) {
-        const ActBlock256& a = reinterpret_cast<const ActBlock256*>(acts + r * stride)[b];
-        const __m256i total = Dot::superblock_dot(prepared, a.qs);
-        const __m256i minimums = _mm256_madd_epi16(load(a.sums), mins);
-        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * a.d), acc[r]);
-        acc[r] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(minimums), _mm256_set1_ps(dmin * a.d), acc[r]);
-      }
-    }
-    for (int r = 0; r < rows; ++r) out[r] = sum(acc[r]);
+    k_quant<BlockQ5_K>(w, acts, stride, rows, k, out);
   }
 
   static void q6_k(const uint8_t* w, const uint8_t* acts, size_t stride, int rows, int k, float* out) {

@@ -227,6 +227,20 @@ void quantize_row(DType type, const float* x, int k, uint8_t* out) {
   }
 }
 
+// Q4_K and Q5_K: x = d · sc_j · q − dmin · m_j.
+template <class Block>
+static void dequantize_k_quant(const Block* blocks, int k, float* out) {
+  for (int b = 0; b < k / kQKK; ++b, out += kQKK) {
+    const Block& block = blocks[b];
+    const float d = half(block.d), dmin = half(block.dmin);
+    for (int j = 0; j < 8; ++j) {
+      uint8_t sc, m;
+      q4k_scale_min(block.scales, j, sc, m);
+      for (int l = 0; l < 32; ++l) out[32 * j + l] = d * sc * k_quant_code(block, j, l) - dmin * m;
+    }
+  }
+}
+
 void dequantize_row(DType type, const uint8_t* blocks, int k, float* out) {
   check_row(type, k);
   switch (type) {
@@ -247,30 +261,8 @@ void dequantize_row(DType type, const uint8_t* blocks, int k, float* out) {
         }
       }
       return;
-    case DType::Q4_K:
-      for (int b = 0; b < k / kQKK; ++b, out += kQKK) {
-        const auto& block = reinterpret_cast<const BlockQ4_K*>(blocks)[b];
-        const float d = half(block.d), dmin = half(block.dmin);
-        for (int j = 0; j < 8; ++j) {
-          uint8_t sc, m;
-          q4k_scale_min(block.scales, j, sc, m);
-          const uint8_t* q = block.qs + 32 * (j / 2);
-          const int shift = (j % 2) * 4;
-          for (int l = 0; l < 32; ++l) out[32 * j + l] = d * sc * ((q[l] >> shift) & 0xF) - dmin * m;
-        }
-      }
-      return;
-    case DType::Q5_K:
-      for (int b = 0; b < k / kQKK; ++b, out += kQKK) {
-        const auto& block = reinterpret_cast<const BlockQ5_K*>(blocks)[b];
-        const float d = half(block.d), dmin = half(block.dmin);
-        for (int j = 0; j < 8; ++j) {
-          uint8_t sc, m;
-          q4k_scale_min(block.scales, j, sc, m);
-          for (int l = 0; l < 32; ++l) out[32 * j + l] = d * sc * q5k_code(block, j, l) - dmin * m;
-        }
-      }
-      return;
+    case DType::Q4_K: return dequantize_k_quant(reinterpret_cast<const BlockQ4_K*>(blocks), k, out);
+    case DType::Q5_K: return dequantize_k_quant(reinterpret_cast<const BlockQ5_K*>(blocks), k, out);
     case DType::Q6_K:
       for (int b = 0; b < k / kQKK; ++b, out += kQKK) {
         const auto& block = reinterpret_cast<const BlockQ6_K*>(blocks)[b];

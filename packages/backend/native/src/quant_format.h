@@ -65,8 +65,9 @@ inline void q4k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t&
   }
 }
 
-// Element l of sub-block j (0..7) of a Q5_K block: its code, 0..31.
-inline int q5k_code(const BlockQ5_K& block, int j, int l) {
+// Element l of sub-block j (0..7) of a Q4_K block: its code, 0..15; of a Q5_K block, 0..31.
+inline int k_quant_code(const BlockQ4_K& block, int j, int l) { return (block.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF; }
+inline int k_quant_code(const BlockQ5_K& block, int j, int l) {
   const int low = (block.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF;
   return low | (((block.qh[l] >> j) & 1) << 4);
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace anneal {
 
@@ -57,12 +58,14 @@ static void panel_q4_0(const uint8_t* rows, size_t row_bytes, int first, int n, 
 
 constexpr uint32_t kLowNibbles = 0x0F0F0F0Fu;
 
-static void panel_q4_k(const uint8_t* rows, size_t row_bytes, int first, int n, int k, PanelBlockQ4_K* out) {
+// Q4_K's and Q5_K's panels (the same d, dmin, packed scales and four-bit qs), and Q5_K's fifth bits.
+template <class Block, class Panel>
+static void panel_k_quant(const uint8_t* rows, size_t row_bytes, int first, int n, int k, Panel* out) {
   for (int b = 0; b < k / kQKK; ++b) {
-    PanelBlockQ4_K& panel = out[b];
+    Panel& panel = out[b];
     std::memset(&panel, 0, sizeof panel);
     for (int j = 0; j < kQuantPanelRows && first + j < n; ++j) {
-      const BlockQ4_K& block = reinterpret_cast<const BlockQ4_K*>(rows + row_bytes * (first + j))[b];
+      const Block& block = reinterpret_cast<const Block*>(rows + row_bytes * (first + j))[b];
       panel.d[j] = block.d;
       panel.dmin[j] = block.dmin;
       for (int s = 0; s < 8; ++s) {
@@ -73,30 +76,11 @@ static void panel_q4_k(const uint8_t* rows, size_t row_bytes, int first, int n, 
           const uint32_t first_half = word(qs + 4 * v), second_half = word(qs + 16 + 4 * v);
           put(panel.codes[s][v][j], s % 2 == 0 ? (first_half & kLowNibbles) | ((second_half & kLowNibbles) << 4)
                                                : ((first_half >> 4) & kLowNibbles) | (second_half & ~kLowNibbles));
-        }
-      }
-    }
-  }
-}
-
-static void panel_q5_k(const uint8_t* rows, size_t row_bytes, int first, int n, int k, PanelBlockQ5_K* out) {
-  for (int b = 0; b < k / kQKK; ++b) {
-    PanelBlockQ5_K& panel = out[b];
-    std::memset(&panel, 0, sizeof panel);
-    for (int j = 0; j < kQuantPanelRows && first + j < n; ++j) {
-      const BlockQ5_K& block = reinterpret_cast<const BlockQ5_K*>(rows + row_bytes * (first + j))[b];
-      panel.d[j] = block.d;
-      panel.dmin[j] = block.dmin;
-      for (int s = 0; s < 8; ++s) {
-        q4k_scale_min(block.scales, s, panel.scales[s][j], panel.mins[s][j]);
-        const uint8_t* qs = block.qs + 32 * (s / 2);
-        for (int v = 0; v < 4; ++v) {
-          const uint32_t first_half = word(qs + 4 * v), second_half = word(qs + 16 + 4 * v);
-          put(panel.codes[s][v][j], s % 2 == 0 ? (first_half & kLowNibbles) | ((second_half & kLowNibbles) << 4)
-                                               : ((first_half >> 4) & kLowNibbles) | (second_half & ~kLowNibbles));
-          for (int t = 0; t < 4; ++t) {
-            const int l = 4 * v + t;
-            panel.high[s][j][t] |= static_cast<uint8_t>((((block.qh[l] >> s) & 1) << v) | (((block.qh[l + 16] >> s) & 1) << (4 + v)));
+          if constexpr (std::is_same_v<Block, BlockQ5_K>) {
+            for (int t = 0; t < 4; ++t) {
+              const int l = 4 * v + t;
+              panel.high[s][j][t] |= static_cast<uint8_t>((((block.qh[l] >> s) & 1) << v) | (((block.qh[l + 16] >> s) & 1) << (4 + v)));
+            }
           }
         }
       }
@@ -153,8 +137,12 @@ void repack_to_panels(DType type, const uint8_t* rows, int n, int k, int begin, 
     switch (type) {
       case DType::Q8_0: panel_q8_0(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ8_0*>(panel)); break;
       case DType::Q4_0: panel_q4_0(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ4_0*>(panel)); break;
-      case DType::Q4_K: panel_q4_k(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ4_K*>(panel)); break;
-      case DType::Q5_K: panel_q5_k(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ5_K*>(panel)); break;
+      case DType::Q4_K:
+        panel_k_quant<BlockQ4_K>(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ4_K*>(panel));
+        break;
+      case DType::Q5_K:
+        panel_k_quant<BlockQ5_K>(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ5_K*>(panel));
+        break;
       default: panel_q6_k(rows, row_bytes, first, n, k, reinterpret_cast<PanelBlockQ6_K*>(panel)); break;
     }
   }

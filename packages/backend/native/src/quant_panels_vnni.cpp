@@ -31,30 +31,41 @@ static __m512 widen_halves(const uint16_t* bits) {
   return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits)));
 }
 
-// Rows is a template argument so that every per-row value lives in a register.
-template <int Rows>
-static void q8_0_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
-  __m512 sum[Rows];
-  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
-  const auto* blocks = reinterpret_cast<const PanelBlockQ8_0*>(panel);
+// Rows and Panels are template arguments so that every per-row value lives in a register. Panels
+// consecutive panels (panel_stride bytes apart) share each broadcast of four activation bytes: two
+// feed two dpbusd per broadcast, which the one-panel tiles' loads bound. out[r][16 · Panels].
+template <int Rows, int Panels>
+static void q8_0_tile(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int k, float* out) {
+  __m512 sum[Rows][Panels];
+  for (int r = 0; r < Rows; ++r)
+    for (int h = 0; h < Panels; ++h) sum[r][h] = _mm512_setzero_ps();
   for (int b = 0; b < k / kQK; ++b) {
-    const PanelBlockQ8_0& block = blocks[b];
+    const PanelBlockQ8_0* block[Panels];
+    for (int h = 0; h < Panels; ++h) block[h] = reinterpret_cast<const PanelBlockQ8_0*>(panel + h * panel_stride) + b;
     const ActBlock32* a[Rows];
-    __m512i acc[Rows];
+    __m512i acc[Rows][Panels];
     for (int r = 0; r < Rows; ++r) {
       a[r] = reinterpret_cast<const ActBlock32*>(acts + r * stride) + b;
-      acc[r] = _mm512_set1_epi32(-128 * a[r]->sum);  // the codes are w + 128: take 128 · Σx back off
+      // the codes are w + 128: take 128 · Σx back off
+      for (int h = 0; h < Panels; ++h) acc[r][h] = _mm512_set1_epi32(-128 * a[r]->sum);
     }
     for (int q = 0; q < kQK / 4; ++q) {
-      const __m512i codes = _mm512_loadu_si512(block.codes[q]);
-      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_dpbusd_epi32(acc[r], codes, broadcast4(a[r]->qs + 4 * q));
+      __m512i codes[Panels];
+      for (int h = 0; h < Panels; ++h) codes[h] = _mm512_loadu_si512(block[h]->codes[q]);
+      for (int r = 0; r < Rows; ++r) {
+        const __m512i x = broadcast4(a[r]->qs + 4 * q);
+        for (int h = 0; h < Panels; ++h) acc[r][h] = _mm512_dpbusd_epi32(acc[r][h], codes[h], x);
+      }
     }
-    const __m512 d = widen_halves(block.d);
-    for (int r = 0; r < Rows; ++r) {
-      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r]), _mm512_mul_ps(d, _mm512_set1_ps(a[r]->d)), sum[r]);
+    for (int h = 0; h < Panels; ++h) {
+      const __m512 d = widen_halves(block[h]->d);
+      for (int r = 0; r < Rows; ++r) {
+        sum[r][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][h]), _mm512_mul_ps(d, _mm512_set1_ps(a[r]->d)), sum[r][h]);
+      }
     }
   }
-  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+  for (int r = 0; r < Rows; ++r)
+    for (int h = 0; h < Panels; ++h) _mm512_storeu_ps(out + Panels * kQuantPanelRows * r + kQuantPanelRows * h, sum[r][h]);
 }
 
 template <int Rows>
@@ -87,143 +98,6 @@ static void q4_0_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, 
   for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
 }
 
-// Four rows at most: each keeps four vectors (sub-block sum, super-block total, minimums, float sum).
-template <int Rows>
-static void q4_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
-  __m512 sum[Rows];
-  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
-  const auto* blocks = reinterpret_cast<const PanelBlockQ4_K*>(panel);
-  const __m512i low4 = _mm512_set1_epi8(0x0F);
-  for (int b = 0; b < k / kQKK; ++b) {
-    const PanelBlockQ4_K& block = blocks[b];
-    const ActBlock256* a[Rows];
-    __m512i total[Rows], minimums[Rows];
-    for (int r = 0; r < Rows; ++r) {
-      a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
-      total[r] = minimums[r] = _mm512_setzero_si512();
-    }
-    for (int s = 0; s < 8; ++s) {
-      __m512i acc[Rows];
-      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_setzero_si512();
-      for (int v = 0; v < 4; ++v) {
-        const __m512i packed = _mm512_loadu_si512(block.codes[s][v]);
-        const __m512i low = _mm512_and_si512(packed, low4), high = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low4);
-        for (int r = 0; r < Rows; ++r) {
-          acc[r] = _mm512_dpbusd_epi32(acc[r], low, broadcast4(a[r]->qs + 32 * s + 4 * v));
-          acc[r] = _mm512_dpbusd_epi32(acc[r], high, broadcast4(a[r]->qs + 32 * s + 16 + 4 * v));
-        }
-      }
-      const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales[s])));
-      const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.mins[s])));
-      // (m, m) as int16 pairs, so one dpwssd gives m · (sum of the sub-block's two halves of 16).
-      const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
-      for (int r = 0; r < Rows; ++r) {
-        total[r] = _mm512_add_epi32(total[r], _mm512_mullo_epi32(acc[r], scales));
-        minimums[r] = _mm512_dpwssd_epi32(minimums[r], mins_twice, broadcast4(a[r]->sums + 2 * s));
-      }
-    }
-    const __m512 d = widen_halves(block.d), dmin = widen_halves(block.dmin);
-    for (int r = 0; r < Rows; ++r) {
-      const __m512 scale = _mm512_set1_ps(a[r]->d);
-      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), _mm512_mul_ps(d, scale), sum[r]);
-      sum[r] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r]), _mm512_mul_ps(dmin, scale), sum[r]);
-    }
-  }
-  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
-}
-
-// The pair tiles: two consecutive panels (32 output features) for the same activation rows, so each
-// broadcast of four activation bytes feeds two dpbusd. out[r][0..15] is the first panel's, [16..31]
-// the second's. They keep twice the accumulators, so they take fewer rows at a time.
-template <int Rows>
-static void q8_0_pair_tile(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int k,
-                           float* out) {
-  __m512 sum[Rows][2];
-  for (int r = 0; r < Rows; ++r) sum[r][0] = sum[r][1] = _mm512_setzero_ps();
-  const auto* first = reinterpret_cast<const PanelBlockQ8_0*>(panel);
-  const auto* second = reinterpret_cast<const PanelBlockQ8_0*>(panel + panel_stride);
-  for (int b = 0; b < k / kQK; ++b) {
-    const ActBlock32* a[Rows];
-    __m512i acc[Rows][2];
-    for (int r = 0; r < Rows; ++r) {
-      a[r] = reinterpret_cast<const ActBlock32*>(acts + r * stride) + b;
-      acc[r][0] = acc[r][1] = _mm512_set1_epi32(-128 * a[r]->sum);  // the codes are w + 128
-    }
-    for (int q = 0; q < kQK / 4; ++q) {
-      const __m512i codes0 = _mm512_loadu_si512(first[b].codes[q]), codes1 = _mm512_loadu_si512(second[b].codes[q]);
-      for (int r = 0; r < Rows; ++r) {
-        const __m512i x = broadcast4(a[r]->qs + 4 * q);
-        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], codes0, x);
-        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], codes1, x);
-      }
-    }
-    const __m512 d0 = widen_halves(first[b].d), d1 = widen_halves(second[b].d);
-    for (int r = 0; r < Rows; ++r) {
-      const __m512 scale = _mm512_set1_ps(a[r]->d);
-      sum[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), _mm512_mul_ps(d0, scale), sum[r][0]);
-      sum[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), _mm512_mul_ps(d1, scale), sum[r][1]);
-    }
-  }
-  for (int r = 0; r < Rows; ++r) {
-    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r, sum[r][0]);
-    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r + kQuantPanelRows, sum[r][1]);
-  }
-}
-
-template <int Rows>
-static void q4_k_pair_tile(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int k,
-                           float* out) {
-  __m512 sum[Rows][2];
-  for (int r = 0; r < Rows; ++r) sum[r][0] = sum[r][1] = _mm512_setzero_ps();
-  const auto* first = reinterpret_cast<const PanelBlockQ4_K*>(panel);
-  const auto* second = reinterpret_cast<const PanelBlockQ4_K*>(panel + panel_stride);
-  const __m512i low4 = _mm512_set1_epi8(0x0F);
-  for (int b = 0; b < k / kQKK; ++b) {
-    const PanelBlockQ4_K* block[2] = {first + b, second + b};
-    const ActBlock256* a[Rows];
-    __m512i total[Rows][2], minimums[Rows][2];
-    for (int r = 0; r < Rows; ++r) {
-      a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
-      total[r][0] = total[r][1] = minimums[r][0] = minimums[r][1] = _mm512_setzero_si512();
-    }
-    for (int s = 0; s < 8; ++s) {
-      __m512i acc[Rows][2];
-      for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-      for (int v = 0; v < 4; ++v) {
-        const __m512i packed0 = _mm512_loadu_si512(block[0]->codes[s][v]), packed1 = _mm512_loadu_si512(block[1]->codes[s][v]);
-        const __m512i low0 = _mm512_and_si512(packed0, low4), high0 = _mm512_and_si512(_mm512_srli_epi16(packed0, 4), low4);
-        const __m512i low1 = _mm512_and_si512(packed1, low4), high1 = _mm512_and_si512(_mm512_srli_epi16(packed1, 4), low4);
-        for (int r = 0; r < Rows; ++r) {
-          const __m512i x = broadcast4(a[r]->qs + 32 * s + 4 * v), y = broadcast4(a[r]->qs + 32 * s + 16 + 4 * v);
-          acc[r][0] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][0], low0, x), high0, y);
-          acc[r][1] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][1], low1, x), high1, y);
-        }
-      }
-      for (int h = 0; h < 2; ++h) {
-        const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[h]->scales[s])));
-        const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[h]->mins[s])));
-        const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
-        for (int r = 0; r < Rows; ++r) {
-          total[r][h] = _mm512_add_epi32(total[r][h], _mm512_mullo_epi32(acc[r][h], scales));
-          minimums[r][h] = _mm512_dpwssd_epi32(minimums[r][h], mins_twice, broadcast4(a[r]->sums + 2 * s));
-        }
-      }
-    }
-    for (int h = 0; h < 2; ++h) {
-      const __m512 d = widen_halves(block[h]->d), dmin = widen_halves(block[h]->dmin);
-      for (int r = 0; r < Rows; ++r) {
-        const __m512 scale = _mm512_set1_ps(a[r]->d);
-        sum[r][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r][h]), _mm512_mul_ps(d, scale), sum[r][h]);
-        sum[r][h] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r][h]), _mm512_mul_ps(dmin, scale), sum[r][h]);
-      }
-    }
-  }
-  for (int r = 0; r < Rows; ++r) {
-    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r, sum[r][0]);
-    _mm512_storeu_ps(out + 2 * kQuantPanelRows * r + kQuantPanelRows, sum[r][1]);
-  }
-}
-
 // Bit `Bit` of each byte of `high`, moved to bit 4 (the top of a five-bit code); 16-bit shifts of at
 // most four keep every byte's bits within it.
 template <int Bit>
@@ -234,55 +108,76 @@ static __m512i fifth_bit(__m512i high) {
   return _mm512_and_si512(_mm512_srli_epi16(high, Bit - 4), bit4);
 }
 
-// Q4_K's tile with a fifth bit on every code.
-template <int Rows>
-static void q5_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
-  __m512 sum[Rows];
-  for (int r = 0; r < Rows; ++r) sum[r] = _mm512_setzero_ps();
-  const auto* blocks = reinterpret_cast<const PanelBlockQ5_K*>(panel);
+// Q4_K's tile, and Q5_K's (Block = PanelBlockQ5_K: the same scales and minimums, a fifth bit on every
+// code). Each row keeps four vectors a panel (sub-block sum, super-block total, minimums, float sum):
+// four rows at most for one panel, three for two.
+template <class Block, int Rows, int Panels>
+static void k_quant_tile(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int k,
+                         float* out) {
+  constexpr bool kFifthBit = std::is_same_v<Block, PanelBlockQ5_K>;
+  __m512 sum[Rows][Panels];
+  for (int r = 0; r < Rows; ++r)
+    for (int h = 0; h < Panels; ++h) sum[r][h] = _mm512_setzero_ps();
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int b = 0; b < k / kQKK; ++b) {
-    const PanelBlockQ5_K& block = blocks[b];
+    const Block* block[Panels];
+    for (int h = 0; h < Panels; ++h) block[h] = reinterpret_cast<const Block*>(panel + h * panel_stride) + b;
     const ActBlock256* a[Rows];
-    __m512i total[Rows], minimums[Rows];
+    __m512i total[Rows][Panels], minimums[Rows][Panels];
     for (int r = 0; r < Rows; ++r) {
       a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
-      total[r] = minimums[r] = _mm512_setzero_si512();
+      for (int h = 0; h < Panels; ++h) total[r][h] = minimums[r][h] = _mm512_setzero_si512();
     }
     for (int s = 0; s < 8; ++s) {
-      __m512i acc[Rows];
-      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_setzero_si512();
-      const __m512i high = _mm512_loadu_si512(block.high[s]);
+      __m512i acc[Rows][Panels], high[Panels];
+      for (int r = 0; r < Rows; ++r)
+        for (int h = 0; h < Panels; ++h) acc[r][h] = _mm512_setzero_si512();
+      if constexpr (kFifthBit) {
+        for (int h = 0; h < Panels; ++h) high[h] = _mm512_loadu_si512(block[h]->high[s]);
+      }
       const auto quads = [&](auto v_constant) {
         constexpr int v = decltype(v_constant)::value;
-        const __m512i packed = _mm512_loadu_si512(block.codes[s][v]);
-        const __m512i low = _mm512_or_si512(_mm512_and_si512(packed, low4), fifth_bit<v>(high));
-        const __m512i upper = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(packed, 4), low4), fifth_bit<4 + v>(high));
+        __m512i low[Panels], upper[Panels];
+        for (int h = 0; h < Panels; ++h) {
+          const __m512i packed = _mm512_loadu_si512(block[h]->codes[s][v]);
+          low[h] = _mm512_and_si512(packed, low4);
+          upper[h] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low4);
+          if constexpr (kFifthBit) {
+            low[h] = _mm512_or_si512(low[h], fifth_bit<v>(high[h]));
+            upper[h] = _mm512_or_si512(upper[h], fifth_bit<4 + v>(high[h]));
+          }
+        }
         for (int r = 0; r < Rows; ++r) {
-          acc[r] = _mm512_dpbusd_epi32(acc[r], low, broadcast4(a[r]->qs + 32 * s + 4 * v));
-          acc[r] = _mm512_dpbusd_epi32(acc[r], upper, broadcast4(a[r]->qs + 32 * s + 16 + 4 * v));
+          const __m512i x = broadcast4(a[r]->qs + 32 * s + 4 * v), y = broadcast4(a[r]->qs + 32 * s + 16 + 4 * v);
+          for (int h = 0; h < Panels; ++h) acc[r][h] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][h], low[h], x), upper[h], y);
         }
       };
       quads(std::integral_constant<int, 0>());
       quads(std::integral_constant<int, 1>());
       quads(std::integral_constant<int, 2>());
       quads(std::integral_constant<int, 3>());
-      const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales[s])));
-      const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block.mins[s])));
-      const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
-      for (int r = 0; r < Rows; ++r) {
-        total[r] = _mm512_add_epi32(total[r], _mm512_mullo_epi32(acc[r], scales));
-        minimums[r] = _mm512_dpwssd_epi32(minimums[r], mins_twice, broadcast4(a[r]->sums + 2 * s));
+      for (int h = 0; h < Panels; ++h) {
+        const __m512i scales = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[h]->scales[s])));
+        const __m512i mins = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[h]->mins[s])));
+        // (m, m) as int16 pairs, so one dpwssd gives m · (sum of the sub-block's two halves of 16).
+        const __m512i mins_twice = _mm512_or_si512(mins, _mm512_slli_epi32(mins, 16));
+        for (int r = 0; r < Rows; ++r) {
+          total[r][h] = _mm512_add_epi32(total[r][h], _mm512_mullo_epi32(acc[r][h], scales));
+          minimums[r][h] = _mm512_dpwssd_epi32(minimums[r][h], mins_twice, broadcast4(a[r]->sums + 2 * s));
+        }
       }
     }
-    const __m512 d = widen_halves(block.d), dmin = widen_halves(block.dmin);
-    for (int r = 0; r < Rows; ++r) {
-      const __m512 scale = _mm512_set1_ps(a[r]->d);
-      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), _mm512_mul_ps(d, scale), sum[r]);
-      sum[r] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r]), _mm512_mul_ps(dmin, scale), sum[r]);
+    for (int h = 0; h < Panels; ++h) {
+      const __m512 d = widen_halves(block[h]->d), dmin = widen_halves(block[h]->dmin);
+      for (int r = 0; r < Rows; ++r) {
+        const __m512 scale = _mm512_set1_ps(a[r]->d);
+        sum[r][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r][h]), _mm512_mul_ps(d, scale), sum[r][h]);
+        sum[r][h] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(minimums[r][h]), _mm512_mul_ps(dmin, scale), sum[r][h]);
+      }
     }
   }
-  for (int r = 0; r < Rows; ++r) _mm512_storeu_ps(out + kQuantPanelRows * r, sum[r]);
+  for (int r = 0; r < Rows; ++r)
+    for (int h = 0; h < Panels; ++h) _mm512_storeu_ps(out + Panels * kQuantPanelRows * r + kQuantPanelRows * h, sum[r][h]);
 }
 
 // Bits 2v, 2v + 1 of each byte of `high`, moved to bits 4 and 5 (the top of a six-bit code).
@@ -357,10 +252,29 @@ static void in_tiles(const Tile (&tiles)[Widest + 1], const uint8_t* panel, cons
   }
 }
 
+using PanelsTile = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int, float*);
+
+// The same over Panels consecutive panels at once: out[r][16 · Panels].
+template <int Panels, int Widest>
+static void panels_in_tiles(const PanelsTile (&tiles)[Widest + 1], const uint8_t* panel, size_t panel_stride,
+                            const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  for (int r0 = 0; r0 < rows; r0 += Widest) {
+    const int count = rows - r0 < Widest ? rows - r0 : Widest;
+    tiles[count](panel, panel_stride, acts + r0 * stride, stride, k, out + Panels * kQuantPanelRows * r0);
+  }
+}
+
 static void q8_0_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  static const Tile tiles[] = {nullptr,       q8_0_tile<1>, q8_0_tile<2>, q8_0_tile<3>, q8_0_tile<4>,
-                               q8_0_tile<5>, q8_0_tile<6>, q8_0_tile<7>, q8_0_tile<8>};
-  in_tiles<8>(tiles, panel, acts, stride, rows, k, out);
+  static const PanelsTile tiles[] = {nullptr,           q8_0_tile<1, 1>, q8_0_tile<2, 1>, q8_0_tile<3, 1>, q8_0_tile<4, 1>,
+                                     q8_0_tile<5, 1>, q8_0_tile<6, 1>, q8_0_tile<7, 1>, q8_0_tile<8, 1>};
+  panels_in_tiles<1, 8>(tiles, panel, 0, acts, stride, rows, k, out);
+}
+
+static void q8_0_pair(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int rows, int k,
+                      float* out) {
+  static const PanelsTile tiles[] = {nullptr,         q8_0_tile<1, 2>, q8_0_tile<2, 2>, q8_0_tile<3, 2>,
+                                     q8_0_tile<4, 2>, q8_0_tile<5, 2>, q8_0_tile<6, 2>};
+  panels_in_tiles<2, 6>(tiles, panel, panel_stride, acts, stride, rows, k, out);
 }
 
 static void q4_0_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
@@ -369,44 +283,30 @@ static void q4_0_panel(const uint8_t* panel, const uint8_t* acts, size_t stride,
   in_tiles<8>(tiles, panel, acts, stride, rows, k, out);
 }
 
-static void q6_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  static const Tile tiles[] = {nullptr, q6_k_tile<1>, q6_k_tile<2>, q6_k_tile<3>, q6_k_tile<4>};
-  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
-}
-
 static void q4_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  static const Tile tiles[] = {nullptr, q4_k_tile<1>, q4_k_tile<2>, q4_k_tile<3>, q4_k_tile<4>};
-  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
-}
-
-static void q5_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  static const Tile tiles[] = {nullptr, q5_k_tile<1>, q5_k_tile<2>, q5_k_tile<3>, q5_k_tile<4>};
-  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
-}
-
-using PairTile = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int, float*);
-
-// out[r][32] for r < rows ≤ kMaxQuantRows, in tiles of at most `Widest` rows.
-template <int Widest>
-static void pairs_in_tiles(const PairTile (&tiles)[Widest + 1], const uint8_t* panel, size_t panel_stride,
-                           const uint8_t* acts, size_t stride, int rows, int k, float* out) {
-  for (int r0 = 0; r0 < rows; r0 += Widest) {
-    const int count = rows - r0 < Widest ? rows - r0 : Widest;
-    tiles[count](panel, panel_stride, acts + r0 * stride, stride, k, out + 2 * kQuantPanelRows * r0);
-  }
-}
-
-static void q8_0_pair(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int rows, int k,
-                      float* out) {
-  static const PairTile tiles[] = {nullptr,           q8_0_pair_tile<1>, q8_0_pair_tile<2>, q8_0_pair_tile<3>,
-                                   q8_0_pair_tile<4>, q8_0_pair_tile<5>, q8_0_pair_tile<6>};
-  pairs_in_tiles<6>(tiles, panel, panel_stride, acts, stride, rows, k, out);
+  using B = PanelBlockQ4_K;
+  static const PanelsTile tiles[] = {nullptr, k_quant_tile<B, 1, 1>, k_quant_tile<B, 2, 1>, k_quant_tile<B, 3, 1>,
+                                     k_quant_tile<B, 4, 1>};
+  panels_in_tiles<1, 4>(tiles, panel, 0, acts, stride, rows, k, out);
 }
 
 static void q4_k_pair(const uint8_t* panel, size_t panel_stride, const uint8_t* acts, size_t stride, int rows, int k,
                       float* out) {
-  static const PairTile tiles[] = {nullptr, q4_k_pair_tile<1>, q4_k_pair_tile<2>, q4_k_pair_tile<3>};
-  pairs_in_tiles<3>(tiles, panel, panel_stride, acts, stride, rows, k, out);
+  using B = PanelBlockQ4_K;
+  static const PanelsTile tiles[] = {nullptr, k_quant_tile<B, 1, 2>, k_quant_tile<B, 2, 2>, k_quant_tile<B, 3, 2>};
+  panels_in_tiles<2, 3>(tiles, panel, panel_stride, acts, stride, rows, k, out);
+}
+
+static void q5_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  using B = PanelBlockQ5_K;
+  static const PanelsTile tiles[] = {nullptr, k_quant_tile<B, 1, 1>, k_quant_tile<B, 2, 1>, k_quant_tile<B, 3, 1>,
+                                     k_quant_tile<B, 4, 1>};
+  panels_in_tiles<1, 4>(tiles, panel, 0, acts, stride, rows, k, out);
+}
+
+static void q6_k_panel(const uint8_t* panel, const uint8_t* acts, size_t stride, int rows, int k, float* out) {
+  static const Tile tiles[] = {nullptr, q6_k_tile<1>, q6_k_tile<2>, q6_k_tile<3>, q6_k_tile<4>};
+  in_tiles<4>(tiles, panel, acts, stride, rows, k, out);
 }
 
 // A register-only dpbusd loop (the int8 peak): ten independent 512-bit accumulators.

@@ -2,7 +2,7 @@
 // ("dream") files: hyperparameters and special ids from the metadata, tensors under llama.cpp's
 // names. And the reverse, for writing our own models as GGUF.
 import { CheckpointError } from "../errors";
-import { engineWeights, FAMILY_SPECS, type Family, tensorName } from "../model-spec";
+import { FAMILY_SPECS, type Family, tensorName } from "../model-spec";
 import ggufTensors from "../model-spec/gguf.tensors.json";
 import type { ModelShape, MoeShape } from "../native";
 import { type Architecture, believable, checkpointTensorNames, checkSpecialIds } from "./architecture";

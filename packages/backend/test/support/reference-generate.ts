@@ -93,6 +93,7 @@ export function referenceDreamGenerate(
  * committing every masked position above the threshold if they are at least that step's quota
  * (get_num_transfer_tokens(block_length, steps)), else the quota's most confident. Recomputing the
  * whole sequence each step gives what its KV cache gives (earlier blocks never see later ones).
+ * LLaDA2's generate (modeling_llada2_moe.py) decodes the same way, in blocks of 32 above 0.95.
  */
 export function referenceSdarGenerate(
   spec: TinyModelSpec,
