@@ -14,10 +14,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exportGguf } from "../src/checkpoint/gguf-export";
-import type { DownloadProgress } from "../src/checkpoint/hub-download";
+import { type DownloadProgress, linkPointer } from "../src/checkpoint/hub-download";
 import { locateModel } from "../src/checkpoint/load";
 import { CheckpointError, type LoadOptions, loadCheckpoint } from "../src/index";
 import { type HubServer, repoFiles, sha256, startHubServer } from "./support/hub-server";
@@ -161,6 +161,29 @@ describe("downloading a Hub id into the cache", () => {
     // The weights went over the wire once, not twice into the same partial file.
     expect(transfers().filter((r) => r.url.includes(sha256(weights)))).toHaveLength(1);
     expect(await logits(a)).toEqual(await logits(source.dir));
+  });
+
+  it("a snapshot's pointer, linked again by concurrent pulls, is never missing in between", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "anneal-pointer-"));
+    const blob = join(dir, "blobs", "abc");
+    mkdirSync(join(dir, "blobs"));
+    writeFileSync(blob, "weights");
+    const pointer = join(dir, "snapshots", "c0ffee", "model.safetensors");
+    await linkPointer(pointer, blob);
+    let missing = 0;
+    let linking = true;
+    const watch = (async () => {
+      while (linking) {
+        if (!existsSync(pointer)) missing++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await Promise.all(Array.from({ length: 200 }, () => linkPointer(pointer, blob)));
+    linking = false;
+    await watch;
+    expect(missing).toBe(0);
+    expect(readFileSync(pointer, "utf8")).toBe("weights");
+    expect(readdirSync(dirname(pointer))).toEqual(["model.safetensors"]); // no temporary left behind
   });
 
   it("resumes a transfer that stalls", async () => {

@@ -4,7 +4,7 @@
 // commit, the file tree, resolve URLs, ranged reads of plain and Xet-stored files); what is ours is
 // the cache bookkeeping: partial files resumed where they stopped, every byte checked against the
 // Hub's etag before a blob is named after it, and progress reported as bytes arrive.
-import { createHash, type Hash } from "node:crypto";
+import { createHash, type Hash, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from "node:fs";
 import { copyFile, mkdir, rename, rm, symlink, truncate, writeFile } from "node:fs/promises";
@@ -299,14 +299,17 @@ async function hashFile(path: string, hash: Hash): Promise<void> {
 }
 
 /** snapshots/<commit>/<file> → ../../blobs/<etag>, relative as huggingface_hub makes it; a copy where links are refused. */
-async function linkPointer(pointer: string, blob: string): Promise<void> {
+export async function linkPointer(pointer: string, blob: string): Promise<void> {
   await mkdir(dirname(pointer), { recursive: true });
-  await rm(pointer, { force: true });
+  // Made under a name of its own, then renamed over the pointer: a rename replaces it atomically, so
+  // a concurrent pull of the same model never finds the pointer missing between a removal and a link.
+  const temporary = `${pointer}.${process.pid}.${randomUUID()}.tmp`;
   try {
-    await symlink(relative(dirname(pointer), blob), pointer);
+    await symlink(relative(dirname(pointer), blob), temporary);
   } catch {
-    await copyFile(blob, pointer);
+    await copyFile(blob, temporary);
   }
+  await rename(temporary, pointer);
 }
 
 /** HF_TOKEN, else the token `huggingface-cli login` saved (HF_TOKEN_PATH, HF_HOME/token). */
