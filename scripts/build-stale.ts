@@ -10,9 +10,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** The pnpm the workspace pins (`packageManager`), as the README's commands run it. */
 const pnpm = (JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { packageManager: string }).packageManager;
 
-/** Each package, its build's main output, in dependency order. */
+/** Each package, its build's main output, in dependency order (the backend's build copies the playground's). */
 const PACKAGES = [
   { name: "@anneal/sdk", dir: "packages/sdk", output: "dist/index.js" },
+  { name: "@anneal/playground", dir: "packages/playground", output: "dist/index.html" },
   { name: "@anneal/backend", dir: "packages/backend", output: "dist/index.js" },
   { name: "@anneal/cli", dir: "packages/cli", output: "dist/bin.js" },
 ];
@@ -31,15 +32,15 @@ function newest(path: string): number {
 export function isStale(dir: string, output: string): boolean {
   const built = join(root, dir, output);
   if (!existsSync(built)) return true;
-  const inputs = ["src", "package.json", "tsup.config.ts"].map((p) => newest(join(root, dir, p)));
+  const inputs = ["src", "package.json", "tsup.config.ts", "build.mjs"].map((p) => newest(join(root, dir, p)));
   return Math.max(...inputs) > statSync(built).mtimeMs;
 }
 
-/** Builds every stale package; throws with the build log if one fails. */
+/** Builds every stale package, and every package after one built; throws with the build log if one fails. */
 export function buildStale(): string[] {
   const built: string[] = [];
   for (const { name, dir, output } of PACKAGES) {
-    if (!isStale(dir, output)) continue;
+    if (built.length === 0 && !isStale(dir, output)) continue;
     const result = spawnSync("npx", ["-y", pnpm, "--filter", name, "--silent", "build"], {
       cwd: root,
       encoding: "utf8",
