@@ -187,22 +187,15 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
     const QuantPanelPairDot pair = ctx.quant_panel_pairs ? panel_pair_dot(ctx.kernels.quant, w.dtype) : nullptr;
     const size_t bytes = panel_bytes(w.dtype, k);
     const uint8_t* panels = w.quant_panels.data();
-    if (pair == nullptr) {
-      for_each_item([&](int g, int r0, int tile_rows) {
-        float out[kMaxQuantRows * kQuantPanelRows];
-        dot(panels + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
-        store(out, kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
-      });
-      return;
-    }
-    // Work item = (two panels, one tile of activation rows); an odd last panel goes alone.
-    const int pairs = (groups + 1) / 2;
-    ctx.pool.parallel_for(static_cast<size_t>(pairs) * tiles, [&](size_t begin, size_t end) {
+    // Work item = (two panels where the type has pair tiles, else one; one tile of activation rows),
+    // panel-major so a thread reuses its weights across the tiles; an odd last panel goes alone.
+    const int span = pair ? 2 : 1, spans = (groups + span - 1) / span;
+    ctx.pool.parallel_for(static_cast<size_t>(spans) * tiles, [&](size_t begin, size_t end) {
       for (size_t item = begin; item < end; ++item) {
-        const int g = static_cast<int>(item / tiles) * 2, r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
+        const int g = static_cast<int>(item / tiles) * span, r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
         const int tile_rows = std::min(kMaxQuantRows, rows - r0);
         float out[kMaxQuantRows * 2 * kQuantPanelRows];
-        if (g + 1 < groups) {
+        if (pair && g + 1 < groups) {
           pair(panels + bytes * g, bytes, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
           store(out, 2 * kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
           store(out + kQuantPanelRows, 2 * kQuantPanelRows, r0, tile_rows, (g + 1) * kQuantPanelRows);
