@@ -161,21 +161,21 @@ static float fma_loop_avx512(int64_t iterations) {
   return _mm512_reduce_add_ps(sum);
 }
 
-static const Kernels kAvx512Kernels = {"avx512",
-                                12,
-                                gemm_tile_avx512<LoadF32>,
-                                gemm_tile_avx512<LoadBF16>,
-                                gemm_tile_avx512<LoadF16>,
-                                dot_avx512,
-                                axpy_avx512,
-                                fma_loop_avx512,
-                                10 * 16 * 2,
-                                kAvx2QuantDots};
-
-// Every AVX-512 CPU runs AVX2, so without VNNI its int8 products are AVX2's.
+// Every AVX-512 CPU runs AVX2, so without VNNI its int8 products are AVX2's. The table is built on
+// first call, never at load: this file's code is AVX-512 code, and a file-scope table copying another
+// file's (kAvx2QuantDots) would be a static initializer that runs, and faults, on CPUs without it.
 const Kernels& avx512_kernels() {
   static const Kernels table = [] {
-    Kernels kernels = kAvx512Kernels;
+    Kernels kernels = {"avx512",
+                       12,
+                       gemm_tile_avx512<LoadF32>,
+                       gemm_tile_avx512<LoadBF16>,
+                       gemm_tile_avx512<LoadF16>,
+                       dot_avx512,
+                       axpy_avx512,
+                       fma_loop_avx512,
+                       10 * 16 * 2,
+                       kAvx2QuantDots};
     if (cpu_has_avx512_vnni()) kernels.quant = kVnniQuantDots;
     if (cpu_has_avx512_bf16()) kernels.bf16_dot = &kAvx512Bf16Dots;
     kernels.gemm_tile_pair = gemm_tile_pair_avx512<LoadF32>;
