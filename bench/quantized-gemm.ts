@@ -5,8 +5,9 @@
 // (BF16 dot products of its BF16 dot peak too, quantized ones of its int8 dot-product peak where
 // measured), and as weight bytes streamed per second against the memory bandwidth measured here (a
 // large copy on 1 and 2 threads). Where the quantized products run on sixteen-row panels (AVX-512
-// VNNI), the row-at-a-time products are measured beside them ("<type> rows"). Writes
-// bench/results/quantized-gemm.json.
+// VNNI's dpbusd, or AVX2's maddubs), the row-at-a-time products are measured beside them ("<type>
+// rows"). Writes bench/results/quantized-gemm.json on a CPU with AVX-512 VNNI, and
+// quantized-gemm-<int8 path>.json elsewhere (so one machine's run does not overwrite the other's).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -54,9 +55,10 @@ let peak = measurePeak();
 const bf16DotPeak = cpu.avx512Bf16
   ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, "avx512", "bf16dot")))
   : undefined;
-const panels = cpu.int8 === "vnni";
+// The quantized products run on panels wherever the CPU has AVX2 (portable C++ multiplies rows).
+const panels = cpu.int8 !== "portable";
 const int8Peak = panels
-  ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, "avx512", "int8dot")))
+  ? Math.max(...[1, 2, 3].map(() => addon.kernels.benchPeakFma(THREADS, MS / 2, undefined, "int8dot")))
   : undefined;
 
 /**
@@ -69,7 +71,7 @@ const FORMATS: { label: string; dtype: TensorDType; bf16: Bf16Products; layout?:
   ...(cpu.avx512Bf16 ? [{ label: "BF16 dot", dtype: "BF16" as const, bf16: "dot" as const }] : []),
   ...(["Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"] as const).flatMap((dtype) => [
     { label: dtype, dtype, bf16: "widen" as const },
-    ...(panels && (dtype === "Q8_0" || dtype === "Q4_K")
+    ...(cpu.int8 === "vnni" && (dtype === "Q8_0" || dtype === "Q4_K")
       ? [{ label: `${dtype} one panel`, dtype, bf16: "widen" as const, layout: "panel" as const }]
       : []),
     ...(panels ? [{ label: `${dtype} rows`, dtype, bf16: "widen" as const, layout: "rows" as const }] : []),
@@ -124,7 +126,7 @@ console.log(
 );
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
-  new URL("./results/quantized-gemm.json", import.meta.url),
+  new URL(`./results/quantized-gemm${cpu.int8 === "vnni" ? "" : `-${cpu.int8}`}.json`, import.meta.url),
   `${JSON.stringify(
     {
       measured: new Date().toISOString(),

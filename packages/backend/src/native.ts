@@ -383,7 +383,8 @@ export interface NativeAddon {
     ): number;
     /**
      * GFLOP/s of a register-only FMA loop, with "bf16dot" of a vdpbf16ps loop (AVX-512 BF16 only), with
-     * "int8dot" GOP/s of a dpbusd loop (AVX-512 VNNI only).
+     * "int8dot" GOP/s of the int8 panel products' inner step (AVX-512 VNNI's dpbusd, or AVX2's
+     * maddubs and an int16 add).
      */
     benchPeakFma(
       threads: number,

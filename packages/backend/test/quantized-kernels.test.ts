@@ -221,7 +221,7 @@ describe.each(types)("%s", (type) => {
     },
   );
 
-  // Where a path repacks quantized weights into sixteen-row panels (AVX-512 VNNI), its row products
+  // Where a path repacks quantized weights into sixteen-row panels (AVX2, AVX-512 VNNI), its row products
   // are checked too ("rows"): both must match.
   type Path = { impl: (typeof impls)[number]; layout: "panels" | "rows" };
   const paths = impls.flatMap((impl): Path[] =>
@@ -261,6 +261,27 @@ describe.each(types)("%s", (type) => {
         }
       },
     );
+
+    // (The portable twin is what the others are held to.)
+    if (impl !== "portable")
+      it("codes at the top of their range times activations of ±127 sum exactly (no int16 saturation)", () => {
+        // Each group of 16 weights: one at the low end, the rest at the top, so the codes of the
+        // others sit at (or next to) their format's largest value; every activation quantizes to ±127.
+        const k = block * 2;
+        const n = 17;
+        for (const [low, top] of [
+          [0, 1],
+          [-1, 0.97],
+          [1, -0.97],
+        ] as const) {
+          const w = Float32Array.from({ length: n * k }, (_, i) => (i % 16 === 0 ? low : top));
+          const x = Float32Array.from({ length: 2 * k }, (_, i) => (i < k ? 1 : -1));
+          const quantized = quantizeRows(w, n, k, type);
+          const y = addon.kernels.gemmQuantized(x, 2, quantized, n, k, null, type, impl, layout);
+          const twin = addon.kernels.gemmQuantized(x, 2, quantized, n, k, null, type, "portable");
+          expect(relativeError(y, twin)).toBeLessThan(1e-6);
+        }
+      });
   });
 });
 

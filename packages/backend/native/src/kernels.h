@@ -1,5 +1,5 @@
 // The innermost loops, in builds chosen at run time: portable C++, AVX2/FMA and AVX-512F (with the
-// int8 products on AVX-512 VNNI where the CPU has it).
+// int8 products on AVX-512 VNNI where the CPU has it, else on AVX2's).
 // Everything above this file (ops.cpp, model.cpp) is written once against this table.
 #pragma once
 
@@ -41,6 +41,7 @@ struct QuantPanelDots {
   QuantPanelPairDot q8_0_pair = nullptr, q4_k_pair = nullptr;
 };
 extern const QuantPanelDots kVnniPanelDots;  // only where cpu_has_avx512_vnni()
+extern const QuantPanelDots kAvx2PanelDots;  // only where cpu_has_avx2_fma()
 
 struct QuantDots {
   const char* name;  // the instructions they use: "portable", "avx2" (maddubs) or "vnni" (dpbusd)

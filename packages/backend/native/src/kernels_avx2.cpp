@@ -31,7 +31,7 @@ struct MaddubsDot {
 };
 using Maddubs = x86::QuantDots<MaddubsDot>;
 const QuantDots kAvx2QuantDots = {"avx2",        Maddubs::q8_0, Maddubs::q4_0, Maddubs::q4_k, Maddubs::q5_k, Maddubs::q6_k,
-                                  Maddubs::quantize_activations};
+                                  Maddubs::quantize_activations, &kAvx2PanelDots};
 
 // One panel row (16 weights) as two 8-wide float vectors, from each storage type.
 struct LoadF32 {

@@ -2,7 +2,8 @@
 // time, so one 64-byte vector holds four consecutive k of sixteen output features and one dpbusd
 // multiplies it into four activation bytes broadcast to every lane. Per output, that is one
 // instruction per four multiply-adds of sixteen features, where the row-at-a-time products
-// (quant_dots_x86.h) spend several per block on loads, sign moves and scaling.
+// (quant_dots_x86.h) spend several per block on loads, sign moves and scaling. AVX2 takes each
+// 64-byte vector as two halves of eight features (quant_panels_avx2.cpp).
 //
 // The codes and scales are the GGUF blocks' own, only moved (Q8_0's codes offset by 128 to be
 // dpbusd's unsigned operand), so the integer sums are exactly the row products'. Panels are built
