@@ -6,13 +6,14 @@
 // measured), and as weight bytes streamed per second against the memory bandwidth measured here (a
 // large copy on 1 and 2 threads). Where the quantized products run on sixteen-row panels (AVX-512
 // VNNI's dpbusd, or AVX2's maddubs), the row-at-a-time products are measured beside them ("<type>
-// rows"). Writes bench/results/quantized-gemm.json on a CPU with AVX-512 VNNI, and
-// quantized-gemm-<int8 path>.json elsewhere (so one machine's run does not overwrite the other's).
-import { mkdirSync, writeFileSync } from "node:fs";
+// rows"). Writes bench/results/quantized-gemm.json (support/result-file.ts says where on CPUs
+// without AVX-512 VNNI).
+import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
 import { bytesPerElement } from "../packages/backend/src/checkpoint/gguf";
 import { type Bf16Products, native, type TensorDType } from "../packages/backend/src/native";
+import { resultFile } from "./support/result-file";
 
 const THREADS = 2;
 const MS = Number(process.env.BENCH_MS ?? 600);
@@ -124,9 +125,8 @@ if (peakAfter > peak) {
 console.log(
   `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads${bf16DotPeak ? `; BF16 dot peak ${round(bf16DotPeak)} GFLOP/s` : ""}${int8Peak ? `; int8 dot peak ${round(int8Peak)} GOP/s` : ""}; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
 );
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
-  new URL(`./results/quantized-gemm${cpu.int8 === "vnni" ? "" : `-${cpu.int8}`}.json`, import.meta.url),
+  resultFile("quantized-gemm"),
   `${JSON.stringify(
     {
       measured: new Date().toISOString(),
