@@ -7,12 +7,13 @@
 // both commit about one token per pass: the ratio is the cost of a pass and the number of passes.
 // (The file is written in LLaDA's GGUF layout, which has no q/k norms; their cost is negligible.)
 // Writes bench/results/block-diffusion.json. Needs ~4 GB of disk in the temp folder and ~5 GB of memory.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type GenerateOptions, generate, loadCheckpoint } from "../packages/backend/src/index";
 import type { ModelShape } from "../packages/backend/src/native";
 import { type RandomModel, type RandomModelType, writeRandomGguf } from "./support/random-gguf-model";
+import { writeResults } from "./support/write-results";
 
 const THREADS = 2;
 const PROMPT = 64;
@@ -91,8 +92,11 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(
-  new URL("./results/block-diffusion.json", import.meta.url),
-  `${JSON.stringify({ measured: new Date().toISOString(), shape: SHAPE, threads: THREADS, prompt: PROMPT, answer: ANSWER, rows }, null, 2)}\n`,
-);
+writeResults("block-diffusion", {
+  measured: new Date().toISOString(),
+  shape: SHAPE,
+  threads: THREADS,
+  prompt: PROMPT,
+  answer: ANSWER,
+  rows,
+});

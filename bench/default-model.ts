@@ -1,10 +1,10 @@
 // The built-in model's quality/speed table (`pnpm bench`): held-out masked-token accuracy and
 // single-line infilling exact match with tokens per forward, per sampler setting. Writes
 // bench/results/default-model.json (the same figures as the model card).
-import { mkdirSync, writeFileSync } from "node:fs";
 import { defaultModelDir, loadCheckpoint } from "@anneal/backend";
 import { collectDocuments, splitHeldOut, workspacePackageRoots } from "../packages/backend/src/train/corpus";
 import { evaluateModel } from "../packages/backend/src/train/evaluate-model";
+import { writeResults } from "./support/write-results";
 
 const dir = defaultModelDir();
 if (!dir) throw new Error("the built-in model is missing");
@@ -23,8 +23,9 @@ for (const r of evaluation.infill) {
     `${r.setting}: infill exact match ${(r.exactMatch * 100).toFixed(1)} % (${r.cases} lines), ${r.tokensPerForward.toFixed(2)} tokens/forward`,
   );
 }
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(
-  new URL("./results/default-model.json", import.meta.url),
-  `${JSON.stringify({ measured: new Date().toISOString(), model: dir.split("/").at(-1), seconds: Math.round(seconds), ...evaluation }, null, 2)}\n`,
-);
+writeResults("default-model", {
+  measured: new Date().toISOString(),
+  model: dir.split("/").at(-1),
+  seconds: Math.round(seconds),
+  ...evaluation,
+});

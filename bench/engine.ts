@@ -3,10 +3,10 @@
 // it runs (portable, AVX2, AVX-512), each GEMM as a share of the widest path's peak; forward passes
 // per second, and a 256-token answer per sampler and cache mode on a ~11M-parameter random
 // LLaDA-format model. Writes bench/results/engine.json. Ratios are measured in this one run.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { type GenerateOptions, generate, loadCheckpoint, native } from "../packages/backend/src/index";
 import { writeCheckpoint } from "../packages/backend/test/support/write-checkpoint";
+import { writeResults } from "./support/write-results";
 
 const THREADS = 2;
 const MS = Number(process.env.BENCH_MS ?? 1500);
@@ -142,6 +142,5 @@ const results = {
     dual: round((caches[2]?.tokensPerSecond ?? 0) / (caches[0]?.tokensPerSecond ?? 1), 2),
   },
 };
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/engine.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+writeResults("engine", results);
 console.log(`cache speed-up over no cache: prefix ${results.cacheSpeedup.prefix}×, dual ${results.cacheSpeedup.dual}×`);

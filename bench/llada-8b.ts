@@ -1,15 +1,14 @@
 // A LLaDA-8B-shaped model on this CPU (`pnpm bench`): random weights written as GGUF files in Q4_K_M
 // and Q8_0 (8.0B parameters: d 4096, 32 layers, MLP 12288, vocab 126464), each measured in its own
-// process (support/random-gguf-model.ts says what). Writes bench/results/llada-8b.json (on CPUs without
-// AVX-512 VNNI, where support/result-file.ts says). Needs ~14 GB of disk in the temp folder
-// (ANNEAL_BENCH_DIR) and ~10 GB of memory.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// process (support/random-gguf-model.ts says what). Writes bench/results/llada-8b.json. Needs ~14 GB
+// of disk in the temp folder (ANNEAL_BENCH_DIR) and ~10 GB of memory.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LLADA_8B } from "./support/llada-8b-shape";
 import { benchRandomModel, measureForwards } from "./support/random-gguf-model";
-import { resultFile } from "./support/result-file";
+import { writeResults } from "./support/write-results";
 
 const THREADS = 2;
 const CANVAS = 288;
@@ -33,8 +32,11 @@ if (process.argv[2] === "--child") {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  writeFileSync(
-    resultFile("llada-8b"),
-    `${JSON.stringify({ measured: new Date().toISOString(), shape: MODEL.shape, threads: THREADS, canvas: CANVAS, rows }, null, 2)}\n`,
-  );
+  writeResults("llada-8b", {
+    measured: new Date().toISOString(),
+    shape: MODEL.shape,
+    threads: THREADS,
+    canvas: CANVAS,
+    rows,
+  });
 }

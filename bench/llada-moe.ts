@@ -4,12 +4,13 @@
 // its own process as bench/llada-8b.ts measures the dense 8B model (support/random-gguf-model.ts).
 // The ratio to the 8B model is of two runs of the same measurement; run them together (pnpm bench).
 // Writes bench/results/llada-moe.json. Needs ~5 GB of disk in the temp folder and ~6 GB of memory.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModelShape } from "../packages/backend/src/native";
 import { benchRandomModel, measureForwards, type RandomModel } from "./support/random-gguf-model";
+import { writeResults } from "./support/write-results";
 
 const THREADS = 2;
 const CANVAS = 288;
@@ -50,9 +51,11 @@ if (process.argv[2] === "--child") {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL("./results/llada-moe.json", import.meta.url),
-    `${JSON.stringify({ measured: new Date().toISOString(), shape: SHAPE, threads: THREADS, canvas: CANVAS, rows }, null, 2)}\n`,
-  );
+  writeResults("llada-moe", {
+    measured: new Date().toISOString(),
+    shape: SHAPE,
+    threads: THREADS,
+    canvas: CANVAS,
+    rows,
+  });
 }

@@ -6,13 +6,14 @@
 // block-causal attention in blocks of 32: a prefill over the canvas, then one block over the cache.
 // It answers whether the 16B model in 4 bits runs on a 24 GB machine, and how fast.
 // Writes bench/results/llada2-mini.json. Needs ~10 GB of disk in the temp folder and ~11 GB of memory.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LLADA2, LLADA2_BLOCK_SIZE } from "../packages/backend/src/model-spec/llada2";
 import type { ModelShape } from "../packages/backend/src/native";
 import { benchRandomModel, measureForwards, type RandomModel } from "./support/random-gguf-model";
+import { writeResults } from "./support/write-results";
 
 const THREADS = 2;
 const CANVAS = 288;
@@ -70,9 +71,12 @@ if (process.argv[2] === "--child") {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL("./results/llada2-mini.json", import.meta.url),
-    `${JSON.stringify({ measured: new Date().toISOString(), shape: SHAPE, threads: THREADS, canvas: CANVAS, blockSize: LLADA2_BLOCK_SIZE, rows }, null, 2)}\n`,
-  );
+  writeResults("llada2-mini", {
+    measured: new Date().toISOString(),
+    shape: SHAPE,
+    threads: THREADS,
+    canvas: CANVAS,
+    blockSize: LLADA2_BLOCK_SIZE,
+    rows,
+  });
 }

@@ -6,14 +6,12 @@
 // measured), and as weight bytes streamed per second against the memory bandwidth measured here (a
 // large copy on 1 and 2 threads). Where the quantized products run on sixteen-row panels (AVX-512
 // VNNI's dpbusd, or AVX2's maddubs), the row-at-a-time products are measured beside them ("<type>
-// rows"). Writes bench/results/quantized-gemm.json (support/result-file.ts says where on CPUs
-// without AVX-512 VNNI).
-import { writeFileSync } from "node:fs";
+// rows"). Writes bench/results/quantized-gemm.json.
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
 import { bytesPerElement } from "../packages/backend/src/checkpoint/gguf";
 import { type Bf16Products, native, type TensorDType } from "../packages/backend/src/native";
-import { resultFile } from "./support/result-file";
+import { writeResults } from "./support/write-results";
 
 const THREADS = 2;
 const MS = Number(process.env.BENCH_MS ?? 600);
@@ -125,26 +123,19 @@ if (peakAfter > peak) {
 console.log(
   `widest FP32 FMA peak: ${round(peak)} GFLOP/s on ${THREADS} threads${bf16DotPeak ? `; BF16 dot peak ${round(bf16DotPeak)} GFLOP/s` : ""}${int8Peak ? `; int8 dot peak ${round(int8Peak)} GOP/s` : ""}; kernels ${cpu.kernels}, int8 ${cpu.int8}`,
 );
-writeFileSync(
-  resultFile("quantized-gemm"),
-  `${JSON.stringify(
-    {
-      measured: new Date().toISOString(),
-      machine: {
-        cpu: cpus()[0]?.model,
-        hardwareThreads: cpus().length,
-        kernels: cpu.kernels,
-        int8: cpu.int8,
-        threads: THREADS,
-      },
-      copyBandwidthGBs: { oneThread: round(bandwidth.oneThread / 1e9), twoThreads: round(bandwidth.twoThreads / 1e9) },
-      fp32PeakGflops: round(peak),
-      ...(bf16DotPeak ? { bf16DotPeakGflops: round(bf16DotPeak) } : {}),
-      ...(int8Peak ? { int8DotPeakGops: round(int8Peak) } : {}),
-      note: "quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
-      gemm: rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResults("quantized-gemm", {
+  measured: new Date().toISOString(),
+  machine: {
+    cpu: cpus()[0]?.model,
+    hardwareThreads: cpus().length,
+    kernels: cpu.kernels,
+    int8: cpu.int8,
+    threads: THREADS,
+  },
+  copyBandwidthGBs: { oneThread: round(bandwidth.oneThread / 1e9), twoThreads: round(bandwidth.twoThreads / 1e9) },
+  fp32PeakGflops: round(peak),
+  ...(bf16DotPeak ? { bf16DotPeakGflops: round(bf16DotPeak) } : {}),
+  ...(int8Peak ? { int8DotPeakGops: round(int8Peak) } : {}),
+  note: "quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
+  gemm: rows,
+});

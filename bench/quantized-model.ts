@@ -6,7 +6,7 @@
 // masked position agrees with F32's, and how many tokens of greedy answers equal F32's.
 // Writes bench/results/quantized-model.json; ratios are to F32, measured in this one run.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { defaultModelDir, generate, loadCheckpoint } from "../packages/backend/s
 import { collectDocuments, splitHeldOut, workspacePackageRoots } from "../packages/backend/src/train/corpus";
 import { TrainingData } from "../packages/backend/src/train/dataset";
 import { evaluateHeldOutOnEngine } from "../packages/backend/src/train/evaluate";
+import { writeResults } from "./support/write-results";
 
 const MS = Number(process.env.BENCH_MS ?? 3000);
 const THREADS = 2;
@@ -157,19 +158,11 @@ if (process.argv[2] === "--child") {
     );
     return row;
   });
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL("./results/quantized-model.json", import.meta.url),
-    `${JSON.stringify(
-      {
-        measured: new Date().toISOString(),
-        model: dir.split("/").at(-1),
-        threads: THREADS,
-        note: "block forward: 32 rows over a 288-token cached canvas; answers: 3 prompts × 256 tokens, one token per step; held-out: 64 windows of 256 tokens, the masks training uses; rss: what a fresh process per format gained by loading and running forward passes (a mapped file's pages included)",
-        rows,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResults("quantized-model", {
+    measured: new Date().toISOString(),
+    model: dir.split("/").at(-1),
+    threads: THREADS,
+    note: "block forward: 32 rows over a 288-token cached canvas; answers: 3 prompts × 256 tokens, one token per step; held-out: 64 windows of 256 tokens, the masks training uses; rss: what a fresh process per format gained by loading and running forward passes (a mapped file's pages included)",
+    rows,
+  });
 }

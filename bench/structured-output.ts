@@ -3,12 +3,12 @@
 // times) and a single free attempt at a prompt asking for JSON. 30 schemas and 10 required tool calls:
 // parse rate, schema-valid rate, forward passes and milliseconds per answer, and the canvas's share of
 // fixed tokens. Writes bench/results/structured-output.json.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { defaultModelDir, generate, jsonCanvas, loadCheckpoint } from "@anneal/backend";
 import type { CanvasConstraint } from "../packages/backend/src/engine/structured/canvas-rules";
 import { decodingBudget } from "../packages/backend/src/server/decoding-budget";
 import { outputCheck } from "../packages/backend/src/server/json-output";
 import { SCHEMA_CASES, TOOL_CASES } from "./support/structured-suite";
+import { writeResults } from "./support/write-results";
 
 const dir = defaultModelDir();
 if (!dir) throw new Error("the built-in model is missing");
@@ -168,18 +168,10 @@ const summary = Object.fromEntries(
   ]),
 );
 console.table(summary);
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(
-  new URL("./results/structured-output.json", import.meta.url),
-  `${JSON.stringify(
-    {
-      measured: new Date().toISOString(),
-      model: dir.split("/").at(-1),
-      cases: { schemas: SCHEMA_CASES.length, toolCalls: TOOL_CASES.length },
-      note: "canvas: laid out on the canvas; retry: free generation validated and retried up to 3 times (the old path); free: its first attempt alone (an unconstrained prompt asking for JSON). Medium effort, same answer length for all.",
-      methods: summary,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResults("structured-output", {
+  measured: new Date().toISOString(),
+  model: dir.split("/").at(-1),
+  cases: { schemas: SCHEMA_CASES.length, toolCalls: TOOL_CASES.length },
+  note: "canvas: laid out on the canvas; retry: free generation validated and retried up to 3 times (the old path); free: its first attempt alone (an unconstrained prompt asking for JSON). Medium effort, same answer length for all.",
+  methods: summary,
+});

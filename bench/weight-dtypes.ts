@@ -6,11 +6,12 @@
 // dot-product instruction where it has one (the default there).
 // Writes bench/results/weight-dtypes.json; ratios are to F32, measured in this one run.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadCheckpoint } from "../packages/backend/src/index";
 import { type Bf16Products, native } from "../packages/backend/src/native";
 import { type DType, writeCheckpoint } from "../packages/backend/test/support/write-checkpoint";
+import { writeResults } from "./support/write-results";
 
 const MS = Number(process.env.BENCH_MS ?? 3000);
 const THREADS = 2;
@@ -90,6 +91,5 @@ if (process.argv[2] === "--child") {
       canvasSpeedVsF32: Number((r.canvasForwardsPerSecond / f32.canvasForwardsPerSecond).toFixed(2)),
     })),
   };
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/weight-dtypes.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  writeResults("weight-dtypes", results);
 }
