@@ -60,10 +60,16 @@ const half = (value: number) => {
 };
 
 /**
- * Q4_K's and Q5_K's 12 bytes of packed 6-bit scales and minimums, as llama.cpp lays them out, for
- * scales sc_j = 10 + j + 40·[j ≥ 4] and minimums m_j = 2j + 33·[j ≥ 4] (so the high bits matter).
+ * A Q4_K or Q5_K block of `bytes` with its codes still zero: d = 1, dmin = 0.5, and the 12 bytes of
+ * packed 6-bit scales and minimums as llama.cpp lays them out, for scales sc_j = 10 + j + 40·[j ≥ 4]
+ * and minimums m_j = 2j + 33·[j ≥ 4] (so the high bits matter).
  */
-function packKQuantScales(scales: Uint8Array): { sc: number[]; m: number[] } {
+function kQuantBlock(bytes: number): { block: Uint8Array; sc: number[]; m: number[] } {
+  const block = new Uint8Array(bytes);
+  const view = new DataView(block.buffer);
+  view.setUint16(0, half(1), true); // d
+  view.setUint16(2, half(0.5), true); // dmin
+  const scales = block.subarray(4, 16);
   const sc = Array.from({ length: 8 }, (_, j) => 10 + j + (j >= 4 ? 40 : 0));
   const m = Array.from({ length: 8 }, (_, j) => 2 * j + (j >= 4 ? 33 : 0));
   for (let j = 0; j < 8; j++) {
@@ -76,7 +82,7 @@ function packKQuantScales(scales: Uint8Array): { sc: number[]; m: number[] } {
       scales[j] = (scales[j] as number) | (((m[j] as number) >> 4) << 6);
     }
   }
-  return { sc, m };
+  return { block, sc, m };
 }
 
 describe("GGUF block layouts", () => {
@@ -98,11 +104,7 @@ describe("GGUF block layouts", () => {
   });
 
   it("Q4_K: 6-bit scales and minimums packed in 12 bytes; sub-block 2c low nibbles, 2c+1 high", () => {
-    const block = new Uint8Array(144);
-    const view = new DataView(block.buffer);
-    view.setUint16(0, half(1), true); // d
-    view.setUint16(2, half(0.5), true); // dmin
-    const { sc, m } = packKQuantScales(block.subarray(4, 16));
+    const { block, sc, m } = kQuantBlock(144);
     for (let l = 0; l < 128; l++) block[16 + l] = (l % 16) | ((15 - (l % 16)) << 4);
     const values = addon.kernels.dequantize(block, "Q4_K", 256);
     for (let j = 0; j < 8; j++) {
@@ -115,11 +117,7 @@ describe("GGUF block layouts", () => {
   });
 
   it("Q5_K: Q4_K's scales and nibbles, and bit j of qh[l] the top bit of sub-block j's element l", () => {
-    const block = new Uint8Array(176);
-    const view = new DataView(block.buffer);
-    view.setUint16(0, half(1), true); // d
-    view.setUint16(2, half(0.5), true); // dmin
-    const { sc, m } = packKQuantScales(block.subarray(4, 16));
+    const { block, sc, m } = kQuantBlock(176);
     // codes 0..31 (element i of the super-block: (7i + 3) mod 32), as llama.cpp's dequantize_row_q5_K reads them
     const code = (j: number, l: number) => (7 * (32 * j + l) + 3) % 32;
     for (let l = 0; l < 32; l++) {

@@ -159,8 +159,6 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
   ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) ctx.kernels.quant.quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
   });
-  // Work item = (16 weight rows, one tile of activation rows), weight-major so a thread reuses its
-  // weight rows from cache across the tiles.
   const int groups = (n + kQuantPanelRows - 1) / kQuantPanelRows;
   const int tiles = (rows + kMaxQuantRows - 1) / kMaxQuantRows;
   // out[r · ld + j − j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n).
@@ -173,10 +171,13 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
       }
     }
   };
-  const auto for_each_item = [&](const auto& item_fn) {
-    ctx.pool.parallel_for(static_cast<size_t>(groups) * tiles, [&](size_t begin, size_t end) {
+  // Work item = (`span` consecutive groups of sixteen weight rows, one tile of activation rows),
+  // weight-major so a thread reuses its weights from cache across the tiles; the last span may be short.
+  const auto for_each_item = [&](int span, const auto& item_fn) {
+    const int spans = (groups + span - 1) / span;
+    ctx.pool.parallel_for(static_cast<size_t>(spans) * tiles, [&](size_t begin, size_t end) {
       for (size_t item = begin; item < end; ++item) {
-        const int g = static_cast<int>(item / tiles), r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
+        const int g = static_cast<int>(item / tiles) * span, r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
         item_fn(g, r0, std::min(kMaxQuantRows, rows - r0));
       }
     });
@@ -187,29 +188,23 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
     const QuantPanelPairDot pair = ctx.quant_panel_pairs ? panel_pair_dot(ctx.kernels.quant, w.dtype) : nullptr;
     const size_t bytes = panel_bytes(w.dtype, k);
     const uint8_t* panels = w.quant_panels.data();
-    // Work item = (two panels where the type has pair tiles, else one; one tile of activation rows),
-    // panel-major so a thread reuses its weights across the tiles; an odd last panel goes alone.
-    const int span = pair ? 2 : 1, spans = (groups + span - 1) / span;
-    ctx.pool.parallel_for(static_cast<size_t>(spans) * tiles, [&](size_t begin, size_t end) {
-      for (size_t item = begin; item < end; ++item) {
-        const int g = static_cast<int>(item / tiles) * span, r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
-        const int tile_rows = std::min(kMaxQuantRows, rows - r0);
-        float out[kMaxQuantRows * 2 * kQuantPanelRows];
-        if (pair && g + 1 < groups) {
-          pair(panels + bytes * g, bytes, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
-          store(out, 2 * kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
-          store(out + kQuantPanelRows, 2 * kQuantPanelRows, r0, tile_rows, (g + 1) * kQuantPanelRows);
-        } else {
-          dot(panels + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
-          store(out, kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
-        }
+    // Two panels an item where the type has pair tiles (an odd last panel goes alone), else one.
+    for_each_item(pair ? 2 : 1, [&](int g, int r0, int tile_rows) {
+      float out[kMaxQuantRows * 2 * kQuantPanelRows];
+      if (pair && g + 1 < groups) {
+        pair(panels + bytes * g, bytes, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+        store(out, 2 * kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
+        store(out + kQuantPanelRows, 2 * kQuantPanelRows, r0, tile_rows, (g + 1) * kQuantPanelRows);
+      } else {
+        dot(panels + bytes * g, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
+        store(out, kQuantPanelRows, r0, tile_rows, g * kQuantPanelRows);
       }
     });
     return;
   }
   const QuantDot dot = quant_dot(ctx.kernels.quant, w.dtype);
   const uint8_t* blocks = w.blocks();
-  for_each_item([&](int g, int r0, int tile_rows) {
+  for_each_item(1, [&](int g, int r0, int tile_rows) {
     float out[kMaxQuantRows * kQuantPanelRows];  // out[r][j - j0], as the panel products give it
     for (int j = g * kQuantPanelRows; j < std::min(n, (g + 1) * kQuantPanelRows); ++j) {
       float column[kMaxQuantRows];

@@ -116,17 +116,18 @@ __m256i fifth_bit(__m256i high) {
   return _mm256_and_si256(_mm256_srli_epi16(high, Bit - 4), bit4);
 }
 
-// Adds one super-block's sum into out[r][8 features of half h]: d·a.d·total − dmin·a.d·minimums.
+// Adds one super-block's sums into out[r][8 features of a half]: d · a.d · total, less
+// dmin · a.d · minimums where the format has minimums (Q4_K, Q5_K; null for Q6_K).
 template <int Rows>
-void add_scaled(const ActBlock256* const (&a)[Rows], const uint16_t* d_bits, const uint16_t* dmin_bits,
-                const __m256i (&total)[Rows], const __m256i (&minimums)[Rows], float* out) {
+void add_scaled(const ActBlock256* const (&a)[Rows], const uint16_t* d_bits, const __m256i (&total)[Rows],
+                const uint16_t* dmin_bits, const __m256i* minimums, float* out) {
   const __m256 d = widen_halves(d_bits);
-  const __m256 dmin = dmin_bits ? widen_halves(dmin_bits) : _mm256_setzero_ps();
+  const __m256 dmin = minimums ? widen_halves(dmin_bits) : _mm256_setzero_ps();
   for (int r = 0; r < Rows; ++r) {
     const __m256 scale = _mm256_set1_ps(a[r]->d);
     float* o = out + kQuantPanelRows * r;
     __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total[r]), _mm256_mul_ps(d, scale), _mm256_loadu_ps(o));
-    if (dmin_bits) v = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(minimums[r]), _mm256_mul_ps(dmin, scale), v);
+    if (minimums) v = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(minimums[r]), _mm256_mul_ps(dmin, scale), v);
     _mm256_storeu_ps(o, v);
   }
 }
@@ -184,7 +185,7 @@ void k_quant_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int 
         for (int r = 0; r < Rows; ++r)
           minimums[r] = _mm256_add_epi32(minimums[r], _mm256_madd_epi16(mins, broadcast4(a[r]->sums + 2 * s)));
       }
-      add_scaled<Rows>(a, block.d + j0, block.dmin + j0, total, minimums, out + j0);
+      add_scaled<Rows>(a, block.d + j0, total, block.dmin + j0, minimums, out + j0);
     }
   }
 }
@@ -249,7 +250,7 @@ void q6_k_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, 
           offsets[r] = _mm256_add_epi32(offsets[r], _mm256_madd_epi16(pairs, broadcast4(a[r]->sums + 2 * s)));
       }
       for (int r = 0; r < Rows; ++r) total[r] = _mm256_sub_epi32(total[r], _mm256_slli_epi32(offsets[r], 5));
-      add_scaled<Rows>(a, block.d + j0, nullptr, total, offsets, out + j0);
+      add_scaled<Rows>(a, block.d + j0, total, nullptr, nullptr, out + j0);
     }
   }
 }
