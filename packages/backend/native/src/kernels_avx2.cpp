@@ -60,6 +60,31 @@ struct LoadF16 {  // IEEE half through F16C
   }
 };
 
+// Writes one row's two accumulators to y (plus the bias, added onto y when accumulating): whole
+// vectors when the panel is full, element by element at the matrix's last, partial panel.
+static inline void store_row(__m256 a0, __m256 a1, const float* bias, float* dst, int cols, bool accumulate) {
+  if (cols == kPanelWidth) {
+    if (bias) {
+      a0 = _mm256_add_ps(a0, _mm256_loadu_ps(bias));
+      a1 = _mm256_add_ps(a1, _mm256_loadu_ps(bias + 8));
+    }
+    if (accumulate) {
+      a0 = _mm256_add_ps(a0, _mm256_loadu_ps(dst));
+      a1 = _mm256_add_ps(a1, _mm256_loadu_ps(dst + 8));
+    }
+    _mm256_storeu_ps(dst, a0);
+    _mm256_storeu_ps(dst + 8, a1);
+    return;
+  }
+  alignas(32) float out[kPanelWidth];
+  _mm256_store_ps(out, a0);
+  _mm256_store_ps(out + 8, a1);
+  for (int j = 0; j < cols; ++j) {
+    const float v = out[j] + (bias ? bias[j] : 0.0f);
+    dst[j] = accumulate ? dst[j] + v : v;
+  }
+}
+
 // A ROWS × 16 tile: per k, two 8-wide weight loads feed 2·ROWS FMAs with broadcast x values.
 // The accumulators are locals of this function (never passed by reference) so they stay in registers.
 template <class Load, int ROWS>
@@ -76,18 +101,7 @@ static void tile(const float* x, int ldx, const typename Load::Element* panel, i
       acc1[r] = _mm256_fmadd_ps(xv, w1, acc1[r]);
     }
   }
-  alignas(32) float out[ROWS][kPanelWidth];
-  for (int r = 0; r < ROWS; ++r) {
-    _mm256_store_ps(out[r], acc0[r]);
-    _mm256_store_ps(out[r] + 8, acc1[r]);
-  }
-  for (int r = 0; r < ROWS; ++r) {
-    float* dst = y + r * ldy;
-    for (int j = 0; j < cols; ++j) {
-      float v = out[r][j] + (bias ? bias[j] : 0.0f);
-      dst[j] = accumulate ? dst[j] + v : v;
-    }
-  }
+  for (int r = 0; r < ROWS; ++r) store_row(acc0[r], acc1[r], bias, y + r * ldy, cols, accumulate);
 }
 
 // The full 6 × 16 tile with twelve named accumulators: GCC keeps named vector locals in registers,
@@ -120,20 +134,12 @@ static void tile6(const float* x, int ldx, const typename Load::Element* panel, 
     c50 = _mm256_fmadd_ps(xv, w0, c50);
     c51 = _mm256_fmadd_ps(xv, w1, c51);
   }
-  alignas(32) float out[6][kPanelWidth];
-  _mm256_store_ps(out[0], c00), _mm256_store_ps(out[0] + 8, c01);
-  _mm256_store_ps(out[1], c10), _mm256_store_ps(out[1] + 8, c11);
-  _mm256_store_ps(out[2], c20), _mm256_store_ps(out[2] + 8, c21);
-  _mm256_store_ps(out[3], c30), _mm256_store_ps(out[3] + 8, c31);
-  _mm256_store_ps(out[4], c40), _mm256_store_ps(out[4] + 8, c41);
-  _mm256_store_ps(out[5], c50), _mm256_store_ps(out[5] + 8, c51);
-  for (int r = 0; r < 6; ++r) {
-    float* dst = y + r * ldy;
-    for (int j = 0; j < cols; ++j) {
-      float v = out[r][j] + (bias ? bias[j] : 0.0f);
-      dst[j] = accumulate ? dst[j] + v : v;
-    }
-  }
+  store_row(c00, c01, bias, y, cols, accumulate);
+  store_row(c10, c11, bias, y + ldy, cols, accumulate);
+  store_row(c20, c21, bias, y + 2 * ldy, cols, accumulate);
+  store_row(c30, c31, bias, y + 3 * ldy, cols, accumulate);
+  store_row(c40, c41, bias, y + 4 * ldy, cols, accumulate);
+  store_row(c50, c51, bias, y + 5 * ldy, cols, accumulate);
 }
 
 template <class Load>
