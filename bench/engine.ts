@@ -80,6 +80,34 @@ while (performance.now() - forwardStart < MS) {
 const forwardsPerSecond = (passes * 1000) / (performance.now() - forwardStart);
 console.log(`full-canvas forward passes: ${round(forwardsPerSecond, 2)}/s`);
 
+// Idle workers that poll (the default) against workers that sleep at once (ANNEAL_SPIN_US=0):
+// the same forward pass on two loads of the model, alternately, so both see the same machine.
+async function forwardMs(model: typeof checkpoint.model) {
+  const start = performance.now();
+  await model.forward([{ tokens, statRows: blockRows }]);
+  return performance.now() - start;
+}
+const spinBefore = process.env.ANNEAL_SPIN_US;
+process.env.ANNEAL_SPIN_US = "0";
+const sleeping = await loadCheckpoint(writeCheckpoint(spec).dir, { threads: THREADS });
+if (spinBefore === undefined) delete process.env.ANNEAL_SPIN_US;
+else process.env.ANNEAL_SPIN_US = spinBefore;
+const pollTimes: number[] = [];
+const sleepTimes: number[] = [];
+for (let i = 0; i < 15; i++) {
+  pollTimes.push(await forwardMs(checkpoint.model));
+  sleepTimes.push(await forwardMs(sleeping.model));
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const idleWorkers = {
+  pollingMsPerForward: round(median(pollTimes), 2),
+  sleepingMsPerForward: round(median(sleepTimes), 2),
+  speedup: round(median(sleepTimes) / median(pollTimes), 2),
+};
+console.log(
+  `idle workers polling: ${idleWorkers.pollingMsPerForward} ms per full-canvas forward; sleeping at once: ${idleWorkers.sleepingMsPerForward} ms (${idleWorkers.speedup}×)`,
+);
+
 async function answer(name: string, options: Omit<GenerateOptions, "maxTokens">) {
   const prompt = Array.from({ length: PROMPT }, (_, i) => (i * 11) % 256);
   const iterator = generate(checkpoint, prompt, {
@@ -135,6 +163,7 @@ const results = {
   gemm,
   model: { ...spec, parameters, canvas: CANVAS, answer: ANSWER },
   forwardsPerSecond: round(forwardsPerSecond, 2),
+  idleWorkers,
   samplers,
   caches,
   cacheSpeedup: {

@@ -392,6 +392,12 @@ export interface NativeAddon {
       kernels?: KernelChoice,
       loop?: "fma" | "bf16dot" | "int8dot",
     ): number;
+    /**
+     * Runs `calls` parallel_fors of `items` work items on a fresh pool of `threads` whose idle threads
+     * poll for `spinUs` µs before sleeping: `wrong` counts (call, item) pairs not run exactly once,
+     * `threadsUsed` how many distinct threads ran work.
+     */
+    poolCoverage(threads: number, items: number, calls: number, spinUs: number): { wrong: number; threadsUsed: number };
   };
 }
 

@@ -191,16 +191,23 @@ describe("one forward pass", () => {
     });
   });
 
-  it("gives the same answer with 1 and 2 threads", async () => {
+  it("gives the same answer with 1, 2 and 3 threads", async () => {
     const checkpoint = writeCheckpoint({ seed: 5 });
     const one = await loadCheckpoint(checkpoint.dir, { threads: 1 });
     const two = await loadCheckpoint(checkpoint.dir, { threads: 2 });
+    const three = await loadCheckpoint(checkpoint.dir, { threads: 3 });
     const sequence = { tokens, statRows: allRows, wantLogits: true };
     const [a] = await one.model.forward([sequence]);
-    const [b] = await two.model.forward([sequence]);
-    expect(
-      maxLogitError(a?.logits as Float32Array, [Float64Array.from(b?.logits as Float32Array)], a?.logits?.length ?? 0),
-    ).toBe(0);
+    for (const other of [two, three]) {
+      const [b] = await other.model.forward([sequence]);
+      expect(
+        maxLogitError(
+          a?.logits as Float32Array,
+          [Float64Array.from(b?.logits as Float32Array)],
+          a?.logits?.length ?? 0,
+        ),
+      ).toBe(0);
+    }
     expect(one.model.info().threads).toBe(1);
   });
 });

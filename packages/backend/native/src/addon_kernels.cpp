@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "addon_worker.h"
@@ -318,6 +320,35 @@ Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), total);
 }
 
+// poolCoverage(threads, items, calls, spinUs) -> { wrong, threadsUsed }: `calls` parallel_fors of
+// `items` on a fresh pool; `wrong` counts (call, item) pairs not visited exactly once, threadsUsed is
+// how many distinct threads ran chunks over all calls.
+Napi::Value PoolCoverage(const Napi::CallbackInfo& info) {
+  const uint32_t threads = info[0].As<Napi::Number>().Uint32Value(), items = info[1].As<Napi::Number>().Uint32Value();
+  const uint32_t calls = info[2].As<Napi::Number>().Uint32Value();
+  const int spin_us = info[3].As<Napi::Number>().Int32Value();
+  size_t wrong = 0;
+  std::mutex seen_mutex;
+  std::vector<std::thread::id> seen;
+  {
+    ThreadPool pool(threads, spin_us);
+    std::vector<std::atomic<int>> visits(items);
+    for (uint32_t call = 0; call < calls; ++call) {
+      for (auto& v : visits) v.store(0, std::memory_order_relaxed);
+      pool.parallel_for(items, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) visits[i].fetch_add(1, std::memory_order_relaxed);
+        std::lock_guard<std::mutex> lock(seen_mutex);
+        if (std::find(seen.begin(), seen.end(), std::this_thread::get_id()) == seen.end()) seen.push_back(std::this_thread::get_id());
+      });
+      for (auto& v : visits) wrong += v.load(std::memory_order_relaxed) != 1;
+    }
+  }  // the pool's destructor joins its workers, polling or asleep
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("wrong", static_cast<double>(wrong));
+  out.Set("threadsUsed", static_cast<double>(seen.size()));
+  return out;
+}
+
 Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("avx2", cpu_has_avx2_fma());
@@ -347,6 +378,7 @@ void register_kernel_bindings(Napi::Env env, Napi::Object exports) {
   kernels.Set("rowStats", Napi::Function::New(env, KernelRowStats));
   kernels.Set("benchGemm", Napi::Function::New(env, BenchGemm));
   kernels.Set("benchPeakFma", Napi::Function::New(env, BenchPeakFma));
+  kernels.Set("poolCoverage", Napi::Function::New(env, PoolCoverage));
   exports.Set("kernels", kernels);
 }
 

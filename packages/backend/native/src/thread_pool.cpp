@@ -1,29 +1,72 @@
-// Fork-join over a fixed set of threads: each parallel_for wakes every worker once.
+// Fork-join over a fixed set of threads: each parallel_for wakes every worker once (a polling worker
+// sees the job within a microsecond; a sleeping one is woken through the condition variable), and
+// the threads take chunks of the range from a shared counter until none is left.
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ANNEAL_CPU_RELAX() _mm_pause()
+#else
+#define ANNEAL_CPU_RELAX() std::this_thread::yield()
+#endif
 
 namespace anneal {
 
-ThreadPool::ThreadPool(size_t threads) {
+// Chunks per thread: enough that a thread which starts late hands its share to the others, few
+// enough that each chunk is a long run of neighbouring items (a GEMM thread reuses a weight panel
+// across the row tiles of one chunk).
+constexpr size_t kChunksPerThread = 4;
+
+static int spin_from_environment() {
+  const char* value = std::getenv("ANNEAL_SPIN_US");
+  if (value == nullptr || *value == '\0') return ThreadPool::kDefaultSpinUs;
+  char* end = nullptr;
+  const long parsed = std::strtol(value, &end, 10);
+  if (*end != '\0' || parsed < 0) return ThreadPool::kDefaultSpinUs;
+  return static_cast<int>(std::min(parsed, 1000000L));
+}
+
+ThreadPool::ThreadPool(size_t threads, int spin_us) : spin_us_(spin_us < 0 ? spin_from_environment() : spin_us) {
   if (threads == 0) threads = std::max<size_t>(1, std::thread::hardware_concurrency());
-  for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_release);
   }
   work_ready_.notify_all();
   for (auto& worker : workers_) worker.join();
 }
 
-// Thread `index` of `count` takes the index-th contiguous slice of [0, n).
-static void run_slice(const std::function<void(size_t, size_t)>& fn, size_t n, size_t index, size_t count) {
-  size_t begin = n * index / count;
-  size_t end = n * (index + 1) / count;
-  if (begin < end) fn(begin, end);
+template <class Done>
+void ThreadPool::wait_for(std::condition_variable& cv, const Done& done) {
+  if (spin_us_ > 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    for (unsigned polls = 1;; ++polls) {
+      if (done()) return;
+      ANNEAL_CPU_RELAX();
+      // The clock is read every 64 polls: a few microseconds apart, far below the spin time.
+      if (polls % 64 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+    }
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv.wait(lock, done);
+}
+
+void ThreadPool::run_chunks() {
+  const auto& fn = *job_;
+  for (;;) {
+    const size_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= chunk_count_) return;
+    const size_t begin = chunk * chunk_items_;
+    fn(begin, std::min(job_items_, begin + chunk_items_));
+  }
 }
 
 void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn) {
@@ -32,37 +75,37 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)
     fn(0, n);
     return;
   }
+  const size_t wanted = std::min(n, size() * kChunksPerThread);
+  job_ = &fn;
+  job_items_ = n;
+  chunk_items_ = (n + wanted - 1) / wanted;
+  chunk_count_ = (n + chunk_items_ - 1) / chunk_items_;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  pending_.store(workers_.size(), std::memory_order_relaxed);
   {
+    // Under the mutex, so a worker between checking the generation and sleeping cannot miss it.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_items_ = n;
-    pending_ = workers_.size();
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   work_ready_.notify_all();
-  run_slice(fn, n, 0, size());
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [this] { return pending_ == 0; });
+  run_chunks();
+  wait_for(work_done_, [this] { return pending_.load(std::memory_order_acquire) == 0; });
   job_ = nullptr;
 }
 
-void ThreadPool::worker_loop(size_t index) {
+void ThreadPool::worker_loop() {
   size_t seen = 0;
   for (;;) {
-    const std::function<void(size_t, size_t)>* job;
-    size_t items;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      job = job_;
-      items = job_items_;
-    }
-    run_slice(*job, items, index, size());
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) work_done_.notify_one();
+    wait_for(work_ready_, [&] {
+      return stopping_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+    });
+    if (stopping_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    run_chunks();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Taking the mutex orders this with a caller that checked `pending_` and is about to sleep.
+      { std::lock_guard<std::mutex> lock(mutex_); }
+      work_done_.notify_one();
     }
   }
 }
