@@ -355,6 +355,10 @@ export interface NativeAddon {
     ): Float32Array;
     /** `rotaryDim`: rotate only each head's first values (partial rotary); all of them when absent. */
     rope: RopeKernel;
+    /** silu(gate) · up, element-wise; `offset`: computed from that element on, as a thread starting there would. */
+    siluMul(gate: Float32Array, up: Float32Array, kernels?: KernelChoice, offset?: number): Float32Array;
+    /** e^((row − shift) · scale) for each value, and their sum (softmax's numerators). */
+    expShifted(row: Float32Array, shift: number, scale: number, kernels?: KernelChoice): { values: Float32Array; sum: number };
     attention(...args: [...AttentionArgs, kernels?: KernelChoice]): Float32Array;
     rowStats(
       logits: Float32Array,

@@ -162,6 +162,72 @@ describe.each(impls)("%s kernels", (impl) => {
   );
 });
 
+// The vector kernels' exponential is a polynomial, not the C library's: held to float64 within a few
+// float32 ulps (relative 2e-6 here) over the whole range softmax and silu feed it.
+describe.each(impls)("%s element-wise kernels", (impl) => {
+  /** n values spread evenly over [low, high] with a jitter, so every size has tails and lanes vary. */
+  const spread = (n: number, low: number, high: number, seed: number) => {
+    const jitter = randomArray(n, seed);
+    return Float32Array.from({ length: n }, (_, i) => low + ((high - low) * (i + 0.5 + (jitter[i] as number))) / n);
+  };
+  const relativeError = (actual: number, expected: number) =>
+    Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-30);
+
+  it.each([1, 7, 8, 9, 17, 1000])("siluMul of %i values is silu(gate) · up within 2e-6", (n) => {
+    const gate = spread(n, -80, 80, n);
+    const up = randomArray(n, n + 1);
+    const out = addon.kernels.siluMul(gate, up, impl);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const g = gate[i] as number;
+      const expected = (g / (1 + Math.exp(-g))) * (up[i] as number);
+      worst = Math.max(worst, relativeError(out[i] as number, Math.fround(expected)));
+    }
+    expect(worst).toBeLessThan(2e-6);
+  });
+
+  it("siluMul gives each element the same bits wherever a thread's range starts", () => {
+    const gate = spread(203, -20, 20, 5);
+    const up = randomArray(203, 6);
+    const whole = addon.kernels.siluMul(gate, up, impl);
+    for (const offset of [1, 3, 8, 13, 200]) {
+      expect(addon.kernels.siluMul(gate, up, impl, offset).subarray(offset)).toEqual(whole.subarray(offset));
+    }
+  });
+
+  it("siluMul is finite and near silu's limits far out: 0 below −88 and the gate itself above 88", () => {
+    const gate = Float32Array.from([-1000, -100, -88.5, 88.5, 100, 1000]);
+    const out = addon.kernels.siluMul(gate, new Float32Array(6).fill(1), impl);
+    for (let i = 0; i < 3; i++) expect(Math.abs(out[i] as number)).toBeLessThan(1e-30);
+    for (let i = 3; i < 6; i++) expect(out[i]).toBe(gate[i]);
+  });
+
+  it.each([1, 5, 8, 15, 288, 1001])(
+    "expShifted of %i values is e^((x − shift) · scale) within 2e-6, and returns their sum",
+    (n) => {
+      const row = spread(n, -180, 0, n + 2);
+      const { values, sum } = addon.kernels.expShifted(row, -10, 0.5, impl);
+      let worst = 0;
+      let expectedSum = 0;
+      for (let i = 0; i < n; i++) {
+        const expected = Math.exp(((row[i] as number) + 10) * 0.5);
+        expectedSum += Math.fround(expected);
+        // Below e^-87 the vector kernels flush to 0 where the library gives a denormal.
+        if (expected > 1e-37) worst = Math.max(worst, relativeError(values[i] as number, Math.fround(expected)));
+        else expect(values[i]).toBeLessThan(2e-38);
+      }
+      expect(worst).toBeLessThan(2e-6);
+      expect(relativeError(sum, expectedSum)).toBeLessThan(1e-5);
+    },
+  );
+
+  it("expShifted gives 0 for −∞ (a masked score) and 1 at the shift", () => {
+    const { values, sum } = addon.kernels.expShifted(Float32Array.from([-Infinity, 3, -Infinity]), 3, 0.125, impl);
+    expect(Array.from(values)).toEqual([0, 1, 0]);
+    expect(sum).toBe(1);
+  });
+});
+
 describe("rope", () => {
   it("rotates each head's halves by position · θ^(-2i/d), leaving norms unchanged", () => {
     const [heads, headDim, theta] = [3, 8, 10000];

@@ -172,6 +172,37 @@ Napi::Value KernelRmsNorm(const Napi::CallbackInfo& info) {
   }
 }
 
+// siluMul(gate, up, kernels, offset = 0) -> silu(gate) · up, computed from element `offset` on (the
+// elements before it copied as they are), as a thread whose range starts there computes them
+Napi::Value KernelSiluMul(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> gate = get_floats(info[0], "gate"), up = get_floats(info[1], "up");
+    if (gate.size() != up.size()) throw std::invalid_argument("siluMul: sizes do not match");
+    const size_t offset = info[3].IsNumber() ? std::min<size_t>(info[3].As<Napi::Number>().Uint32Value(), gate.size()) : 0;
+    std::vector<float> out(gate);
+    kernels_named(info[2]).silu_mul(gate.data() + offset, up.data() + offset, out.data() + offset, gate.size() - offset);
+    return to_js(info.Env(), out);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// expShifted(row, shift, scale, kernels) -> { values: e^((row − shift) · scale), sum }
+Napi::Value KernelExpShifted(const Napi::CallbackInfo& info) {
+  try {
+    std::vector<float> row = get_floats(info[0], "row");
+    const float shift = static_cast<float>(info[1].As<Napi::Number>().DoubleValue());
+    const float scale = static_cast<float>(info[2].As<Napi::Number>().DoubleValue());
+    const float sum = kernels_named(info[3]).exp_shifted(row.data(), static_cast<int>(row.size()), shift, scale);
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("values", to_js(info.Env(), row));
+    out.Set("sum", sum);
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
 // rope(x, positions, heads, headDim, theta, rotaryDim?) -> rotated copy of x
 Napi::Value KernelRope(const Napi::CallbackInfo& info) {
   try {
@@ -374,6 +405,8 @@ void register_kernel_bindings(Napi::Env env, Napi::Object exports) {
   kernels.Set("quantizeActivations", Napi::Function::New(env, KernelQuantizeActivations));
   kernels.Set("rmsNorm", Napi::Function::New(env, KernelRmsNorm));
   kernels.Set("rope", Napi::Function::New(env, KernelRope));
+  kernels.Set("siluMul", Napi::Function::New(env, KernelSiluMul));
+  kernels.Set("expShifted", Napi::Function::New(env, KernelExpShifted));
   kernels.Set("attention", Napi::Function::New(env, KernelAttention));
   kernels.Set("rowStats", Napi::Function::New(env, KernelRowStats));
   kernels.Set("benchGemm", Napi::Function::New(env, BenchGemm));

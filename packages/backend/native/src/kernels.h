@@ -72,6 +72,10 @@ struct Bf16Dots {
   int dot_loop_flops;
 };
 
+// The portable element-wise kernels (std::exp), the twins the vector ones are tested against.
+void silu_mul_portable(const float* gate, const float* up, float* out, size_t n);
+float exp_shifted_portable(float* row, int n, float shift, float scale);
+
 struct Kernels {
   const char* name;
   // Rows of output one gemm_tile call computes at most (≤ kMaxTileRows): as many as the ISA has
@@ -106,6 +110,11 @@ struct Kernels {
                               const float* bias, float* y, int ldy, int cols, bool accumulate) = nullptr;
   void (*gemm_tile_pair_f16)(const float* x, int ldx, int rows, const uint16_t* panel, size_t panel_stride, int k,
                              const float* bias, float* y, int ldy, int cols, bool accumulate) = nullptr;
+  // out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i]; out may be gate. Each element's
+  // value depends only on its inputs (never on where a range starts), so thread splits agree.
+  void (*silu_mul)(const float* gate, const float* up, float* out, size_t n) = silu_mul_portable;
+  // row[j] = e^((row[j] − shift) · scale) in place; returns their sum (softmax's numerators).
+  float (*exp_shifted)(float* row, int n, float shift, float scale) = exp_shifted_portable;
 };
 
 extern const Kernels kPortableKernels;

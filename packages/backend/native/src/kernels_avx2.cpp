@@ -183,6 +183,74 @@ static void axpy_avx2(float alpha, const float* x, float* y, int n) {
   for (; i < n; ++i) y[i] += alpha * x[i];
 }
 
+// e^x for eight floats: x = n·ln2 + r with |r| ≤ ln2/2, e^r by Cephes' degree-7 polynomial (about
+// 1 ulp), times 2^n built in the exponent bits. Below −87 (and −∞) gives 0, where std::exp gives a
+// denormal under 1.7e-38; above 88 gives e^88 (std::exp overflows to ∞ past 88.7).
+static inline __m256 exp_avx2(__m256 x) {
+  const __m256 below = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_LT_OQ);
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // r = x − n·ln2 in two steps (ln2's high part is exact in float), so r keeps its low bits.
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(below, _mm256_mul_ps(p, _mm256_castsi256_ps(exponent)));
+}
+
+// Runs `op` (eight lanes in, eight out) over n elements; the last n % 8 go through a zero-padded
+// copy, so every element gets the same vector arithmetic wherever its range starts.
+template <class Op>
+static inline void for_each_vector(size_t n, const Op& op) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) op(i, 8);
+  if (i < n) op(i, static_cast<int>(n - i));
+}
+
+static inline __m256 load_part(const float* p, int count) {
+  if (count == 8) return _mm256_loadu_ps(p);
+  alignas(32) float lanes[8] = {};
+  for (int j = 0; j < count; ++j) lanes[j] = p[j];
+  return _mm256_load_ps(lanes);
+}
+
+static inline void store_part(float* p, __m256 v, int count) {
+  if (count == 8) return _mm256_storeu_ps(p, v);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, v);
+  for (int j = 0; j < count; ++j) p[j] = lanes[j];
+}
+
+static void silu_mul_avx2(const float* gate, const float* up, float* out, size_t n) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  for_each_vector(n, [&](size_t i, int count) {
+    const __m256 g = load_part(gate + i, count);
+    const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), g));
+    store_part(out + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), load_part(up + i, count)), count);
+  });
+}
+
+static float exp_shifted_avx2(float* row, int n, float shift, float scale) {
+  const __m256 s = _mm256_set1_ps(shift), k = _mm256_set1_ps(scale);
+  __m256 total = _mm256_setzero_ps();
+  for_each_vector(static_cast<size_t>(n), [&](size_t i, int count) {
+    const __m256 e = exp_avx2(_mm256_mul_ps(_mm256_sub_ps(load_part(row + i, count), s), k));
+    store_part(row + i, e, count);
+    // Padding lanes are zero before the exponential: mask them out of the sum.
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 live = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane));
+    total = _mm256_add_ps(total, _mm256_and_ps(e, live));
+  });
+  return horizontal_sum(total);
+}
+
 // Ten independent chains hide the FMA latency (4–5 cycles) behind two FMA ports.
 static float fma_loop_avx2(int64_t iterations) {
   __m256 acc[10];
@@ -198,7 +266,8 @@ static float fma_loop_avx2(int64_t iterations) {
 
 const Kernels kAvx2Kernels = {"avx2",    6,         gemm_tile_avx2<LoadF32>, gemm_tile_avx2<LoadBF16>, gemm_tile_avx2<LoadF16>,
                               dot_avx2, axpy_avx2, fma_loop_avx2,           10 * 8 * 2,
-                              kAvx2QuantDots};
+                              kAvx2QuantDots, nullptr,  nullptr,                nullptr,
+                              nullptr,        silu_mul_avx2, exp_shifted_avx2};
 
 }  // namespace anneal
 

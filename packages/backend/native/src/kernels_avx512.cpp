@@ -181,6 +181,9 @@ const Kernels& avx512_kernels() {
     kernels.gemm_tile_pair = gemm_tile_pair_avx512<LoadF32>;
     kernels.gemm_tile_pair_bf16 = gemm_tile_pair_avx512<LoadBF16>;
     kernels.gemm_tile_pair_f16 = gemm_tile_pair_avx512<LoadF16>;
+    // Element-wise work is a small share of a forward pass: AVX2's eight lanes serve here too.
+    kernels.silu_mul = kAvx2Kernels.silu_mul;
+    kernels.exp_shifted = kAvx2Kernels.exp_shifted;
     return kernels;
   }();
   return table;

@@ -1,6 +1,7 @@
 // Portable kernels: plain loops the compiler may vectorise for the baseline ISA. The reference the
 // AVX2 and AVX-512 kernels are tested against, and what runs on CPUs without them. Also the choice of
 // table for this CPU.
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -68,6 +69,16 @@ static float fma_loop_portable(int64_t iterations) {
   float sum = 0;
   for (float v : acc) sum += v;
   return sum;
+}
+
+void silu_mul_portable(const float* gate, const float* up, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+float exp_shifted_portable(float* row, int n, float shift, float scale) {
+  float total = 0;
+  for (int j = 0; j < n; ++j) total += (row[j] = std::exp((row[j] - shift) * scale));
+  return total;
 }
 
 const Kernels kPortableKernels = {"portable",         6,

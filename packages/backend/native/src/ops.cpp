@@ -433,7 +433,7 @@ void rope(const Context& ctx, float* x, const int32_t* positions, int rows, int 
 
 void silu_mul(const Context& ctx, const float* gate, const float* up, float* out, int64_t n) {
   ctx.pool.parallel_for(static_cast<size_t>(n), [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    ctx.kernels.silu_mul(gate + begin, up + begin, out + begin, end - begin);
   });
 }
 
@@ -479,9 +479,7 @@ void attention(const Context& ctx, const float* q, int rows, const float* keys, 
         float* row = scores.data() + static_cast<size_t>(r) * length;
         float max_score = -std::numeric_limits<float>::infinity();
         for (int j = 0; j < length; ++j) max_score = std::max(max_score, row[j]);
-        float total = 0;
-        for (int j = 0; j < length; ++j) total += (row[j] = std::exp((row[j] - max_score) * scale));
-        const float inv = 1.0f / total;
+        const float inv = 1.0f / ctx.kernels.exp_shifted(row, length, max_score, scale);
         for (int j = 0; j < length; ++j) row[j] *= inv;
         if (probs) std::copy_n(row, length, probs + (static_cast<size_t>(h) * rows + r0 + r) * length);
       }
