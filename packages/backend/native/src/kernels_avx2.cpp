@@ -33,23 +33,30 @@ using Maddubs = x86::QuantDots<MaddubsDot>;
 const QuantDots kAvx2QuantDots = {"avx2",        Maddubs::q8_0, Maddubs::q4_0, Maddubs::q4_k, Maddubs::q5_k, Maddubs::q6_k,
                                   Maddubs::quantize_activations, &kAvx2PanelDots};
 
-// One panel row (16 weights) as two 8-wide float vectors, from each storage type.
+// One panel row (16 weights) as two 8-wide float vectors, from each storage type; `in_order` puts a
+// row's accumulators back into column order once a tile is done (the identity for most types).
 struct LoadF32 {
   using Element = float;
   static void load(const float* row, __m256& w0, __m256& w1) {
     w0 = _mm256_loadu_ps(row);
     w1 = _mm256_loadu_ps(row + 8);
   }
+  static void in_order(__m256&, __m256&) {}
 };
-struct LoadBF16 {  // bfloat16 is the top half of a float32: widen, then shift into place
+// bfloat16 is the top half of a float32: interleaving the 16 weights with zeros widens them in two
+// shuffles from one load. The interleave works within 128-bit halves, so w0 holds columns 0–3 and
+// 8–11, w1 columns 4–7 and 12–15, which in_order swaps back.
+struct LoadBF16 {
   using Element = uint16_t;
-  static __m256 widen(const uint16_t* p) {
-    const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
-  }
   static void load(const uint16_t* row, __m256& w0, __m256& w1) {
-    w0 = widen(row);
-    w1 = widen(row + 8);
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row));
+    w0 = _mm256_castsi256_ps(_mm256_unpacklo_epi16(_mm256_setzero_si256(), bits));
+    w1 = _mm256_castsi256_ps(_mm256_unpackhi_epi16(_mm256_setzero_si256(), bits));
+  }
+  static void in_order(__m256& a0, __m256& a1) {
+    const __m256 low = _mm256_permute2f128_ps(a0, a1, 0x20), high = _mm256_permute2f128_ps(a0, a1, 0x31);
+    a0 = low;
+    a1 = high;
   }
 };
 struct LoadF16 {  // IEEE half through F16C
@@ -58,6 +65,7 @@ struct LoadF16 {  // IEEE half through F16C
     w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row)));
     w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 8)));
   }
+  static void in_order(__m256&, __m256&) {}
 };
 
 // Writes one row's two accumulators to y (plus the bias, added onto y when accumulating): whole
@@ -101,7 +109,10 @@ static void tile(const float* x, int ldx, const typename Load::Element* panel, i
       acc1[r] = _mm256_fmadd_ps(xv, w1, acc1[r]);
     }
   }
-  for (int r = 0; r < ROWS; ++r) store_row(acc0[r], acc1[r], bias, y + r * ldy, cols, accumulate);
+  for (int r = 0; r < ROWS; ++r) {
+    Load::in_order(acc0[r], acc1[r]);
+    store_row(acc0[r], acc1[r], bias, y + r * ldy, cols, accumulate);
+  }
 }
 
 // The full 6 × 16 tile with twelve named accumulators: GCC keeps named vector locals in registers,
@@ -134,6 +145,8 @@ static void tile6(const float* x, int ldx, const typename Load::Element* panel, 
     c50 = _mm256_fmadd_ps(xv, w0, c50);
     c51 = _mm256_fmadd_ps(xv, w1, c51);
   }
+  Load::in_order(c00, c01), Load::in_order(c10, c11), Load::in_order(c20, c21);
+  Load::in_order(c30, c31), Load::in_order(c40, c41), Load::in_order(c50, c51);
   store_row(c00, c01, bias, y, cols, accumulate);
   store_row(c10, c11, bias, y + ldy, cols, accumulate);
   store_row(c20, c21, bias, y + 2 * ldy, cols, accumulate);
