@@ -266,6 +266,8 @@ export interface CudaKernels {
     sampling: NativeSampling | null,
     positions: number[],
     step: number,
+    /** One mask of `vocab` bytes per row (1: the token may be proposed), as a sequence's `allowed`. */
+    allowed?: Uint8Array,
   ): NativeStats;
 }
 
@@ -358,7 +360,12 @@ export interface NativeAddon {
     /** silu(gate) · up, element-wise; `offset`: computed from that element on, as a thread starting there would. */
     siluMul(gate: Float32Array, up: Float32Array, kernels?: KernelChoice, offset?: number): Float32Array;
     /** e^((row − shift) · scale) for each value, and their sum (softmax's numerators). */
-    expShifted(row: Float32Array, shift: number, scale: number, kernels?: KernelChoice): { values: Float32Array; sum: number };
+    expShifted(
+      row: Float32Array,
+      shift: number,
+      scale: number,
+      kernels?: KernelChoice,
+    ): { values: Float32Array; sum: number };
     attention(...args: [...AttentionArgs, kernels?: KernelChoice]): Float32Array;
     rowStats(
       logits: Float32Array,

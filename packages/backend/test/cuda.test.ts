@@ -172,6 +172,34 @@ describe.skipIf(!gpu)(gpu ? `CUDA kernels on ${cuda.name}` : `CUDA kernels: skip
       expect(device.sampleProb[r]).toBeCloseTo(host.sampleProb, 5);
     }
   });
+
+  it.each([0, 0.8])(
+    "rowStats under allowed-token masks at temperature %s gives the CPU's tokens and probabilities, never a left-out token",
+    (temperature) => {
+      const rows = 3,
+        vocab = 1001;
+      const logits = values(rows * vocab, 11, 6);
+      // Every third token left out, and each row's highest logit on one of them.
+      const allowed = Uint8Array.from({ length: rows * vocab }, (_, i) => ((i % vocab) % 3 === 0 ? 0 : 1));
+      for (let r = 0; r < rows; r++) logits[r * vocab + 3 * (r + 1)] = 50;
+      const sampling = { temperature, seed: 7 };
+      const positions = [1, 2, 3];
+      const device = k.rowStats(logits, rows, vocab, sampling, positions, 9, allowed);
+      for (let r = 0; r < rows; r++) {
+        const row = logits.slice(r * vocab, (r + 1) * vocab);
+        for (let i = 0; i < vocab; i += 3) row[i] = Number.NEGATIVE_INFINITY; // the CPU's way to leave a token out
+        const host = addon.kernels.rowStats(row, sampling, positions[r] as number, 9);
+        expect((device.argmax[r] as number) % 3).not.toBe(0);
+        expect((device.sample[r] as number) % 3).not.toBe(0);
+        expect(device.argmax[r]).toBe(host.argmax);
+        expect(device.sample[r]).toBe(host.sample);
+        expect(device.confidence[r]).toBeCloseTo(host.confidence, 5);
+        expect(device.margin[r]).toBeCloseTo(host.margin, 5);
+        expect(device.entropy[r]).toBeCloseTo(host.entropy, 3);
+        expect(device.sampleProb[r]).toBeCloseTo(host.sampleProb, 5);
+      }
+    },
+  );
 });
 
 describe.skipIf(!gpu)(gpu ? `the CUDA engine on ${cuda.name}` : `the CUDA engine: skipped, ${skipReason}`, () => {

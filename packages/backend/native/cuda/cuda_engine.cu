@@ -32,8 +32,6 @@ struct DeviceKv {
 
 // Rows whose sample needs the sorted candidates of top-k / top-p are drawn on the host.
 bool needs_host_draw(const SamplingParams& s) { return s.temperature > 0 && (s.top_k > 0 || s.top_p < 1.0f); }
-// Rows under an allowed-token mask (constrained decoding) are summarised on the host, by the CPU's row_stats.
-bool needs_host_stats(const SequenceInput& seq) { return needs_host_draw(seq.sampling) || !seq.stat_mask.empty(); }
 
 class CudaEngine : public Engine {
  public:
@@ -189,6 +187,7 @@ class CudaEngine : public Engine {
     DeviceBuffer<int32_t> expert_rows;
     DeviceBuffer<bf16> expert_in;
     DeviceBuffer<RowDraw> draws;
+    DeviceBuffer<uint8_t> masks;  // the batch's allowed-token masks, each sequence's one after another
     DeviceBuffer<RowStats> stats;
     std::vector<std::shared_ptr<DeviceKv>> scratch;  // K/V of sequences without a cache, reused by index
   };
@@ -421,6 +420,14 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   const size_t answered = layout.answered;
   std::vector<int32_t> suppress_rows, suppress_tokens;
   std::vector<RowDraw> draws(answered);
+  // Constrained rows: every sequence's masks go up once, one after another; each row points at its own.
+  std::vector<uint8_t> masks;
+  std::vector<int64_t> masks_at(requested, -1);
+  for (size_t s = 0; s < requested; ++s) {
+    if (batch[s].stat_mask.empty()) continue;
+    masks_at[s] = static_cast<int64_t>(masks.size());
+    masks.insert(masks.end(), batch[s].allowed.begin(), batch[s].allowed.end());
+  }
   for (size_t row = 0; row < answered; ++row) {
     const SequenceInput& seq = batch[owner[row]];
     for (int32_t token : seq.sampling.suppress) {
@@ -428,9 +435,12 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
       suppress_rows.push_back(static_cast<int32_t>(row));
       suppress_tokens.push_back(token);
     }
-    draws[row] = RowDraw{needs_host_stats(seq) ? 0.0f : seq.sampling.temperature, seq.sampling.seed,
+    draws[row] = RowDraw{needs_host_draw(seq.sampling) ? 0.0f : seq.sampling.temperature, seq.sampling.seed,
                          layout.stat_position[row], seq.step};
+    const int32_t mask = seq.stat_mask.empty() ? -1 : seq.stat_mask[row - first_stat[owner[row]]];
+    if (mask >= 0) draws[row].mask = masks_at[owner[row]] + static_cast<int64_t>(mask) * V;
   }
+  if (!masks.empty()) w.masks.upload(masks, stream_);
   if (!suppress_rows.empty()) {
     w.suppress_rows.upload(suppress_rows, stream_);
     w.suppress_tokens.upload(suppress_tokens, stream_);
@@ -438,7 +448,8 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   }
   w.draws.upload(draws, stream_);
   w.stats.reserve(std::max<size_t>(answered, 1));
-  row_stats(w.logits.get(), static_cast<int>(answered), V, w.draws.get(), w.stats.get(), stream_);
+  row_stats(w.logits.get(), static_cast<int>(answered), V, w.draws.get(), masks.empty() ? nullptr : w.masks.get(),
+            w.stats.get(), stream_);
   std::vector<RowStats> stats(answered);
   download_async(stats.data(), w.stats.get(), answered);
   phases_.mark("stats", stream_);
@@ -447,7 +458,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   std::vector<std::vector<float>> host_rows(answered);  // rows drawn on the host, or returned whole
   for (size_t row = 0; row < answered; ++row) {
     const SequenceInput& seq = batch[owner[row]];
-    if (!seq.want_logits && !needs_host_stats(seq)) continue;
+    if (!seq.want_logits && !needs_host_draw(seq.sampling)) continue;
     host_rows[row].resize(V);
     download_async(host_rows[row].data(), w.logits.get() + row * V, size_t(V));
   }
@@ -456,7 +467,7 @@ std::vector<SequenceOutput> CudaEngine::forward(std::vector<SequenceInput>& batc
   for (size_t row = 0; row < answered; ++row) {
     const size_t s = owner[row];
     const SequenceInput& seq = batch[s];
-    if (needs_host_stats(seq)) {
+    if (needs_host_draw(seq.sampling)) {  // top-k / top-p: the CPU's row_stats, under the row's mask too
       std::vector<float> copy = host_rows[row];
       const uint8_t* allowed = allowed_tokens(seq, row - first_stat[s], V);
       stats[row] = anneal::row_stats(copy.data(), V, seq.sampling, layout.stat_position[row], seq.step, allowed);

@@ -77,8 +77,10 @@ std::vector<float> attention(const std::vector<float>& q, const std::vector<floa
                              int head_dim, int splits = 0,  // key ranges; 0: as the engine picks
                              AttentionKernel kernel = AttentionKernel::Auto);
 std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<float>& up);
+// `allowed`: empty, or one mask of `vocab` bytes per row (1: the token may be proposed).
 std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int vocab, const SamplingParams& sampling,
-                                const std::vector<uint64_t>& positions, uint64_t step);
+                                const std::vector<uint64_t>& positions, uint64_t step,
+                                const std::vector<uint8_t>& allowed = {});
 
 // Median seconds of one y = x · Wᵀ (m × n × k, random BF16), rotating over enough copies of W that
 // each call reads it from device memory rather than L2.

@@ -86,13 +86,18 @@ std::vector<float> silu_mul(const std::vector<float>& gate, const std::vector<fl
 }
 
 std::vector<RowStats> row_stats(const std::vector<float>& logits, int rows, int vocab, const SamplingParams& sampling,
-                                const std::vector<uint64_t>& positions, uint64_t step) {
+                                const std::vector<uint64_t>& positions, uint64_t step, const std::vector<uint8_t>& allowed) {
   auto dl = on_device(logits);
   std::vector<RowDraw> draws(rows);
-  for (int r = 0; r < rows; ++r) draws[r] = RowDraw{sampling.temperature, sampling.seed, positions[r], step};
+  for (int r = 0; r < rows; ++r) {
+    draws[r] = RowDraw{sampling.temperature, sampling.seed, positions[r], step};
+    if (!allowed.empty()) draws[r].mask = static_cast<int64_t>(r) * vocab;
+  }
   auto dd = on_device(draws);
+  DeviceBuffer<uint8_t> masks(std::max<size_t>(allowed.size(), 1));
+  masks.upload(allowed);
   DeviceBuffer<RowStats> out(std::max(rows, 1));
-  cuda::row_stats(dl.get(), rows, vocab, dd.get(), out.get(), nullptr);
+  cuda::row_stats(dl.get(), rows, vocab, dd.get(), allowed.empty() ? nullptr : masks.get(), out.get(), nullptr);
   finish("row_stats");
   return download(out.get(), size_t(rows));
 }

@@ -62,34 +62,38 @@ __device__ T block_reduce(T value, T identity, Combine combine, T* scratch) {
 }
 
 __global__ void __launch_bounds__(THREADS)
-    row_stats_kernel(const float* logits, int vocab, const RowDraw* draws, RowStats* stats) {
+    row_stats_kernel(const float* logits, int vocab, const RowDraw* draws, const uint8_t* masks, RowStats* stats) {
   __shared__ Top2 top_scratch[THREADS / 32];
   __shared__ float2 sum_scratch[THREADS / 32];
   __shared__ Scored draw_scratch[THREADS / 32];
   const float* row = logits + static_cast<size_t>(blockIdx.x) * vocab;
+  const RowDraw draw = draws[blockIdx.x];
+  // The mask is read in the same passes as the logits, so each row is still read once per pass.
+  const uint8_t* allowed = draw.mask >= 0 ? masks + draw.mask : nullptr;
+  const auto logit = [&](int i) { return allowed && !allowed[i] ? -INFINITY : row[i]; };
 
   Top2 top{-INFINITY, vocab, -INFINITY};
   #pragma unroll 8
-  for (int i = threadIdx.x; i < vocab; i += THREADS) top = merge(top, Top2{row[i], i, -INFINITY});
+  for (int i = threadIdx.x; i < vocab; i += THREADS) top = merge(top, Top2{logit(i), i, -INFINITY});
   top = block_reduce(top, Top2{-INFINITY, vocab, -INFINITY}, [](Top2 a, Top2 b) { return merge(a, b); }, top_scratch);
 
   float2 sums{0.0f, 0.0f};  // Σ e^(l − max), Σ e^(l − max) · (l − max)
   #pragma unroll 8
   for (int i = threadIdx.x; i < vocab; i += THREADS) {
-    const float d = row[i] - top.best;
+    const float d = logit(i) - top.best;
     const float e = expf(d);
     sums.x += e;
     sums.y += d == -INFINITY ? 0.0f : e * d;
   }
   sums = block_reduce(sums, float2{0.0f, 0.0f}, [](float2 a, float2 b) { return float2{a.x + b.x, a.y + b.y}; }, sum_scratch);
 
-  const RowDraw draw = draws[blockIdx.x];
   int sample = top.index;
   if (draw.temperature > 0) {
     const uint64_t key = draw_key(draw.seed, draw.position, draw.step);
     Scored best{-DBL_MAX, vocab};
     #pragma unroll 8
     for (int i = threadIdx.x; i < vocab; i += THREADS) {
+      if (allowed && !allowed[i]) continue;  // never drawn, as a −∞ logit is never drawn on the CPU
       const double u = token_uniform(key, i);
       const double score = static_cast<double>(row[i]) / draw.temperature - log(-log(u));
       if (score > best.score) best = {score, i};
@@ -112,9 +116,10 @@ __global__ void __launch_bounds__(THREADS)
 
 }  // namespace
 
-void row_stats(const float* logits, int rows, int vocab, const RowDraw* draws, RowStats* stats, cudaStream_t stream) {
+void row_stats(const float* logits, int rows, int vocab, const RowDraw* draws, const uint8_t* masks, RowStats* stats,
+               cudaStream_t stream) {
   if (rows == 0) return;
-  row_stats_kernel<<<rows, THREADS, 0, stream>>>(logits, vocab, draws, stats);
+  row_stats_kernel<<<rows, THREADS, 0, stream>>>(logits, vocab, draws, masks, stats);
   check_launch("row_stats");
 }
 

@@ -86,7 +86,8 @@ Napi::Object cuda_kernel_bindings(Napi::Env env) {
           expect(gate.size() == up.size(), "siluMul: sizes do not match");
           return to_js(info.Env(), cuda::kernels::silu_mul(gate, up));
         }));
-  // rowStats(logits, rows, vocab, sampling, positions: number[], step) -> { argmax, confidence, … } per row
+  // rowStats(logits, rows, vocab, sampling, positions: number[], step, allowed?: rows × vocab bytes)
+  // -> { argmax, confidence, … } per row
   k.Set("rowStats", binding(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
           const std::vector<float> logits = get_floats(info[0], "logits");
           const int rows = int_arg(info, 1, "rows"), vocab = int_arg(info, 2, "vocab");
@@ -99,7 +100,12 @@ Napi::Object cuda_kernel_bindings(Napi::Env env) {
             for (uint32_t i = 0; i < list.Length() && i < positions.size(); ++i) positions[i] = list.Get(i).ToNumber().Int64Value();
           }
           const uint64_t step = info[5].IsNumber() ? static_cast<uint64_t>(info[5].ToNumber().Int64Value()) : 0;
-          return stats_to_js(info.Env(), cuda::kernels::row_stats(logits, rows, vocab, sampling, positions, step));
+          std::vector<uint8_t> allowed;
+          if (!info[6].IsUndefined()) {
+            allowed = get_bytes(info[6], "allowed");
+            expect(allowed.size() == size_t(rows) * vocab, "rowStats: allowed must hold one mask of vocab bytes per row");
+          }
+          return stats_to_js(info.Env(), cuda::kernels::row_stats(logits, rows, vocab, sampling, positions, step, allowed));
         }));
   return k;
 }

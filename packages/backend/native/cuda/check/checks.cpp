@@ -190,6 +190,37 @@ void check_kernels() {
            "row_stats over 126464 logits, temperature " + std::to_string(temperature).substr(0, 3) + " (same tokens)",
            worst, 1e-3);
   }
+  // Constrained rows: every third token left out, and each row's best logit among them, so a mask
+  // that were ignored would change the argmax.
+  for (float temperature : {0.0f, 0.8f}) {
+    const int rows = 3, vocab = 126464;
+    auto logits = random_values(size_t(rows) * vocab, 11, 6);
+    std::vector<uint8_t> allowed(logits.size());
+    for (size_t i = 0; i < allowed.size(); ++i) allowed[i] = (i % vocab) % 3 != 0;
+    for (int r = 0; r < rows; ++r) logits[size_t(r) * vocab + 3 * (r + 1)] = 50.0f;
+    SamplingParams sampling;
+    sampling.temperature = temperature;
+    sampling.seed = 7;
+    const std::vector<uint64_t> positions{1, 2, 3};
+    const auto device = cuda::kernels::row_stats(logits, rows, vocab, sampling, positions, 9, allowed);
+    double worst = 0;
+    bool same_tokens = true;
+    for (int r = 0; r < rows; ++r) {
+      std::vector<float> row(logits.begin() + size_t(r) * vocab, logits.begin() + size_t(r + 1) * vocab);
+      const RowStats host = row_stats(row.data(), vocab, sampling, positions[r], 9, allowed.data() + size_t(r) * vocab);
+      same_tokens = same_tokens && host.argmax == device[r].argmax && host.sample == device[r].sample &&
+                    device[r].argmax % 3 != 0 && device[r].sample % 3 != 0;
+      for (auto [a, b] : {std::pair{host.confidence, device[r].confidence}, {host.margin, device[r].margin},
+                          {host.sample_prob, device[r].sample_prob}}) {
+        worst = std::max(worst, double(std::fabs(a - b)) / std::max(1e-12, double(std::fabs(a))));
+      }
+      worst = std::max(worst, double(std::fabs(host.entropy - device[r].entropy)) / std::max(1.0, double(host.entropy)));
+    }
+    report(same_tokens && worst < 1e-3,
+           "row_stats under allowed-token masks, temperature " + std::to_string(temperature).substr(0, 3) +
+               " (same tokens, none left out)",
+           worst, 1e-3);
+  }
 }
 
 void check_models() {
