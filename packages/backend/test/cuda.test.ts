@@ -150,6 +150,20 @@ describe.skipIf(!gpu)(gpu ? `CUDA kernels on ${cuda.name}` : `CUDA kernels: skip
     expect(relativeError(k.siluMul(gate, up), expected)).toBeLessThan(1 / 128);
   });
 
+  /** Row r of the device's statistics against the CPU's for that row: the same tokens, close probabilities. */
+  function expectRowStats(
+    device: ReturnType<typeof k.rowStats>,
+    r: number,
+    host: ReturnType<typeof addon.kernels.rowStats>,
+  ) {
+    expect(device.argmax[r]).toBe(host.argmax);
+    expect(device.sample[r]).toBe(host.sample);
+    expect(device.confidence[r]).toBeCloseTo(host.confidence, 5);
+    expect(device.margin[r]).toBeCloseTo(host.margin, 5);
+    expect(device.entropy[r]).toBeCloseTo(host.entropy, 3);
+    expect(device.sampleProb[r]).toBeCloseTo(host.sampleProb, 5);
+  }
+
   it.each([0, 0.8])("rowStats at temperature %s gives the CPU's argmax, draw and probabilities", (temperature) => {
     const rows = 3,
       vocab = 1001;
@@ -164,12 +178,7 @@ describe.skipIf(!gpu)(gpu ? `CUDA kernels on ${cuda.name}` : `CUDA kernels: skip
         positions[r] as number,
         5,
       );
-      expect(device.argmax[r]).toBe(host.argmax);
-      expect(device.sample[r]).toBe(host.sample);
-      expect(device.confidence[r]).toBeCloseTo(host.confidence, 5);
-      expect(device.margin[r]).toBeCloseTo(host.margin, 5);
-      expect(device.entropy[r]).toBeCloseTo(host.entropy, 3);
-      expect(device.sampleProb[r]).toBeCloseTo(host.sampleProb, 5);
+      expectRowStats(device, r, host);
     }
   });
 
@@ -191,12 +200,7 @@ describe.skipIf(!gpu)(gpu ? `CUDA kernels on ${cuda.name}` : `CUDA kernels: skip
         const host = addon.kernels.rowStats(row, sampling, positions[r] as number, 9);
         expect((device.argmax[r] as number) % 3).not.toBe(0);
         expect((device.sample[r] as number) % 3).not.toBe(0);
-        expect(device.argmax[r]).toBe(host.argmax);
-        expect(device.sample[r]).toBe(host.sample);
-        expect(device.confidence[r]).toBeCloseTo(host.confidence, 5);
-        expect(device.margin[r]).toBeCloseTo(host.margin, 5);
-        expect(device.entropy[r]).toBeCloseTo(host.entropy, 3);
-        expect(device.sampleProb[r]).toBeCloseTo(host.sampleProb, 5);
+        expectRowStats(device, r, host);
       }
     },
   );
