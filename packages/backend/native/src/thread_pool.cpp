@@ -51,8 +51,13 @@ void ThreadPool::wait_for(std::condition_variable& cv, const Done& done) {
     for (unsigned polls = 1;; ++polls) {
       if (done()) return;
       ANNEAL_CPU_RELAX();
-      // The clock is read every 64 polls: a few microseconds apart, far below the spin time.
-      if (polls % 64 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+      // Every 64 polls (a few microseconds, far below the spin time): read the clock, and offer the
+      // core to any other runnable thread, so polling never starves a thread this one waits for
+      // when there are more threads than cores (several models, or the trainer beside the server).
+      if (polls % 64 == 0) {
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::yield();
+      }
     }
   }
   std::unique_lock<std::mutex> lock(mutex_);
