@@ -405,10 +405,15 @@ export interface NativeAddon {
     ): number;
     /**
      * Runs `calls` parallel_fors of `items` work items on a fresh pool of `threads` whose idle threads
-     * poll for `spinUs` µs before sleeping: `wrong` counts (call, item) pairs not run exactly once,
-     * `threadsUsed` how many distinct threads ran work.
+     * poll for `spinUs` µs before sleeping (−1: as ANNEAL_SPIN_US says): `wrong` counts (call, item)
+     * pairs not run exactly once, `threadsUsed` how many distinct threads ran work, `spinUs` the pool's.
      */
-    poolCoverage(threads: number, items: number, calls: number, spinUs: number): { wrong: number; threadsUsed: number };
+    poolCoverage(
+      threads: number,
+      items: number,
+      calls: number,
+      spinUs: number,
+    ): { wrong: number; threadsUsed: number; spinUs: number };
   };
 }
 

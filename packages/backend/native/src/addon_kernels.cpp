@@ -351,18 +351,21 @@ Napi::Value BenchPeakFma(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), total);
 }
 
-// poolCoverage(threads, items, calls, spinUs) -> { wrong, threadsUsed }: `calls` parallel_fors of
-// `items` on a fresh pool; `wrong` counts (call, item) pairs not visited exactly once, threadsUsed is
-// how many distinct threads ran chunks over all calls.
+// poolCoverage(threads, items, calls, spinUs) -> { wrong, threadsUsed, spinUs }: `calls` parallel_fors
+// of `items` on a fresh pool (spinUs < 0: the polling time ANNEAL_SPIN_US gives); `wrong` counts
+// (call, item) pairs not visited exactly once, threadsUsed is how many distinct threads ran chunks
+// over all calls, spinUs the pool's polling time.
 Napi::Value PoolCoverage(const Napi::CallbackInfo& info) {
   const uint32_t threads = info[0].As<Napi::Number>().Uint32Value(), items = info[1].As<Napi::Number>().Uint32Value();
   const uint32_t calls = info[2].As<Napi::Number>().Uint32Value();
   const int spin_us = info[3].As<Napi::Number>().Int32Value();
   size_t wrong = 0;
+  int pool_spin_us = 0;
   std::mutex seen_mutex;
   std::vector<std::thread::id> seen;
   {
     ThreadPool pool(threads, spin_us);
+    pool_spin_us = pool.spin_us();
     std::vector<std::atomic<int>> visits(items);
     for (uint32_t call = 0; call < calls; ++call) {
       for (auto& v : visits) v.store(0, std::memory_order_relaxed);
@@ -377,6 +380,7 @@ Napi::Value PoolCoverage(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("wrong", static_cast<double>(wrong));
   out.Set("threadsUsed", static_cast<double>(seen.size()));
+  out.Set("spinUs", pool_spin_us);
   return out;
 }
 
