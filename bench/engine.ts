@@ -3,7 +3,10 @@
 // it runs (portable, AVX2, AVX-512), each GEMM as a share of the widest path's peak; forward passes
 // per second, and a 256-token answer per sampler and cache mode on a ~11M-parameter random
 // LLaDA-format model. Writes bench/results/engine.json. Ratios are measured in this one run.
+import { execFile } from "node:child_process";
 import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { type GenerateOptions, generate, loadCheckpoint, native } from "../packages/backend/src/index";
 import { writeCheckpoint } from "../packages/backend/test/support/write-checkpoint";
 import { writeResults } from "./support/write-results";
@@ -108,6 +111,28 @@ console.log(
   `idle workers polling: ${idleWorkers.pollingMsPerForward} ms per full-canvas forward; sleeping at once: ${idleWorkers.sleepingMsPerForward} ms (${idleWorkers.speedup}×)`,
 );
 
+// More threads than cores: two processes, each forwarding with THREADS threads, at once. Polling
+// threads yield their core every few microseconds, so they should cost no more than sleeping ones.
+const checkpointDir = writeCheckpoint(spec).dir;
+async function twoProcessesAtOnce(spinUs: string | undefined) {
+  const env = { ...process.env };
+  delete env.ANNEAL_SPIN_US;
+  if (spinUs !== undefined) env.ANNEAL_SPIN_US = spinUs;
+  const loop = fileURLToPath(new URL("./support/forward-loop.ts", import.meta.url));
+  const run = () =>
+    promisify(execFile)(process.execPath, ["--import", "tsx", loop, checkpointDir, String(THREADS), String(MS * 2)], {
+      env,
+    }).then(({ stdout }) => round(Number(stdout), 2));
+  return Promise.all([run(), run()]);
+}
+const oversubscribed = {
+  pollingMsPerForward: await twoProcessesAtOnce(undefined),
+  sleepingMsPerForward: await twoProcessesAtOnce("0"),
+};
+console.log(
+  `two ${THREADS}-thread processes at once: polling ${oversubscribed.pollingMsPerForward.join(", ")} ms per forward; sleeping at once ${oversubscribed.sleepingMsPerForward.join(", ")} ms`,
+);
+
 async function answer(name: string, options: Omit<GenerateOptions, "maxTokens">) {
   const prompt = Array.from({ length: PROMPT }, (_, i) => (i * 11) % 256);
   const iterator = generate(checkpoint, prompt, {
@@ -164,6 +189,7 @@ const results = {
   model: { ...spec, parameters, canvas: CANVAS, answer: ANSWER },
   forwardsPerSecond: round(forwardsPerSecond, 2),
   idleWorkers,
+  oversubscribed,
   samplers,
   caches,
   cacheSpeedup: {
