@@ -1,11 +1,11 @@
 // Node-API hooks on the kernels themselves, for tests (each kernel path against its portable twin)
-// and benchmarks (peak FLOP/s, GEMM throughput); plus cpuInfo.
+// and benchmarks (peak FLOP/s, GEMM throughput); the thread pool's coverage; plus cpuInfo.
 #include <napi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
-#include <atomic>
 #include <mutex>
 #include <thread>
 

@@ -277,10 +277,15 @@ static float fma_loop_avx2(int64_t iterations) {
   return horizontal_sum(sum);
 }
 
-const Kernels kAvx2Kernels = {"avx2",    6,         gemm_tile_avx2<LoadF32>, gemm_tile_avx2<LoadBF16>, gemm_tile_avx2<LoadF16>,
-                              dot_avx2, axpy_avx2, fma_loop_avx2,           10 * 8 * 2,
-                              kAvx2QuantDots, nullptr,  nullptr,                nullptr,
-                              nullptr,        silu_mul_avx2, exp_shifted_avx2};
+// No BF16 dot product and no two-panel tiles on AVX2: those four entries are null.
+const Kernels kAvx2Kernels = {"avx2",         6,
+                              gemm_tile_avx2<LoadF32>, gemm_tile_avx2<LoadBF16>,
+                              gemm_tile_avx2<LoadF16>, dot_avx2,
+                              axpy_avx2,      fma_loop_avx2,
+                              10 * 8 * 2,     kAvx2QuantDots,
+                              nullptr,        nullptr,
+                              nullptr,        nullptr,
+                              silu_mul_avx2,  exp_shifted_avx2};
 
 }  // namespace anneal
 
