@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -161,13 +162,23 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
   });
   const int groups = (n + kQuantPanelRows - 1) / kQuantPanelRows;
   const int tiles = (rows + kMaxQuantRows - 1) / kMaxQuantRows;
-  // out[r · ld + j − j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n).
-  const auto store = [&](const float* out, int ld, int r0, int tile_rows, int j0) {
+  // out[r · ld + j − j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n). The
+  // bounds and choices are locals taken once, so each row's loop is straight-line and vectorised (as
+  // a loop over captured references it reloaded n every element: 4.6 % of an 8B Q4_K_M forward).
+  const auto store = [&, n, bias, accumulate](const float* out, int ld, int r0, int tile_rows, int j0) {
+    const int cols = std::min(n - j0, kQuantPanelRows);
+    const float* b = bias ? bias + j0 : nullptr;
     for (int r = 0; r < tile_rows; ++r) {
-      for (int j = j0; j < std::min(n, j0 + kQuantPanelRows); ++j) {
-        float& dst = y[static_cast<size_t>(r0 + r) * n + j];
-        const float v = out[r * ld + (j - j0)] + (bias ? bias[j] : 0.0f);
-        dst = accumulate ? dst + v : v;
+      float* dst = y + static_cast<size_t>(r0 + r) * n + j0;
+      const float* src = out + r * ld;
+      if (b && accumulate) {
+        for (int j = 0; j < cols; ++j) dst[j] += src[j] + b[j];
+      } else if (b) {
+        for (int j = 0; j < cols; ++j) dst[j] = src[j] + b[j];
+      } else if (accumulate) {
+        for (int j = 0; j < cols; ++j) dst[j] += src[j];
+      } else {
+        std::memcpy(dst, src, sizeof(float) * cols);
       }
     }
   };
