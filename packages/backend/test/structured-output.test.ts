@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BranchCanvas } from "../src/engine/structured/branch-canvas";
 import { JsonRecogniser } from "../src/engine/structured/json-grammar";
-import { jsonObjectCanvas } from "../src/engine/structured/json-object-canvas";
+import { jsonObjectCanvas } from "../src/engine/structured/json-grammar-canvas";
+import { JsonGapError, jsonGap, jsonInfillCanvas, jsonInfillCheck } from "../src/engine/structured/json-infill";
 import { completeNumber, feasibleNumber, type NumberRange } from "../src/engine/structured/number-rules";
 import { layOutSchema } from "../src/engine/structured/schema-layout";
 import { tokenTexts } from "../src/engine/structured/token-texts";
@@ -345,6 +346,126 @@ describe("the JSON grammar (json_object)", () => {
         const text = checkpoint.tokenizer.decode(next.value.tokens);
         const value = JSON.parse(text) as unknown;
         expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+      }
+    },
+  );
+});
+
+describe("FIM inside a JSON document", () => {
+  const HOLE = "\u0000HOLE"; // a marker no generated document holds; JSON.stringify writes it escaped
+  const ESCAPED_HOLE = JSON.stringify(HOLE).slice(1, -1);
+
+  /** `value` (an object or array) with its `index`-th inner value replaced by `replacement`. */
+  function withHole(value: unknown, index: number, replacement: (inner: unknown) => unknown): unknown {
+    let seen = -1;
+    const walk = (node: unknown): unknown => {
+      if (node === null || typeof node !== "object") return node;
+      const entries = Object.entries(node as object).map(([key, child]): [string, unknown] => {
+        seen++;
+        return [key, seen === index ? replacement(child) : walk(child)];
+      });
+      return Array.isArray(node) ? entries.map(([, child]) => child) : Object.fromEntries(entries);
+    };
+    return walk(value);
+  }
+
+  it("a value's place and a string's inside are gaps it fills; any other gap is refused, naming where", () => {
+    expect(jsonGap('{"port": ', ', "debug": true}\n')).toBe("value");
+    expect(jsonGap("[1, ", "]")).toBe("value");
+    expect(jsonGap("[", "]")).toBe("value");
+    expect(jsonGap("", "")).toBe("value"); // the whole document
+    expect(jsonGap('{"name": "Jo', 'hn"}')).toBe("string");
+    expect(jsonGap('{"na', 'me": 1}')).toBe("string"); // inside a key
+    const refused: [string, string, RegExp][] = [
+      ['{"a": true', "}", /after a value/],
+      ['{"a": 1, ', "}", /where a key goes/],
+      ['{"a": 8', "0}", /inside a number/],
+      ['{"a": tr', "ue}", /inside true, false or null/],
+      ['{"a": "x\\', 'n"}', /inside an escape sequence/],
+      ['{"a": ', "", /does not complete the document/], // nothing closes the object
+      ["[", "5]", /does not complete the document/], // the value would run on into "5"
+      ['{"a": "x', "}", /does not complete the document/],
+      ["{'a': ", "1}", /not the start of a JSON document/],
+    ];
+    for (const [prefix, suffix, why] of refused) expect(() => jsonGap(prefix, suffix), prefix).toThrow(why);
+    expect(() => jsonGap("{", "}")).toThrow(JsonGapError);
+  });
+
+  it("every value cut out of a random JSON document leaves a value gap, and every string cut in two a string gap", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.jsonValue(), { minLength: 1 }),
+          fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }),
+        ),
+        fc.nat(),
+        fc.boolean(),
+        (outer, pick, spaced) => {
+          const inner = JSON.stringify(outer).length; // an upper bound on the inner values' count
+          const index = pick % inner;
+          const text = (value: unknown) => JSON.stringify(value, null, spaced ? 2 : undefined) ?? "";
+          const asValue = text(withHole(outer, index, () => HOLE));
+          if (!asValue.includes(HOLE_STRING)) return; // index past the last inner value
+          const [before, after] = asValue.split(HOLE_STRING) as [string, string];
+          expect(jsonGap(before, after)).toBe("value");
+          const asString = text(withHole(outer, index, () => `ab${HOLE}cd`));
+          const [head, tail] = asString.split(ESCAPED_HOLE) as [string, string];
+          expect(jsonGap(head, tail)).toBe("string");
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+  const HOLE_STRING = JSON.stringify(HOLE);
+
+  it("a number may end after any digit: padding is one of its choices, never forced; a closed value must end", () => {
+    const canvas = jsonInfillCanvas("value", 4, llada);
+    const id = (text: string) => llada.tokenizer.encode(text)[0] as number;
+    const mask = llada.architecture.maskId;
+    const afterDigit = canvas.rules(Int32Array.from([id("1"), mask, mask, mask]), mask).allowed.get(1);
+    expect(afterDigit).toBeInstanceOf(Uint8Array);
+    expect((afterDigit as Uint8Array)[canvas.pad]).toBe(1);
+    expect((afterDigit as Uint8Array)[id("2")]).toBe(1);
+    expect((afterDigit as Uint8Array)[id(",")]).toBe(0);
+    const closed = canvas.rules(Int32Array.from([id("{"), id("}"), mask, mask]), mask);
+    expect(closed.forced).toContainEqual([2, canvas.pad]);
+    const string = jsonInfillCanvas("string", 4, llada);
+    const plain = string.rules(Int32Array.from([id("a"), mask, mask, mask]), mask).allowed.get(1) as Uint8Array;
+    expect([plain[id('"')], plain[canvas.pad], plain[id("\\")]]).toEqual([0, 1, 1]);
+    const escaped = jsonInfillCanvas("string", 4, llada)
+      .rules(Int32Array.from([id("\\"), mask, mask, mask]), mask)
+      .allowed.get(1) as Uint8Array;
+    expect([escaped[id('"')], escaped[canvas.pad], escaped[id("a")]]).toEqual([1, 0, 0]);
+  });
+
+  it.each([
+    ["LLaDA", llada],
+    ["Dream", dream],
+  ] as const)(
+    "%s: the document with the infill always parses, even on a canvas barely long enough",
+    async (_, checkpoint) => {
+      const gaps: [string, string][] = [
+        ['{"name": "cat", "age": ', ', "tags": ["a"]}'],
+        ["[1, ", ", 3]\n"],
+        ['{"name": "Ca', 't"}'],
+        ["", ""],
+      ];
+      let seed = 0;
+      for (const [prefix, suffix] of gaps) {
+        for (const length of [1, 3, 12, 32]) {
+          const constraint = jsonInfillCanvas(jsonGap(prefix, suffix), length, checkpoint);
+          const run = generate(checkpoint, checkpoint.tokenizer.encode(prefix), {
+            maxTokens: length,
+            suffix: checkpoint.tokenizer.encode(suffix),
+            constraint,
+            temperature: 1.2,
+            seed: ++seed,
+          });
+          let next = await run.next();
+          while (!next.done) next = await run.next();
+          const infill = checkpoint.tokenizer.decode(next.value.tokens);
+          expect(jsonInfillCheck(prefix, suffix)(infill), JSON.stringify(infill)).toBeUndefined();
+        }
       }
     },
   );

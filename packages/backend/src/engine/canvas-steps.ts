@@ -31,10 +31,15 @@ export function settle(canvas: Canvas, constraint: CanvasConstraint): void {
  */
 export function constrain(sequence: NativeSequence, canvas: Canvas, constraint: CanvasConstraint, shift: number) {
   const { allowed } = constraint.rules(canvas.tokens.subarray(canvas.answerStart, canvas.answerEnd), canvas.maskId);
+  // With shifted logits and no prompt, nothing precedes answer position 0, and it reads row 0 as
+  // position 1 does (readCandidates, as Dream's own code does): while position 0 has a rule, the row
+  // is drawn under position 0's and position 1 waits, so neither is committed under the other's rule.
+  const firstShares = shift > 0 && canvas.answerStart === 0 && isMask(allowed.get(0));
+  if (firstShares && isMask(allowed.get(shift))) allowed.set(shift, WAIT);
   const masks: Uint8Array[] = [];
   const indexOf = new Map<Uint8Array, number>();
   const statMasks = Array.from(sequence.statRows, (row) => {
-    const mask = allowed.get(row + shift - canvas.answerStart);
+    const mask = allowed.get(firstShares && row === 0 ? 0 : row + shift - canvas.answerStart);
     if (mask === undefined || mask === WAIT) return -1;
     let index = indexOf.get(mask);
     if (index === undefined) {
@@ -54,6 +59,10 @@ export function constrain(sequence: NativeSequence, canvas: Canvas, constraint: 
     sequence.allowed = joined;
   }
   return allowed;
+}
+
+function isMask(rule: Uint8Array | typeof WAIT | undefined): rule is Uint8Array {
+  return rule !== undefined && rule !== WAIT;
 }
 
 /** Pairs each viewed position with its statistics row (p − shift); records estimates for the draft. */
