@@ -129,6 +129,32 @@ describe("FIM, next edit, apply edit, models", () => {
     expect(byDefault.choices[0]?.finish_reason).toBe("stop");
   });
 
+  it("FIM with response_format json_object keeps the document JSON (a value's place, a string's inside), streamed too", async () => {
+    const gaps = [
+      { prompt: '{\n  "name": "add",\n  "version": ', suffix: ',\n  "private": true\n}\n' },
+      { prompt: '{"scripts": {"test": "vit', suffix: '"}}' },
+    ];
+    for (const gap of gaps) {
+      const params = { model: MODEL, ...gap, max_tokens: 12, response_format: { type: "json_object" as const } };
+      const whole = await client.fim.completions.create(params);
+      const infill = whole.choices[0]?.text ?? "";
+      expect(() => JSON.parse(gap.prompt + infill + gap.suffix), infill).not.toThrow();
+      const stream = await client.fim.completions.create({ ...params, stream: true });
+      expect(await stream.finalText()).toBe(infill);
+    }
+  });
+
+  it("FIM json_object refuses a gap that no infill could make JSON, naming where it is", async () => {
+    const refused = client.fim.completions.create({
+      model: MODEL,
+      prompt: '{"a": 1, ',
+      suffix: "}",
+      response_format: { type: "json_object" },
+    });
+    await expect(refused).rejects.toMatchObject({ status: 400, param: "response_format" });
+    await expect(refused).rejects.toThrow(/where a key goes/);
+  });
+
   it("next edit answers stream: true with a 400 naming the field (the contract has no stream there)", async () => {
     const response = await fetch(`${local.baseURL}/edit/completions`, {
       method: "POST",

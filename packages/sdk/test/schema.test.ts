@@ -101,6 +101,17 @@ describe("request schemas", () => {
     expect(parsed.tool_choice).toBe("none");
   });
 
+  it("FIM takes response_format text or json_object (Anneal extension), not json_schema", () => {
+    const base = { model: "m", prompt: '{"a": ', suffix: "}" };
+    for (const type of ["text", "json_object"] as const) {
+      expect(FimCompletionCreateParamsSchema.parse({ ...base, response_format: { type } }).response_format).toEqual({
+        type,
+      });
+    }
+    const schema = { type: "json_schema", json_schema: { name: "x", schema: {} } };
+    expect(FimCompletionCreateParamsSchema.safeParse({ ...base, response_format: schema }).success).toBe(false);
+  });
+
   it("FIM needs a prompt; the suffix is optional", () => {
     expect(FimCompletionCreateParamsSchema.safeParse({ model: "m", prompt: "a" }).success).toBe(true);
     expect(FimCompletionCreateParamsSchema.safeParse({ model: "m", suffix: "b" }).success).toBe(false);

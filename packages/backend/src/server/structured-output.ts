@@ -5,7 +5,7 @@
 import type { ResponseFormat, Tool, ToolChoice } from "@anneal/sdk/schema";
 import type { CanvasConstraint } from "../engine/structured/canvas-rules";
 import { jsonCanvas } from "../engine/structured/json-canvas";
-import { jsonObjectCanvas } from "../engine/structured/json-object-canvas";
+import { jsonObjectCanvas } from "../engine/structured/json-grammar-canvas";
 import { layOutSchema, UnsupportedSchemaError } from "../engine/structured/schema-layout";
 import { type ToolFunction, toolCallCanvas, toolOrTextCanvas } from "../engine/structured/tool-call-canvas";
 import { badRequest } from "./http-error";

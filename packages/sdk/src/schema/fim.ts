@@ -14,6 +14,13 @@ export const FimCompletionCreateParamsSchema = z.object({
   prompt: z.string(),
   /** Text after the cursor. */
   suffix: z.string().nullish(),
+  /**
+   * Anneal extension: `json_object` keeps `prompt` + infill + `suffix` one JSON document — the gap must
+   * be where a value goes or inside a string, and the infill is decoded under the JSON grammar.
+   */
+  response_format: z
+    .discriminatedUnion("type", [z.object({ type: z.literal("text") }), z.object({ type: z.literal("json_object") })])
+    .optional(),
   ...fimSampling,
 });
 

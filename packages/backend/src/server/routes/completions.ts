@@ -10,11 +10,14 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { laysOutStructuredOutput } from "../../checkpoint/architecture";
+import type { CanvasConstraint } from "../../engine/structured/canvas-rules";
+import { JsonGapError, jsonGap, jsonInfillCanvas, jsonInfillCheck } from "../../engine/structured/json-infill";
 import { chatPromptTokens } from "../chat-prompt";
 import { type CompletionPlan, type HandlerContext, handleCompletion } from "../completion-handler";
 import { decodingBudget } from "../decoding-budget";
 import { badRequest, validationError } from "../http-error";
 import { MAX_JSON_DEPTH, tooDeepPath } from "../json-depth";
+import type { OutputCheck } from "../json-output";
 import type { ModelRegistry } from "../model-registry";
 import { promptTokens } from "../prompt-tokens";
 import type { ServedModel } from "../served-model";
@@ -149,6 +152,32 @@ function planFor(
   };
 }
 
+/** FIM with `response_format: json_object`: the gap's infill on a JSON-grammar canvas, and its last check. */
+function jsonInfill(
+  served: ServedModel,
+  params: { prompt: string; suffix?: string | null | undefined },
+  length: number,
+): { constraint: CanvasConstraint; check: OutputCheck } {
+  if (!laysOutStructuredOutput(served.checkpoint.architecture)) {
+    throw badRequest(
+      `${served.id} (${served.checkpoint.architecture.family}) cannot lay out structured output yet; send response_format to another model.`,
+      "response_format",
+    );
+  }
+  const suffix = params.suffix ?? "";
+  try {
+    const gap = jsonGap(params.prompt, suffix);
+    return {
+      constraint: jsonInfillCanvas(gap, length, served.checkpoint),
+      check: jsonInfillCheck(params.prompt, suffix),
+    };
+  } catch (error) {
+    if (error instanceof JsonGapError)
+      throw badRequest(`response_format: json_object: ${error.message}.`, "response_format");
+    throw error;
+  }
+}
+
 export function completionRoutes(
   app: FastifyInstance,
   registry: ModelRegistry,
@@ -223,10 +252,13 @@ export function completionRoutes(
       limits.defaultFimTokens,
       limits,
     );
-    // A FIM request that names no stop ends at a blank line, as Inception's FIM does.
-    const stop = params.stop ?? FIM_DEFAULT_STOP;
+    const json = params.response_format?.type === "json_object" ? jsonInfill(served, params, maxTokens) : undefined;
+    // A FIM request that names no stop ends at a blank line, as Inception's FIM does; a JSON infill ends
+    // where its value or string does, and no stop cuts it.
+    const stop = json ? [] : (params.stop ?? FIM_DEFAULT_STOP);
     const plan = planFor({ served, endpoint: "fim", shape: "text", prompt }, { ...params, stop }, maxTokens, {
-      options: { suffix },
+      finalCheck: json?.check,
+      options: json ? { suffix, constraint: json.constraint, stopIds: [], deferTokens: [] } : { suffix },
     });
     return handleCompletion(request, reply, plan, ctx);
   };
