@@ -136,6 +136,24 @@ describe("code commands", () => {
     expect(result.stderr).toContain(`wrote ${file}`);
   });
 
+  it("fim --json --write leaves a JSON file JSON; a cursor where no infill could is one line, exit 1, file untouched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "anneal-fim-json-"));
+    const file = join(dir, "package.json");
+    const original = '{\n  "name": "add",\n  "version": ,\n  "private": true\n}\n';
+    writeFileSync(file, original);
+    const written = await anneal([...server(), "fim", file, "--at", "3:14", "--json", "--max-tokens", "8", "--write"]);
+    expect(written.code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(() => JSON.parse(text), text).not.toThrow();
+    expect(text.startsWith('{\n  "name": "add",\n  "version": ')).toBe(true);
+    writeFileSync(file, original);
+    const refused = await anneal([...server(), "fim", file, "--at", "2:3", "--json", "--write"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/where a key goes/);
+    expect(readFileSync(file, "utf8")).toBe(original);
+  });
+
   it("apply and edit run against the server; without --write the file is untouched", async () => {
     const dir = mkdtempSync(join(tmpdir(), "anneal-apply-"));
     const file = join(dir, "c.ts");
