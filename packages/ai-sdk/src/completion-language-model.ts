@@ -1,5 +1,6 @@
 // `mercury.fim(id)` and `mercury.edit(id)`: completion-style models. FIM takes the prompt's text as the
-// text before the cursor and `providerOptions.mercury.suffix` as the text after it; edit takes the
+// text before the cursor and `providerOptions.mercury.suffix` as the text after it (and a JSON response
+// format without a schema as Anneal's JSON infill); edit takes the
 // tagged prompt `buildNextEditPrompt` writes (from @anneal/sdk) as its one user message. Neither
 // streams drafts; edit does not stream at all (Inception's API), so its stream is the whole answer.
 import type {
@@ -46,7 +47,7 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
-    const { warnings, prompt, suffix } = this.#request(options);
+    const { warnings, prompt, suffix, jsonInfill } = this.#request(options);
     const common = {
       model: this.modelId,
       ...(options.maxOutputTokens !== undefined ? { max_tokens: options.maxOutputTokens } : {}),
@@ -62,6 +63,7 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
             suffix,
             ...(options.topK !== undefined ? { top_k: options.topK } : {}),
             ...(options.frequencyPenalty !== undefined ? { frequency_penalty: options.frequencyPenalty } : {}),
+            ...(jsonInfill ? { response_format: { type: "json_object" as const } } : {}),
           })
         : await this.#edit(options, {
             ...common,
@@ -152,7 +154,11 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
       if (given !== undefined) warnings.push({ type: "unsupported", feature });
     };
     unsupported("tools", options.tools?.length ? options.tools : undefined);
-    unsupported("responseFormat", options.responseFormat?.type === "json" ? options.responseFormat : undefined);
+    // FIM with JSON and no schema: Anneal's json_object infill keeps prompt + infill + suffix one JSON
+    // document (other servers ignore the field). A schema, or JSON from edit, is not supported.
+    const json = options.responseFormat?.type === "json" ? options.responseFormat : undefined;
+    const jsonInfill = this.kind === "fim" && json !== undefined && json.schema === undefined;
+    unsupported("responseFormat", jsonInfill ? undefined : json);
     unsupported("presencePenalty", options.presencePenalty);
     if (this.kind === "fim")
       unsupported("temperature", options.temperature); // FIM has no temperature
@@ -172,6 +178,6 @@ export class MercuryCompletionLanguageModel implements LanguageModelV3 {
             : [],
       )
       .join("\n");
-    return { warnings, prompt, suffix: mercury.suffix ?? "" };
+    return { warnings, prompt, suffix: mercury.suffix ?? "", jsonInfill };
   }
 }

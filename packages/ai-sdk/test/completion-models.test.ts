@@ -39,6 +39,22 @@ describe("mercury.fim", () => {
     expect(result.warnings).toContainEqual({ type: "unsupported", feature: "temperature" });
   });
 
+  it("a JSON response format without a schema asks for a JSON infill; with a schema it warns and is not sent", async () => {
+    const bodies = answer("/fim/completions", () => json(fimAnswer));
+    const call = (responseFormat: { type: "json"; schema?: object }) =>
+      mercury.fim("mercury-edit-2").doGenerate({
+        prompt: [{ role: "user", content: [{ type: "text", text: '{"a": ' }] }],
+        providerOptions: { mercury: { suffix: "}" } },
+        responseFormat,
+      });
+    const plain = await call({ type: "json" });
+    expect(bodies[0]).toMatchObject({ response_format: { type: "json_object" } });
+    expect(plain.warnings).toEqual([]);
+    const withSchema = await call({ type: "json", schema: { type: "object" } });
+    expect(bodies[1]).not.toHaveProperty("response_format");
+    expect(withSchema.warnings).toContainEqual({ type: "unsupported", feature: "responseFormat" });
+  });
+
   it("streams its answer as one text part", async () => {
     answer("/fim/completions", () => json(fimAnswer));
     const result = streamText({
