@@ -138,7 +138,7 @@ describe("FIM, next edit, apply edit, models", () => {
       const params = { model: MODEL, ...gap, max_tokens: 12, response_format: { type: "json_object" as const } };
       const whole = await client.fim.completions.create(params);
       const infill = whole.choices[0]?.text ?? "";
-      expect(() => JSON.parse(gap.prompt + infill + gap.suffix), infill).not.toThrow();
+      expect(() => JSON.parse(gap.prompt + infill + gap.suffix)).not.toThrow();
       const stream = await client.fim.completions.create({ ...params, stream: true });
       expect(await stream.finalText()).toBe(infill);
     }
