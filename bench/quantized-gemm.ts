@@ -85,13 +85,29 @@ const SHAPES = [
   { model: "LLaDA-8B", name: "gate/up", n: 12288, k: 4096 },
   { model: "LLaDA-8B", name: "down", n: 4096, k: 12288 },
 ];
+// Each product is measured in ROUNDS sweeps over every shape and format, and its best sweep counts, as
+// for the peak: a neighbour on a shared machine only ever lowers a figure, and sweeps spread each
+// product's tries over the run, so one busy moment cannot set the figure of a whole shape.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const best = new Map<string, number>();
+for (let sweep = 0; sweep < ROUNDS; sweep++) {
+  for (const shape of SHAPES) {
+    for (const m of [32, 288]) {
+      for (const { label, dtype, bf16, layout } of FORMATS) {
+        const kernels = cpu.kernels as "avx512";
+        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, kernels, dtype, bf16, layout);
+        const key = `${shape.model} ${shape.name} ${m} ${label}`;
+        best.set(key, Math.max(best.get(key) ?? 0, gflops));
+      }
+    }
+  }
+}
 const rows = [];
 for (const shape of SHAPES) {
   for (const m of [32, 288]) {
     const byDtype = Object.fromEntries(
-      FORMATS.map(({ label, dtype, bf16, layout }) => {
-        const kernels = cpu.kernels as "avx512";
-        const gflops = addon.kernels.benchGemm(m, shape.n, shape.k, THREADS, MS, kernels, dtype, bf16, layout);
+      FORMATS.map(({ label, dtype, bf16 }) => {
+        const gflops = best.get(`${shape.model} ${shape.name} ${m} ${label}`) as number;
         const seconds = (2 * m * shape.n * shape.k) / (gflops * 1e9);
         const weightBytesPerSecond = (shape.n * shape.k * bytesPerElement(dtype)) / seconds;
         return [
@@ -136,6 +152,7 @@ writeResults("quantized-gemm", {
   fp32PeakGflops: round(peak),
   ...(bf16DotPeak ? { bf16DotPeakGflops: round(bf16DotPeak) } : {}),
   ...(int8Peak ? { int8DotPeakGops: round(int8Peak) } : {}),
-  note: "quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
+  rounds: ROUNDS,
+  note: "each product the best of `rounds` sweeps, as the peaks are best of three; quantized products count 2 operations per weight × row like the float ones; weight GB/s = the weight format's bytes streamed per second; ofCopyBandwidth against the 2-thread copy (read + write bytes)",
   gemm: rows,
 });
