@@ -129,10 +129,11 @@ describe("FIM, next edit, apply edit, models", () => {
     expect(byDefault.choices[0]?.finish_reason).toBe("stop");
   });
 
-  it("FIM with response_format json_object keeps the document JSON (a value's place, a string's inside), streamed too", async () => {
+  it("FIM with response_format json_object keeps the document JSON (a value's place, a member's, a string's inside), streamed too", async () => {
     const gaps = [
       { prompt: '{\n  "name": "add",\n  "version": ', suffix: ',\n  "private": true\n}\n' },
       { prompt: '{"scripts": {"test": "vit', suffix: '"}}' },
+      { prompt: '{"name": "add", ', suffix: "}" },
     ];
     for (const gap of gaps) {
       const params = { model: MODEL, ...gap, max_tokens: 12, response_format: { type: "json_object" as const } };
@@ -144,15 +145,14 @@ describe("FIM, next edit, apply edit, models", () => {
     }
   });
 
-  it("FIM json_object refuses a gap that no infill could make JSON, naming where it is", async () => {
-    const refused = client.fim.completions.create({
-      model: MODEL,
-      prompt: '{"a": 1, ',
-      suffix: "}",
-      response_format: { type: "json_object" },
-    });
+  it("FIM json_object refuses a gap that no infill could make JSON, naming where it is, and one max_tokens cannot hold", async () => {
+    const json = { model: MODEL, response_format: { type: "json_object" as const } };
+    const refused = client.fim.completions.create({ ...json, prompt: '{"a"', suffix: ": 1}" });
     await expect(refused).rejects.toMatchObject({ status: 400, param: "response_format" });
-    await expect(refused).rejects.toThrow(/where a key goes/);
+    await expect(refused).rejects.toThrow(/before a colon/);
+    const short = client.fim.completions.create({ ...json, prompt: '{"a": 1, ', suffix: "}", max_tokens: 3 });
+    await expect(short).rejects.toMatchObject({ status: 400, param: "max_tokens" });
+    await expect(short).rejects.toThrow(/needs at least 4/);
   });
 
   it("next edit answers stream: true with a 400 naming the field (the contract has no stream there)", async () => {

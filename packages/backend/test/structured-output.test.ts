@@ -7,7 +7,13 @@ import { describe, expect, it } from "vitest";
 import type { BranchCanvas } from "../src/engine/structured/branch-canvas";
 import { JsonRecogniser } from "../src/engine/structured/json-grammar";
 import { jsonObjectCanvas } from "../src/engine/structured/json-grammar-canvas";
-import { JsonGapError, jsonGap, jsonInfillCanvas, jsonInfillCheck } from "../src/engine/structured/json-infill";
+import {
+  fewestInfillTokens,
+  JsonGapError,
+  jsonGap,
+  jsonInfillCanvas,
+  jsonInfillCheck,
+} from "../src/engine/structured/json-infill";
 import { completeNumber, feasibleNumber, type NumberRange } from "../src/engine/structured/number-rules";
 import { layOutSchema } from "../src/engine/structured/schema-layout";
 import { tokenTexts } from "../src/engine/structured/token-texts";
@@ -369,16 +375,19 @@ describe("FIM inside a JSON document", () => {
     return walk(value);
   }
 
-  it("a value's place and a string's inside are gaps it fills; any other gap is refused, naming where", () => {
+  it("a value's place, a member's and a string's inside are gaps it fills; any other gap is refused, naming where", () => {
     expect(jsonGap('{"port": ', ', "debug": true}\n')).toBe("value");
     expect(jsonGap("[1, ", "]")).toBe("value");
     expect(jsonGap("[", "]")).toBe("value");
     expect(jsonGap("", "")).toBe("value"); // the whole document
+    expect(jsonGap('{"a": 1, ', "}")).toBe("members");
+    expect(jsonGap("{", ', "b": 2}')).toBe("members");
     expect(jsonGap('{"name": "Jo', 'hn"}')).toBe("string");
     expect(jsonGap('{"na', 'me": 1}')).toBe("string"); // inside a key
     const refused: [string, string, RegExp][] = [
       ['{"a": true', "}", /after a value/],
-      ['{"a": 1, ', "}", /where a key goes/],
+      ['{"a": 1, ', '"b": 2}', /where a key goes but the suffix does not complete/], // would need a comma
+      ['{"a"', ": 1}", /before a colon/],
       ['{"a": 8', "0}", /inside a number/],
       ['{"a": tr', "ue}", /inside true, false or null/],
       ['{"a": "x\\', 'n"}', /inside an escape sequence/],
@@ -388,10 +397,10 @@ describe("FIM inside a JSON document", () => {
       ["{'a': ", "1}", /not the start of a JSON document/],
     ];
     for (const [prefix, suffix, why] of refused) expect(() => jsonGap(prefix, suffix), prefix).toThrow(why);
-    expect(() => jsonGap("{", "}")).toThrow(JsonGapError);
+    expect(() => jsonGap("[", ",")).toThrow(JsonGapError);
   });
 
-  it("every value cut out of a random JSON document leaves a value gap, and every string cut in two a string gap", () => {
+  it("every value cut out of a random JSON document leaves a value gap, every member a member gap, every string cut in two a string gap", () => {
     fc.assert(
       fc.property(
         fc.oneof(
@@ -408,6 +417,15 @@ describe("FIM inside a JSON document", () => {
           if (!asValue.includes(HOLE_STRING)) return; // index past the last inner value
           const [before, after] = asValue.split(HOLE_STRING) as [string, string];
           expect(jsonGap(before, after)).toBe("value");
+          if (!Array.isArray(outer)) {
+            // The first member cut out: the gap where it stood takes members.
+            const [key, ...rest] = Object.keys(outer as object);
+            const others = Object.fromEntries(rest.map((k) => [k, (outer as Record<string, unknown>)[k]]));
+            const whole = text({ [HOLE]: 0, ...others });
+            const cut = whole.indexOf(HOLE_STRING);
+            const end = whole.indexOf("0", cut + HOLE_STRING.length) + 1;
+            if (key !== HOLE) expect(jsonGap(whole.slice(0, cut), whole.slice(end))).toBe("members");
+          }
           const asString = text(withHole(outer, index, () => `ab${HOLE}cd`));
           const [head, tail] = asString.split(ESCAPED_HOLE) as [string, string];
           expect(jsonGap(head, tail)).toBe("string");
@@ -418,7 +436,7 @@ describe("FIM inside a JSON document", () => {
   });
   const HOLE_STRING = JSON.stringify(HOLE);
 
-  it("a number may end after any digit: padding is one of its choices, never forced; a closed value must end", () => {
+  it("a number may end after any digit, members after a whole member: padding is then a choice, never forced; a closed value must end", () => {
     const canvas = jsonInfillCanvas("value", 4, llada);
     const id = (text: string) => llada.tokenizer.encode(text)[0] as number;
     const mask = llada.architecture.maskId;
@@ -432,6 +450,24 @@ describe("FIM inside a JSON document", () => {
     const string = jsonInfillCanvas("string", 4, llada);
     const plain = string.rules(Int32Array.from([id("a"), mask, mask, mask]), mask).allowed.get(1) as Uint8Array;
     expect([plain[id('"')], plain[canvas.pad], plain[id("\\")]]).toEqual([0, 1, 1]);
+    expect([fewestInfillTokens("value"), fewestInfillTokens("members"), fewestInfillTokens("string")]).toEqual([
+      1, 4, 1,
+    ]);
+    expect(() => jsonInfillCanvas("members", 3, llada)).toThrow(RangeError);
+    const members = jsonInfillCanvas("members", 16, llada);
+    const written = ['"', "a", '"', ":", "1"].map(id);
+    const afterMember = members
+      .rules(
+        Int32Array.from({ length: 16 }, (_, i) => written[i] ?? mask),
+        mask,
+      )
+      .allowed.get(5) as Uint8Array;
+    expect([afterMember[canvas.pad], afterMember[id(",")], afterMember[id("}")]]).toEqual([1, 1, 0]);
+    const afterComma = jsonInfillCanvas("members", 16, llada).rules(
+      Int32Array.from({ length: 16 }, (_, i) => [...written, id(",")][i] ?? mask),
+      mask,
+    );
+    expect((afterComma.allowed.get(6) as Uint8Array)[canvas.pad]).toBe(0);
     const escaped = jsonInfillCanvas("string", 4, llada)
       .rules(Int32Array.from([id("\\"), mask, mask, mask]), mask)
       .allowed.get(1) as Uint8Array;
@@ -448,12 +484,17 @@ describe("FIM inside a JSON document", () => {
         ['{"name": "cat", "age": ', ', "tags": ["a"]}'],
         ["[1, ", ", 3]\n"],
         ['{"name": "Ca', 't"}'],
+        ['{"a": 1, ', "}"],
         ["", ""],
       ];
       let seed = 0;
       for (const [prefix, suffix] of gaps) {
-        for (const length of [1, 3, 12, 32]) {
-          const constraint = jsonInfillCanvas(jsonGap(prefix, suffix), length, checkpoint);
+        const gap = jsonGap(prefix, suffix);
+        // As short as the gap allows (one position for a value or a string's characters, four for `"":0`).
+        for (const length of new Set(
+          [fewestInfillTokens(gap), 3, 12, 32].filter((n) => n >= fewestInfillTokens(gap)),
+        )) {
+          const constraint = jsonInfillCanvas(gap, length, checkpoint);
           const run = generate(checkpoint, checkpoint.tokenizer.encode(prefix), {
             maxTokens: length,
             suffix: checkpoint.tokenizer.encode(suffix),

@@ -87,7 +87,7 @@ program
   .argument("<file>")
   .requiredOption("--at <line:col>", "the cursor, 1-based")
   .option("--max-tokens <n>", "infill length limit (default 64)")
-  .option("--json", "keep FILE valid JSON: the cursor must be where a value goes or inside a string")
+  .option("--json", "keep FILE valid JSON: the cursor must be where a value or member goes, or inside a string")
   .option("--write", "write the result into the file")
   .action((file: string, options) => fim(file, options, ctx()));
 

@@ -16,7 +16,8 @@ export const FimCompletionCreateParamsSchema = z.object({
   suffix: z.string().nullish(),
   /**
    * Anneal extension: `json_object` keeps `prompt` + infill + `suffix` one JSON document — the gap must
-   * be where a value goes or inside a string, and the infill is decoded under the JSON grammar.
+   * be where a value or an object's member goes, or inside a string; the infill is decoded under the
+   * JSON grammar.
    */
   response_format: z
     .discriminatedUnion("type", [z.object({ type: z.literal("text") }), z.object({ type: z.literal("json_object") })])

@@ -1,5 +1,6 @@
 // A span of JSON on the canvas, kept well formed by the JSON grammar: `response_format: json_object`
-// (any JSON object) and a FIM gap inside a JSON document (one value, or a string's characters). Its
+// (any JSON object) and a FIM gap inside a JSON document (a value, an object's members, or a string's
+// characters). Its
 // shape is unknown in advance, so positions are committed left to right (one per forward pass): the
 // first masked position takes only tokens that keep the text a prefix of the span which the positions
 // left can still finish; once the span may end, padding is one of the choices, and once it must, the
@@ -43,6 +44,25 @@ export const STRING_CONTENT_SPAN: JsonSpan = {
   within: (state) => state.mode === "string" || state.mode === "escape" || state.mode === "unicode",
   needed: (state) => state.charsToComplete - 1, // all but the closing quote, which is not ours to write
   mayEnd: (state) => state.mode === "string",
+  mustEnd: () => false,
+};
+
+/**
+ * Members of an object (`"key": value`, one or more, comma-separated) between its other members: the
+ * recogniser starts inside an object, and the span never closes it and may end after any whole member.
+ */
+export const MEMBERS_SPAN: JsonSpan = {
+  start: () => {
+    const state = new JsonRecogniser(false);
+    state.feed('{"":0,');
+    return state;
+  },
+  within: (state) => state.stack.length > 0,
+  needed: (state) => state.charsToComplete - 1, // all but the object's closing brace
+  mayEnd: (state) => {
+    const closed = state.copy();
+    return closed.feed("}") && closed.complete;
+  },
   mustEnd: () => false,
 };
 

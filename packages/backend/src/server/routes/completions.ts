@@ -11,7 +11,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { laysOutStructuredOutput } from "../../checkpoint/architecture";
 import type { CanvasConstraint } from "../../engine/structured/canvas-rules";
-import { JsonGapError, jsonGap, jsonInfillCanvas, jsonInfillCheck } from "../../engine/structured/json-infill";
+import {
+  fewestInfillTokens,
+  JsonGapError,
+  jsonGap,
+  jsonInfillCanvas,
+  jsonInfillCheck,
+} from "../../engine/structured/json-infill";
 import { chatPromptTokens } from "../chat-prompt";
 import { type CompletionPlan, type HandlerContext, handleCompletion } from "../completion-handler";
 import { decodingBudget } from "../decoding-budget";
@@ -167,6 +173,11 @@ function jsonInfill(
   const suffix = params.suffix ?? "";
   try {
     const gap = jsonGap(params.prompt, suffix);
+    if (length < fewestInfillTokens(gap))
+      throw badRequest(
+        `max_tokens is ${length}; an infill of ${gap} there needs at least ${fewestInfillTokens(gap)}.`,
+        "max_tokens",
+      );
     return {
       constraint: jsonInfillCanvas(gap, length, served.checkpoint),
       check: jsonInfillCheck(params.prompt, suffix),
