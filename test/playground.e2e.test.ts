@@ -184,6 +184,28 @@ describe.skipIf(!executable)("the playground in a real browser", () => {
     await page.context().close();
   }, 120_000);
 
+  it("Keep JSON valid: the FIM proposal keeps a JSON document JSON; a caret where nothing could is an error shown", async () => {
+    const page = await openReadyPage();
+    await page.click("button[name=tab-code]");
+    const editor = page.locator("textarea[name=code]");
+    const code = '{\n  "name": "add",\n  "version": ,\n  "private": true\n}\n';
+    await editor.fill(code);
+    await page.check("input[name=fim-json]");
+    await placeCaret(page, code.indexOf(": ,") + 2);
+    await page.click("button[name=propose]");
+    await page.waitForSelector(".proposal");
+    await page.click("button[name=accept]");
+    const filled = await editor.inputValue();
+    expect(() => JSON.parse(filled)).not.toThrow();
+    expect(filled.startsWith('{\n  "name": "add",\n  "version": ')).toBe(true);
+    await editor.fill(code);
+    await placeCaret(page, 1); // where a key goes, but a member there would need a comma after it
+    await page.click("button[name=propose]");
+    await page.waitForSelector(".code .error");
+    expect(await textOf(page.locator(".code .error"))).toMatch(/where a key goes/);
+    await page.context().close();
+  }, 120_000);
+
   it("apply edit and next edit propose exactly what the API answers", async () => {
     const page = await openReadyPage();
     await page.click("button[name=tab-code]");

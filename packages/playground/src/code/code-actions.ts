@@ -20,10 +20,17 @@ export interface CodeRequest {
   signal: AbortSignal;
 }
 
-export async function fillAtCaret(request: CodeRequest): Promise<Proposal> {
+/** `json`: the code is a JSON document and must stay one (Anneal's JSON infill; the caret where a value or member goes, or inside a string). */
+export async function fillAtCaret(request: CodeRequest & { json?: boolean }): Promise<Proposal> {
   const { prefix, suffix } = splitAtCaret(request.code, request.caret);
   const completion = await request.client.fim.completions.create(
-    { model: request.model, prompt: prefix, suffix, max_tokens: request.maxTokens },
+    {
+      model: request.model,
+      prompt: prefix,
+      suffix,
+      max_tokens: request.maxTokens,
+      ...(request.json ? { response_format: { type: "json_object" as const } } : {}),
+    },
     { signal: request.signal },
   );
   const text = completion.choices[0]?.text ?? "";

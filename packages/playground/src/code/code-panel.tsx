@@ -29,6 +29,7 @@ export function CodePanel(props: { client: Mercury; model: string | undefined })
   const [path, setPath] = useState("stats.py");
   const [snippet, setSnippet] = useState(`${EXISTING_CODE_MARKER}\n`);
   const [maxTokens, setMaxTokens] = useState(64);
+  const [json, setJson] = useState(false);
   const [proposal, setProposal] = useState<Proposal | undefined>(undefined);
   const caret = useRef(SAMPLE_CODE.indexOf("return ") + "return ".length);
   const editor = useRef<HTMLTextAreaElement>(null);
@@ -48,7 +49,7 @@ export function CodePanel(props: { client: Mercury; model: string | undefined })
       };
       setProposal(
         tool === "fim"
-          ? await fillAtCaret(base)
+          ? await fillAtCaret({ ...base, json })
           : tool === "next-edit"
             ? await nextEdit({ ...base, path })
             : await applyUpdate({ ...base, snippet }),
@@ -85,6 +86,17 @@ export function CodePanel(props: { client: Mercury; model: string | undefined })
         ))}
       </div>
       <div class="code-options">
+        {tool === "fim" ? (
+          <label title="The code is a JSON document: the infill keeps it one (the caret where a value or member goes, or inside a string)">
+            <input
+              name="fim-json"
+              type="checkbox"
+              checked={json}
+              onChange={(event) => setJson(event.currentTarget.checked)}
+            />
+            Keep JSON valid
+          </label>
+        ) : null}
         {tool === "next-edit" ? (
           <label>
             File name <input name="path" value={path} onInput={(event) => setPath(event.currentTarget.value)} />
