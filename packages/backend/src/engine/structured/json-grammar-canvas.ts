@@ -1,10 +1,9 @@
 // A span of JSON on the canvas, kept well formed by the JSON grammar: `response_format: json_object`
 // (any JSON object) and a FIM gap inside a JSON document (a value, an object's members, or a string's
-// characters). Its
-// shape is unknown in advance, so positions are committed left to right (one per forward pass): the
-// first masked position takes only tokens that keep the text a prefix of the span which the positions
-// left can still finish; once the span may end, padding is one of the choices, and once it must, the
-// rest is padding.
+// characters). Its shape is unknown in advance, so positions are committed left to right (one per
+// forward pass): the first masked position takes only tokens that keep the text a prefix of the span
+// which the positions left can still finish; once the span may end, padding is one of the choices,
+// and once it must, the rest is padding.
 import { type CanvasConstraint, maskOf, padAfterEnd, type StepRules, WAIT } from "./canvas-rules";
 import { type ConstrainedModel, canvasVocabulary } from "./constrained-model";
 import { JsonRecogniser } from "./json-grammar";

@@ -158,18 +158,23 @@ function planFor(
   };
 }
 
+/** A 400 on `param` when the model cannot decode a laid-out canvas (`what` names what asked for one). */
+function requireLayout(served: ServedModel, what: string, param: string): void {
+  if (laysOutStructuredOutput(served.checkpoint.architecture)) return;
+  // Its sub-block decoding reads tokens autoregressively between blocks: no fixed layout fits it yet.
+  throw badRequest(
+    `${served.id} (${served.checkpoint.architecture.family}) cannot lay out ${what} yet; send it to another model.`,
+    param,
+  );
+}
+
 /** FIM with `response_format: json_object`: the gap's infill on a JSON-grammar canvas, and its last check. */
 function jsonInfill(
   served: ServedModel,
   params: { prompt: string; suffix?: string | null | undefined },
   length: number,
 ): { constraint: CanvasConstraint; check: OutputCheck } {
-  if (!laysOutStructuredOutput(served.checkpoint.architecture)) {
-    throw badRequest(
-      `${served.id} (${served.checkpoint.architecture.family}) cannot lay out structured output yet; send response_format to another model.`,
-      "response_format",
-    );
-  }
+  requireLayout(served, "structured output", "response_format");
   const suffix = params.suffix ?? "";
   try {
     const gap = jsonGap(params.prompt, suffix);
@@ -213,13 +218,7 @@ export function completionRoutes(
     // A call laid out behind an `auto` choice may need more than the answer length: it must fit too.
     if (canvas && canvas.length > maxTokens)
       canvasLength(served, prompt.length, canvas.length, params, limits, "tools");
-    if (canvas && !laysOutStructuredOutput(served.checkpoint.architecture)) {
-      // Its sub-block decoding reads tokens autoregressively between blocks: no fixed layout fits it yet.
-      throw badRequest(
-        `${served.id} (${served.checkpoint.architecture.family}) cannot lay out structured output or tool calls yet; send them to another model.`,
-        hasTools ? "tools" : "response_format",
-      );
-    }
+    if (canvas) requireLayout(served, "structured output or tool calls", hasTools ? "tools" : "response_format");
     const budget = decodingBudget(
       params.reasoning_effort,
       params.realtime,
