@@ -69,6 +69,8 @@ describe.each(impls)("%s kernels", (impl) => {
     [12, 16, 5], // one full AVX-512 tile
     [25, 31, 40], // two full tiles of 12 and a tail of 1; a partial panel
     [30, 64, 129],
+    [32, 17, 11], // even row tiles: 6 6 5 5 5 5 on AVX2, 11 11 10 on AVX-512
+    [8, 20, 9], // two tiles of 4 on AVX2
   ])("gemm %i×%i×%i matches the naive product, with and without bias", (rows, n, k) => {
     const x = randomArray(rows * k, rows + n);
     const w = randomArray(n * k, k + 7);

@@ -93,73 +93,48 @@ static inline void store_row(__m256 a0, __m256 a1, const float* bias, float* dst
   }
 }
 
-// A ROWS × 16 tile: per k, two 8-wide weight loads feed 2·ROWS FMAs with broadcast x values.
-// The accumulators are locals of this function (never passed by reference) so they stay in registers.
+// A ROWS × 16 tile (ROWS ≤ 6): per k, two 8-wide weight loads feed 2·ROWS FMAs with broadcast x
+// values. The twelve accumulators are named locals, the rows past ROWS compiled out: GCC keeps named
+// vector locals in registers, where it stored an accumulator array to the stack on every iteration
+// (tiles of 2–5 rows ran at 40 % of the 6-row tile's rate).
 template <class Load, int ROWS>
 static void tile(const float* x, int ldx, const typename Load::Element* panel, int k, const float* bias, float* y,
                  int ldy, int cols, bool accumulate) {
-  __m256 acc0[ROWS], acc1[ROWS];
-  for (int r = 0; r < ROWS; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
-  for (int kk = 0; kk < k; ++kk) {
-    __m256 w0, w1;
-    Load::load(panel + kk * kPanelWidth, w0, w1);
-    for (int r = 0; r < ROWS; ++r) {
-      const __m256 xv = _mm256_broadcast_ss(x + r * ldx + kk);
-      acc0[r] = _mm256_fmadd_ps(xv, w0, acc0[r]);
-      acc1[r] = _mm256_fmadd_ps(xv, w1, acc1[r]);
-    }
-  }
-  for (int r = 0; r < ROWS; ++r) {
-    Load::in_order(acc0[r], acc1[r]);
-    store_row(acc0[r], acc1[r], bias, y + r * ldy, cols, accumulate);
-  }
-}
-
-// The full 6 × 16 tile with twelve named accumulators: GCC keeps named vector locals in registers,
-// where it spills an accumulator array to the stack on every iteration.
-template <class Load>
-static void tile6(const float* x, int ldx, const typename Load::Element* panel, int k, const float* bias, float* y,
-                  int ldy, int cols, bool accumulate) {
+  static_assert(ROWS >= 1 && ROWS <= 6, "AVX2 tiles hold at most six rows");
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx, *x4 = x + 4 * ldx, *x5 = x + 5 * ldx;
+  const auto row_fma = [&](int r, int kk, __m256 w0, __m256 w1, __m256& a0, __m256& a1) {
+    const __m256 xv = _mm256_broadcast_ss(x + r * ldx + kk);
+    a0 = _mm256_fmadd_ps(xv, w0, a0);
+    a1 = _mm256_fmadd_ps(xv, w1, a1);
+  };
   for (int kk = 0; kk < k; ++kk) {
     __m256 w0, w1;
     Load::load(panel + kk * kPanelWidth, w0, w1);
-    __m256 xv = _mm256_broadcast_ss(x0 + kk);
-    c00 = _mm256_fmadd_ps(xv, w0, c00);
-    c01 = _mm256_fmadd_ps(xv, w1, c01);
-    xv = _mm256_broadcast_ss(x1 + kk);
-    c10 = _mm256_fmadd_ps(xv, w0, c10);
-    c11 = _mm256_fmadd_ps(xv, w1, c11);
-    xv = _mm256_broadcast_ss(x2 + kk);
-    c20 = _mm256_fmadd_ps(xv, w0, c20);
-    c21 = _mm256_fmadd_ps(xv, w1, c21);
-    xv = _mm256_broadcast_ss(x3 + kk);
-    c30 = _mm256_fmadd_ps(xv, w0, c30);
-    c31 = _mm256_fmadd_ps(xv, w1, c31);
-    xv = _mm256_broadcast_ss(x4 + kk);
-    c40 = _mm256_fmadd_ps(xv, w0, c40);
-    c41 = _mm256_fmadd_ps(xv, w1, c41);
-    xv = _mm256_broadcast_ss(x5 + kk);
-    c50 = _mm256_fmadd_ps(xv, w0, c50);
-    c51 = _mm256_fmadd_ps(xv, w1, c51);
+    row_fma(0, kk, w0, w1, c00, c01);
+    if constexpr (ROWS > 1) row_fma(1, kk, w0, w1, c10, c11);
+    if constexpr (ROWS > 2) row_fma(2, kk, w0, w1, c20, c21);
+    if constexpr (ROWS > 3) row_fma(3, kk, w0, w1, c30, c31);
+    if constexpr (ROWS > 4) row_fma(4, kk, w0, w1, c40, c41);
+    if constexpr (ROWS > 5) row_fma(5, kk, w0, w1, c50, c51);
   }
-  Load::in_order(c00, c01), Load::in_order(c10, c11), Load::in_order(c20, c21);
-  Load::in_order(c30, c31), Load::in_order(c40, c41), Load::in_order(c50, c51);
-  store_row(c00, c01, bias, y, cols, accumulate);
-  store_row(c10, c11, bias, y + ldy, cols, accumulate);
-  store_row(c20, c21, bias, y + 2 * ldy, cols, accumulate);
-  store_row(c30, c31, bias, y + 3 * ldy, cols, accumulate);
-  store_row(c40, c41, bias, y + 4 * ldy, cols, accumulate);
-  store_row(c50, c51, bias, y + 5 * ldy, cols, accumulate);
+  const auto finish = [&](int r, __m256 a0, __m256 a1) {
+    Load::in_order(a0, a1);
+    store_row(a0, a1, bias, y + r * ldy, cols, accumulate);
+  };
+  finish(0, c00, c01);
+  if constexpr (ROWS > 1) finish(1, c10, c11);
+  if constexpr (ROWS > 2) finish(2, c20, c21);
+  if constexpr (ROWS > 3) finish(3, c30, c31);
+  if constexpr (ROWS > 4) finish(4, c40, c41);
+  if constexpr (ROWS > 5) finish(5, c50, c51);
 }
 
 template <class Load>
 static void gemm_tile_avx2(const float* x, int ldx, int rows, const typename Load::Element* panel, int k,
                            const float* bias, float* y, int ldy, int cols, bool accumulate) {
   switch (rows) {
-    case 6: return tile6<Load>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
+    case 6: return tile<Load, 6>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
     case 5: return tile<Load, 5>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
     case 4: return tile<Load, 4>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);
     case 3: return tile<Load, 3>(x, ldx, panel, k, bias, y, ldy, cols, accumulate);

@@ -14,6 +14,7 @@
 
 #include "quant_format.h"
 #include "quant_panels.h"
+#include "row_tiles.h"
 #include "seeded_draw.h"
 
 namespace anneal {
@@ -161,7 +162,8 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
     for (size_t r = begin; r < end; ++r) ctx.kernels.quant.quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
   });
   const int groups = (n + kQuantPanelRows - 1) / kQuantPanelRows;
-  const int tiles = (rows + kMaxQuantRows - 1) / kMaxQuantRows;
+  const RowTiles row_tiles(rows, kMaxQuantRows);
+  const int tiles = row_tiles.count();
   // out[r · ld + j − j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n). The
   // bounds and choices are locals taken once, so each row's loop is straight-line and vectorised (as
   // a loop over captured references it reloaded n every element: 4.6 % of an 8B Q4_K_M forward).
@@ -188,8 +190,8 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
     const int spans = (groups + span - 1) / span;
     ctx.pool.parallel_for(static_cast<size_t>(spans) * tiles, [&](size_t begin, size_t end) {
       for (size_t item = begin; item < end; ++item) {
-        const int g = static_cast<int>(item / tiles) * span, r0 = static_cast<int>(item % tiles) * kMaxQuantRows;
-        item_fn(g, r0, std::min(kMaxQuantRows, rows - r0));
+        const int g = static_cast<int>(item / tiles) * span, t = static_cast<int>(item % tiles);
+        item_fn(g, row_tiles.first_row(t), row_tiles.rows(t));
       }
     });
   };
@@ -230,15 +232,13 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
 template <class Tile>
 static void for_each_tile(const Context& ctx, int rows, int n, const Tile& tile) {
   const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
-  const int tile_rows = ctx.kernels.tile_rows;
-  const int row_tiles = (rows + tile_rows - 1) / tile_rows;
+  const RowTiles row_tiles(rows, ctx.kernels.tile_rows);
   // Work item = (panel, row tile), panel-major so a thread reuses each weight panel across row tiles.
-  const size_t items = static_cast<size_t>(panel_count) * row_tiles;
+  const size_t items = static_cast<size_t>(panel_count) * row_tiles.count();
   ctx.pool.parallel_for(items, [&](size_t begin, size_t end) {
     for (size_t item = begin; item < end; ++item) {
-      const int p = static_cast<int>(item / row_tiles);
-      const int r0 = static_cast<int>(item % row_tiles) * tile_rows;
-      tile(r0, std::min(tile_rows, rows - r0), p, p * kPanelWidth);
+      const int p = static_cast<int>(item / row_tiles.count()), t = static_cast<int>(item % row_tiles.count());
+      tile(row_tiles.first_row(t), row_tiles.rows(t), p, p * kPanelWidth);
     }
   });
 }
@@ -248,11 +248,11 @@ static void for_each_tile(const Context& ctx, int rows, int n, const Tile& tile)
 template <class Pair, class Single>
 static void for_each_pair_tile(const Context& ctx, int rows, int n, const Pair& pair, const Single& single) {
   const int panel_count = (n + kPanelWidth - 1) / kPanelWidth, groups = (panel_count + 1) / 2;
-  const int tile_rows = ctx.kernels.tile_rows, row_tiles = (rows + tile_rows - 1) / tile_rows;
-  ctx.pool.parallel_for(static_cast<size_t>(groups) * row_tiles, [&](size_t begin, size_t end) {
+  const RowTiles row_tiles(rows, ctx.kernels.tile_rows);
+  ctx.pool.parallel_for(static_cast<size_t>(groups) * row_tiles.count(), [&](size_t begin, size_t end) {
     for (size_t item = begin; item < end; ++item) {
-      const int p = static_cast<int>(item / row_tiles) * 2, r0 = static_cast<int>(item % row_tiles) * tile_rows;
-      const int count = std::min(tile_rows, rows - r0);
+      const int p = static_cast<int>(item / row_tiles.count()) * 2, t = static_cast<int>(item % row_tiles.count());
+      const int r0 = row_tiles.first_row(t), count = row_tiles.rows(t);
       if (p + 1 < panel_count) {
         pair(r0, count, p, p * kPanelWidth);
       } else {
@@ -317,18 +317,15 @@ static void gemm_k_range(const Context& ctx, const float* x, int rows, const Pac
     ctx.pool.parallel_for(rows, [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) dots.to_bf16(x + r * ldk + k0, kc, xb.data() + r * kc);
     });
-    // Work item = (pair of panels, row tile), pair-major so a thread reuses its weights across row tiles.
-    const int panel_count = (n + kPanelWidth - 1) / kPanelWidth, pairs = (panel_count + 1) / 2;
-    const int tile_rows = ctx.kernels.tile_rows, row_tiles = (rows + tile_rows - 1) / tile_rows;
-    ctx.pool.parallel_for(static_cast<size_t>(pairs) * row_tiles, [&](size_t begin, size_t end) {
-      for (size_t item = begin; item < end; ++item) {
-        const int p = static_cast<int>(item / row_tiles) * 2, r0 = static_cast<int>(item % row_tiles) * tile_rows;
-        const int n0 = p * kPanelWidth;
-        dots.gemm_tile(xb.data() + static_cast<size_t>(r0) * kc, kc, std::min(tile_rows, rows - r0), panels16 + p * stride,
-                       stride, std::min(2, panel_count - p), kc, bias ? bias + n0 : nullptr,
-                       y + static_cast<size_t>(r0) * n + n0, n, std::min(2 * kPanelWidth, n - n0), accumulate);
-      }
-    });
+    // Each tile spans two panels (the last alone when their count is odd).
+    const auto tile = [&](int panel_span) {
+      return [&, panel_span](int r0, int tile_rows, int p, int n0) {
+        dots.gemm_tile(xb.data() + static_cast<size_t>(r0) * kc, kc, tile_rows, panels16 + p * stride, stride, panel_span,
+                       kc, bias ? bias + n0 : nullptr, y + static_cast<size_t>(r0) * n + n0, n,
+                       std::min(panel_span * kPanelWidth, n - n0), accumulate);
+      };
+    };
+    for_each_pair_tile(ctx, rows, n, tile(2), tile(1));
     return;
   }
   const auto tile16 = w.dtype == DType::BF16 ? ctx.kernels.gemm_tile_bf16 : ctx.kernels.gemm_tile_f16;
@@ -451,9 +448,11 @@ void silu_mul(const Context& ctx, const float* gate, const float* up, float* out
 // Runs y[rows][n] = x[rows][k] · panels through the micro-kernel, one row tile at a time.
 static void gemm_rows(const Kernels& kernels, const float* x, int ldx, int rows, const float* panels, int n, int k,
                       float* y, int ldy) {
-  for (int r0 = 0; r0 < rows; r0 += kernels.tile_rows) {
+  const RowTiles row_tiles(rows, kernels.tile_rows);
+  for (int t = 0; t < row_tiles.count(); ++t) {
+    const int r0 = row_tiles.first_row(t);
     for (int p = 0; p * kPanelWidth < n; ++p) {
-      kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, std::min(kernels.tile_rows, rows - r0),
+      kernels.gemm_tile(x + static_cast<size_t>(r0) * ldx, ldx, row_tiles.rows(t),
                         panels + static_cast<size_t>(p) * k * kPanelWidth, k, nullptr,
                         y + static_cast<size_t>(r0) * ldy + p * kPanelWidth, ldy, std::min(kPanelWidth, n - p * kPanelWidth),
                         false);
