@@ -141,7 +141,8 @@ void add_scaled(const ActBlock256* const (&a)[Rows], const uint16_t* d_bits, con
 
 // Q4_K's tile, and Q5_K's (the same scales and minimums, a fifth bit on every code). A sub-block's
 // products add up in int16 before one madd applies its scale: all eight vectors of Q4_K's codes
-// (< 16), four of Q5_K's (< 32). Sums accumulate in out, once a super-block.
+// (< 16), four of Q5_K's (< 32). Each broadcast of four activation bytes feeds both halves of the
+// panel (sixteen features). Sums accumulate in out, once a super-block.
 template <class Block, int Rows>
 void k_quant_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
   constexpr bool kFifthBit = std::is_same_v<Block, PanelBlockQ5_K>;
@@ -152,49 +153,55 @@ void k_quant_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int 
     const Block& block = reinterpret_cast<const Block*>(panel)[b];
     const ActBlock256* a[Rows];
     for (int r = 0; r < Rows; ++r) a[r] = reinterpret_cast<const ActBlock256*>(acts + r * stride) + b;
-    for (int h = 0; h < 2; ++h) {
-      const int j0 = kHalf * h;
-      __m256i total[Rows], minimums[Rows];
-      for (int r = 0; r < Rows; ++r) total[r] = minimums[r] = _mm256_setzero_si256();
-      for (int s = 0; s < 8; ++s) {
-        const __m256i scales = twice(block.scales[s] + j0);
-        __m256i high = _mm256_setzero_si256(), acc[Rows];
-        if constexpr (kFifthBit) high = load(block.high[s][j0]);
-        for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_si256();
-        const auto quads = [&](auto v_constant) {
-          constexpr int v = decltype(v_constant)::value;
-          const __m256i packed = load(block.codes[s][v][j0]);
-          __m256i low = _mm256_and_si256(packed, low4), upper = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+    __m256i total[Rows][2], minimums[Rows][2];
+    for (int r = 0; r < Rows; ++r) total[r][0] = total[r][1] = minimums[r][0] = minimums[r][1] = _mm256_setzero_si256();
+    for (int s = 0; s < 8; ++s) {
+      __m256i acc[Rows][2];
+      const auto quads = [&](auto v_constant) {
+        constexpr int v = decltype(v_constant)::value;
+        __m256i low[2], upper[2];
+        for (int h = 0; h < 2; ++h) {
+          const __m256i packed = load(block.codes[s][v][kHalf * h]);
+          low[h] = _mm256_and_si256(packed, low4);
+          upper[h] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
           if constexpr (kFifthBit) {
-            low = _mm256_or_si256(low, fifth_bit<v>(high));
-            upper = _mm256_or_si256(upper, fifth_bit<4 + v>(high));
+            const __m256i high = load(block.high[s][kHalf * h]);
+            low[h] = _mm256_or_si256(low[h], fifth_bit<v>(high));
+            upper[h] = _mm256_or_si256(upper[h], fifth_bit<4 + v>(high));
           }
-          for (int r = 0; r < Rows; ++r) {
-            const __m256i products = _mm256_add_epi16(_mm256_maddubs_epi16(low, broadcast4(a[r]->qs + 32 * s + 4 * v)),
-                                                      _mm256_maddubs_epi16(upper, broadcast4(a[r]->qs + 32 * s + 16 + 4 * v)));
-            acc[r] = _mm256_add_epi16(acc[r], products);
-            settle(acc[r]);
+        }
+        for (int r = 0; r < Rows; ++r) {
+          const __m256i x_low = broadcast4(a[r]->qs + 32 * s + 4 * v), x_upper = broadcast4(a[r]->qs + 32 * s + 16 + 4 * v);
+          for (int h = 0; h < 2; ++h) {
+            const __m256i products = _mm256_add_epi16(_mm256_maddubs_epi16(low[h], x_low), _mm256_maddubs_epi16(upper[h], x_upper));
+            acc[r][h] = v % kQuadsPerWiden == 0 ? products : _mm256_add_epi16(acc[r][h], products);
+            settle(acc[r][h]);
           }
-          if constexpr ((v + 1) % kQuadsPerWiden == 0) {
-            for (int r = 0; r < Rows; ++r) {
-              total[r] = _mm256_add_epi32(total[r], _mm256_madd_epi16(acc[r], scales));
-              settle(total[r]);
-              acc[r] = _mm256_setzero_si256();
-            }
+        }
+        if constexpr ((v + 1) % kQuadsPerWiden == 0) {
+          for (int h = 0; h < 2; ++h) {
+            const __m256i scales = twice(block.scales[s] + kHalf * h);
+            for (int r = 0; r < Rows; ++r) total[r][h] = _mm256_add_epi32(total[r][h], _mm256_madd_epi16(acc[r][h], scales));
           }
-        };
-        quads(std::integral_constant<int, 0>());
-        quads(std::integral_constant<int, 1>());
-        quads(std::integral_constant<int, 2>());
-        quads(std::integral_constant<int, 3>());
+        }
+      };
+      quads(std::integral_constant<int, 0>());
+      quads(std::integral_constant<int, 1>());
+      quads(std::integral_constant<int, 2>());
+      quads(std::integral_constant<int, 3>());
+    }
+    // Σ m_s · (sum of sub-block s's activations) from the sums of 16: each m_s twice a lane.
+    for (int s = 0; s < 8; ++s) {
+      for (int r = 0; r < Rows; ++r) {
+        const __m256i sums = broadcast4(a[r]->sums + 2 * s);
+        for (int h = 0; h < 2; ++h)
+          minimums[r][h] = _mm256_add_epi32(minimums[r][h], _mm256_madd_epi16(twice(block.mins[s] + kHalf * h), sums));
       }
-      // Σ m_s · (sum of sub-block s's activations) from the sums of 16: each m_s twice a lane.
-      for (int s = 0; s < 8; ++s) {
-        const __m256i mins = twice(block.mins[s] + j0);
-        for (int r = 0; r < Rows; ++r)
-          minimums[r] = _mm256_add_epi32(minimums[r], _mm256_madd_epi16(mins, broadcast4(a[r]->sums + 2 * s)));
-      }
-      add_scaled<Rows>(a, block.d + j0, total, block.dmin + j0, minimums, out + j0);
+    }
+    for (int h = 0; h < 2; ++h) {
+      __m256i half_total[Rows], half_minimums[Rows];
+      for (int r = 0; r < Rows; ++r) half_total[r] = total[r][h], half_minimums[r] = minimums[r][h];
+      add_scaled<Rows>(a, block.d + kHalf * h, half_total, block.dmin + kHalf * h, half_minimums, out + kHalf * h);
     }
   }
 }
