@@ -4,6 +4,7 @@
 //   cp packages/backend/native/build/anneal.node /tmp/before.node   # then rebuild with the change
 //   npx tsx bench/compare-addons.ts /tmp/before.node packages/backend/native/build/anneal.node \
 //     --dtypes Q4_K,Q6_K --shapes 32x4096x4096,288x4096x4096 --threads 1 --rounds 5
+// Pin one-thread runs to one core (`taskset -c 0 npx tsx …`) so both builds run on the same one.
 // Prints only: figures for the record come from the benches that write bench/results/.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -57,8 +58,12 @@ if (values.child) {
   console.log(`${values.rounds} rounds in turns, ${threads} thread(s); medians in GFLOP/s (GOP/s):`);
   for (const key of Object.keys(runs[0]?.[0] ?? {})) {
     const [a, b] = runs.map((rounds) => median(rounds.map((r) => r[key] ?? 0))) as [number, number];
+    // Each round's B / A: how far one round's pair can stray from the medians (on a shared VM two
+    // copies of one build have differed by 0.96–1.29× in medians of five rounds).
+    const ratios = (runs[0] ?? []).map((round, i) => (runs[1]?.[i]?.[key] ?? 0) / (round[key] ?? 1));
     console.log(
-      `${key.padEnd(24)} before ${a.toFixed(1).padStart(7)}  after ${b.toFixed(1).padStart(7)}  ×${(b / a).toFixed(2)}`,
+      `${key.padEnd(24)} before ${a.toFixed(1).padStart(7)}  after ${b.toFixed(1).padStart(7)}  ×${(b / a).toFixed(2)}` +
+        `  (rounds ×${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
     );
   }
 }
