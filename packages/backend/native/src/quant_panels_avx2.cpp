@@ -79,33 +79,40 @@ void q8_0_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, 
     for (int h = 0; h < 2; ++h) _mm256_storeu_ps(out + kQuantPanelRows * r + kHalf * h, sum[r][h]);
 }
 
+// Q4_0: each broadcast of four activation bytes feeds both halves of the panel (sixteen features);
+// the broadcasts cost as much issue as the products.
 template <int Rows>
 void q4_0_tile(const uint8_t* panel, const uint8_t* acts, size_t stride, int k, float* out) {
   __m256 sum[Rows][2];
   for (int r = 0; r < Rows; ++r) sum[r][0] = sum[r][1] = _mm256_setzero_ps();
   const auto* blocks = reinterpret_cast<const PanelBlockQ4_0*>(panel);
-  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
   for (int b = 0; b < k / kQK; ++b) {
     const PanelBlockQ4_0& block = blocks[b];
     const ActBlock32* a[Rows];
     for (int r = 0; r < Rows; ++r) a[r] = reinterpret_cast<const ActBlock32*>(acts + r * stride) + b;
-    for (int h = 0; h < 2; ++h) {
-      __m256i acc[Rows];  // int16: eight products of codes < 16 stay under 2^15
-      for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_si256();
-      for (int v = 0; v < 4; ++v) {
+    __m256i acc[Rows][2];  // int16: eight products of codes < 16 stay under 2^15
+    for (int v = 0; v < 4; ++v) {
+      __m256i low[2], high[2];
+      for (int h = 0; h < 2; ++h) {
         const __m256i packed = load(block.codes[v][kHalf * h]);
-        const __m256i low = _mm256_and_si256(packed, low4), high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
-        for (int r = 0; r < Rows; ++r) {
-          const __m256i products = _mm256_add_epi16(_mm256_maddubs_epi16(low, broadcast4(a[r]->qs + 4 * v)),
-                                                    _mm256_maddubs_epi16(high, broadcast4(a[r]->qs + 16 + 4 * v)));
-          acc[r] = _mm256_add_epi16(acc[r], products);
-          settle(acc[r]);
+        low[h] = _mm256_and_si256(packed, low4);
+        high[h] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+      }
+      for (int r = 0; r < Rows; ++r) {
+        const __m256i x_low = broadcast4(a[r]->qs + 4 * v), x_high = broadcast4(a[r]->qs + 16 + 4 * v);
+        for (int h = 0; h < 2; ++h) {
+          const __m256i products = _mm256_add_epi16(_mm256_maddubs_epi16(low[h], x_low), _mm256_maddubs_epi16(high[h], x_high));
+          acc[r][h] = v == 0 ? products : _mm256_add_epi16(acc[r][h], products);
+          settle(acc[r][h]);
         }
       }
+    }
+    for (int h = 0; h < 2; ++h) {
       const __m256 d = widen_halves(block.d + kHalf * h);
       for (int r = 0; r < Rows; ++r) {
         // the codes are q + 8: take 8 · Σx back off
-        const __m256i exact = _mm256_sub_epi32(_mm256_madd_epi16(acc[r], ones), _mm256_set1_epi32(8 * a[r]->sum));
+        const __m256i exact = _mm256_sub_epi32(_mm256_madd_epi16(acc[r][h], _mm256_set1_epi16(1)), _mm256_set1_epi32(8 * a[r]->sum));
         sum[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(d, _mm256_set1_ps(a[r]->d)), sum[r][h]);
       }
     }
