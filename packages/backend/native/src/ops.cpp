@@ -150,6 +150,22 @@ static QuantDot quant_dot(const QuantDots& dots, DType type) {
   }
 }
 
+// Runs fn(first panel, first row, rows) over the work items of a panel product: `span` consecutive
+// panels of `panels` (the last span may be short) times one row tile, panel-major so a thread reuses
+// its weights from cache across the row tiles.
+template <class Fn>
+static void for_each_work_item(const Context& ctx, int panels, int span, int rows, int tile_rows, const Fn& fn) {
+  const int spans = (panels + span - 1) / span;
+  const RowTiles row_tiles(rows, tile_rows);
+  const int tiles = row_tiles.count();
+  ctx.pool.parallel_for(static_cast<size_t>(spans) * tiles, [&](size_t begin, size_t end) {
+    for (size_t item = begin; item < end; ++item) {
+      const int p = static_cast<int>(item / tiles) * span, t = static_cast<int>(item % tiles);
+      fn(p, row_tiles.first_row(t), row_tiles.rows(t));
+    }
+  });
+}
+
 // y = x · Wᵀ with W in GGUF blocks: the activation rows are quantized to int8 blocks once, then each
 // tile of up to kMaxQuantRows activation rows is multiplied by sixteen weight rows at a time — from
 // panels where the weight was repacked, else a row at a time (llama.cpp's scheme).
@@ -162,8 +178,6 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
     for (size_t r = begin; r < end; ++r) ctx.kernels.quant.quantize_activations(w.dtype, x + r * k, k, acts.data() + r * act_bytes);
   });
   const int groups = (n + kQuantPanelRows - 1) / kQuantPanelRows;
-  const RowTiles row_tiles(rows, kMaxQuantRows);
-  const int tiles = row_tiles.count();
   // out[r · ld + j − j0] (+ bias) into y's rows r0 .., columns j0 .. j0 + 15 (those before n). The
   // bounds and choices are locals taken once, so each row's loop is straight-line and vectorised (as
   // a loop over captured references it reloaded n every element: 4.6 % of an 8B Q4_K_M forward).
@@ -184,25 +198,15 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
       }
     }
   };
-  // Work item = (`span` consecutive groups of sixteen weight rows, one tile of activation rows),
-  // weight-major so a thread reuses its weights from cache across the tiles; the last span may be short.
-  const auto for_each_item = [&](int span, const auto& item_fn) {
-    const int spans = (groups + span - 1) / span;
-    ctx.pool.parallel_for(static_cast<size_t>(spans) * tiles, [&](size_t begin, size_t end) {
-      for (size_t item = begin; item < end; ++item) {
-        const int g = static_cast<int>(item / tiles) * span, t = static_cast<int>(item % tiles);
-        item_fn(g, row_tiles.first_row(t), row_tiles.rows(t));
-      }
-    });
-  };
   if (!w.quant_panels.empty()) {  // sixteen weight rows at a time (quant_panels.h), or 32 in pairs
     const QuantPanelDot dot = panel_dot(ctx.kernels.quant, w.dtype);
     if (dot == nullptr) throw std::invalid_argument("gemm: these kernels have no product over quantized panels");
     const QuantPanelPairDot pair = ctx.quant_panel_pairs ? panel_pair_dot(ctx.kernels.quant, w.dtype) : nullptr;
     const size_t bytes = panel_bytes(w.dtype, k);
     const uint8_t* panels = w.quant_panels.data();
-    // Two panels an item where the type has pair tiles (an odd last panel goes alone), else one.
-    for_each_item(pair ? 2 : 1, [&](int g, int r0, int tile_rows) {
+    // Work item = (two groups of sixteen weight rows where the type has pair tiles, an odd last one
+    // alone; else one group) × (a tile of up to kMaxQuantRows activation rows).
+    for_each_work_item(ctx, groups, pair ? 2 : 1, rows, kMaxQuantRows, [&](int g, int r0, int tile_rows) {
       float out[kMaxQuantRows * 2 * kQuantPanelRows];
       if (pair && g + 1 < groups) {
         pair(panels + bytes * g, bytes, acts.data() + act_bytes * r0, act_bytes, tile_rows, k, out);
@@ -217,7 +221,7 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
   }
   const QuantDot dot = quant_dot(ctx.kernels.quant, w.dtype);
   const uint8_t* blocks = w.blocks();
-  for_each_item(1, [&](int g, int r0, int tile_rows) {
+  for_each_work_item(ctx, groups, 1, rows, kMaxQuantRows, [&](int g, int r0, int tile_rows) {
     float out[kMaxQuantRows * kQuantPanelRows];  // out[r][j - j0], as the panel products give it
     for (int j = g * kQuantPanelRows; j < std::min(n, (g + 1) * kQuantPanelRows); ++j) {
       float column[kMaxQuantRows];
@@ -232,32 +236,20 @@ static void gemm_quantized(const Context& ctx, const float* x, int rows, const P
 template <class Tile>
 static void for_each_tile(const Context& ctx, int rows, int n, const Tile& tile) {
   const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
-  const RowTiles row_tiles(rows, ctx.kernels.tile_rows);
-  // Work item = (panel, row tile), panel-major so a thread reuses each weight panel across row tiles.
-  const size_t items = static_cast<size_t>(panel_count) * row_tiles.count();
-  ctx.pool.parallel_for(items, [&](size_t begin, size_t end) {
-    for (size_t item = begin; item < end; ++item) {
-      const int p = static_cast<int>(item / row_tiles.count()), t = static_cast<int>(item % row_tiles.count());
-      tile(row_tiles.first_row(t), row_tiles.rows(t), p, p * kPanelWidth);
-    }
-  });
+  for_each_work_item(ctx, panel_count, 1, rows, ctx.kernels.tile_rows,
+                     [&](int p, int r0, int count) { tile(r0, count, p, p * kPanelWidth); });
 }
 
 // Runs the tiles of y = x · panels two panels at a time (the last alone when their count is odd):
 // `pair(rows, first panel, n0)` or `single(...)` does one.
 template <class Pair, class Single>
 static void for_each_pair_tile(const Context& ctx, int rows, int n, const Pair& pair, const Single& single) {
-  const int panel_count = (n + kPanelWidth - 1) / kPanelWidth, groups = (panel_count + 1) / 2;
-  const RowTiles row_tiles(rows, ctx.kernels.tile_rows);
-  ctx.pool.parallel_for(static_cast<size_t>(groups) * row_tiles.count(), [&](size_t begin, size_t end) {
-    for (size_t item = begin; item < end; ++item) {
-      const int p = static_cast<int>(item / row_tiles.count()) * 2, t = static_cast<int>(item % row_tiles.count());
-      const int r0 = row_tiles.first_row(t), count = row_tiles.rows(t);
-      if (p + 1 < panel_count) {
-        pair(r0, count, p, p * kPanelWidth);
-      } else {
-        single(r0, count, p, p * kPanelWidth);
-      }
+  const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
+  for_each_work_item(ctx, panel_count, 2, rows, ctx.kernels.tile_rows, [&](int p, int r0, int count) {
+    if (p + 1 < panel_count) {
+      pair(r0, count, p, p * kPanelWidth);
+    } else {
+      single(r0, count, p, p * kPanelWidth);
     }
   });
 }

@@ -71,8 +71,8 @@ export function fewestInfillTokens(gap: JsonGap): number {
 
 /** The canvas of a JSON gap's infill, `length` (at least fewestInfillTokens) positions, for a model. */
 export function jsonInfillCanvas(gap: JsonGap, length: number, model: ConstrainedModel): CanvasConstraint {
-  if (length < fewestInfillTokens(gap))
-    throw new RangeError(`a ${gap} infill needs ${fewestInfillTokens(gap)} positions`);
+  const fewest = fewestInfillTokens(gap);
+  if (length < fewest) throw new RangeError(`a ${gap} infill needs ${fewest} positions`);
   const { texts, pad } = canvasVocabulary(model);
   return new JsonGrammarCanvas(length, spanOf(gap), texts, pad);
 }

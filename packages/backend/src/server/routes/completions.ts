@@ -178,11 +178,9 @@ function jsonInfill(
   const suffix = params.suffix ?? "";
   try {
     const gap = jsonGap(params.prompt, suffix);
-    if (length < fewestInfillTokens(gap))
-      throw badRequest(
-        `max_tokens is ${length}; an infill of ${gap} there needs at least ${fewestInfillTokens(gap)}.`,
-        "max_tokens",
-      );
+    const fewest = fewestInfillTokens(gap);
+    if (length < fewest)
+      throw badRequest(`max_tokens is ${length}; an infill of ${gap} there needs at least ${fewest}.`, "max_tokens");
     return {
       constraint: jsonInfillCanvas(gap, length, served.checkpoint),
       check: jsonInfillCheck(params.prompt, suffix),
